@@ -1,0 +1,90 @@
+"""VoteBot: the Discord client. Dependencies come in through ``__init__``; nothing happens at import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+from bot.config import Config
+from bot.db.votes import VoteRepository
+from bot.interactions import NO_MENTIONS, on_tree_error
+from bot.servers import ServerService
+from bot.webhooks.manager import WebhookManager
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.admin", "cogs.setup", "cogs.features", "cogs.vote")
+
+
+def minimal_intents() -> discord.Intents:
+    """Guilds (channels, roles, our own member) and DMs (owner commands). No privileged intents."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.dm_messages = True
+    return intents
+
+
+def point_at_api(api_base_url: str) -> None:
+    """Send all REST calls (including interaction webhooks) to ``api_base_url`` — a proxy or a fake."""
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+
+
+class VoteBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        *,
+        config: Config,
+        pool: asyncpg.Pool,
+        webhooks: WebhookManager | None = None,
+        shard_ids: Sequence[int] | None = None,
+        shard_count: int | None = None,
+        extensions: Sequence[str] = EXTENSIONS,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned_or("!"),
+            intents=minimal_intents(),
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+            owner_ids=set(config.discord.owner_ids) or None,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,
+            shard_count=shard_count,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.config = config
+        self.pool = pool
+        self.webhooks = webhooks
+        self.servers = ServerService(pool)
+        self.votes = VoteRepository(pool)
+        self.scheduler = AsyncIOScheduler(
+            timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+        )
+        self._extensions = tuple(extensions)
+        self.tree.on_error = on_tree_error
+
+    async def setup_hook(self) -> None:
+        # Order matters (DESIGN.md): scheduler, extensions (a failure aborts startup), persistent views, web.
+        self.scheduler.start()
+        for extension in self._extensions:
+            await self.load_extension(extension)
+        if self.webhooks is not None and not self.webhooks.is_running:
+            await self.webhooks.run()
+
+    async def close(self) -> None:
+        if self.webhooks is not None:
+            await self.webhooks.close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s (%s) in %d guilds", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined guild %s (%s)", guild.name, guild.id)

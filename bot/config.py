@@ -1,0 +1,317 @@
+"""Typed settings: ``bot.toml`` plus environment overrides.
+
+Precedence (highest first): ``VOTEBOT_<SECTION>__<KEY>`` environment variables (top-level keys:
+``VOTEBOT_<KEY>``), the common ``DISCORD_TOKEN`` / ``DATABASE_URL`` variables, ``bot.toml``, defaults.
+Every key is declared once in :data:`SCHEMA`; unknown or invalid keys fail with a :class:`ConfigError`
+that names the key. Secrets are masked whenever the config is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
+ENV_PREFIX = "VOTEBOT_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+TOKEN_HELP = (
+    "no Discord bot token configured (key 'discord.token'). Create an application at "  # noqa: S105
+    "https://discord.com/developers/applications, open 'Bot', press 'Reset Token' and put the token in "
+    'bot.toml under [discord] token = "..." or in the DISCORD_TOKEN environment variable.'
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message always names the offending key."""
+
+
+def _port(key: str, value: Any) -> int:
+    number = _int(key, value)
+    if not 0 <= number <= 65535:
+        raise ConfigError(f"{key}: port must be between 0 and 65535, got {number}")
+    return number
+
+
+def _int(key: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"{key}: expected an integer, got {value!r}")
+
+
+def _positive_int(key: str, value: Any) -> int:
+    number = _int(key, value)
+    if number < 1:
+        raise ConfigError(f"{key}: must be at least 1, got {number}")
+    return number
+
+
+def _float(key: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{key}: must be greater than 0, got {number}")
+    return number
+
+
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def _str(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: expected a string, got {value!r}")
+    return value.strip()
+
+
+def _http_url(key: str, value: Any, *, allow_empty: bool) -> str:
+    text = _str(key, value).rstrip("/")
+    if not text and allow_empty:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"{key}: expected an http:// or https:// URL, got {text!r}")
+    return text
+
+
+def _api_url(key: str, value: Any) -> str:
+    return _http_url(key, value, allow_empty=False)
+
+
+def _optional_url(key: str, value: Any) -> str:
+    return _http_url(key, value, allow_empty=True)
+
+
+def _database_url(key: str, value: Any) -> str:
+    text = _str(key, value)
+    if text and urlsplit(text).scheme not in {"postgres", "postgresql"}:
+        raise ConfigError(f"{key}: expected a postgresql:// URL, got a {urlsplit(text).scheme or 'schemeless'} URL")
+    return text
+
+
+def _log_level(key: str, value: Any) -> str:
+    text = _str(key, value).upper()
+    if text not in LOG_LEVELS:
+        raise ConfigError(f"{key}: expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return text
+
+
+def _id_list(key: str, value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list of Discord ids, got {value!r}")
+    ids = tuple(_int(key, item) for item in value)
+    if any(i <= 0 for i in ids):
+        raise ConfigError(f"{key}: Discord ids are positive integers")
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    parse: Callable[[str, Any], Any]
+    default: Any
+    secret: bool = False
+    doc: str = ""
+
+
+# (section, key) -> Setting; section "" holds top-level keys.
+SCHEMA: dict[tuple[str, str], Setting] = {
+    ("", "data_dir"): Setting(_str, "./data", doc="folder for the embedded database and key files"),
+    ("", "log_level"): Setting(_log_level, "INFO"),
+    ("discord", "token"): Setting(_str, "", secret=True),
+    ("discord", "api_base_url"): Setting(_api_url, DEFAULT_API_BASE_URL),
+    ("discord", "owner_ids"): Setting(_id_list, ()),
+    ("database", "url"): Setting(_database_url, "", secret=True),
+    ("database", "min_pool_size"): Setting(_positive_int, 1),
+    ("database", "max_pool_size"): Setting(_positive_int, 10),
+    ("database", "command_timeout"): Setting(_float, 30.0),
+    ("webhooks", "enabled"): Setting(_bool, True),
+    ("webhooks", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104 - the webhook server must be reachable
+    ("webhooks", "port"): Setting(_port, 8080),
+    ("webhooks", "public_url"): Setting(_optional_url, ""),
+    ("votifier", "enabled"): Setting(_bool, True),
+    ("votifier", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104
+    ("votifier", "port"): Setting(_port, 8192),
+}
+
+
+def _flat_key(section: str, key: str) -> str:
+    return f"{section}.{key}" if section else key
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    token: str
+    api_base_url: str
+    owner_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    url: str
+    min_pool_size: int
+    max_pool_size: int
+    command_timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class WebhooksConfig:
+    enabled: bool
+    host: str
+    port: int
+    public_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class VotifierConfig:
+    enabled: bool
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: Path
+    log_level: str
+    discord: DiscordConfig
+    database: DatabaseConfig
+    webhooks: WebhooksConfig
+    votifier: VotifierConfig
+    source: Path | None = None
+
+    def require_token(self) -> str:
+        if not self.discord.token:
+            raise ConfigError(TOKEN_HELP)
+        return self.discord.token
+
+    def effective(self, *, mask_secrets: bool = True) -> dict[str, Any]:
+        """The effective settings as ``{"section.key": value}``, secrets masked."""
+        shown: dict[str, Any] = {}
+        for (section, key), setting in SCHEMA.items():
+            value = getattr(getattr(self, section), key) if section else getattr(self, key)
+            if isinstance(value, Path):
+                value = str(value)
+            if setting.secret and mask_secrets and value:
+                value = mask(str(value))
+            shown[_flat_key(section, key)] = value
+        return shown
+
+
+def mask(secret: str) -> str:
+    """Show that a secret is set without revealing it."""
+    if "://" in secret:  # URL: hide the password only
+        parts = urlsplit(secret)
+        if parts.password:
+            return secret.replace(f":{parts.password}@", ":****@", 1)
+        return secret
+    return f"****{secret[-4:]}" if len(secret) >= 16 else "****"
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _flatten_file(data: Mapping[str, Any], path: Path) -> dict[tuple[str, str], Any]:
+    sections = {section for section, _ in SCHEMA if section}
+    raw: dict[tuple[str, str], Any] = {}
+    for name, value in data.items():
+        if name in sections:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{name}: expected a [{name}] table in {path}")
+            for key, inner in value.items():
+                if (name, key) not in SCHEMA:
+                    raise ConfigError(f"unknown key '{name}.{key}' in {path}")
+                raw[(name, key)] = inner
+        elif ("", name) in SCHEMA:
+            raw[("", name)] = value
+        else:
+            raise ConfigError(f"unknown key '{name}' in {path}")
+    return raw
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[tuple[str, str], Any]:
+    raw: dict[tuple[str, str], Any] = {}
+    if environ.get("DISCORD_TOKEN"):
+        raw[("discord", "token")] = environ["DISCORD_TOKEN"]
+    if environ.get("DATABASE_URL"):
+        raw[("database", "url")] = environ["DATABASE_URL"]
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "VOTEBOT_CONFIG":
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        section, _, key = rest.partition("__") if "__" in rest else ("", "", rest)
+        if (section, key) not in SCHEMA:
+            raise ConfigError(f"unknown setting in environment variable {name}")
+        raw[(section, key)] = value
+    return raw
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load ``bot.toml`` (optional unless a path is given explicitly) and apply environment overrides."""
+    environ = os.environ if environ is None else environ
+    explicit = path is not None or "VOTEBOT_CONFIG" in environ
+    file_path = Path(path if path is not None else environ.get("VOTEBOT_CONFIG", "bot.toml"))
+    raw: dict[tuple[str, str], Any] = {}
+    source: Path | None = None
+    if file_path.exists():
+        raw.update(_flatten_file(_read_file(file_path), file_path))
+        source = file_path
+    elif explicit:
+        raise ConfigError(f"config file {file_path} does not exist")
+    raw.update(_from_env(environ))
+
+    values: dict[tuple[str, str], Any] = {}
+    for (section, key), setting in SCHEMA.items():
+        flat = _flat_key(section, key)
+        values[(section, key)] = setting.parse(flat, raw[(section, key)]) if (section, key) in raw else setting.default
+
+    database = DatabaseConfig(**{k: v for (s, k), v in values.items() if s == "database"})
+    if database.min_pool_size > database.max_pool_size:
+        raise ConfigError("database.min_pool_size: must not exceed database.max_pool_size")
+    webhooks = WebhooksConfig(**{k: v for (s, k), v in values.items() if s == "webhooks"})
+    votifier = VotifierConfig(**{k: v for (s, k), v in values.items() if s == "votifier"})
+    if webhooks.enabled and votifier.enabled and webhooks.port and webhooks.port == votifier.port:
+        raise ConfigError("votifier.port: must differ from webhooks.port")
+    return Config(
+        data_dir=Path(values[("", "data_dir")]).expanduser(),
+        log_level=values[("", "log_level")],
+        discord=DiscordConfig(**{k: v for (s, k), v in values.items() if s == "discord"}),
+        database=database,
+        webhooks=webhooks,
+        votifier=votifier,
+        source=source,
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s")
+    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # logs every pg_ctl command at INFO

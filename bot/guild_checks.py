@@ -1,0 +1,49 @@
+"""Checks against the bot's own permissions, run when an admin configures a channel or role."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.errors import UserError
+from bot.features import FeatureSpec
+
+CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("read_message_history", "Read Message History"),
+)
+
+
+def missing_channel_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
+    permissions = channel.permissions_for(me)
+    return [label for attribute, label in CHANNEL_PERMISSIONS if not getattr(permissions, attribute)]
+
+
+def check_channel(channel: discord.abc.GuildChannel, me: discord.Member) -> None:
+    missing = missing_channel_permissions(channel, me)
+    if missing:
+        raise UserError(
+            f"I can't post in {channel.mention}: I am missing the {', '.join(missing)} permission"
+            f"{'s' if len(missing) > 1 else ''} there. Grant it to my role in the channel settings and try again."
+        )
+
+
+def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member) -> None:
+    if role.is_default():
+        raise UserError("@everyone can't be used here; pick or create a dedicated role.")
+    if role.managed:
+        raise UserError(f"{role.mention} is managed by an integration and can't be used here.")
+    if spec.needs_role:  # the bot will give and take this role
+        if not me.guild_permissions.manage_roles:
+            raise UserError("I need the Manage Roles permission to hand out this role.")
+        if role >= me.top_role:
+            raise UserError(
+                f"{role.mention} is above my highest role ({me.top_role.mention}), so Discord won't let me assign it. "
+                "Drag my role above it in Server Settings → Roles."
+            )
+    elif not role.mentionable and not me.guild_permissions.mention_everyone:
+        raise UserError(
+            f"{role.mention} is not mentionable and I lack Mention @everyone, @here and All Roles, so my pings "
+            "would not notify anyone. Make the role mentionable or grant me that permission."
+        )

@@ -1,0 +1,107 @@
+"""/feature: switch each feature (and the master switch) on or off per game server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserError
+from bot.features import FEATURES, MASTER_SWITCH, feature_spec
+from bot.guild_checks import check_channel, check_role
+from bot.interactions import guild_id_of, guild_of, safe_reply
+from bot.ui.autocomplete import server_names
+from bot.ui.embeds import escape, features_embed
+
+if TYPE_CHECKING:
+    from bot.client import VoteBot
+
+admin_only = app_commands.checks.has_permissions(manage_guild=True)
+
+FEATURE_CHOICES = [app_commands.Choice(name=f"{MASTER_SWITCH} (master switch)", value=MASTER_SWITCH)] + [
+    app_commands.Choice(name=f"{name} — {spec.label}"[:100], value=name) for name, spec in FEATURES.items()
+]
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class FeatureCog(commands.GroupCog, group_name="feature", group_description="Switch features on or off"):
+    def __init__(self, bot: VoteBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="enable", description="Switch a feature on, with its channel and role")
+    @app_commands.describe(
+        feature="The feature, or 'all' for the master switch",
+        server="Game server (default: this Discord server's default one)",
+        channel="Channel the feature posts in",
+        role="Role the feature pings or hands out",
+    )
+    @app_commands.choices(feature=FEATURE_CHOICES)
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def enable(
+        self,
+        interaction: discord.Interaction,
+        feature: str,
+        server: str | None = None,
+        channel: discord.TextChannel | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        guild = guild_of(interaction)
+        found = await self.bot.servers.resolve(guild.id, server)
+        if feature != MASTER_SWITCH:
+            spec = feature_spec(feature)
+            if channel is not None:
+                cached = guild.get_channel(channel.id)
+                if cached is None:
+                    raise UserError("I can't see that channel. Give my role the View Channel permission there.")
+                check_channel(cached, guild.me)
+            if role is not None:
+                cached_role = guild.get_role(role.id)
+                if cached_role is None:
+                    raise UserError("That role no longer exists.")
+                check_role(spec, cached_role, guild.me)
+        setting = await self.bot.servers.switch_feature(
+            found,
+            feature,
+            enabled=True,
+            channel_id=channel.id if channel else None,
+            role_id=role.id if role else None,
+        )
+        if setting is None:
+            message = f"Master switch of **{escape(found.name)}** is on: enabled features run again."
+        else:
+            where = f" in <#{setting.channel_id}>" if setting.channel_id else ""
+            message = f"**{FEATURES[feature].label}** is on for **{escape(found.name)}**{where}."
+            if not found.enabled:
+                message += " Note: the master switch is off, so it stays paused until `/feature enable all`."
+        await safe_reply(interaction, message)
+
+    @app_commands.command(name="disable", description="Switch a feature off (its channel and role are kept)")
+    @app_commands.describe(feature="The feature, or 'all' for the master switch", server="Game server")
+    @app_commands.choices(feature=FEATURE_CHOICES)
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def disable(self, interaction: discord.Interaction, feature: str, server: str | None = None) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        await self.bot.servers.switch_feature(found, feature, enabled=False)
+        if feature == MASTER_SWITCH:
+            message = f"Master switch of **{escape(found.name)}** is off: every feature is paused."
+        else:
+            message = f"**{FEATURES[feature].label}** is off for **{escape(found.name)}**."
+        await safe_reply(interaction, message)
+
+    @app_commands.command(name="list", description="Show which features are on")
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def list_features(self, interaction: discord.Interaction, server: str | None = None) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        settings = await self.bot.servers.features.list_for_server(found.id)
+        await safe_reply(interaction, embed=features_embed(found, settings))
+
+
+async def setup(bot: VoteBot) -> None:
+    await bot.add_cog(FeatureCog(bot))

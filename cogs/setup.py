@@ -1,0 +1,83 @@
+"""/setup: link game servers to this Discord server (Manage Server only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.interactions import guild_id_of, safe_reply
+from bot.ui.autocomplete import server_names
+from bot.ui.embeds import escape, servers_embed
+
+if TYPE_CHECKING:
+    from bot.client import VoteBot
+
+admin_only = app_commands.checks.has_permissions(manage_guild=True)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SetupCog(commands.GroupCog, group_name="setup", group_description="Link game servers to this Discord server"):
+    def __init__(self, bot: VoteBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="server", description="Link a game server: its name, vote page and address")
+    @app_commands.describe(
+        name="Name shown to members",
+        vote_url="The page where members vote (http:// or https://)",
+        game="Game, e.g. minecraft, rust, csgo",
+        address="Game server address as host or host:port",
+        default="Make it the server /vote uses when none is chosen",
+    )
+    @admin_only
+    async def server(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 100],
+        vote_url: app_commands.Range[str, 1, 512],
+        game: app_commands.Range[str, 1, 64] | None = None,
+        address: app_commands.Range[str, 1, 261] | None = None,
+        default: bool = False,
+    ) -> None:
+        created = await self.bot.servers.add(
+            guild_id=guild_id_of(interaction), name=name, vote_url=vote_url, game=game, address=address
+        )
+        server = created.server
+        if default and not server.is_default:
+            await self.bot.servers.make_default(server)
+        await safe_reply(
+            interaction,
+            f"Linked **{escape(server.name)}** (id `{server.id}`).\n"
+            f"API key for game-server plugins (shown once, keep it secret): `{created.api_key}`\n"
+            "Switch features on with /feature enable; members can now use /vote.",
+        )
+
+    @app_commands.command(name="list", description="Show the linked game servers")
+    @admin_only
+    async def list_servers(self, interaction: discord.Interaction) -> None:
+        servers = await self.bot.servers.servers.list_for_guild(guild_id_of(interaction))
+        await safe_reply(interaction, embed=servers_embed(servers))
+
+    @app_commands.command(name="default", description="Choose the server /vote uses by default")
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def default(self, interaction: discord.Interaction, server: str) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        await self.bot.servers.make_default(found)
+        await safe_reply(interaction, f"**{escape(found.name)}** is now the default server.")
+
+    @app_commands.command(name="remove", description="Unlink a game server and delete its settings")
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def remove(self, interaction: discord.Interaction, server: str) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        await self.bot.servers.remove(found)
+        await safe_reply(interaction, f"Unlinked **{escape(found.name)}** and deleted its settings.")
+
+
+async def setup(bot: VoteBot) -> None:
+    await bot.add_cog(SetupCog(bot))

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from bot.config import Config, load_config
+from tests.pg import TestCluster, start_cluster
+
+if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver keeps lock files there and wants it private (0700)
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="votebot-run-")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[TestCluster]:
+    cluster, server = start_cluster()
+    try:
+        yield cluster
+    finally:
+        if server is not None:
+            server.cleanup()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def database_url(pg_cluster: TestCluster) -> AsyncIterator[str]:
+    """A fresh, fully migrated database for this test."""
+    url = await pg_cluster.create_database()
+    try:
+        yield url
+    finally:
+        await pg_cluster.drop_database(url)
+
+
+@pytest.fixture
+async def empty_database_url(pg_cluster: TestCluster) -> AsyncIterator[str]:
+    """A fresh database with no migrations applied."""
+    url = await pg_cluster.create_database(migrated=False)
+    try:
+        yield url
+    finally:
+        await pg_cluster.drop_database(url)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    created = await asyncpg.create_pool(database_url, min_size=1, max_size=5)
+    assert created is not None
+    try:
+        yield created
+    finally:
+        await created.close()
+
+
+def test_environ(database_url: str, data_dir: str) -> dict[str, str]:
+    return {
+        "DISCORD_TOKEN": "test-token",
+        "DATABASE_URL": database_url,
+        "VOTEBOT_DATA_DIR": data_dir,
+        "VOTEBOT_WEBHOOKS__HOST": "127.0.0.1",
+        "VOTEBOT_WEBHOOKS__PORT": "0",
+        "VOTEBOT_VOTIFIER__HOST": "127.0.0.1",
+        "VOTEBOT_VOTIFIER__PORT": "0",
+    }
+
+
+@pytest.fixture
+def config(tmp_path, database_url: str) -> Config:
+    """Settings for a bot under test: its own database, ports picked by the OS, no bot.toml from the checkout."""
+    (tmp_path / "bot.toml").write_text("")
+    return load_config(tmp_path / "bot.toml", environ=test_environ(database_url, str(tmp_path / "data")))
