@@ -54,7 +54,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         await created.close()
 
 
-def test_environ(database_url: str, data_dir: str) -> dict[str, str]:
+def bot_environ(database_url: str, data_dir: str) -> dict[str, str]:
     return {
         "DISCORD_TOKEN": "test-token",
         "DATABASE_URL": database_url,
@@ -70,4 +70,4 @@ def test_environ(database_url: str, data_dir: str) -> dict[str, str]:
 def config(tmp_path, database_url: str) -> Config:
     """Settings for a bot under test: its own database, ports picked by the OS, no bot.toml from the checkout."""
     (tmp_path / "bot.toml").write_text("")
-    return load_config(tmp_path / "bot.toml", environ=test_environ(database_url, str(tmp_path / "data")))
+    return load_config(tmp_path / "bot.toml", environ=bot_environ(database_url, str(tmp_path / "data")))
