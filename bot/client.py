@@ -15,6 +15,9 @@ from bot.config import Config
 from bot.db.votes import VoteRepository
 from bot.interactions import NO_MENTIONS, on_tree_error
 from bot.servers import ServerService
+from bot.votes.dispatcher import VoteDispatcher
+from bot.votes.events import VoteEvent
+from bot.votes.ledger import VoteLedger
 from bot.webhooks.manager import WebhookManager
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ class VoteBot(commands.AutoShardedBot):
         self.webhooks = webhooks
         self.servers = ServerService(pool)
         self.votes = VoteRepository(pool)
+        self.ledger = VoteLedger(pool)
+        self.dispatcher = VoteDispatcher(pool, self._deliver_vote)
         self.scheduler = AsyncIOScheduler(
             timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
         )
@@ -73,15 +78,21 @@ class VoteBot(commands.AutoShardedBot):
         self.scheduler.start()
         for extension in self._extensions:
             await self.load_extension(extension)
+        await self.dispatcher.start()
         if self.webhooks is not None and not self.webhooks.is_running:
             await self.webhooks.run()
 
     async def close(self) -> None:
         if self.webhooks is not None:
             await self.webhooks.close()
+        await self.dispatcher.close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()
+
+    async def _deliver_vote(self, event: VoteEvent) -> None:
+        """Hand a recorded vote to the cogs (``on_vote`` listeners); their effects are keyed by vote id."""
+        self.dispatch("vote", event)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s) in %d guilds", self.user, self.user and self.user.id, len(self.guilds))

@@ -1,0 +1,129 @@
+"""Delivers outbox rows to the cogs, exactly once per row across processes.
+
+Woken by ``LISTEN votebot_votes`` (any process that records a vote notifies every dispatcher) and by
+a slow poll as a safety net. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so two dispatchers never
+deliver the same vote; a row is deleted in the same transaction that delivered it, so a crash before
+COMMIT leaves it to be delivered again after restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from bot.db.records import Server
+from bot.votes.events import VoteEvent
+from bot.votes.ledger import NOTIFY_CHANNEL
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[VoteEvent], Awaitable[None]]
+
+_CLAIM = """
+SELECT v.id, v.server_id, v.provider, v.external_id, v.player_name, v.discord_user_id, v.weight, v.voted_at,
+       v.expires_at, s.guild_id, s.name, s.vote_url, s.game, s.address, s.category, s.timezone, s.enabled,
+       s.is_default, s.vote_cooldown, s.created_at
+FROM vote_outbox o
+JOIN votes v ON v.id = o.vote_id
+JOIN servers s ON s.id = v.server_id
+WHERE o.available_at <= now()
+ORDER BY o.vote_id
+LIMIT $1
+FOR UPDATE OF o SKIP LOCKED
+"""
+
+
+def _server(record: asyncpg.Record) -> Server:
+    return Server(
+        id=record["server_id"],
+        guild_id=record["guild_id"],
+        name=record["name"],
+        vote_url=record["vote_url"],
+        game=record["game"],
+        address=record["address"],
+        category=record["category"],
+        timezone=record["timezone"],
+        enabled=record["enabled"],
+        is_default=record["is_default"],
+        vote_cooldown=record["vote_cooldown"],
+        created_at=record["created_at"],
+    )
+
+
+class VoteDispatcher:
+    def __init__(
+        self, pool: asyncpg.Pool, deliver: Deliver, *, batch_size: int = 100, poll_interval: float = 10.0
+    ) -> None:
+        self._pool = pool
+        self._deliver = deliver
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        self.delivered = 0
+
+    async def start(self) -> None:
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        self._wake.set()  # deliver whatever was left over from a previous run
+        self._task = asyncio.create_task(self._run(), name="vote-dispatcher")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            with contextlib.suppress(asyncpg.PostgresError, OSError):
+                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(listener)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+            self._wake.clear()
+            try:
+                while await self.drain_once() == self._batch_size:
+                    pass
+            except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
+                log.warning("vote dispatcher: database error, retrying: %s", exc)
+                await asyncio.sleep(1)
+                self._wake.set()
+
+    async def drain_once(self) -> int:
+        """Claim up to one batch of due rows, deliver them and delete them; return how many."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            rows = await connection.fetch(_CLAIM, self._batch_size)
+            delivered: list[int] = []
+            for row in rows:
+                event = VoteEvent.from_record(row, _server(row))
+                try:
+                    await self._deliver(event)
+                except Exception as exc:  # a failing consumer must not block the others
+                    log.exception("vote %s: delivery failed; retrying later", event.ledger_id)
+                    await connection.execute(
+                        """
+                        UPDATE vote_outbox SET attempts = attempts + 1, last_error = $2,
+                            available_at = now() + least(interval '1 hour', interval '5 seconds' * power(2, attempts))
+                        WHERE vote_id = $1
+                        """,
+                        event.ledger_id,
+                        repr(exc)[:500],
+                    )
+                    continue
+                delivered.append(event.ledger_id)
+            if delivered:
+                await connection.execute("DELETE FROM vote_outbox WHERE vote_id = ANY($1::bigint[])", delivered)
+            self.delivered += len(delivered)
+            return len(rows)
