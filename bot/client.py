@@ -48,6 +48,7 @@ class VoteBot(commands.AutoShardedBot):
         shard_ids: Sequence[int] | None = None,
         shard_count: int | None = None,
         extensions: Sequence[str] = EXTENSIONS,
+        services: bool = True,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned_or("!"),
@@ -66,7 +67,8 @@ class VoteBot(commands.AutoShardedBot):
         self.servers = ServerService(pool)
         self.votes = VoteRepository(pool)
         self.ledger = VoteLedger(pool)
-        self.dispatcher = VoteDispatcher(pool, self._deliver_vote)
+        self.dispatcher = VoteDispatcher(pool, self._deliver_vote, wait_ready=self.wait_until_ready)
+        self._services = services  # False: commands only (``votebot sync``), no scheduler, dispatcher or web
         self.scheduler = AsyncIOScheduler(
             timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
         )
@@ -75,9 +77,12 @@ class VoteBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         # Order matters (DESIGN.md): scheduler, extensions (a failure aborts startup), persistent views, web.
-        self.scheduler.start()
+        if self._services:
+            self.scheduler.start()
         for extension in self._extensions:
             await self.load_extension(extension)
+        if not self._services:
+            return
         await self.dispatcher.start()
         if self.webhooks is not None and not self.webhooks.is_running:
             await self.webhooks.run()

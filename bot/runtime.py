@@ -99,7 +99,7 @@ async def sync_commands(config: Config, guild_id: int | None) -> int:
     token = config.require_token()
     point_at_api(config.discord.api_base_url)
     async with open_database(config, migrate=False) as pool:
-        bot = VoteBot(config=config, pool=pool)
+        bot = VoteBot(config=config, pool=pool, services=False)
         async with bot:
             await bot.login(token)
             if guild_id is None:

@@ -56,9 +56,16 @@ def _server(record: asyncpg.Record) -> Server:
 
 class VoteDispatcher:
     def __init__(
-        self, pool: asyncpg.Pool, deliver: Deliver, *, batch_size: int = 100, poll_interval: float = 10.0
+        self,
+        pool: asyncpg.Pool,
+        deliver: Deliver,
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 10.0,
+        wait_ready: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._pool = pool
+        self._wait_ready = wait_ready
         self._deliver = deliver
         self._batch_size = batch_size
         self._poll_interval = poll_interval
@@ -89,6 +96,8 @@ class VoteDispatcher:
         self._wake.set()
 
     async def _run(self) -> None:
+        if self._wait_ready is not None:  # e.g. the Discord cache must be filled before cogs act on votes
+            await self._wait_ready()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)

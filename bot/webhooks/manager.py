@@ -12,6 +12,10 @@ import time
 import asyncpg
 from aiohttp import web
 
+from bot.db.claims import ClaimRepository
+from bot.db.servers import ServerRepository
+from bot.webhooks import pull_api, widget
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
@@ -36,7 +40,11 @@ class WebhookManager:
         self._port = port
         self._app = web.Application(client_max_size=MAX_BODY)
         self._app[POOL_KEY] = pool
+        self._app[pull_api.CLAIMS_KEY] = ClaimRepository(pool)
+        self._app[widget.SERVERS_KEY] = ServerRepository(pool)
         self._app.router.add_get("/healthz", healthz)
+        pull_api.add_routes(self._app)
+        widget.add_routes(self._app)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 
@@ -63,9 +71,9 @@ class WebhookManager:
             raise RuntimeError("the webhook manager is already running")
         if port is not None:
             self._port = port
-        runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=5)
         await runner.setup()
-        site = web.TCPSite(runner, self._host, self._port, shutdown_timeout=5)
+        site = web.TCPSite(runner, self._host, self._port)
         try:
             await site.start()
         except OSError:
