@@ -33,6 +33,22 @@ def minimal_intents() -> discord.Intents:
     return intents
 
 
+def owner_prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
+    """Owner commands: ``!sync`` in a DM to the bot (DMs always carry content), or a mention anywhere."""
+    prefixes = commands.when_mentioned(bot, message)
+    return [*prefixes, "!"] if message.guild is None else prefixes
+
+
+class _HideContentIntentWarning(logging.Filter):
+    """discord.py warns about the message content intent for any custom prefix; ours only serves DMs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "message content intent" not in record.getMessage()
+
+
+logging.getLogger("discord.ext.commands.bot").addFilter(_HideContentIntentWarning())
+
+
 def point_at_api(api_base_url: str) -> None:
     """Send all REST calls (including interaction webhooks) to ``api_base_url`` — a proxy or a fake."""
     discord.http.Route.BASE = api_base_url.rstrip("/")
@@ -49,9 +65,10 @@ class VoteBot(commands.AutoShardedBot):
         shard_count: int | None = None,
         extensions: Sequence[str] = EXTENSIONS,
         services: bool = True,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned_or("!"),
+            command_prefix=owner_prefix,
             intents=minimal_intents(),
             allowed_mentions=NO_MENTIONS,
             help_command=None,
@@ -59,6 +76,7 @@ class VoteBot(commands.AutoShardedBot):
             shard_ids=list(shard_ids) if shard_ids is not None else None,
             shard_count=shard_count,
             chunk_guilds_at_startup=False,
+            guild_ready_timeout=guild_ready_timeout,
             member_cache_flags=discord.MemberCacheFlags.none(),
         )
         self.config = config

@@ -17,7 +17,12 @@ CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
 
 def missing_channel_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
     permissions = channel.permissions_for(me)
-    return [label for attribute, label in CHANNEL_PERMISSIONS if not getattr(permissions, attribute)]
+    missing = [label for attribute, label in CHANNEL_PERMISSIONS if not getattr(permissions, attribute)]
+    if "View Channel" in missing:  # without it Discord reports every other permission as missing too
+        return ["View Channel"]
+    if "Send Messages" in missing and "Embed Links" in missing:  # implied: no sending means no embeds
+        missing.remove("Embed Links")
+    return missing
 
 
 def check_channel(channel: discord.abc.GuildChannel, me: discord.Member) -> None:
@@ -25,7 +30,8 @@ def check_channel(channel: discord.abc.GuildChannel, me: discord.Member) -> None
     if missing:
         raise UserError(
             f"I can't post in {channel.mention}: I am missing the {', '.join(missing)} permission"
-            f"{'s' if len(missing) > 1 else ''} there. Grant it to my role in the channel settings and try again."
+            f"{'s' if len(missing) > 1 else ''} there. Grant {'them' if len(missing) > 1 else 'it'} to my role in the "
+            "channel settings and try again."
         )
 
 

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.errors import UserError
 from bot.features import FEATURES, MASTER_SWITCH, feature_spec
 from bot.guild_checks import check_channel, check_role
-from bot.interactions import guild_id_of, guild_of, safe_reply
+from bot.interactions import NO_MENTIONS, guild_id_of, guild_of, safe_reply
 from bot.ui.autocomplete import server_names
 from bot.ui.embeds import escape, features_embed
 
@@ -23,6 +23,20 @@ admin_only = app_commands.checks.has_permissions(manage_guild=True)
 FEATURE_CHOICES = [app_commands.Choice(name=f"{MASTER_SWITCH} (master switch)", value=MASTER_SWITCH)] + [
     app_commands.Choice(name=f"{name} — {spec.label}"[:100], value=name) for name, spec in FEATURES.items()
 ]
+
+
+async def confirm_channel(channel: discord.TextChannel, label: str, server_name: str) -> None:
+    """Post a short notice in the channel: proves for real that the bot may post there (cache can be stale)."""
+    try:
+        await channel.send(
+            f"✅ {label} for **{escape(server_name)}** will be posted in this channel.",
+            allowed_mentions=NO_MENTIONS,
+        )
+    except discord.Forbidden as exc:
+        raise UserError(
+            f"Discord refused my message in {channel.mention} ({exc.text or 'Missing Permissions'}). "
+            "Check the channel's permissions for my role; nothing was changed."
+        ) from None
 
 
 @app_commands.guild_only()
@@ -51,12 +65,13 @@ class FeatureCog(commands.GroupCog, group_name="feature", group_description="Swi
         role: discord.Role | None = None,
     ) -> None:
         guild = guild_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # posting the notice may be rate limited
         found = await self.bot.servers.resolve(guild.id, server)
         if feature != MASTER_SWITCH:
             spec = feature_spec(feature)
             if channel is not None:
                 cached = guild.get_channel(channel.id)
-                if cached is None:
+                if not isinstance(cached, discord.TextChannel):
                     raise UserError("I can't see that channel. Give my role the View Channel permission there.")
                 check_channel(cached, guild.me)
             if role is not None:
@@ -64,6 +79,8 @@ class FeatureCog(commands.GroupCog, group_name="feature", group_description="Swi
                 if cached_role is None:
                     raise UserError("That role no longer exists.")
                 check_role(spec, cached_role, guild.me)
+        if feature != MASTER_SWITCH and channel is not None:
+            await confirm_channel(guild.get_channel(channel.id), FEATURES[feature].label, found.name)  # type: ignore[arg-type]
         setting = await self.bot.servers.switch_feature(
             found,
             feature,

@@ -1,0 +1,153 @@
+"""End to end: the real bot against tests/fakediscord — /vote, /setup, /feature, restarts and faults."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from bot.servers import ServerService
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_HIGH, BotRunner, reply_text
+from tests.fakediscord import FakeDiscord
+
+EPHEMERAL = 1 << 6
+
+
+async def link_server(pool: asyncpg.Pool, name: str = "Survival", url: str = "https://top-server.example/s/survival"):
+    return (await ServerService(pool).add(guild_id=GUILD_ID, name=name, vote_url=url)).server
+
+
+async def test_vote_for_a_plain_member_shows_embed_and_link_button(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    await link_server(pool)
+    responses = await runner.command(MEMBER, "vote")
+    callback = responses[0]
+    assert callback["kind"] == "callback" and callback["type"] == 4
+    data = callback["data"]
+    assert data["flags"] & EPHEMERAL
+    assert data["embeds"][0]["title"] == "Vote for Survival"
+    button = data["components"][0]["components"][0]
+    assert button["style"] == 5 and button["url"] == "https://top-server.example/s/survival"
+    assert data["allowed_mentions"]["parse"] == []  # pings nobody
+
+
+async def test_vote_shows_cooldown_from_last_vote(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await link_server(pool)
+    voted_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    await VoteLedger(pool).record(
+        Vote(server_id=server.id, provider="topgg", external_id="x1", voted_at=voted_at, discord_user_id=MEMBER)
+    )
+    text = reply_text(await runner.command(MEMBER, "vote"))
+    next_at = int((voted_at + dt.timedelta(hours=12)).timestamp())
+    assert f"<t:{next_at}:R>" in text and "You can vote again" in text
+    assert "You can vote again" not in reply_text(await runner.command(ADMIN, "vote"))  # admin never voted
+
+
+async def test_vote_without_linked_server_or_switched_off(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    text = reply_text(await runner.command(MEMBER, "vote"))
+    assert "No game server is linked" in text
+    server = await link_server(pool)
+    await ServerService(pool).switch_feature(server, "all", enabled=False)
+    assert "switched off" in reply_text(await runner.command(MEMBER, "vote"))
+
+
+async def test_feature_enable_refused_for_member_and_nothing_changes(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await link_server(pool)
+    responses = await runner.command(MEMBER, "feature enable", feature="reminders", channel=str(GENERAL))
+    assert "Manage Server permission" in reply_text(responses)
+    assert responses[0]["data"]["flags"] & EPHEMERAL
+    setting = await ServerService(pool).features.get(server.id, "reminders")
+    assert setting is not None and not setting.enabled and setting.channel_id is None
+
+
+async def test_commands_are_hidden_from_members_by_default_permissions(runner: BotRunner, fake: FakeDiscord) -> None:
+    synced = await fake.wait_for_request("PUT", r"/applications/\d+/commands$")
+    by_name = {c["name"]: c for c in synced["json"]}
+    assert str(by_name["feature"]["default_member_permissions"]) == str(1 << 5)
+    assert str(by_name["setup"]["default_member_permissions"]) == str(1 << 5)
+    assert by_name["vote"].get("default_member_permissions") is None
+
+
+async def test_feature_enable_by_admin_persists_across_restart(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await link_server(pool)
+    text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
+    assert "Vote reminders** is on" in text
+    notice = fake.messages(GENERAL)[-1]
+    assert "will be posted in this channel" in notice["content"]
+
+    await runner.restart()
+    listing = reply_text(await runner.command(ADMIN, "feature list"))
+    assert f"✅ on `reminders` — Vote reminders · <#{GENERAL}>" in listing
+    setting = await ServerService(pool).features.get(server.id, "reminders")
+    assert setting is not None and setting.enabled and setting.channel_id == GENERAL
+
+
+async def test_channel_without_send_permission_is_refused_naming_it(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await link_server(pool)
+    text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(LOCKED)))
+    assert "missing the Send Messages permission" in text
+    setting = await ServerService(pool).features.get(server.id, "reminders")
+    assert setting is not None and not setting.enabled
+
+
+async def test_role_above_the_bot_is_refused(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    await link_server(pool)
+    text = reply_text(await runner.command(ADMIN, "feature enable", feature="top_voter_role", role=str(ROLE_HIGH)))
+    assert "above my highest role" in text
+
+
+async def test_setup_server_validates_and_links(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    bad = reply_text(await runner.command(ADMIN, "setup server", name="Creative", vote_url="ftp://nope"))
+    assert "http:// or https://" in bad
+    assert await pool.fetchval("SELECT count(*) FROM servers") == 0
+    good = reply_text(
+        await runner.command(ADMIN, "setup server", name="Creative", vote_url="https://example.com/v", game="minecraft")
+    )
+    assert "Linked **Creative**" in good and "vb_" in good
+    listing = reply_text(await runner.command(ADMIN, "setup list"))
+    assert "Creative" in listing and "default" in listing
+    refused = reply_text(await runner.command(MEMBER, "setup server", name="X", vote_url="https://example.com"))
+    assert "Manage Server permission" in refused
+    assert await pool.fetchval("SELECT count(*) FROM servers") == 1
+
+
+async def test_429_on_interaction_callback_is_retried(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    await link_server(pool)
+    fake.add_fault(
+        {"method": "POST", "path_regex": r"/interactions/\d+/[^/]+/callback", "status": 429, "retry_after": 0.3}
+    )
+    responses = await runner.command(MEMBER, "vote")
+    assert responses[0]["data"]["embeds"][0]["title"] == "Vote for Survival"
+    callbacks = [r for r in fake.requests if r["method"] == "POST" and r["path"].endswith("/callback")]
+    assert [r["status"] for r in callbacks][-2:] == [429, 200] or [r["status"] for r in callbacks][-2:] == [429, 204]
+
+
+async def test_429_on_message_send_is_retried(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    await link_server(pool)
+    fake.add_fault(
+        {"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 429, "retry_after": 0.3}
+    )
+    text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
+    assert "is on" in text
+    sends = [
+        r["status"]
+        for r in fake.requests
+        if r["method"] == "POST" and r["path"].endswith(f"/channels/{GENERAL}/messages")
+    ]
+    assert sends == [429, 200]
+    assert "will be posted in this channel" in fake.messages(GENERAL)[-1]["content"]
+
+
+async def test_403_on_channel_gives_clear_message_and_bot_keeps_working(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await link_server(pool)
+    fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403})
+    text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
+    assert "Discord refused my message" in text and "nothing was changed" in text
+    setting = await ServerService(pool).features.get(server.id, "reminders")
+    assert setting is not None and not setting.enabled
+    assert "Vote for Survival" in reply_text(await runner.command(MEMBER, "vote"))  # still alive
