@@ -71,3 +71,15 @@ class FeatureRepository:
             feature,
             message_id,
         )
+
+    async def set_board_state(self, server_id: int, feature: str, state: dict[str, Any]) -> None:
+        """Replace only the ``board`` key of the settings (digest, last edit, failure notice)."""
+        await self._db.execute(
+            """
+            UPDATE server_features SET settings = jsonb_set(settings, '{board}', $3::jsonb)
+            WHERE server_id = $1 AND feature = $2
+            """,
+            server_id,
+            feature,
+            json.dumps(state),
+        )

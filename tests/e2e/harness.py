@@ -32,6 +32,7 @@ def guild_spec(bot_user_id: int) -> dict[str, Any]:
         "id": str(GUILD_ID),
         "name": "Test Guild",
         "bot_role_position": 10,
+        "owner_id": str(ADMIN),
         "channels": [
             {"id": str(GENERAL), "name": "general", "type": 0},
             {
