@@ -12,7 +12,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -151,9 +151,13 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("webhooks", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104 - the webhook server must be reachable
     ("webhooks", "port"): Setting(_port, 8080),
     ("webhooks", "public_url"): Setting(_optional_url, ""),
+    ("webhooks", "topgg_replay_window"): Setting(_positive_int, 300, doc="seconds a Top.gg v1 signature stays valid"),
     ("votifier", "enabled"): Setting(_bool, True),
     ("votifier", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104
     ("votifier", "port"): Setting(_port, 8192),
+    ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
+    ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
+    ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
 }
 
 
@@ -182,6 +186,7 @@ class WebhooksConfig:
     host: str
     port: int
     public_url: str
+    topgg_replay_window: int = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +194,17 @@ class VotifierConfig:
     enabled: bool
     host: str
     port: int
+
+
+@dataclass(frozen=True, slots=True)
+class TopggConfig:
+    api_token: str = ""
+    api_base_url: str = "https://top.gg/api/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class GamemonitoringConfig:
+    api_base_url: str = "https://api.gamemonitoring.net"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +216,8 @@ class Config:
     webhooks: WebhooksConfig
     votifier: VotifierConfig
     source: Path | None = None
+    topgg: TopggConfig = field(default_factory=TopggConfig)
+    gamemonitoring: GamemonitoringConfig = field(default_factory=GamemonitoringConfig)
 
     def require_token(self) -> str:
         if not self.discord.token:
@@ -308,6 +326,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         webhooks=webhooks,
         votifier=votifier,
         source=source,
+        topgg=TopggConfig(**{k: v for (s, k), v in values.items() if s == "topgg"}),
+        gamemonitoring=GamemonitoringConfig(**{k: v for (s, k), v in values.items() if s == "gamemonitoring"}),
     )
 
 

@@ -58,7 +58,7 @@ async def _until_signalled(*tasks: asyncio.Task[object]) -> None:
 def build_webhooks(config: Config, pool: asyncpg.Pool) -> WebhookManager | None:
     if not config.webhooks.enabled:
         return None
-    return WebhookManager(pool, host=config.webhooks.host, port=config.webhooks.port)
+    return WebhookManager.from_config(config, pool)
 
 
 async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, shard_count: int | None = None) -> None:
@@ -86,7 +86,7 @@ async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, sha
 async def run_webhooks_only(config: Config) -> None:
     """An ingest-only process (for scale-out behind a load balancer): no Discord connection."""
     async with open_database(config) as pool:
-        manager = WebhookManager(pool, host=config.webhooks.host, port=config.webhooks.port)
+        manager = WebhookManager.from_config(config, pool)
         await manager.run()
         try:
             await _until_signalled()

@@ -2,6 +2,9 @@
 
 Modelled on topggpy's manager: build it, add routes through :attr:`webserver` if you like, then
 ``await manager.run(port)``; ``await manager.close()`` stops it.
+
+Routes: ``POST /webhooks/{topserver,topgg,gamemonitoring}/{server_id}``, ``POST /integrations/topgg``,
+the PULL API, badges, ``GET /healthz`` (database and dispatcher lag) and ``GET /metrics`` (Prometheus).
 """
 
 from __future__ import annotations
@@ -12,9 +15,19 @@ import time
 import asyncpg
 from aiohttp import web
 
+from bot.config import Config
 from bot.db.claims import ClaimRepository
+from bot.db.intake import IntakeRepository
 from bot.db.servers import ServerRepository
-from bot.webhooks import pull_api, widget
+from bot.webhooks import (
+    gamemonitoring_route,
+    pull_api,
+    topgg_integration,
+    topgg_route,
+    topserver_route,
+    widget,
+)
+from bot.webhooks.intake import DATABASE_ERRORS, INTAKE_KEY, Intake, IntakeSettings
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +39,72 @@ async def healthz(request: web.Request) -> web.Response:
     started = time.perf_counter()
     try:
         async with request.app[POOL_KEY].acquire(timeout=2) as connection:
-            await connection.fetchval("SELECT 1")
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            stats = await IntakeRepository(connection).outbox_stats()
+    except DATABASE_ERRORS as exc:
         log.warning("health check: database unreachable: %s", type(exc).__name__)
         return web.json_response({"ok": False, "database": "unreachable"}, status=503)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-    return web.json_response({"ok": True, "database": "ok", "database_ms": elapsed_ms})
+    return web.json_response(
+        {
+            "ok": True,
+            "database": "ok",
+            "database_ms": elapsed_ms,
+            "outbox_backlog": stats.backlog,
+            "dispatcher_lag_seconds": round(stats.lag_seconds, 3),
+        }
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    backlog: int | None = None
+    lag: float | None = None
+    try:
+        async with request.app[POOL_KEY].acquire(timeout=2) as connection:
+            stats = await IntakeRepository(connection).outbox_stats()
+        backlog, lag = stats.backlog, stats.lag_seconds
+    except DATABASE_ERRORS as exc:  # counters are still worth serving
+        log.warning("metrics: outbox gauges unavailable: %s", type(exc).__name__)
+    text = request.app[INTAKE_KEY].metrics.render(outbox_backlog=backlog, dispatch_lag=lag)
+    return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Format": "0.0.4"})
 
 
 class WebhookManager:
-    def __init__(self, pool: asyncpg.Pool, *, host: str = "0.0.0.0", port: int = 8080) -> None:  # noqa: S104
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        host: str = "0.0.0.0",  # noqa: S104
+        port: int = 8080,
+        settings: IntakeSettings | None = None,
+        group_commit: bool = True,
+    ) -> None:
         self._host = host
         self._port = port
         self._app = web.Application(client_max_size=MAX_BODY)
         self._app[POOL_KEY] = pool
         self._app[pull_api.CLAIMS_KEY] = ClaimRepository(pool)
         self._app[widget.SERVERS_KEY] = ServerRepository(pool)
+        self.intake = Intake(pool, settings or IntakeSettings(), group_commit=group_commit)
+        self._app[INTAKE_KEY] = self.intake
         self._app.router.add_get("/healthz", healthz)
+        self._app.router.add_get("/metrics", metrics)
         pull_api.add_routes(self._app)
         widget.add_routes(self._app)
+        topserver_route.add_routes(self._app)
+        topgg_route.add_routes(self._app)
+        topgg_integration.add_routes(self._app)
+        gamemonitoring_route.add_routes(self._app)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, pool: asyncpg.Pool) -> WebhookManager:
+        settings = IntakeSettings(
+            public_url=config.webhooks.public_url,
+            topgg_replay_window=config.webhooks.topgg_replay_window,
+            gamemonitoring_api_base=config.gamemonitoring.api_base_url,
+        )
+        return cls(pool, host=config.webhooks.host, port=config.webhooks.port, settings=settings)
 
     @property
     def webserver(self) -> web.Application:
@@ -71,6 +129,7 @@ class WebhookManager:
             raise RuntimeError("the webhook manager is already running")
         if port is not None:
             self._port = port
+        await self.intake.start()
         runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=5)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port)
@@ -78,6 +137,7 @@ class WebhookManager:
             await site.start()
         except OSError:
             await runner.cleanup()
+            await self.intake.close()
             raise
         self._runner, self._site = runner, site
         log.info("webhook server listening on %s:%s", self._host, self.port)
@@ -86,3 +146,4 @@ class WebhookManager:
         if self._runner is not None:
             runner, self._runner, self._site = self._runner, None, None
             await runner.cleanup()
+            await self.intake.close()

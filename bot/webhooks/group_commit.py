@@ -1,0 +1,117 @@
+"""Group commit: votes from concurrent requests share one transaction (one COMMIT, one fsync).
+
+Each request awaits the result of its own vote; a batch that fails fails every request in it (so
+each answers 503 and the provider retries) — nothing is acknowledged that was not committed. A batch
+that fails on one bad row (constraint or data error) is retried vote by vote so the others still land.
+Votes in a batch are written in key order so two batches in flight can never deadlock each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+from bot.votes.ledger import RecordResult, VoteLedger
+from bot.votes.model import Vote
+
+log = logging.getLogger(__name__)
+
+_Pending = tuple[Vote, "asyncio.Future[RecordResult]"]
+
+
+class GroupCommitter:
+    def __init__(
+        self, ledger: VoteLedger, *, max_batch: int = 256, max_wait: float = 0.0, concurrency: int = 2
+    ) -> None:
+        self._ledger = ledger
+        self._max_batch = max_batch
+        self._max_wait = max_wait
+        self._slots = asyncio.Semaphore(concurrency)
+        self._queue: list[_Pending] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
+        self.batches = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="vote-group-commit")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            task, self._task = self._task, None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
+        for _, future in self._queue:
+            if not future.done():
+                future.set_exception(ConnectionError("vote intake is shutting down"))
+        self._queue.clear()
+
+    async def record(self, vote: Vote) -> RecordResult:
+        if self._task is None:  # not started (or closed): plain single-vote transaction
+            return await self._ledger.record(vote)
+        future: asyncio.Future[RecordResult] = asyncio.get_running_loop().create_future()
+        self._queue.append((vote, future))
+        self._wake.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            if self._max_wait > 0 and len(self._queue) < self._max_batch:
+                await asyncio.sleep(self._max_wait)
+            await self._slots.acquire()
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            if not self._queue:
+                self._wake.clear()
+            if not batch:
+                self._slots.release()
+                continue
+            task = asyncio.create_task(self._flush(batch))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self, batch: list[_Pending]) -> None:
+        try:
+            ordered = sorted(range(len(batch)), key=lambda i: _key(batch[i][0]))
+            try:
+                results = await self._ledger.record_many([batch[i][0] for i in ordered])
+            except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
+                log.warning("batch of %d votes failed on a bad row (%s); recording one by one", len(batch), exc)
+                await self._one_by_one(batch)
+                return
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, Exception) else ConnectionError("cancelled"))
+                if not isinstance(exc, Exception):
+                    raise
+                return
+            self.batches += 1
+            for position, index in enumerate(ordered):
+                future = batch[index][1]
+                if not future.done():
+                    future.set_result(results[position])
+        finally:
+            self._slots.release()
+
+    async def _one_by_one(self, batch: list[_Pending]) -> None:
+        for vote, future in batch:
+            try:
+                result = await self._ledger.record(vote)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                if not future.done():
+                    future.set_result(result)
+
+
+def _key(vote: Vote) -> tuple[int, str, str]:
+    return vote.server_id, vote.provider, vote.external_id
