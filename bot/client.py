@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import asyncpg
 import discord
+import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
@@ -21,6 +22,8 @@ from bot.votes.ledger import VoteLedger
 from bot.webhooks.manager import WebhookManager
 
 log = logging.getLogger(__name__)
+
+DISCORD_API = "https://discord.com/api/v10"
 
 EXTENSIONS: tuple[str, ...] = ("cogs.admin", "cogs.setup", "cogs.features", "cogs.vote")
 
@@ -104,6 +107,14 @@ class VoteBot(commands.AutoShardedBot):
         await self.dispatcher.start()
         if self.webhooks is not None and not self.webhooks.is_running:
             await self.webhooks.run()
+
+    async def launch_shards(self) -> None:
+        # With an explicit shard count discord.py skips GET /gateway/bot and dials Discord's public gateway.
+        # Behind a custom API base (a REST/gateway proxy, or the test fake) ask that API where its gateway is.
+        if self.shard_count is not None and discord.http.Route.BASE != DISCORD_API:
+            _, gateway_url, _ = await self.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        await super().launch_shards()
 
     async def close(self) -> None:
         if self.webhooks is not None:

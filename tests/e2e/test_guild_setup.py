@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import asyncpg
@@ -151,3 +152,28 @@ async def test_403_on_channel_gives_clear_message_and_bot_keeps_working(
     setting = await ServerService(pool).features.get(server.id, "reminders")
     assert setting is not None and not setting.enabled
     assert "Vote for Survival" in reply_text(await runner.command(MEMBER, "vote"))  # still alive
+
+
+async def test_gateway_disconnect_resumes_and_keeps_answering(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    await link_server(pool)
+    assert await fake.disconnect_gateway(4000) == 1
+    await fake.wait_resumed(timeout=15)
+    assert "Vote for Survival" in reply_text(await runner.command(MEMBER, "vote"))
+
+
+async def test_owner_sync_command_in_dm(runner: BotRunner, fake: FakeDiscord) -> None:
+    owner = fake.owner_id  # the application's owner (no owner_ids configured)
+    channel_id = int(fake.state.dm_channel_for(owner)["id"])
+    start = len(fake.requests)
+    fake.post_user_message(channel_id, owner, "!sync")
+    synced = await fake.wait_for_request("PUT", r"/applications/\d+/commands$", start=start, timeout=10)
+    assert {c["name"] for c in synced["json"]} >= {"vote", "setup", "feature"}
+    reply = await fake.wait_for_request("POST", rf"/channels/{channel_id}/messages$", start=start, timeout=10)
+    assert reply["json"]["content"].startswith("Synced ")
+    # anyone else is ignored
+    start = len(fake.requests)
+    fake.post_user_message(int(fake.state.dm_channel_for(MEMBER)["id"]), MEMBER, "!sync")
+    await asyncio.sleep(0.5)
+    assert not [r for r in fake.requests[start:] if r["method"] == "PUT"]
