@@ -76,7 +76,7 @@ class VoteBot(commands.AutoShardedBot):
             allowed_mentions=NO_MENTIONS,
             help_command=None,
             owner_ids=set(config.discord.owner_ids) or None,
-            shard_ids=list(shard_ids) if shard_ids is not None else None,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type] # None = all
             shard_count=shard_count,
             chunk_guilds_at_startup=False,
             guild_ready_timeout=guild_ready_timeout,
@@ -94,7 +94,7 @@ class VoteBot(commands.AutoShardedBot):
             timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
         )
         self._extensions = tuple(extensions)
-        self.tree.on_error = on_tree_error
+        self.tree.error(on_tree_error)
 
     async def setup_hook(self) -> None:
         # Order matters (DESIGN.md): scheduler, extensions (a failure aborts startup), persistent views, web.

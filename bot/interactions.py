@@ -24,16 +24,25 @@ async def safe_reply(
     ephemeral: bool = True,
 ) -> None:
     """Answer an interaction whether or not it was already answered or deferred; never raises for expiry."""
-    kwargs: dict[str, object] = {"content": content, "ephemeral": ephemeral, "allowed_mentions": NO_MENTIONS}
-    if embed is not None:
-        kwargs["embed"] = embed
-    if view is not None:
-        kwargs["view"] = view
+    embeds = [embed] if embed is not None else []
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(**kwargs)  # type: ignore[arg-type]
+            if view is not None:
+                await interaction.followup.send(
+                    content or "", embeds=embeds, view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                )
+            else:
+                await interaction.followup.send(
+                    content or "", embeds=embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                )
+        elif view is not None:
+            await interaction.response.send_message(
+                content, embeds=embeds, view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+            )
         else:
-            await interaction.response.send_message(**kwargs)  # type: ignore[arg-type]
+            await interaction.response.send_message(
+                content, embeds=embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+            )
     except discord.NotFound:
         log.info("interaction %s expired before it could be answered", interaction.id)
     except discord.HTTPException as exc:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import asyncpg
-
+from bot.db.executor import Executor
 from bot.db.records import FeatureSetting
-
-Executor = asyncpg.Pool | asyncpg.Connection
 
 _COLUMNS = "server_id, feature, enabled, channel_id, role_id, message_id, settings"
 

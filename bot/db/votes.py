@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncpg
-
+from bot.db.executor import Executor
 from bot.db.records import VoteRecord
-
-Executor = asyncpg.Pool | asyncpg.Connection
 
 _COLUMNS = "id, server_id, provider, external_id, player_name, discord_user_id, weight, voted_at, expires_at"
 
