@@ -14,6 +14,10 @@ from bot.client import VoteBot, point_at_api
 from bot.config import Config
 from bot.db.migrations import migrate_pool
 from bot.db.pool import Database
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from bot.votes.votifier_keys import DatabaseVotifierKeys
+from bot.votifier import VotifierListener
 from bot.webhooks.manager import WebhookManager
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,40 @@ def build_webhooks(config: Config, pool: asyncpg.Pool) -> WebhookManager | None:
     return WebhookManager.from_config(config, pool)
 
 
+class VotifierService:
+    """The Votifier listener with DB-backed keys, recording through the shared :class:`VoteLedger`."""
+
+    def __init__(self, config: Config, pool: asyncpg.Pool) -> None:
+        self._config = config
+        self.keys = DatabaseVotifierKeys(pool)
+        self._ledger = VoteLedger(pool)
+        self.listener = VotifierListener(self.keys, self._record)
+
+    async def _record(self, vote: Vote) -> None:
+        await self._ledger.record(vote)
+
+    async def start(self) -> None:
+        await self.listener.start(self._config.votifier.host, self._config.votifier.port)
+
+    async def close(self) -> None:
+        await self.listener.close()
+        self.keys.close()
+
+
+@contextlib.asynccontextmanager
+async def votifier_running(config: Config, pool: asyncpg.Pool) -> AsyncIterator[VotifierService | None]:
+    """Run the Votifier listener for the duration of the block when ``votifier.enabled``."""
+    if not config.votifier.enabled:
+        yield None
+        return
+    service = VotifierService(config, pool)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.close()
+
+
 async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, shard_count: int | None = None) -> None:
     token = config.require_token()
     point_at_api(config.discord.api_base_url)
@@ -72,7 +110,7 @@ async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, sha
             shard_ids=shard_ids,
             shard_count=shard_count,
         )
-        async with bot:
+        async with bot, votifier_running(config, pool):
             runner = asyncio.create_task(bot.start(token), name="discord")
             try:
                 await _until_signalled(runner)
@@ -89,7 +127,8 @@ async def run_webhooks_only(config: Config) -> None:
         manager = WebhookManager.from_config(config, pool)
         await manager.run()
         try:
-            await _until_signalled()
+            async with votifier_running(config, pool):
+                await _until_signalled()
         finally:
             await manager.close()
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from bot.db.executor import Executor
 
 
 @dataclass(frozen=True, slots=True)
