@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from bot import credentials_cli, send_test_vote
 from bot.config import Config, ConfigError, configure_logging, load_config
 from bot.db.migrations import MigrationError
 from bot.errors import UserError
@@ -82,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--json", action="store_true", help="machine-readable output")
     listing = server_cmds.add_parser("list", parents=[common], help="list linked game servers")
     listing.add_argument("--json", action="store_true")
+    credentials_cli.add_arguments(server_cmds, common)
+    send_test_vote.add_arguments(commands, common)
 
     feature = commands.add_parser("feature", parents=[common], help="switch features")
     feature_cmds = feature.add_subparsers(dest="feature_command", required=True, metavar="ACTION")
@@ -141,6 +144,20 @@ async def _server_command(config: Config, args: argparse.Namespace) -> None:
             ]
             lines = [f"{r['id']:>6}  {r['guild_id']:>20}  {'*' if r['default'] else ' '} {r['name']}" for r in rows]
             _print(rows, args.json, "\n".join(lines) if lines else "no servers linked yet")
+        elif args.server_command == "secret":
+            print(await credentials_cli.set_secret(pool, args))
+        elif args.server_command == "show":
+            data = await credentials_cli.show(pool, config, args.server_id)
+            _print(data, args.json, credentials_cli.render(data))
+
+
+async def _send_test_vote(config: Config, args: argparse.Namespace) -> int:
+    from bot.runtime import open_database
+
+    async with open_database(config) as pool:
+        outcome = await send_test_vote.send(pool, config, args)
+    print(outcome.text)
+    return 0 if outcome.ok else 1
 
 
 async def _feature_command(config: Config, args: argparse.Namespace) -> None:
@@ -199,6 +216,8 @@ def dispatch(args: argparse.Namespace) -> int:
         asyncio.run(_server_command(config, args))
     elif args.command == "feature":
         asyncio.run(_feature_command(config, args))
+    elif args.command == "send-test-vote":
+        return asyncio.run(_send_test_vote(config, args))
     return 0
 
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import asyncpg
 
+from bot.db.executor import Executor
+
 log = logging.getLogger(__name__)
 
-Executor = asyncpg.Pool | asyncpg.Connection
 ChangeListener = Callable[[int, str], None]
 """Called with ``(server_id, provider)`` after a credential or Top.gg connection changed in this process."""
 
