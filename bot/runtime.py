@@ -99,6 +99,29 @@ async def votifier_running(config: Config, pool: asyncpg.Pool) -> AsyncIterator[
         await service.close()
 
 
+async def backfill_topgg(config: Config, pool: asyncpg.Pool) -> None:
+    """Background task: record Top.gg votes missed while the bot was down (needs ``topgg.api_token``)."""
+    from bot.webhooks.topgg_backfill import TopggBackfill
+
+    try:
+        await TopggBackfill(pool, config.topgg.api_token, config.topgg.api_base_url).run()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        log.warning("Top.gg backfill failed: %s; it will run again on the next start", type(exc).__name__)
+
+
+def start_backfill(config: Config, pool: asyncpg.Pool) -> asyncio.Task[None] | None:
+    if not config.topgg.api_token:
+        return None
+    return asyncio.create_task(backfill_topgg(config, pool), name="topgg-backfill")
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, shard_count: int | None = None) -> None:
     token = config.require_token()
     point_at_api(config.discord.api_base_url)
@@ -112,9 +135,11 @@ async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, sha
         )
         async with bot, votifier_running(config, pool):
             runner = asyncio.create_task(bot.start(token), name="discord")
+            backfill = start_backfill(config, pool)
             try:
                 await _until_signalled(runner)
             finally:
+                await _stop(backfill)
                 await bot.close()
                 runner.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
