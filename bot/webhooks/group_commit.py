@@ -3,7 +3,8 @@
 Each request awaits the result of its own vote; a batch that fails fails every request in it (so
 each answers 503 and the provider retries) — nothing is acknowledged that was not committed. A batch
 that fails on one bad row (constraint or data error) is retried vote by vote so the others still land.
-Votes in a batch are written in key order so two batches in flight can never deadlock each other.
+Votes are written with one multi-row insert in key order (:mod:`bot.db.vote_batches`), so two batches
+in flight can never deadlock each other.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 
 import asyncpg
 
+from bot.db.vote_batches import record_batch
 from bot.votes.ledger import RecordResult, VoteLedger
 from bot.votes.model import Vote
 
@@ -24,8 +26,15 @@ _Pending = tuple[Vote, "asyncio.Future[RecordResult]"]
 
 class GroupCommitter:
     def __init__(
-        self, ledger: VoteLedger, *, max_batch: int = 256, max_wait: float = 0.0, concurrency: int = 2
+        self,
+        pool: asyncpg.Pool,
+        ledger: VoteLedger,
+        *,
+        max_batch: int = 256,
+        max_wait: float = 0.0,
+        concurrency: int = 2,
     ) -> None:
+        self._pool = pool
         self._ledger = ledger
         self._max_batch = max_batch
         self._max_wait = max_wait
@@ -34,6 +43,7 @@ class GroupCommitter:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._flushes: set[asyncio.Task[None]] = set()
+        self._idle: list[asyncpg.Connection] = []
         self.batches = 0
 
     def start(self) -> None:
@@ -52,6 +62,8 @@ class GroupCommitter:
             if not future.done():
                 future.set_exception(ConnectionError("vote intake is shutting down"))
         self._queue.clear()
+        while self._idle:
+            await self._pool.release(self._idle.pop())
 
     async def record(self, vote: Vote) -> RecordResult:
         if self._task is None:  # not started (or closed): plain single-vote transaction
@@ -79,9 +91,8 @@ class GroupCommitter:
 
     async def _flush(self, batch: list[_Pending]) -> None:
         try:
-            ordered = sorted(range(len(batch)), key=lambda i: _key(batch[i][0]))
             try:
-                results = await self._ledger.record_many([batch[i][0] for i in ordered])
+                results = await self._record_batch([vote for vote, _ in batch])
             except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
                 log.warning("batch of %d votes failed on a bad row (%s); recording one by one", len(batch), exc)
                 await self._one_by_one(batch)
@@ -94,12 +105,26 @@ class GroupCommitter:
                     raise
                 return
             self.batches += 1
-            for position, index in enumerate(ordered):
-                future = batch[index][1]
+            for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
-                    future.set_result(results[position])
+                    future.set_result(result)
         finally:
             self._slots.release()
+
+    async def _record_batch(self, votes: list[Vote]) -> list[RecordResult]:
+        # Each flush slot keeps its connection between batches: a pool round trip resets the session
+        # (one more query per batch). A connection that failed goes back to the pool, which discards it.
+        connection = self._idle.pop() if self._idle else await self._pool.acquire()
+        try:
+            results = await record_batch(connection, votes)  # one statement = one atomic transaction
+        except BaseException:
+            await self._pool.release(connection)
+            raise
+        if self._task is None:  # closing
+            await self._pool.release(connection)
+        else:
+            self._idle.append(connection)
+        return results
 
     async def _one_by_one(self, batch: list[_Pending]) -> None:
         for vote, future in batch:
@@ -111,7 +136,3 @@ class GroupCommitter:
             else:
                 if not future.done():
                     future.set_result(result)
-
-
-def _key(vote: Vote) -> tuple[int, str, str]:
-    return vote.server_id, vote.provider, vote.external_id

@@ -81,7 +81,7 @@ class Intake:
         self.settings = settings
         self.credentials = CredentialRepository(pool)
         self.ledger = VoteLedger(pool)
-        self.committer = GroupCommitter(self.ledger) if group_commit else None
+        self.committer = GroupCommitter(pool, self.ledger) if group_commit else None
         self.metrics = IntakeMetrics()
         self._cache: dict[tuple[int, str], tuple[float, Credentials]] = {}
         self._session: aiohttp.ClientSession | None = None
