@@ -25,7 +25,15 @@ log = logging.getLogger(__name__)
 
 DISCORD_API = "https://discord.com/api/v10"
 
-EXTENSIONS: tuple[str, ...] = ("cogs.admin", "cogs.setup", "cogs.features", "cogs.vote")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.admin",
+    "cogs.setup",
+    "cogs.features",
+    "cogs.vote",
+    "cogs.link",
+    "cogs.rewards",
+    "cogs.giveaways",
+)
 
 
 def minimal_intents() -> discord.Intents:

@@ -2,7 +2,8 @@
 
 Woken by ``LISTEN votebot_votes`` (any process that records a vote notifies every dispatcher) and by
 a slow poll as a safety net. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so two dispatchers never
-deliver the same vote; a row is deleted in the same transaction that delivered it, so a crash before
+deliver the same vote; a vote without a Discord id whose player name a member linked (``/link``) is
+delivered with that member's id; a row is deleted in the same transaction that delivered it, so a crash before
 COMMIT leaves it to be delivered again after restart.
 """
 
@@ -24,12 +25,14 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[VoteEvent], Awaitable[None]]
 
 _CLAIM = """
-SELECT v.id, v.server_id, v.provider, v.external_id, v.player_name, v.discord_user_id, v.weight, v.voted_at,
+SELECT v.id, v.server_id, v.provider, v.external_id, v.player_name,
+       COALESCE(v.discord_user_id, l.discord_user_id) AS discord_user_id, v.weight, v.voted_at,
        v.expires_at, s.guild_id, s.name, s.vote_url, s.game, s.address, s.category, s.timezone, s.enabled,
        s.is_default, s.vote_cooldown, s.created_at
 FROM vote_outbox o
 JOIN votes v ON v.id = o.vote_id
 JOIN servers s ON s.id = v.server_id
+LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
 WHERE o.available_at <= now()
 ORDER BY o.vote_id
 LIMIT $1

@@ -17,7 +17,7 @@ class VoteEvent:
     provider: str
     vote_id: str  # the provider's vote id (or derived key)
     player_name: str | None
-    discord_user_id: int | None
+    discord_user_id: int | None  # from the provider (Top.gg), else the member who linked the player name
     weight: int
     voted_at: dt.datetime
     next_vote_at: dt.datetime | None  # when the voter may vote again, when known

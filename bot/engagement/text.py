@@ -1,0 +1,24 @@
+"""Outside text (player names) made safe for Discord messages."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+MAX_NAME = 200
+# zero-width, bidi controls and other invisible characters used to dodge filters or fake names
+_INVISIBLE = re.compile("[\u0000-\u001f\u007f\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def clean_player_name(name: str) -> str:
+    """Invisible characters removed, whitespace collapsed, at most 200 characters."""
+    return " ".join(_INVISIBLE.sub("", name).split())[:MAX_NAME]
+
+
+def safe_name(name: str | None, fallback: str = "Someone") -> str:
+    """A player name ready to show: cleaned, markdown and mentions escaped (``@everyone`` pings no one)."""
+    cleaned = clean_player_name(name or "")
+    if not cleaned:
+        return fallback
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))

@@ -1,0 +1,57 @@
+"""Shared helpers for the engagement end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+from bot.db.records import Server
+from bot.servers import ServerService
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from tests.e2e.harness import GUILD_ID
+from tests.fakediscord import FakeDiscord
+
+
+async def make_server(pool: asyncpg.Pool, name: str = "Alpha", **columns: Any) -> Server:
+    service = ServerService(pool)
+    server = (await service.add(guild_id=GUILD_ID, name=name, vote_url="https://example.com/vote")).server
+    for column, value in columns.items():  # timezone, category, vote_cooldown: no service setter exists yet
+        await pool.execute(f"UPDATE servers SET {column} = $2 WHERE id = $1", server.id, value)
+    return await service.get(server.id)
+
+
+async def record_vote(pool: asyncpg.Pool, server: Server, external_id: str, at: dt.datetime, **kwargs: Any) -> int:
+    result = await VoteLedger(pool).record(
+        Vote(server_id=server.id, provider="topserver", external_id=external_id, voted_at=at, **kwargs)
+    )
+    assert result.vote_id is not None
+    return result.vote_id
+
+
+async def wait_until(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def texts(fake: FakeDiscord, channel_id: int) -> list[str]:
+    return [m.get("content") or "" for m in fake.messages(channel_id)]
+
+
+def sent(fake: FakeDiscord, method: str, path_part: str) -> list[dict[str, Any]]:
+    return [r for r in fake.requests if r["method"] == method and path_part in r["path"]]
+
+
+def member_roles(fake: FakeDiscord, user_id: int) -> list[int]:
+    guild = fake.state.get_guild(GUILD_ID)
+    return [int(r) for r in fake.state.get_member(guild, user_id)["roles"]]

@@ -1,0 +1,92 @@
+"""Linking and per-vote rewards against fakediscord: thank-you, temporary role removed after expiry, once only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+import discord
+
+from bot.votes.events import VoteEvent
+from tests.e2e.engagement_helpers import make_server, member_roles, record_vote, sent, texts, wait_until
+from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner, reply_text
+from tests.fakediscord import FakeDiscord
+
+
+def rewards(runner: BotRunner):  # type: ignore[no-untyped-def]
+    assert runner.bot is not None
+    return runner.bot.get_cog("Rewards")
+
+
+async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    # an admin configures rewards; a role above the bot is refused with a clear message
+    refused = reply_text(await runner.command(ADMIN, "rewards setup", role=str(ROLE_HIGH)))
+    assert "above my highest role" in refused
+    answer = reply_text(await runner.command(ADMIN, "rewards setup", channel=str(GENERAL), role=str(ROLE_VOTER)))
+    assert "thank-you in" in answer
+    assert "linked to **Steve**" in reply_text(await runner.command(MEMBER, "link", player="Steve"))
+    # the name is taken now
+    assert "already linked" in reply_text(await runner.command(ADMIN, "link", player="steve"))
+
+    now = discord.utils.utcnow()
+    fake.clear_requests()
+    vote_id = await record_vote(pool, server, "v1", now, player_name="steve", expires_at=now + dt.timedelta(hours=1))
+    await wait_until(lambda: any("Thank you" in t for t in texts(fake, GENERAL)))
+    thanks = [t for t in texts(fake, GENERAL) if "Thank you" in t]
+    assert thanks == ["🎉 Thank you **steve** for voting for **Alpha**! You now have **1** vote point."]
+    post = sent(fake, "POST", f"/channels/{GENERAL}/messages")[-1]
+    assert post["json"]["allowed_mentions"]["parse"] == []
+    await wait_until(lambda: ROLE_VOTER in member_roles(fake, MEMBER))
+
+    # a duplicate delivery (crash between delivery and commit) changes nothing
+    event = VoteEvent(vote_id, server, "topserver", "v1", "steve", MEMBER, 1, now, now + dt.timedelta(hours=1))
+    assert await rewards(runner).reward(event) is False
+    assert len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 1
+
+    # the bot restarts before the vote expires: removal is in the database, not in memory
+    await runner.restart()
+    cog = rewards(runner)
+    assert await cog.expire_roles() == 0
+    assert ROLE_VOTER in member_roles(fake, MEMBER)
+    cog.clock = lambda: now + dt.timedelta(hours=1, seconds=1)
+    assert await cog.expire_roles() == 1
+    assert ROLE_VOTER not in member_roles(fake, MEMBER)
+    assert await cog.expire_roles() == 0
+    assert await pool.fetchval("SELECT count(*) FROM role_grants") == 0
+
+
+async def test_hostile_player_names_ping_no_one(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    server = await make_server(pool)
+    await runner.command(ADMIN, "rewards setup", channel=str(GENERAL))
+    now = discord.utils.utcnow()
+    await record_vote(pool, server, "a", now, player_name="@everyone **x**\u200b")
+    await record_vote(pool, server, "b", now, player_name=f"<@&{ROLE_HIGH}> " + "y" * 174)
+    await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 2)
+    first, second = (t for t in texts(fake, GENERAL) if "Thank you" in t)
+    assert "@\u200beveryone \\*\\*x\\*\\*" in first and "@everyone" not in first
+    assert f"<@&{ROLE_HIGH}>" not in second and len(second) < 300
+    for post in sent(fake, "POST", f"/channels/{GENERAL}/messages"):
+        assert post["json"]["allowed_mentions"]["parse"] == []
+
+
+async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await runner.command(ADMIN, "rewards setup", channel=str(GENERAL), role=str(ROLE_VOTER))
+    await runner.command(MEMBER, "link", player="Steve", ping=True)
+    now = discord.utils.utcnow()
+    await record_vote(pool, server, "a", now, player_name="Steve")
+    await record_vote(pool, server, "b", now, discord_user_id=4242, player_name="Ghost")  # not in the guild
+    await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 2)
+    pinged = next(
+        p for p in sent(fake, "POST", f"/channels/{GENERAL}/messages") if f"<@{MEMBER}>" in p["json"]["content"]
+    )
+    assert pinged["json"]["allowed_mentions"] == {"parse": [], "users": [str(MEMBER)]} or pinged["json"][
+        "allowed_mentions"
+    ]["users"] in ([MEMBER], [str(MEMBER)])
+    assert await pool.fetchval("SELECT count(*) FROM vote_rewards") == 2
+    assert await runner.command(MEMBER, "points")
