@@ -1,0 +1,143 @@
+"""Tiny game servers on loopback speaking the real wire formats: Minecraft Server List Ping (TCP) and
+Source A2S_INFO / A2S_PLAYER with the S2C_CHALLENGE round trip (UDP). ``mode`` switches behaviour live."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def varint(value: int) -> bytes:
+    out = b""
+    value &= 0xFFFFFFFF
+    while value >= 0x80:
+        out += bytes([(value & 0x7F) | 0x80])
+        value >>= 7
+    return out + bytes([value])
+
+
+@dataclass
+class MinecraftResponder:
+    """Answers the SLP status request with ``status`` as JSON. Modes: ok, silent, garbage, huge."""
+
+    status: dict[str, Any] = field(
+        default_factory=lambda: {
+            "version": {"name": "1.21.3", "protocol": 768},
+            "players": {"max": 100, "online": 2, "sample": [{"name": "Steve", "id": "0"}, {"name": "Alex", "id": "1"}]},
+            "description": {"text": "A Minecraft Server"},
+        }
+    )
+    mode: str = "ok"
+    port: int = 0
+    requests: int = 0
+    _server: asyncio.Server | None = None
+
+    async def start(self) -> MinecraftResponder:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.read(1024)  # handshake + status request arrive together from opengsq
+            self.requests += 1
+            if self.mode == "silent":
+                await asyncio.sleep(30)
+                return
+            if self.mode == "garbage":
+                writer.write(b"\x05\x00\x03{{{")
+            elif self.mode == "huge":
+                writer.write(varint(2**31 - 1) + b"\x00")  # claims 2 GiB, then streams
+                chunk = b"\x00" * 65536
+                for _ in range(200):
+                    writer.write(chunk)
+                    await writer.drain()
+            else:
+                body = json.dumps(self.status).encode()
+                payload = b"\x00" + varint(len(body)) + body
+                writer.write(varint(len(payload)) + payload)
+            await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+
+class _A2SProtocol(asyncio.DatagramProtocol):
+    def __init__(self, owner: A2SResponder) -> None:
+        self.owner = owner
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        answer = self.owner.answer(data)
+        if answer is not None and self.transport is not None:
+            self.transport.sendto(answer, addr)
+
+
+@dataclass
+class A2SResponder:
+    """A2S with challenge: the first request gets S2C_CHALLENGE, the repeat with the challenge gets the info."""
+
+    name: str = "Test Source Server"
+    map: str = "de_dust2"
+    players: list[str] = field(default_factory=lambda: ["alice", "bob"])
+    max_players: int = 24
+    version: str = "1.38.0.1"
+    mode: str = "ok"  # ok, silent, garbage
+    challenge: bytes = b"\x0a\x0b\x0c\x0d"
+    port: int = 0
+    challenged: int = 0
+    answered: int = 0
+    _transport: asyncio.DatagramTransport | None = None
+
+    async def start(self) -> A2SResponder:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: _A2SProtocol(self), local_addr=("127.0.0.1", 0))
+        self._transport = transport
+        self.port = transport.get_extra_info("sockname")[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def answer(self, data: bytes) -> bytes | None:
+        if self.mode == "silent" or not data.startswith(b"\xff\xff\xff\xff"):
+            return None
+        if self.mode == "garbage":
+            return b"\xff\xff\xff\xff\x49\x11"
+        body = data[4:]
+        if body.startswith(b"TSource Engine Query\x00"):
+            if body[len(b"TSource Engine Query\x00") :] != self.challenge:
+                self.challenged += 1
+                return b"\xff\xff\xff\xffA" + self.challenge
+            self.answered += 1
+            return b"\xff\xff\xff\xff" + self.info()
+        if body.startswith(b"U"):
+            if body[1:] != self.challenge:
+                return b"\xff\xff\xff\xffA" + self.challenge
+            out = b"D" + bytes([len(self.players)])
+            for index, player in enumerate(self.players):
+                out += bytes([index]) + player.encode() + b"\x00" + struct.pack("<lf", 3, 12.5)
+            return b"\xff\xff\xff\xff" + out
+        return None
+
+    def info(self) -> bytes:
+        def s(text: str) -> bytes:
+            return text.encode() + b"\x00"
+
+        return (
+            b"I\x11" + s(self.name) + s(self.map) + s("csgo") + s("Counter-Strike")
+            + struct.pack("<h", 730) + bytes([len(self.players), self.max_players, 0]) + b"dl\x00\x01"
+            + s(self.version)
+        )  # fmt: skip
