@@ -1,0 +1,386 @@
+"""Webhook ingest benchmark: votebot's WebhookManager (every vote committed) vs topggpy 1.4's (no persistence).
+
+    .venv/bin/python benchmarks/webhook_ingest.py [--connections 32] [--votes 20000] [--duplicates 0.1]
+
+Starts the embedded PostgreSQL (pgserver) in a temporary folder, runs each server in its own process
+(the real ``WebhookManager`` with a ``VoteDispatcher`` draining the outbox; topggpy's ``WebhookManager``
+with a stub client), and drives it from this process with N concurrent aiohttp connections: signed
+Top.gg v1 ``vote.create`` deliveries for votebot, v0 ``Authorization`` bot votes for topggpy (the only
+kind it understands), unique votes plus a share of re-deliveries. Afterwards it checks that votebot
+recorded exactly the unique votes and dispatched each once, and prints votes/s, p50/p99 latency and
+the server process's peak RSS (VmHWM), then the throughput ratio. Not run by CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "whs_benchmark_secret_0123456789"  # noqa: S105 - made up
+V0_AUTH = "benchmark-v0-authorization"
+STATS = "/bench/stats"
+
+
+# --------------------------------------------------------------------------- servers (child processes)
+
+
+async def serve_votebot(database_url: str, port: int) -> None:
+    import asyncpg
+
+    from bot.votes.dispatcher import VoteDispatcher
+    from bot.votes.events import VoteEvent
+    from bot.webhooks.group_commit import GroupCommitter
+    from bot.webhooks.manager import WebhookManager
+
+    pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
+    delivered: dict[int, int] = {}
+
+    async def deliver(event: VoteEvent) -> None:
+        delivered[event.ledger_id] = delivered.get(event.ledger_id, 0) + 1
+
+    async def stats(_: object) -> aiohttp.web.Response:
+        twice = sum(1 for n in delivered.values() if n > 1)
+        committer = manager.intake.committer
+        batches = committer.batches if committer is not None else None
+        return aiohttp.web.json_response({"dispatched": len(delivered), "dispatched_twice": twice, "batches": batches})
+
+    dispatcher = VoteDispatcher(pool, deliver, poll_interval=1.0)
+    manager = WebhookManager(pool, host="127.0.0.1", port=port)
+    if os.environ.get("BENCH_COMMITTERS") or os.environ.get("BENCH_WAIT"):  # tuning experiments
+        manager.intake.committer = GroupCommitter(
+            pool,
+            manager.intake.ledger,
+            concurrency=int(os.environ.get("BENCH_COMMITTERS", "2")),
+            max_wait=float(os.environ.get("BENCH_WAIT", "0")),
+        )
+    manager.webserver.router.add_get(STATS, stats)
+    await dispatcher.start()
+    await manager.run()
+    await _serve_until_terminated()
+    await manager.close()
+    await dispatcher.close()
+    await pool.close()
+
+
+async def serve_topggpy(port: int) -> None:
+    import topgg
+    from aiohttp import web
+
+    class StubBot:
+        """What topggpy's manager needs from a discord.Client: ``dispatch`` and ``loop``."""
+
+        def __init__(self) -> None:
+            self.loop = asyncio.get_running_loop()
+            self.votes = 0
+
+        def dispatch(self, event: str, data: object) -> None:
+            self.votes += 1
+
+    bot = StubBot()
+    manager = topgg.WebhookManager(bot).dbl_webhook("/dbl", V0_AUTH)  # type: ignore[arg-type]
+
+    async def stats(_: web.Request) -> web.Response:
+        return web.json_response({"dispatched": bot.votes})
+
+    manager.webserver.router.add_get(STATS, stats)
+    await manager.run(port)
+    await _serve_until_terminated()
+    await manager.close()
+
+
+async def _serve_until_terminated() -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print("ready", flush=True)
+    await stop.wait()
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Result:
+    name: str
+    sent: int
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+    peak_rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds
+
+    def line(self) -> str:
+        lat = sorted(self.latencies)
+        p50 = statistics.median(lat) * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        return (
+            f"{self.name:>9}: {self.rate:8.0f} votes/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+            f"peak RSS {self.peak_rss_mb:6.1f} MiB  statuses {dict(sorted(self.statuses.items()))}"
+        )
+
+
+def votebot_requests(
+    server_id: int, unique: int, duplicates: int, offset: int = 0
+) -> list[tuple[str, bytes, dict[str, str]]]:
+    from bot.webhooks.providers import sign_topgg_v1
+
+    now = int(time.time())
+    base = time.time() - 3600
+    bodies = []
+    for i in range(offset, offset + unique):
+        created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(base + i)) + ".1234567+00:00"
+        body = json.dumps(
+            {
+                "type": "vote.create",
+                "data": {
+                    "id": str(900000000000000000 + i),
+                    "weight": 1,
+                    "created_at": created,
+                    "expires_at": created,
+                    "project": {"id": "1", "type": "bot", "platform": "discord", "platform_id": "1"},
+                    "user": {"id": str(i + 1), "platform_id": str(100000000000000000 + i), "name": f"user{i}"},
+                },
+            },
+            separators=(",", ":"),
+        ).encode()
+        bodies.append(body)
+    bodies += random.sample(bodies, duplicates)
+    random.shuffle(bodies)
+    path = f"/webhooks/topgg/{server_id}"
+    return [
+        (path, b, {"x-topgg-signature": sign_topgg_v1(SECRET, b, now), "Content-Type": "application/json"})
+        for b in bodies
+    ]
+
+
+def topggpy_requests(unique: int, duplicates: int, offset: int = 0) -> list[tuple[str, bytes, dict[str, str]]]:
+    bodies = [
+        json.dumps(
+            {"bot": "1", "user": str(100000000000000000 + i), "type": "upvote", "isWeekend": False, "query": ""}
+        ).encode()
+        for i in range(offset, offset + unique)
+    ]
+    bodies += random.sample(bodies, duplicates)
+    random.shuffle(bodies)
+    return [("/dbl", b, {"Authorization": V0_AUTH, "Content-Type": "application/json"}) for b in bodies]
+
+
+async def drive(
+    port: int, requests: list[tuple[str, bytes, dict[str, str]]], connections: int
+) -> tuple[float, list[float], dict[int, int]]:
+    queue = list(reversed(requests))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", connector=connector) as session:
+
+        async def worker() -> None:
+            while queue:
+                path, body, headers = queue.pop()
+                started = time.perf_counter()
+                async with session.post(path, data=body, headers=headers) as response:
+                    await response.read()
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return time.perf_counter() - started, latencies, statuses
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(entry, "comm").read_text().strip() == "postgres":
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _profile(mode: str) -> list[str]:
+    """``BENCH_PROFILE=dir`` profiles each server process with cProfile into ``dir/<mode>.prof``."""
+    folder = os.environ.get("BENCH_PROFILE")
+    return ["-m", "cProfile", "-o", f"{folder}/{mode.strip('-')}.prof"] if folder else []
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(  # noqa: S603 - this script, re-run as a server
+        [sys.executable, *_profile(args[0]), __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        process.kill()
+        raise RuntimeError(f"server {args} did not start")
+    return process
+
+
+async def stats(port: int) -> dict[str, int]:
+    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}{STATS}") as response:
+        return await response.json()
+
+
+@dataclass
+class Target:
+    name: str
+    port: int
+    process: subprocess.Popen[str]
+    make: Callable[[int, int, int], list[tuple[str, bytes, dict[str, str]]]]
+    rounds: list[Result]
+
+
+async def measure(target: Target, args: argparse.Namespace, round_no: int) -> None:
+    duplicates = int(args.votes * args.duplicates)
+    requests = target.make(args.votes - duplicates, duplicates, args.warmup + round_no * args.votes)
+    cpu = (cpu_seconds(target.process.pid), postgres_cpu_seconds(), time.process_time())
+    seconds, latencies, statuses = await drive(target.port, requests, args.connections)
+    server_cpu = cpu_seconds(target.process.pid) - cpu[0]
+    pg_cpu = postgres_cpu_seconds() - cpu[1]
+    print(
+        f"  round {round_no + 1} {target.name:>7}: {len(requests) / seconds:7.0f} votes/s; "
+        f"CPU s: server {server_cpu:.2f}, postgres {pg_cpu:.2f}, load generator {time.process_time() - cpu[2]:.2f}"
+    )
+    target.rounds.append(Result(target.name, len(requests), seconds, latencies, statuses, 0.0))
+
+
+def summary(target: Target) -> Result:
+    rates = sorted(r.rate for r in target.rounds)
+    median = rates[len(rates) // 2]
+    sent = target.rounds[0].sent
+    statuses: dict[int, int] = {}
+    for r in target.rounds:
+        for status, count in r.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    latencies = [lat for r in target.rounds for lat in r.latencies]
+    return Result(target.name, sent, sent / median, latencies, statuses, peak_rss_mb(target.process.pid))
+
+
+async def check_votebot(target: Target, args: argparse.Namespace, pool: Any) -> bool:
+    duplicates = int(args.votes * args.duplicates)
+    unique = (args.votes - duplicates) * args.rounds
+    recorded = await pool.fetchval("SELECT count(*) FROM votes") - args.warmup
+    for _ in range(600):
+        if await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0:
+            break
+        await asyncio.sleep(0.1)
+    dispatched = await stats(target.port)
+    left = await pool.fetchval("SELECT count(*) FROM vote_outbox")
+    print(
+        f"votebot checks: sent {args.votes * args.rounds} "
+        f"({unique} unique + {duplicates * args.rounds} re-deliveries), "
+        f"recorded {recorded}, outbox left {left}, dispatched {dispatched['dispatched'] - args.warmup} "
+        f"(twice: {dispatched['dispatched_twice']}), {dispatched['batches']} commits"
+    )
+    ok = recorded == unique and dispatched["dispatched"] - args.warmup == unique and not dispatched["dispatched_twice"]
+    print(f"votebot exactly-once: {'OK' if ok else 'FAILED'}")
+    return ok
+
+
+async def main(args: argparse.Namespace) -> int:
+    import asyncpg
+
+    from bot.db.credentials import CredentialRepository
+    from bot.db.migrations import migrate_pool
+    from bot.db.pool import EmbeddedPostgres
+    from bot.servers import ServerService
+
+    print(
+        f"{args.votes} deliveries per round ({args.duplicates:.0%} re-deliveries), {args.rounds} rounds, "
+        f"{args.connections} connections, {os.cpu_count()} CPUs"
+    )
+    with tempfile.TemporaryDirectory(prefix="votebot-bench-") as data_dir:
+        os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="votebot-bench-run-"))
+        embedded = EmbeddedPostgres(Path(data_dir))
+        url = await embedded.start()
+        targets: list[Target] = []
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+            await migrate_pool(pool)
+            created = await ServerService(pool).add(guild_id=1, name="Bench", vote_url="https://example.com")
+            server_id = created.server.id
+            await CredentialRepository(pool).set_secret(server_id, "topgg", SECRET)
+            port = free_port()
+            targets.append(
+                Target(
+                    "votebot",
+                    port,
+                    spawn("--serve-votebot", url, str(port)),
+                    lambda u, d, o: votebot_requests(server_id, u, d, o),
+                    [],
+                )
+            )
+            port = free_port()
+            targets.append(Target("topggpy", port, spawn("--serve-topggpy", str(port)), topggpy_requests, []))
+            for target in targets:
+                await drive(target.port, target.make(args.warmup, 0, 0), args.connections)
+            for round_no in range(args.rounds):
+                for target in targets:
+                    await measure(target, args, round_no)
+            ok = await check_votebot(targets[0], args, pool)
+            results = [summary(t) for t in targets]
+            await pool.close()
+        finally:
+            for target in targets:
+                target.process.send_signal(signal.SIGTERM)
+                target.process.wait(30)
+            await embedded.stop()
+    for result in results:
+        print(result.line())
+    print(f"throughput ratio votebot/topggpy (median rounds): {results[0].rate / results[1].rate:.2f}x")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve-votebot":
+        asyncio.run(serve_votebot(sys.argv[2], int(sys.argv[3])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--serve-topggpy":
+        asyncio.run(serve_topggpy(int(sys.argv[2])))
+    else:
+        parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("--connections", type=int, default=32)
+        parser.add_argument("--votes", type=int, default=10000)
+        parser.add_argument("--duplicates", type=float, default=0.1)
+        parser.add_argument("--warmup", type=int, default=500)
+        parser.add_argument("--rounds", type=int, default=3)
+        sys.exit(asyncio.run(main(parser.parse_args())))
