@@ -1,0 +1,100 @@
+"""The group committer against the real database: batching, in-batch duplicates, bad rows, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import asyncpg
+import pytest
+
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from bot.webhooks.group_commit import GroupCommitter
+from tests.webhooks.conftest import add_server
+
+
+def vote(server_id: int, external_id: str, player: str = "Steve") -> Vote:
+    return Vote(server_id, "topserver", external_id, dt.datetime.now(dt.UTC), player_name=player)
+
+
+async def test_concurrent_votes_share_commits_and_duplicates_are_reported(pool: asyncpg.Pool) -> None:
+    sid = await add_server(pool)
+    committer = GroupCommitter(pool, VoteLedger(pool))
+    committer.start()
+    try:
+        votes = [vote(sid, f"v{i % 40}") for i in range(120)]
+        results = await asyncio.gather(*(committer.record(v) for v in votes))
+    finally:
+        await committer.close()
+    assert sum(not r.duplicate for r in results) == 40
+    assert all(r.vote_id is not None for r in results if not r.duplicate)
+    assert committer.batches < 120
+    assert await pool.fetchval("SELECT count(*) FROM votes") == 40
+    assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 40
+    ids = {r.vote_id for r in results if not r.duplicate}
+    assert ids == set(await pool.fetchval("SELECT array_agg(vote_id) FROM vote_outbox"))
+
+
+async def test_a_bad_row_does_not_sink_the_batch(pool: asyncpg.Pool) -> None:
+    sid = await add_server(pool)
+    committer = GroupCommitter(pool, VoteLedger(pool))
+    committer.start()
+    try:
+        results = await asyncio.gather(
+            committer.record(vote(sid, "ok-1")),
+            committer.record(vote(sid, "bad", player="x" * 201)),  # violates the player_name CHECK
+            committer.record(vote(sid, "ok-2")),
+            return_exceptions=True,
+        )
+    finally:
+        await committer.close()
+    assert isinstance(results[1], asyncpg.CheckViolationError)
+    assert not isinstance(results[0], BaseException) and not isinstance(results[2], BaseException)
+    assert sorted(await pool.fetchval("SELECT array_agg(external_id) FROM votes")) == ["ok-1", "ok-2"]
+
+
+async def test_a_failed_batch_fails_every_request_and_commits_nothing(database_url: str, pool: asyncpg.Pool) -> None:
+    sid = await add_server(pool)
+    slow = await asyncpg.create_pool(database_url, min_size=1, max_size=2, server_settings={"statement_timeout": "200"})
+    committer = GroupCommitter(slow, VoteLedger(slow))
+    committer.start()
+    locker = await asyncpg.connect(database_url)
+    try:
+        async with locker.transaction():
+            await locker.execute("LOCK TABLE votes IN ACCESS EXCLUSIVE MODE")
+            results = await asyncio.gather(
+                *(committer.record(vote(sid, f"v{i}")) for i in range(10)), return_exceptions=True
+            )
+        assert all(isinstance(r, asyncpg.QueryCanceledError) for r in results)
+        assert await pool.fetchval("SELECT count(*) FROM votes") == 0
+        again = await asyncio.gather(*(committer.record(vote(sid, f"v{i}")) for i in range(10)))
+        assert not any(r.duplicate for r in again)
+    finally:
+        await locker.close()
+        await committer.close()
+        await slow.close()
+    assert await pool.fetchval("SELECT count(*) FROM votes") == 10
+
+
+async def test_close_fails_nothing_silently(pool: asyncpg.Pool) -> None:
+    sid = await add_server(pool)
+    committer = GroupCommitter(pool, VoteLedger(pool))
+    committer.start()
+    await committer.close()
+    # After close the committer records directly (still committed before returning).
+    assert not (await committer.record(vote(sid, "after-close"))).duplicate
+    assert await pool.fetchval("SELECT count(*) FROM votes") == 1
+
+
+@pytest.mark.parametrize("count", [1, 300])
+async def test_batch_sizes(pool: asyncpg.Pool, count: int) -> None:
+    sid = await add_server(pool)
+    committer = GroupCommitter(pool, VoteLedger(pool), max_batch=64)
+    committer.start()
+    try:
+        results = await asyncio.gather(*(committer.record(vote(sid, f"b{i}")) for i in range(count)))
+    finally:
+        await committer.close()
+    assert len({r.vote_id for r in results}) == count
+    assert await pool.fetchval("SELECT count(*) FROM votes") == count
