@@ -1,0 +1,1 @@
+"""Community features: giveaways, the wipe calendar, reviews and events pushed by listing sites."""

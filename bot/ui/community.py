@@ -1,0 +1,166 @@
+"""Embeds and persistent buttons of the community features. Outside text is escaped; embeds ping nobody."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.community.giveaway_db import Giveaway
+from bot.community.giveaways import GiveawayService
+from bot.errors import UserError
+from bot.interactions import NO_MENTIONS, safe_reply
+from bot.ui.embeds import escape
+
+if TYPE_CHECKING:
+    from bot.client import VoteBot
+
+log = logging.getLogger(__name__)
+
+GIVEAWAY_COLOUR = discord.Colour.from_rgb(235, 69, 158)
+ENDED_COLOUR = discord.Colour.dark_grey()
+
+
+def ts(moment: dt.datetime, style: str = "f") -> str:
+    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]
+
+
+def giveaway_embed(
+    giveaway: Giveaway, entries: int, winners: Sequence[int] = (), *, short: bool = False
+) -> discord.Embed:
+    running = giveaway.status == "running"
+    embed = discord.Embed(
+        title=f"🎉 Giveaway: {escape(giveaway.prize)}"[:256],
+        colour=GIVEAWAY_COLOUR if running else ENDED_COLOUR,
+    )
+    lines = []
+    if running:
+        lines.append(f"Ends {ts(giveaway.ends_at, 'R')} ({ts(giveaway.ends_at)})")
+        lines.append("Press **Enter** to join; press it again to leave.")
+    elif giveaway.status == "cancelled":
+        lines.append("This giveaway was cancelled.")
+    else:
+        lines.append(f"Ended {ts(giveaway.finished_at or giveaway.ends_at)}")
+        if winners:
+            lines.append("Winners: " + ", ".join(f"<@{w}>" for w in winners))
+        else:
+            lines.append("No eligible entries: nobody won.")
+        if short and winners:
+            lines.append("Fewer entrants than winners: everyone eligible won.")
+    lines.append(f"Hosted by <@{giveaway.host_id}> · {giveaway.winner_count} winner(s)")
+    embed.description = "\n".join(lines)
+    requirements = []
+    if giveaway.required_role_id:
+        requirements.append(f"Role <@&{giveaway.required_role_id}>")
+    if giveaway.require_vote:
+        requirements.append("Voted for the server this month")
+    if requirements:
+        embed.add_field(name="Requirements", value="\n".join(requirements), inline=False)
+    if giveaway.voter_bonus:
+        embed.add_field(
+            name="Bonus", value=f"Members who voted this month get +{giveaway.voter_bonus} entries.", inline=False
+        )
+    embed.add_field(name="Entries", value=str(entries), inline=True)
+    embed.set_footer(text=f"Giveaway #{giveaway.id}")
+    return embed
+
+
+def winners_text(giveaway: Giveaway, winners: Sequence[int], *, short: bool, reroll: bool) -> str:
+    prize = escape(giveaway.prize)
+    if not winners:
+        return f"🎉 The giveaway for **{prize}** has ended: there were no eligible entries, so nobody won."
+    mentions = ", ".join(f"<@{w}>" for w in winners)
+    head = "🎲 Reroll! New winner(s)" if reroll else "🎉 Congratulations"
+    text = f"{head} {mentions}: you won **{prize}**!"
+    if short:
+        text += " (There were fewer eligible entrants than winners, so everyone eligible won.)"
+    return text + f"\n-# Giveaway #{giveaway.id}"
+
+
+def winner_mentions(winners: Sequence[int]) -> discord.AllowedMentions:
+    """Ping exactly the winners, nobody else."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, users=[discord.Object(w) for w in winners], replied_user=False
+    )
+
+
+class GiveawayEnterButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"giveaways:enter:(?P<id>[0-9]{1,19})"
+):
+    """The Enter/Leave toggle; stateless, so it keeps working after a restart."""
+
+    def __init__(self, giveaway_id: int, count: int = 0) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.primary,
+                label=f"Enter · {count}",
+                emoji="🎉",
+                custom_id=f"giveaways:enter:{giveaway_id}",
+            )
+        )
+        self.giveaway_id = giveaway_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> GiveawayEnterButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: VoteBot = interaction.client  # type: ignore[assignment]
+        service = GiveawayService(bot.pool)
+        giveaway = await service.repo.get(self.giveaway_id)
+        try:
+            if giveaway is None or giveaway.guild_id != interaction.guild_id:
+                raise UserError("This giveaway no longer exists.")
+            roles = {r.id for r in getattr(interaction.user, "roles", [])}
+            result = await service.toggle_entry(giveaway, interaction.user.id, roles, discord.utils.utcnow())
+        except UserError as exc:
+            await safe_reply(interaction, str(exc))
+            return
+        try:
+            await interaction.response.edit_message(
+                embed=giveaway_embed(giveaway, result.count), view=giveaway_view(giveaway.id, result.count)
+            )
+        except discord.HTTPException as exc:
+            log.warning("giveaway %s: could not update the entry count: %s", giveaway.id, exc)
+        text = (
+            f"You're in! ({result.count} entries). Press the button again to leave."
+            if result.entered
+            else f"You left the giveaway ({result.count} entries)."
+        )
+        await safe_reply(interaction, text)
+
+
+def giveaway_view(giveaway_id: int, count: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(GiveawayEnterButton(giveaway_id, count))
+    return view
+
+
+def giveaway_list_embed(giveaways: Sequence[Giveaway]) -> discord.Embed:
+    embed = discord.Embed(title="Giveaways", colour=GIVEAWAY_COLOUR)
+    if not giveaways:
+        embed.description = "No giveaways yet. Start one with /giveaway start."
+        return embed
+    lines = []
+    for g in giveaways:
+        when = f"ends {ts(g.ends_at, 'R')}" if g.status == "running" else f"{g.status}"
+        lines.append(f"`#{g.id}` **{escape(g.prize)}** — {when} · <#{g.channel_id}>")
+    embed.description = "\n".join(lines)[:4000]
+    return embed
+
+
+__all__ = [
+    "NO_MENTIONS",
+    "GiveawayEnterButton",
+    "giveaway_embed",
+    "giveaway_list_embed",
+    "giveaway_view",
+    "winner_mentions",
+    "winners_text",
+]

@@ -1,0 +1,225 @@
+"""Giveaways end to end: the real bot against fakediscord — entering, requirements, ending after a restart,
+rerolls, the Enter button after a restart, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.db.records import Server
+from bot.servers import ServerService
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
+from tests.fakediscord import FakeDiscord
+
+EPHEMERAL = 1 << 6
+PLAYERS = [1_100_000_000_000_000_301, 1_100_000_000_000_000_302, 1_100_000_000_000_000_303]
+OUTSIDER = 1_100_000_000_000_000_304
+
+
+async def giveaways_on(pool: asyncpg.Pool) -> Server:
+    service = ServerService(pool)
+    server = (await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://example.com/vote")).server
+    await service.switch_feature(server, "giveaways", enabled=True, channel_id=GENERAL)
+    return server
+
+
+def add_members(fake: FakeDiscord, ids: list[int], roles: list[int]) -> None:
+    for uid in ids:
+        fake.add_member(
+            {
+                "guild_id": str(GUILD_ID),
+                "id": str(uid),
+                "name": f"p{uid % 1000}",
+                "roles": [str(r) for r in roles],
+                "permissions": str(BASIC),
+            }
+        )
+
+
+def giveaway_message(fake: FakeDiscord) -> dict[str, Any]:
+    return next(m for m in reversed(fake.messages(GENERAL)) if m["components"])
+
+
+def button(message: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = message["components"][0]["components"][0]
+    return result
+
+
+async def click(fake: FakeDiscord, message: dict[str, Any], user_id: int) -> list[dict[str, Any]]:
+    created = await fake.interact(
+        {
+            "type": 3,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(GENERAL),
+            "user_id": str(user_id),
+            "custom_id": button(message)["custom_id"],
+            "message_id": message["id"],
+        }
+    )
+    first = await fake.wait_for_response(created["interaction_id"], timeout=10)
+    if first[0].get("type") == 7:  # count updated in place, then the ephemeral note
+        return await fake.wait_for_response(created["interaction_id"], count=2, timeout=10)
+    return first
+
+
+async def wait_for_text(fake: FakeDiscord, needle: str) -> dict[str, Any]:
+    def find() -> dict[str, Any] | None:
+        return next((m for m in fake.messages(GENERAL) if needle in m["content"]), None)
+
+    found: dict[str, Any] = await fake.state.wait_until(find, 10, f"a message with {needle!r}")
+    return found
+
+
+def sent_body(fake: FakeDiscord, content: str) -> dict[str, Any]:
+    """The JSON the bot sent to create the message with this content (to check allowed_mentions)."""
+    return next(
+        r["json"]
+        for r in fake.requests
+        if r["method"] == "POST"
+        and r["path"] == f"/channels/{GENERAL}/messages"
+        and (r.get("json") or {}).get("content") == content
+    )
+
+
+async def status_of(pool: asyncpg.Pool, giveaway_id: int) -> str:
+    status: str = await pool.fetchval("SELECT status FROM giveaways WHERE id = $1", giveaway_id)
+    return status
+
+
+async def test_entries_role_requirement_end_after_restart_and_reroll(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    await giveaways_on(pool)
+    add_members(fake, PLAYERS, [ROLE_VOTER])
+    add_members(fake, [OUTSIDER], [])
+    text = reply_text(
+        await runner.command(
+            ADMIN,
+            "giveaway start",
+            prize="Nitro for @everyone <@&1100000000000000200>",
+            duration="1h30m",
+            winners=2,
+            required_role=str(ROLE_VOTER),
+        )
+    )
+    assert "started in" in text
+    posted = giveaway_message(fake)
+    assert not posted["mention_everyone"] and posted["mention_roles"] == [] and posted["mentions"] == []
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+
+    for uid in PLAYERS:
+        responses = await click(fake, posted, uid)
+        assert "You're in" in reply_text(responses)
+    assert button(fake.message(int(posted["id"])))["label"] == "Enter · 3"  # type: ignore[arg-type]
+    refused = await click(fake, posted, OUTSIDER)
+    assert "only for members with" in reply_text(refused) and refused[0]["data"]["flags"] & EPHEMERAL
+    # leave and re-enter: the toggle
+    assert "You left" in reply_text(await click(fake, posted, PLAYERS[0]))
+    assert "You're in" in reply_text(await click(fake, posted, PLAYERS[0]))
+    entrants = {r["discord_user_id"] for r in await pool.fetch("SELECT discord_user_id FROM giveaway_entries")}
+    assert entrants == set(PLAYERS)
+
+    # the bot is down while the end passes; on start it ends the overdue giveaway
+    await runner.stop()
+    await pool.execute(
+        "UPDATE giveaways SET starts_at = now() - interval '2 hours', ends_at = now() - interval '5 minutes' WHERE id = $1",
+        giveaway_id,
+    )
+    await runner.start()
+    announcement = await wait_for_text(fake, "Congratulations")
+    winners = {int(u["id"]) for u in announcement["mentions"]}
+    assert len(winners) == 2 and winners <= set(PLAYERS)
+    assert not announcement["mention_everyone"] and announcement["mention_roles"] == []
+    body = sent_body(fake, announcement["content"])
+    assert body["allowed_mentions"]["parse"] == [] and {int(u) for u in body["allowed_mentions"]["users"]} == winners
+    await fake.state.wait_until(lambda: not fake.message(int(posted["id"]))["components"], 5, "the button removed")
+    assert await status_of(pool, giveaway_id) == "ended"
+    snapshot = await pool.fetchval("SELECT snapshot FROM giveaway_draws WHERE giveaway_id = $1", giveaway_id)
+    assert snapshot is not None
+
+    # reroll: the only eligible member who has not won yet
+    text = reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id, winners=1))
+    assert "1 new winner" in text
+    reroll = await wait_for_text(fake, "Reroll!")
+    assert {int(u["id"]) for u in reroll["mentions"]} == set(PLAYERS) - winners
+    text = reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id, winners=1))
+    assert "nobody left" in text
+    assert len([m for m in fake.messages(GENERAL) if "Reroll!" in m["content"]]) == 1
+
+
+async def test_voted_requirement_bonus_and_more_winners_than_entrants(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await giveaways_on(pool)
+    add_members(fake, PLAYERS, [])
+    voter, other = PLAYERS[0], PLAYERS[1]
+    await VoteLedger(pool).record(
+        Vote(
+            server_id=server.id,
+            provider="topgg",
+            external_id="v1",
+            voted_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+            discord_user_id=voter,
+        )
+    )
+    await runner.command(
+        ADMIN, "giveaway start", prize="VIP", duration="2d", winners=3, voted_this_month=True, voter_bonus=2
+    )
+    posted = giveaway_message(fake)
+    assert "You're in" in reply_text(await click(fake, posted, voter))
+    assert "voted this month" in reply_text(await click(fake, posted, other))
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+    assert "listed" not in reply_text(await runner.command(MEMBER, "giveaway list"))  # members: refused
+    assert f"#{giveaway_id}" in reply_text(await runner.command(ADMIN, "giveaway list"))
+
+    text = reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
+    assert "1 winner(s)" in text
+    announcement = await wait_for_text(fake, "Congratulations")
+    assert [int(u["id"]) for u in announcement["mentions"]] == [voter]
+    assert "fewer eligible entrants than winners" in announcement["content"]
+    snapshot = await pool.fetchval("SELECT snapshot::text FROM giveaway_draws WHERE giveaway_id = $1", giveaway_id)
+    assert snapshot == f"[[{voter}, 3]]"  # 1 + 2 bonus tickets
+
+
+async def test_enter_button_works_after_restart(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    await giveaways_on(pool)
+    await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1d")
+    posted = giveaway_message(fake)
+    await runner.restart()
+    responses = await click(fake, posted, MEMBER)
+    assert responses[0]["type"] == 7 and "You're in" in reply_text(responses)
+    assert button(fake.message(int(posted["id"])))["label"] == "Enter · 1"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"duration": "0m"}, "at least"),
+        ({"duration": "9w"}, "at most"),
+        ({"duration": "soon"}, "can't read the duration"),
+        ({"duration": "1h", "winners": 0}, "between 1 and"),
+        ({"duration": "1h", "voter_bonus": 50}, "Bonus entries"),
+    ],
+)
+async def test_bad_input_stores_nothing(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, options: dict[str, Any], error: str
+) -> None:
+    await giveaways_on(pool)
+    before = len(fake.messages(GENERAL))
+    text = reply_text(await runner.command(ADMIN, "giveaway start", prize="Kit", **options))
+    assert error in text
+    assert await pool.fetchval("SELECT count(*) FROM giveaways") == 0
+    assert len(fake.messages(GENERAL)) == before
+
+
+async def test_member_cannot_start_and_feature_off_is_refused(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await giveaways_on(pool)
+    assert "Manage Server" in reply_text(await runner.command(MEMBER, "giveaway start", prize="x", duration="1h"))
+    await ServerService(pool).switch_feature(server, "giveaways", enabled=False)
+    assert "Giveaways are off" in reply_text(await runner.command(ADMIN, "giveaway start", prize="x", duration="1h"))
+    assert await pool.fetchval("SELECT count(*) FROM giveaways") == 0
