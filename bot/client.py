@@ -32,7 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.vote",
     "cogs.link",
     "cogs.rewards",
-    "cogs.giveaways",
+    "cogs.reminders",
 )
 
 

@@ -33,8 +33,11 @@ class VoteCog(commands.Cog):
             raise UserError(f"Voting for **{escape(found.name)}** is switched off here.")
         last = await self.bot.votes.last_for_member(found.id, interaction.user.id)
         now = discord.utils.utcnow()
+        remind = await self.bot.servers.is_active(found, "reminders")
         await safe_reply(
-            interaction, embed=vote_embed(found, last, next_vote_at(found, last), now), view=vote_view(found)
+            interaction,
+            embed=vote_embed(found, last, next_vote_at(found, last), now),
+            view=vote_view(found, remind=remind),
         )
 
 

@@ -211,6 +211,12 @@ class EngagementRepository:
         )
         return bool(claimed)
 
+    async def release_run(self, server_id: int, kind: str, period: str) -> None:
+        """Forget a claimed run whose output failed, so the next tick tries again."""
+        await self._db.execute(
+            "DELETE FROM engagement_runs WHERE server_id = $1 AND kind = $2 AND period = $3", server_id, kind, period
+        )
+
     async def has_run(self, server_id: int, kind: str, period: str) -> bool:
         return bool(
             await self._db.fetchval(

@@ -40,9 +40,13 @@ def vote_embed(
     return embed
 
 
-def vote_view(server: Server) -> discord.ui.View:
+def vote_view(server: Server, *, remind: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label="Vote now", url=server.vote_url, emoji="🗳️"))
+    if remind:  # persistent "Remind me" (reminders:remind:<server_id>), handled by the reminders cog
+        from bot.ui.engagement import RemindButton  # bot.ui.engagement imports this module
+
+        view.add_item(RemindButton(server.id))
     return view
 
 

@@ -1,0 +1,172 @@
+"""SQL for personal reminders (one row per member and server, claimed with SKIP LOCKED) and feature lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import asyncpg
+
+from bot.db.executor import Executor
+from bot.db.records import FeatureSetting, Server
+
+_SERVER_COLUMNS = ", ".join(f"s.{name}" for name in Server.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    server: Server
+    discord_user_id: int
+    due_at: dt.datetime  # the lease this claim holds
+    channel_id: int | None
+    quiet_start: int | None
+    quiet_end: int | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    channel_id: int | None
+    quiet_start: int | None
+    quiet_end: int | None
+    due_at: dt.datetime | None
+
+
+class ReminderStore:
+    def __init__(self, db: Executor) -> None:
+        self._db = db
+
+    async def subscribe(self, server_id: int, user_id: int, channel_id: int | None) -> None:
+        await self._db.execute(
+            """
+            INSERT INTO reminder_subscriptions (server_id, discord_user_id, channel_id) VALUES ($1, $2, $3)
+            ON CONFLICT (server_id, discord_user_id) DO UPDATE
+                SET channel_id = COALESCE(EXCLUDED.channel_id, reminder_subscriptions.channel_id)
+            """,
+            server_id,
+            user_id,
+            channel_id,
+        )
+
+    async def unsubscribe(self, server_id: int, user_id: int) -> bool:
+        status = await self._db.execute(
+            "DELETE FROM reminder_subscriptions WHERE server_id = $1 AND discord_user_id = $2", server_id, user_id
+        )
+        return status.endswith(" 1")
+
+    async def set_quiet(self, server_id: int, user_id: int, start: int | None, end: int | None) -> bool:
+        status = await self._db.execute(
+            "UPDATE reminder_subscriptions SET quiet_start = $3, quiet_end = $4 "
+            "WHERE server_id = $1 AND discord_user_id = $2",
+            server_id,
+            user_id,
+            start,
+            end,
+        )
+        return status.endswith(" 1")
+
+    async def subscription(self, server_id: int, user_id: int) -> Subscription | None:
+        record = await self._db.fetchrow(
+            """
+            SELECT s.channel_id, s.quiet_start, s.quiet_end, r.due_at
+            FROM reminder_subscriptions s
+            LEFT JOIN reminders r ON (r.server_id, r.discord_user_id) = (s.server_id, s.discord_user_id)
+            WHERE s.server_id = $1 AND s.discord_user_id = $2
+            """,
+            server_id,
+            user_id,
+        )
+        return Subscription(**dict(record)) if record else None
+
+    async def schedule(self, server_id: int, user_id: int, due_at: dt.datetime) -> bool:
+        """Set the member's reminder (one per server) if they subscribed; returns whether one was set."""
+        status = await self._db.execute(
+            """
+            INSERT INTO reminders (server_id, discord_user_id, due_at)
+            SELECT server_id, discord_user_id, $3 FROM reminder_subscriptions
+            WHERE server_id = $1 AND discord_user_id = $2
+            ON CONFLICT (server_id, discord_user_id) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0
+            """,
+            server_id,
+            user_id,
+            due_at,
+        )
+        return status.endswith(" 1")
+
+    async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 200) -> list[DueReminder]:
+        """Due reminders, leased to this caller: a crash mid-send retries after the lease, never in parallel."""
+        records = await self._db.fetch(
+            f"""
+            WITH due AS (
+                SELECT server_id, discord_user_id FROM reminders WHERE due_at <= $1
+                ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED
+            ), leased AS (
+                UPDATE reminders r SET due_at = $1 + $2::interval, attempts = r.attempts + 1
+                FROM due WHERE (r.server_id, r.discord_user_id) = (due.server_id, due.discord_user_id)
+                RETURNING r.server_id, r.discord_user_id, r.due_at, r.attempts
+            )
+            SELECT {_SERVER_COLUMNS}, l.discord_user_id, l.due_at, l.attempts,
+                   sub.channel_id, sub.quiet_start, sub.quiet_end
+            FROM leased l
+            JOIN servers s ON s.id = l.server_id
+            JOIN reminder_subscriptions sub ON (sub.server_id, sub.discord_user_id) = (l.server_id, l.discord_user_id)
+            """,
+            now,
+            lease,
+            limit,
+        )
+        return [
+            DueReminder(
+                Server.from_record(r),
+                r["discord_user_id"],
+                r["due_at"],
+                r["channel_id"],
+                r["quiet_start"],
+                r["quiet_end"],
+                r["attempts"],
+            )
+            for r in records
+        ]
+
+    async def finish(self, reminder: DueReminder) -> None:
+        """Delete the delivered reminder unless a newer vote rescheduled it meanwhile."""
+        await self._db.execute(
+            "DELETE FROM reminders WHERE server_id = $1 AND discord_user_id = $2 AND due_at = $3",
+            reminder.server.id,
+            reminder.discord_user_id,
+            reminder.due_at,
+        )
+
+    async def postpone(self, reminder: DueReminder, due_at: dt.datetime) -> None:
+        await self._db.execute(
+            "UPDATE reminders SET due_at = $4, attempts = 0 "
+            "WHERE server_id = $1 AND discord_user_id = $2 AND due_at = $3",
+            reminder.server.id,
+            reminder.discord_user_id,
+            reminder.due_at,
+            due_at,
+        )
+
+    async def pending(self) -> int:
+        return int(await self._db.fetchval("SELECT count(*) FROM reminders"))
+
+
+async def active_features(db: Executor, feature: str) -> list[tuple[Server, FeatureSetting]]:
+    """Every server whose ``feature`` and master switch are on, with the feature's setting."""
+    records = await db.fetch(
+        f"""
+        SELECT {_SERVER_COLUMNS}, f.server_id, f.feature, f.enabled AS f_enabled, f.channel_id, f.role_id,
+               f.message_id, f.settings
+        FROM servers s JOIN server_features f ON f.server_id = s.id
+        WHERE f.feature = $1 AND f.enabled AND s.enabled
+        ORDER BY s.id
+        """,
+        feature,
+    )
+    return [(Server.from_record(r), _setting(r)) for r in records]
+
+
+def _setting(record: asyncpg.Record) -> FeatureSetting:
+    data = dict(record)
+    data["enabled"] = data.pop("f_enabled")
+    return FeatureSetting.from_record(data)  # type: ignore[arg-type]
