@@ -117,7 +117,7 @@ def _component_text(value: Any, depth: int) -> str:
         return value
     if not isinstance(value, dict) or depth > 8:
         return ""
-    extra = value.get("extra") if isinstance(value.get("extra"), list) else []
+    extra: list[Any] = value["extra"] if isinstance(value.get("extra"), list) else []
     return str(value.get("text") or "") + "".join(_component_text(x, depth + 1) for x in extra[:50])
 
 
