@@ -73,7 +73,8 @@ async def serve_votebot(database_url: str, port: int) -> None:
             max_wait=float(os.environ.get("BENCH_WAIT", "0")),
         )
     manager.webserver.router.add_get(STATS, stats)
-    await dispatcher.start()
+    if not os.environ.get("BENCH_NO_DISPATCH"):  # diagnostic only: the checks then fail by design
+        await dispatcher.start()
     await manager.run()
     await _serve_until_terminated()
     await manager.close()
