@@ -33,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.link",
     "cogs.rewards",
     "cogs.reminders",
+    "cogs.milestones",
 )
 
 

@@ -1,0 +1,47 @@
+"""Milestones and rank-ups against fakediscord: announced once, even when a vote is delivered again."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import asyncpg
+import discord
+
+from bot.servers import ServerService
+from bot.votes.events import VoteEvent
+from tests.e2e.engagement_helpers import make_server, record_vote, sent, texts, wait_until
+from tests.e2e.harness import ADMIN, GENERAL, BotRunner, reply_text
+from tests.fakediscord import FakeDiscord
+
+
+async def test_milestone_and_rank_up_announced_once(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    alpha = await make_server(pool, "Alpha", category="survival")
+    beta = await make_server(pool, "Beta", category="survival")
+    await ServerService(pool).switch_feature(alpha, "milestones", enabled=True, channel_id=GENERAL)
+    answer = reply_text(await runner.command(ADMIN, "milestones settings", thresholds="2, 5", every=3))
+    assert "at 2, 5 votes; every 3 votes in total" in answer
+    now = discord.utils.utcnow()
+    for key in ("b1", "b2"):
+        await record_vote(pool, beta, key, now, player_name="Other")
+    await record_vote(pool, alpha, "a1", now, player_name="Steve")  # rank 2 of 2: the month's baseline
+    await asyncio.sleep(0.3)
+    assert not [t for t in texts(fake, GENERAL) if "🏆" in t or "📈" in t]
+    await record_vote(pool, alpha, "a2", now, player_name="Steve")  # 2 votes: threshold, and tied for #1
+    await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "🏆" in t or "📈" in t]) == 2)
+    assert "🏆 **Alpha** reached **2** votes this month" in texts(fake, GENERAL)[-2]
+    assert texts(fake, GENERAL)[-1] == "📈 **Alpha** climbed to **#1** in survival this month!"
+
+    # the same vote delivered twice more (at-least-once delivery): nothing new
+    assert runner.bot is not None
+    event = VoteEvent(0, alpha, "topserver", "a2", "Steve", None, 1, now, None)
+    runner.bot.dispatch("vote", event)
+    runner.bot.dispatch("vote", dataclasses.replace(event))
+    await asyncio.sleep(0.3)
+    assert len([t for t in texts(fake, GENERAL) if "🏆" in t or "📈" in t]) == 2
+
+    await record_vote(pool, alpha, "a3", now, player_name="@everyone")
+    await wait_until(lambda: any("passed **3** votes in total" in t for t in texts(fake, GENERAL)))
+    for post in sent(fake, "POST", f"/channels/{GENERAL}/messages"):
+        assert post["json"]["allowed_mentions"]["parse"] == []
+    assert "whole numbers" in reply_text(await runner.command(ADMIN, "milestones settings", thresholds="x, 1"))
