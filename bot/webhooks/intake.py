@@ -124,7 +124,13 @@ class Intake:
         found = Credentials(exists, credential, secrets)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[(server_id, provider)] = (now + self.settings.credential_ttl, found)
+        # Misses are kept only briefly so a server or secret added by the CLI in another process works at once.
+        ttl = (
+            self.settings.credential_ttl
+            if credential is not None or secrets
+            else min(1.0, self.settings.credential_ttl)
+        )
+        self._cache[(server_id, provider)] = (now + ttl, found)
         return found
 
     async def record(self, vote: Vote) -> RecordResult:

@@ -65,7 +65,7 @@ async def metrics(request: web.Request) -> web.Response:
     except DATABASE_ERRORS as exc:  # counters are still worth serving
         log.warning("metrics: outbox gauges unavailable: %s", type(exc).__name__)
     text = request.app[INTAKE_KEY].metrics.render(outbox_backlog=backlog, dispatch_lag=lag)
-    return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Format": "0.0.4"})
+    return web.Response(body=text.encode(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 
 class WebhookManager:
