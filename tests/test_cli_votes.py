@@ -168,3 +168,65 @@ async def test_send_test_vote_each_provider(
     finally:
         await votifier.close()
         await manager.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhooks_process_serves_routes_and_votifier(
+    tmp_path: Path, database_url: str, pool: asyncpg.Pool
+) -> None:
+    """`votebot webhooks` as a real process: provider routes and the Votifier listener, clean stop on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import aiohttp
+    from aiovotifier import VotifierClient
+
+    from tests.conftest import bot_environ
+
+    sid = await add_server(pool)
+    done = await cli(
+        tmp_path, database_url, "server", "secret", str(sid), "--provider", "votifier", "--secret", "vtok-9"
+    )
+    assert done.returncode == 0, done.stderr
+    web_port, votifier_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOTEBOT_")}
+    env |= bot_environ(database_url, str(tmp_path / "data"))
+    env |= {"VOTEBOT_WEBHOOKS__PORT": str(web_port), "VOTEBOT_VOTIFIER__PORT": str(votifier_port)}
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "bot", "webhooks", "--config", str(tmp_path / "bot.toml")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                try:
+                    async with http.get(f"http://127.0.0.1:{web_port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("votebot webhooks did not come up")
+            async with http.get(f"http://127.0.0.1:{web_port}/metrics") as response:
+                assert response.status == 200
+        reply = await VotifierClient("127.0.0.1", votifier_port, "MCList", "vtok-9").nu_vote("Herobrine", "1.1.1.1")
+        assert reply == {"status": "ok"}
+        assert [r["player_name"] for r in await vote_rows(pool, "votifier")] == ["Herobrine"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.to_thread(process.communicate, timeout=30)
+    assert process.returncode == 0, stderr
+    assert "vtok-9" not in stderr
