@@ -235,3 +235,28 @@ async def test_metrics_and_healthz(http: aiohttp.ClientSession, pool: asyncpg.Po
     async with http.get("/healthz") as response:
         health = await response.json()
     assert response.status == 200 and health["outbox_backlog"] == 1 and health["dispatcher_lag_seconds"] >= 0
+
+
+async def test_replay_window_and_urls_come_from_config(
+    pool: asyncpg.Pool, server_id: int, tmp_path, database_url: str
+) -> None:
+    from bot.config import load_config
+    from bot.webhooks.manager import WebhookManager
+    from tests.conftest import bot_environ
+
+    environ = bot_environ(database_url, str(tmp_path / "data")) | {
+        "VOTEBOT_WEBHOOKS__TOPGG_REPLAY_WINDOW": "60",
+        "VOTEBOT_GAMEMONITORING__API_BASE_URL": "http://127.0.0.1:9/gm",
+    }
+    (tmp_path / "bot.toml").write_text("")
+    manager = WebhookManager.from_config(load_config(tmp_path / "bot.toml", environ=environ), pool)
+    assert manager.intake.settings.gamemonitoring_api_base == "http://127.0.0.1:9/gm"
+    await manager.run()
+    try:
+        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{manager.port}") as http:
+            body = topgg_body()
+            header = sign_topgg_v1(V1_SECRET, body, int(time.time()) - 100)
+            status, text = await post(http, f"/webhooks/topgg/{server_id}", body, {"x-topgg-signature": header})
+            assert status == 401 and "60s window" in text
+    finally:
+        await manager.close()
