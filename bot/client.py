@@ -34,6 +34,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.rewards",
     "cogs.reminders",
     "cogs.milestones",
+    "cogs.giveaways",
+    "cogs.wipes",
 )
 
 

@@ -12,6 +12,8 @@ import discord
 
 from bot.community.giveaway_db import Giveaway
 from bot.community.giveaways import GiveawayService
+from bot.community.timeparse import format_duration
+from bot.community.wipe_db import Wipe
 from bot.errors import UserError
 from bot.interactions import NO_MENTIONS, safe_reply
 from bot.ui.embeds import escape
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 GIVEAWAY_COLOUR = discord.Colour.from_rgb(235, 69, 158)
 ENDED_COLOUR = discord.Colour.dark_grey()
+WIPE_COLOUR = discord.Colour.from_rgb(230, 126, 34)
+REPEAT_LABELS = {"none": "once", "weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"}
 
 
 def ts(moment: dt.datetime, style: str = "f") -> str:
@@ -155,6 +159,35 @@ def giveaway_list_embed(giveaways: Sequence[Giveaway]) -> discord.Embed:
     return embed
 
 
+def wipe_announcement(wipe: Wipe, occurrence: dt.datetime, kind: str, server_name: str) -> tuple[str, discord.Embed]:
+    title = escape(wipe.title)
+    if kind == "reminder":
+        head = f"📅 **{title}** on **{escape(server_name)}** starts {ts(occurrence, 'R')} ({ts(occurrence)})."
+    else:
+        head = f"🚨 **{title}** on **{escape(server_name)}** is starting now!"
+    embed = discord.Embed(title=title[:256], colour=WIPE_COLOUR, description=escape(wipe.description)[:2000] or None)
+    embed.add_field(name="Starts", value=ts(occurrence), inline=True)
+    embed.add_field(name="Duration", value=format_duration(wipe.duration), inline=True)
+    if wipe.repeat != "none":
+        embed.add_field(name="Repeats", value=REPEAT_LABELS[wipe.repeat], inline=True)
+    return head, embed
+
+
+def wipe_list_embed(server_name: str, rows: Sequence[tuple[Wipe, dt.datetime]], tz_name: str) -> discord.Embed:
+    embed = discord.Embed(title=f"Wipes of {escape(server_name)}", colour=WIPE_COLOUR)
+    if not rows:
+        embed.description = "No wipe is planned. Add one with /wipe add."
+        return embed
+    lines = [
+        f"`#{w.id}` **{escape(w.title)}** — {ts(at)} ({ts(at, 'R')}) · {REPEAT_LABELS[w.repeat]}"
+        + (" · from the listing site" if w.source == "api" else "")
+        for w, at in rows
+    ]
+    embed.description = "\n".join(lines)[:4000]
+    embed.set_footer(text=f"Times are entered in the server's time zone: {tz_name}")
+    return embed
+
+
 __all__ = [
     "NO_MENTIONS",
     "GiveawayEnterButton",
@@ -163,4 +196,6 @@ __all__ = [
     "giveaway_view",
     "winner_mentions",
     "winners_text",
+    "wipe_announcement",
+    "wipe_list_embed",
 ]

@@ -1,0 +1,130 @@
+"""The wipe calendar end to end: /wipe add|list|remove, announcements once each across a restart (the due-work
+function is called with an injected ``now``), the optional Discord scheduled event, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.servers import ServerService
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, ROLE_VOTER, BotRunner, reply_text
+from tests.fakediscord import FakeDiscord
+
+MANAGE_EVENTS = 1 << 33
+
+
+async def wipes_on(pool: asyncpg.Pool, role: bool = True) -> None:
+    service = ServerService(pool)
+    server = (await service.add(guild_id=GUILD_ID, name="Rust @here", vote_url="https://example.com/vote")).server
+    await service.switch_feature(
+        server, "wipes", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER if role else None
+    )
+
+
+def wipe_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(GENERAL) if m["embeds"] and "Wipe" in m["embeds"][0].get("title", "")]
+
+
+async def run_due(runner: BotRunner, now: dt.datetime) -> None:
+    assert runner.bot is not None
+    cog: Any = runner.bot.get_cog("WipeCog")
+    await cog.announce_due(now)
+
+
+async def test_announcements_once_each_across_restarts(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    await wipes_on(pool)
+    guild = fake.state.get_guild(GUILD_ID)
+    guild["roles"][guild["bot_role_id"]]["permissions"] |= MANAGE_EVENTS
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    text = reply_text(
+        await runner.command(
+            ADMIN,
+            "wipe add",
+            title="Big Wipe @everyone",
+            when=start.strftime("%Y-%m-%d %H:%M"),
+            description="Map + BP wipe",
+            repeat="weekly",
+            discord_event=True,
+        )
+    )
+    assert "Planned `#" in text and "refused" not in text
+    events = list(fake.state.get_guild(GUILD_ID)["scheduled_events"].values())
+    assert len(events) == 1 and events[0]["scheduled_start_time"].startswith(start.strftime("%Y-%m-%dT%H:%M"))
+
+    await run_due(runner, start - dt.timedelta(days=2))
+    assert wipe_posts(fake) == []
+    await run_due(runner, start - dt.timedelta(hours=23))
+    await run_due(runner, start - dt.timedelta(hours=22))
+    posts = wipe_posts(fake)
+    assert len(posts) == 1 and "starts <t:" in posts[0]["content"]
+    assert posts[0]["mention_roles"] == [str(ROLE_VOTER)] and not posts[0]["mention_everyone"]
+    assert "@everyone" not in posts[0]["content"].replace("@\u200beveryone", "")  # escaped in the title
+
+    await runner.restart()
+    await run_due(runner, start - dt.timedelta(hours=21))
+    assert len(wipe_posts(fake)) == 1
+    await run_due(runner, start + dt.timedelta(minutes=1))
+    await runner.restart()
+    await run_due(runner, start + dt.timedelta(minutes=2))
+    posts = wipe_posts(fake)
+    assert len(posts) == 2 and "is starting now" in posts[1]["content"]
+    # the repeating wipe's next occurrence got its own scheduled event
+    assert len(fake.state.get_guild(GUILD_ID)["scheduled_events"]) == 2
+    # next week's reminder, once
+    await run_due(runner, start + dt.timedelta(days=6, hours=1))
+    await run_due(runner, start + dt.timedelta(days=6, hours=2))
+    assert len(wipe_posts(fake)) == 3
+    keys = await pool.fetch("SELECT kind, posted_at IS NOT NULL AS posted FROM wipe_announcements")
+    assert sorted((r["kind"], r["posted"]) for r in keys) == [("reminder", True), ("reminder", True), ("start", True)]
+
+
+async def test_failed_post_is_retried_not_lost(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    await wipes_on(pool, role=False)
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    await runner.command(ADMIN, "wipe add", title="Wipe", when=start.strftime("%Y-%m-%d %H:%M"))
+    fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403, "count": 1})
+    await run_due(runner, start - dt.timedelta(hours=2))
+    assert wipe_posts(fake) == []
+    await run_due(runner, start - dt.timedelta(hours=1))
+    assert len(wipe_posts(fake)) == 1
+
+
+async def test_list_and_remove(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    await wipes_on(pool)
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    text = reply_text(
+        await runner.command(
+            ADMIN, "wipe add", title="Monthly wipe", when=start.strftime("%Y-%m-%d %H:%M"), discord_event=True
+        )
+    )
+    assert "I need Manage Events" in text  # the wipe is kept; only the optional event failed
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    assert "Monthly wipe" in reply_text(await runner.command(ADMIN, "wipe list"))
+    assert "Removed wipe" in reply_text(await runner.command(ADMIN, "wipe remove", wipe=wipe_id))
+    assert "No wipe is planned" in reply_text(await runner.command(ADMIN, "wipe list"))
+    await run_due(runner, start - dt.timedelta(hours=1))
+    assert wipe_posts(fake) == []
+
+
+@pytest.mark.parametrize(
+    ("when", "extra", "error"),
+    [
+        ("2020-01-01 10:00", {}, "in the past"),
+        ("next friday", {}, "can't read the date"),
+        ("2026-13-40 10:00", {}, "can't read the date"),
+        (None, {"duration": "0m"}, "at least"),
+        (None, {"duration": "9d"}, "at most"),
+    ],
+)
+async def test_bad_input_stores_nothing(
+    runner: BotRunner, pool: asyncpg.Pool, when: str | None, extra: dict[str, Any], error: str
+) -> None:
+    await wipes_on(pool)
+    when = when or (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    assert error in reply_text(await runner.command(ADMIN, "wipe add", title="W", when=when, **extra))
+    assert await pool.fetchval("SELECT count(*) FROM wipes") == 0
