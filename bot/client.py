@@ -36,6 +36,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.milestones",
     "cogs.giveaways",
     "cogs.wipes",
+    "cogs.status",
 )
 
 

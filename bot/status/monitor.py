@@ -100,6 +100,9 @@ class StatusMonitor:
         self._inflight: dict[int, asyncio.Task[ProbeOutcome | None]] = {}
         self.stats = MonitorStats()
 
+    def monitored_ids(self) -> list[int]:
+        return list(self._entries)
+
     def invalidate(self) -> None:
         """Reload the monitored servers on the next tick (settings or features changed)."""
         self._loaded_at = None
@@ -206,7 +209,7 @@ class StatusMonitor:
 
     async def probe_server(self, server_id: int) -> ProbeOutcome | None:
         """Probe one monitored server now (tests, /status-admin check), outside the schedule."""
-        if self._loaded_at is None:
+        if self._loaded_at is None or server_id not in self._entries:
             await self._reload(self._clock())
         entry = self._entries.get(server_id)
         return None if entry is None else await self._guarded(entry)

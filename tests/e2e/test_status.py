@@ -1,0 +1,189 @@
+"""Live status through the real bot and fakediscord: board, alerts, restart, /status. Clock injected, no sleeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import asyncpg
+import pytest
+
+from bot.boards import BoardKeeper
+from bot.servers import ServerService
+from bot.status.query import Prober
+from bot.status.repository import StatusSettings
+from cogs.status import StatusCog
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
+from tests.fakediscord import FakeDiscord
+from tests.status.responders import A2SResponder, MinecraftResponder
+
+T0 = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+NAME = "**Bold** @everyone <@&123456789012345678>"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+async def driven_cog(runner: BotRunner, clock: Clock) -> StatusCog:
+    """The bot's status cog with its loop stopped, the clock injected and a short probe timeout."""
+    assert runner.bot is not None
+    found = runner.bot.get_cog("StatusCog")  # loaded as an extension: its own module object, so no isinstance
+    assert found is not None and type(found).__name__ == "StatusCog"
+    cog = cast(StatusCog, found)
+    await cog.stop_polling()
+    cog.clock = clock
+    cog.monitor._clock = clock
+    cog.monitor.prober = Prober(timeout=0.2)
+    cog.keeper = BoardKeeper(runner.bot, clock=clock)
+    return cog
+
+
+def posts(fake: FakeDiscord, method: str) -> list[dict[str, Any]]:
+    return [
+        r for r in fake.requests
+        if r["method"] == method and r["path"].startswith(f"/channels/{GENERAL}/messages") and r["status"] < 300
+    ]  # fmt: skip
+
+
+def alerts(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return [r["json"] for r in posts(fake, "POST") if (r.get("json") or {}).get("content")]
+
+
+async def probe(cog: StatusCog, server_id: int, clock: Clock, seconds: float) -> None:
+    out = await cog.monitor.probe_server(server_id)
+    assert out is not None
+    clock.advance(seconds)
+
+
+@pytest.fixture
+async def minecraft() -> Any:
+    responder = await MinecraftResponder().start()
+    yield responder
+    await responder.stop()
+
+
+async def setup_server(pool: asyncpg.Pool, port: int, game: str = "minecraft") -> int:
+    service = ServerService(pool)
+    server = (
+        await service.add(guild_id=GUILD_ID, name=NAME, vote_url="https://vote.example/s/1", game=game,
+                          address=f"127.0.0.1:{port}")
+    ).server  # fmt: skip
+    await service.switch_feature(server, "status_board", enabled=True, channel_id=GENERAL)
+    await service.switch_feature(server, "offline_alerts", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER)
+    return server.id
+
+
+async def test_board_outage_alert_restart_and_recovery(
+    runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    server_id = await setup_server(pool, minecraft.port)
+    clock = Clock()
+    cog = await driven_cog(runner, clock)
+    await cog.monitor.repository.save_settings(StatusSettings(server_id, failures_to_down=3, confirm_interval_s=15))
+    fake.clear_requests()
+
+    for _ in range(3):
+        await probe(cog, server_id, clock, 60)
+    [board_post] = posts(fake, "POST")
+    embed = board_post["json"]["embeds"][0]
+    assert (
+        embed["title"] == "\\*\\*Bold\\*\\* @\u200beveryone <@\u200b&123456789012345678>"
+    )  # escaped: no markdown, no pings
+    assert board_post["json"]["allowed_mentions"]["parse"] == []
+    assert "Online" in embed["description"] and embed["fields"][0]["value"] == "2/100"
+    buttons = board_post["json"]["components"][0]["components"]
+    assert [b["label"] for b in buttons] == ["Vote"] and buttons[0]["url"] == "https://vote.example/s/1"
+    assert len(posts(fake, "PATCH")) == 1  # "Not measured yet" → "100.0%"; the third probe changed nothing
+    fake.clear_requests()
+    await probe(cog, server_id, clock, 60)
+    assert posts(fake, "PATCH") == [] and posts(fake, "POST") == []  # unchanged status: no edit
+
+    minecraft.mode = "silent"
+    went_silent = clock.now
+    for _ in range(6):
+        await probe(cog, server_id, clock, 15)
+    [down] = alerts(fake)
+    assert "is offline" in down["content"] and f"<@&{ROLE_VOTER}>" in down["content"]
+    assert down["allowed_mentions"]["roles"] == [str(ROLE_VOTER)] or down["allowed_mentions"]["roles"] == [ROLE_VOTER]
+    assert down["allowed_mentions"]["parse"] == []
+    assert f"<t:{int(went_silent.timestamp())}:R>" in down["content"]
+    setting = await ServerService(pool).features.get(server_id, "status_board")
+    assert setting is not None and setting.message_id is not None
+    board = fake.message(setting.message_id)
+    assert board is not None and "Offline" in board["embeds"][0]["description"]
+
+    # restart while down: the state is kept, no second offline alert
+    await runner.restart()
+    cog = await driven_cog(runner, clock)
+    clock.advance(2 * 3600)  # the bot was away for two hours
+    await probe(cog, server_id, clock, 60)
+    assert len(alerts(fake)) == 1
+
+    minecraft.mode = "ok"
+    await probe(cog, server_id, clock, 60)
+    contents = [a["content"] for a in alerts(fake)]
+    assert len(contents) == 2 and "back online after 2 h 2 min offline" in contents[1]
+    assert "is offline" in contents[0]
+    # the two hours without the bot are unknown, not down
+    board_embed = next(m for m in fake.messages(GENERAL) if m["embeds"])["embeds"][0]
+    uptime = next(f["value"] for f in board_embed["fields"] if f["name"] == "Uptime (7 days)")
+    assert "unknown" in uptime
+    stats = await cog.monitor.repository.uptime(server_id, clock.now, dt.timedelta(days=7))
+    assert stats.down_s < 10 * 60 and stats.unknown_share > 0.5
+
+
+async def test_board_heals_and_reports_lost_access_once(
+    runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool
+) -> None:
+    a2s = await A2SResponder().start()
+    try:
+        server_id = await setup_server(pool, a2s.port, game="csgo")
+        clock = Clock()
+        cog = await driven_cog(runner, clock)
+        await probe(cog, server_id, clock, 60)
+        [first] = [m for m in fake.messages(GENERAL) if m["embeds"]]
+        fields = {f["name"]: f["value"] for f in first["embeds"][0]["fields"]}
+        assert fields["Map"] == "de\\_dust2" and fields["Players"] == "2/24"  # outside text is escaped
+
+        fake.delete_message(GENERAL, int(first["id"]))
+        clock.advance(16 * 60)  # past the keeper's refresh floor: it looks at the message again
+        await probe(cog, server_id, clock, 60)
+        boards = [m for m in fake.messages(GENERAL) if m["embeds"]]
+        assert len(boards) == 1 and boards[0]["id"] != first["id"]
+
+        fake.clear_requests()
+        fake.add_fault(
+            {"method": "PATCH", "path_regex": rf"/channels/{GENERAL}/messages/\d+", "status": 403, "count": 3}
+        )
+        for _ in range(3):
+            clock.advance(16 * 60)
+            await probe(cog, server_id, clock, 60)
+        dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
+        assert len(dms) == 1 and str(dms[0]["json"]["recipient_id"]) == str(ADMIN)
+        setting = await ServerService(pool).features.get(server_id, "status_board")
+        assert setting is not None and setting.enabled and setting.channel_id == GENERAL
+    finally:
+        await a2s.stop()
+
+
+async def test_status_command_for_members(runner: BotRunner, pool: asyncpg.Pool, minecraft: MinecraftResponder) -> None:
+    service = ServerService(pool)
+    await service.add(guild_id=GUILD_ID, name=NAME, vote_url="https://e.com", game="minecraft",
+                      address=f"127.0.0.1:{minecraft.port}")  # fmt: skip
+    responses = await runner.command(MEMBER, "status")  # nobody monitors it yet: a live check
+    final = responses[-1]["data"]
+    assert final["flags"] & 64  # ephemeral
+    text = reply_text(responses)
+    assert "Online" in text and "2/100" in text and "Steve" in text
+    assert "@everyone" not in text.replace("@\u200beveryone", "")
+    minecraft.mode = "garbage"
+    text = reply_text(await runner.command(MEMBER, "status"))
+    assert "bad answer" in text
