@@ -34,6 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.rewards",
     "cogs.reminders",
     "cogs.milestones",
+    "cogs.leaderboards",
     "cogs.giveaways",
     "cogs.wipes",
     "cogs.status",

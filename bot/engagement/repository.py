@@ -299,6 +299,21 @@ class EngagementRepository:
         return int(value)
 
 
+    # ---------------------------------------------------------- top-voter role
+    async def role_holders(self, server_id: int) -> list[tuple[int, int]]:
+        records = await self._db.fetch(
+            "SELECT discord_user_id, role_id FROM top_voter_holders WHERE server_id = $1", server_id
+        )
+        return [(r["discord_user_id"], r["role_id"]) for r in records]
+
+    async def set_role_holders(self, server_id: int, role_id: int, period: str, members: list[int]) -> None:
+        await self._db.execute("DELETE FROM top_voter_holders WHERE server_id = $1", server_id)
+        await self._db.executemany(
+            "INSERT INTO top_voter_holders (server_id, discord_user_id, role_id, period) VALUES ($1, $2, $3, $4)",
+            [(server_id, member, role_id, period) for member in members],
+        )
+
+
 class _transaction:
     """A transaction on a pool (acquire + begin) or on a connection the caller already holds."""
 

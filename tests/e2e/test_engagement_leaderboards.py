@@ -1,0 +1,138 @@
+"""Top-10 board, daily post and month rollover against fakediscord, with an injected clock across DST and restarts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import discord
+
+from bot.servers import ServerService
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from tests.e2e.engagement_helpers import make_server, member_roles, record_vote, sent, wait_until
+from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_VOTER, BotRunner
+from tests.fakediscord import FakeDiscord
+
+
+def boards(runner: BotRunner) -> Any:
+    assert runner.bot is not None
+    return runner.bot.get_cog("Leaderboards")
+
+
+def writes(fake: FakeDiscord) -> list[str]:
+    return [r["method"] for r in fake.requests if r["path"].startswith(f"/channels/{GENERAL}/messages")]
+
+
+async def test_board_follows_votes_edits_only_on_change_and_heals(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await ServerService(pool).switch_feature(server, "top10_board", enabled=True, channel_id=GENERAL)
+    await runner.command(MEMBER, "link", player="Steve")
+    cog = boards(runner)
+    now = discord.utils.utcnow()
+    cog.clock = lambda: now
+    fake.clear_requests()
+    await record_vote(pool, server, "a", now, player_name="steve")
+    await wait_until(lambda: server.id in cog.dirty)
+    await cog.board_tick()
+    board = fake.messages(GENERAL)[-1]
+    assert board["embeds"][0]["description"] == f"🥇 <@{MEMBER}> (Steve) — **1** vote"
+    await cog.board_tick()  # nothing changed, not due: no request
+    cog._refreshed.clear()  # due by time, same content: still no edit
+    await cog.board_tick()
+    assert writes(fake) == ["POST"]
+
+    await record_vote(pool, server, "b", now, player_name="**Bob**")
+    await wait_until(lambda: server.id in cog.dirty)
+    await cog.board_tick()
+    assert writes(fake) == ["POST", "PATCH"]
+    description = fake.message(int(board["id"]))["embeds"][0]["description"]
+    assert description.splitlines() == [f"🥇 <@{MEMBER}> (Steve) — **1** vote", "🥈 \\*\\*Bob\\*\\* — **1** vote"]
+
+    fake.delete_message(GENERAL, int(board["id"]))  # deleted by a moderator: posted again
+    await record_vote(pool, server, "c", now, player_name="steve")
+    await wait_until(lambda: server.id in cog.dirty)
+    await cog.board_tick()
+    assert writes(fake)[-2:] == ["PATCH", "POST"]
+    assert "**2** votes" in fake.messages(GENERAL)[-1]["embeds"][0]["description"]
+
+
+async def test_daily_post_once_across_restart_and_dst(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    server = await make_server(pool, timezone="Europe/Berlin")
+    await ServerService(pool).switch_feature(server, "daily_leaderboard", enabled=True, channel_id=GENERAL)
+    await runner.command(MEMBER, "link", player="Steve")
+    ledger = VoteLedger(pool)
+    for day in (27, 28):
+        at = dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC)
+        await ledger.record(Vote(server.id, "topserver", f"d{day}", at, player_name="Steve"))
+
+    async def tick_at(when: dt.datetime) -> None:
+        boards(runner).clock = lambda: when
+        await boards(runner).tick()
+
+    fake.clear_requests()
+    await tick_at(dt.datetime(2026, 3, 28, 7, 59, tzinfo=dt.UTC))  # 08:59 CET: not yet
+    await tick_at(dt.datetime(2026, 3, 28, 8, 0, tzinfo=dt.UTC))  # 09:00 CET: post for the 28th
+    await tick_at(dt.datetime(2026, 3, 28, 8, 1, tzinfo=dt.UTC))
+    await runner.restart()
+    await tick_at(dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC))  # after a restart: not again
+    # DST starts on the 29th: 09:00 CEST is 07:00 UTC
+    await tick_at(dt.datetime(2026, 3, 29, 6, 59, tzinfo=dt.UTC))
+    await tick_at(dt.datetime(2026, 3, 29, 7, 0, tzinfo=dt.UTC))
+    await runner.restart()
+    await tick_at(dt.datetime(2026, 3, 29, 8, 0, tzinfo=dt.UTC))
+    # the bot was down at 09:00 on the 30th: caught up 5 h late; the 31st is 7 h late and skipped
+    await tick_at(dt.datetime(2026, 3, 30, 12, 0, tzinfo=dt.UTC))
+    await tick_at(dt.datetime(2026, 3, 31, 14, 0, tzinfo=dt.UTC))
+    posts = [r["json"]["embeds"][0] for r in sent(fake, "POST", f"/channels/{GENERAL}/messages")]
+    assert [p["fields"][0]["name"] for p in posts] == [
+        "Yesterday (2026-03-27)",
+        "Yesterday (2026-03-28)",
+        "Yesterday (2026-03-29)",
+    ]
+    assert f"<@{MEMBER}>" in posts[0]["fields"][0]["value"] and "**1** vote" in posts[0]["fields"][0]["value"]
+    assert "**2** votes" in posts[1]["fields"][1]["value"]  # month to date
+    assert await pool.fetchval("SELECT count(*) FROM engagement_runs WHERE kind = 'daily'") == 3
+
+
+async def test_month_rollover_once_across_restart_and_dst(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool, timezone="America/New_York")  # DST ends on Sunday 1 November 2026
+    service = ServerService(pool)
+    await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
+    await runner.command(MEMBER, "link", player="Steve")
+    await runner.command(ADMIN, "link", player="Alex")
+    october = dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)
+    for key in ("o1", "o2"):
+        await record_vote(pool, server, key, october, player_name="Steve")
+    await record_vote(pool, server, "o3", october, player_name="Alex")
+    await record_vote(pool, server, "o4", october, player_name="Unlinked")
+    # the last October vote, 23:30 in New York on Oct 31 (03:30 UTC on Nov 1), still counts for October
+    await record_vote(pool, server, "o5", dt.datetime(2026, 11, 1, 3, 30, tzinfo=dt.UTC), player_name="Alex")
+    for key in ("n1", "n2", "n3"):
+        await record_vote(pool, server, key, dt.datetime(2026, 11, 10, tzinfo=dt.UTC), player_name="Alex")
+
+    async def tick_at(when: dt.datetime) -> None:
+        boards(runner).clock = lambda: when
+        await boards(runner).tick()
+
+    fake.clear_requests()
+    await tick_at(dt.datetime(2026, 11, 1, 3, 59, tzinfo=dt.UTC))  # 23:59 EDT on Oct 31: September's (empty) run
+    assert member_roles(fake, MEMBER) == [] and member_roles(fake, ADMIN) == []
+    await tick_at(dt.datetime(2026, 11, 1, 4, 0, tzinfo=dt.UTC))  # midnight in New York: October → tie 2:2
+    assert ROLE_VOTER in member_roles(fake, MEMBER) and ROLE_VOTER in member_roles(fake, ADMIN)
+    await runner.restart()
+    await tick_at(dt.datetime(2026, 11, 2, 4, 0, tzinfo=dt.UTC))
+    assert len(sent(fake, "PUT", "/roles/")) == 2  # once, even across the restart
+    # the bot is down over the December rollover and starts on the 3rd: caught up, Alex alone keeps the role
+    await runner.restart()
+    await tick_at(dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC))
+    await tick_at(dt.datetime(2026, 12, 3, 12, 1, tzinfo=dt.UTC))
+    assert ROLE_VOTER not in member_roles(fake, MEMBER) and ROLE_VOTER in member_roles(fake, ADMIN)
+    assert len(sent(fake, "DELETE", "/roles/")) == 1
+    runs = await pool.fetch("SELECT period FROM engagement_runs WHERE kind = 'top_voter_role' ORDER BY period")
+    assert [r["period"] for r in runs] == ["2026-09", "2026-10", "2026-11"]
