@@ -37,6 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.leaderboards",
     "cogs.giveaways",
     "cogs.wipes",
+    "cogs.reviews",
     "cogs.status",
 )
 

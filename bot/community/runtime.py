@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -43,6 +44,7 @@ class DueJob:
         self._work = work
         self._interval = interval
         self.clock = clock
+        self._lock = asyncio.Lock()  # the tick and a wake-up never run the work at the same time
 
     def start(self) -> None:
         self.bot.scheduler.add_job(
@@ -56,19 +58,23 @@ class DueJob:
                 job.remove()
 
     def wake_at(self, when: dt.datetime | None) -> None:
-        """Run once at ``when`` (now when None or past)."""
+        """Run once at ``when`` (now when None or past); an earlier pending wake-up is kept."""
         run_date = max(when or self.clock(), self.clock())
+        pending = self.bot.scheduler.get_job(f"{self.name}:next")
+        if pending is not None and (getattr(pending, "next_run_time", None) or run_date) < run_date:
+            return
         self.bot.scheduler.add_job(self.run, "date", run_date=run_date, id=f"{self.name}:next", replace_existing=True)
 
     async def run(self) -> None:
         if not self.bot.is_ready():
             return  # on_ready wakes us
-        now = self.clock()
-        try:
-            next_due = await self._work(now)
-        except Exception:
-            log.exception("%s: due work failed; retried on the next tick", self.name)
-            return
+        async with self._lock:
+            now = self.clock()
+            try:
+                next_due = await self._work(now)
+            except Exception:
+                log.exception("%s: due work failed; retried on the next tick", self.name)
+                return
         if next_due is not None and next_due > now:  # overdue leftovers (failed posts) wait for the tick
             self.wake_at(next_due)
 

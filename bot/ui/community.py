@@ -12,6 +12,8 @@ import discord
 
 from bot.community.giveaway_db import Giveaway
 from bot.community.giveaways import GiveawayService
+from bot.community.review_db import Review
+from bot.community.reviews import stars, trim
 from bot.community.timeparse import format_duration
 from bot.community.wipe_db import Wipe
 from bot.errors import UserError
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 GIVEAWAY_COLOUR = discord.Colour.from_rgb(235, 69, 158)
 ENDED_COLOUR = discord.Colour.dark_grey()
+REVIEW_COLOUR = discord.Colour.gold()
 WIPE_COLOUR = discord.Colour.from_rgb(230, 126, 34)
 REPEAT_LABELS = {"none": "once", "weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"}
 
@@ -188,12 +191,44 @@ def wipe_list_embed(server_name: str, rows: Sequence[tuple[Wipe, dt.datetime]], 
     return embed
 
 
+def review_alert(review: Review, server_name: str) -> discord.Embed:
+    """The alert for a new or edited review, from a member or pushed by a listing site."""
+    verb = "Review updated" if review.edited else "New review"
+    embed = discord.Embed(
+        title=f"{verb} for {escape(server_name)}"[:256],
+        description=f"**{stars(review.rating)}** ({review.rating}/5)\n{escape(trim(review.body))}".strip(),
+        colour=REVIEW_COLOUR,
+        timestamp=review.updated_at,
+    )
+    author = escape(review.author)
+    if review.discord_user_id is not None:
+        author += f" (<@{review.discord_user_id}>)"
+    embed.add_field(name="By", value=author[:1024], inline=True)
+    embed.add_field(name="From", value="Discord" if review.source == "discord" else "the listing site", inline=True)
+    return embed
+
+
+def pushed_winners_text(data: dict[str, Any]) -> tuple[str, list[int]]:
+    """Announcement of a ``giveaway.winner`` event and the Discord ids it may ping."""
+    names = []
+    ids: list[int] = []
+    for winner in data["winners"]:
+        text = f"**{escape(winner['name'])}**"
+        if winner.get("discord_id"):
+            ids.append(int(winner["discord_id"]))
+            text += f" (<@{int(winner['discord_id'])}>)"
+        names.append(text)
+    return f"🎉 Giveaway winners for **{escape(data['prize'])}**: {', '.join(names)}. Congratulations!"[:2000], ids
+
+
 __all__ = [
     "NO_MENTIONS",
     "GiveawayEnterButton",
     "giveaway_embed",
     "giveaway_list_embed",
     "giveaway_view",
+    "pushed_winners_text",
+    "review_alert",
     "winner_mentions",
     "winners_text",
     "wipe_announcement",

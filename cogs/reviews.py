@@ -1,0 +1,166 @@
+"""/review (rating + text in a modal, one per member per server, editable), review alerts, and delivery of
+events pushed by listing sites (review alerts, giveaway winners) that ``bot.community.events`` stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.community.events_db import EventRepository, PendingEvent
+from bot.community.review_db import Review
+from bot.community.reviews import MAX_BODY, ReviewService
+from bot.community.runtime import DueJob, owns_guild
+from bot.db.records import Server
+from bot.errors import UserError
+from bot.interactions import NO_MENTIONS, guild_id_of, safe_reply
+from bot.ui.autocomplete import server_names
+from bot.ui.community import pushed_winners_text, review_alert, winner_mentions
+from bot.ui.embeds import escape
+
+if TYPE_CHECKING:
+    from bot.client import VoteBot
+
+log = logging.getLogger(__name__)
+
+MAX_DELIVERY_ATTEMPTS = 10
+
+
+class ReviewModal(discord.ui.Modal):
+    def __init__(self, cog: ReviewCog, server: Server, existing: Review | None) -> None:
+        super().__init__(title=f"Review {server.name}"[:45], custom_id=f"reviews:modal:{server.id}", timeout=900)
+        self.cog = cog
+        self.server = server
+        self.rating: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Rating from 1 to 5",
+            custom_id="rating",
+            min_length=1,
+            max_length=1,
+            placeholder="5",
+            default=str(existing.rating) if existing else None,
+        )
+        self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Your review",
+            custom_id="text",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=MAX_BODY,
+            default=existing.body if existing else None,
+        )
+        self.add_item(self.rating)
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        try:
+            review = await self.cog.service.submit(
+                self.server.id, interaction.user.id, interaction.user.display_name, self.rating.value, self.text.value
+            )
+        except UserError as exc:
+            await safe_reply(interaction, f"{exc} Nothing was saved; run /review again.")
+            return
+        await safe_reply(interaction, "Thanks! Your review was " + ("updated." if review.edited else "saved."))
+        if not await self.cog.post_alert(review, self.server):
+            log.info("server %s: review %s saved without an alert", self.server.id, review.id)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        log.error("review modal failed (guild %s)", interaction.guild_id, exc_info=error)
+        await safe_reply(interaction, "Something went wrong on my side; your review may not have been saved.")
+
+
+class ReviewCog(commands.Cog):
+    def __init__(self, bot: VoteBot) -> None:
+        self.bot = bot
+        self.service = ReviewService(bot.pool)
+        self.events = EventRepository(bot.pool)
+        self.job = DueJob(bot, "community-events", self.deliver_pending)
+
+    async def cog_load(self) -> None:
+        self.job.start()
+
+    async def cog_unload(self) -> None:
+        self.job.stop()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        self.job.wake_at(None)
+
+    @commands.Cog.listener()
+    async def on_community_event(self, server_id: int, event_id: str) -> None:
+        self.job.wake_at(None)
+
+    @app_commands.command(name="review", description="Rate our game server and write a review (you can edit it)")
+    @app_commands.describe(server="Which game server (default: this Discord server's main one)")
+    @app_commands.autocomplete(server=server_names)
+    @app_commands.guild_only()
+    @app_commands.checks.cooldown(3, 60.0, key=lambda i: (i.guild_id, i.user.id))
+    async def review(self, interaction: discord.Interaction, server: str | None = None) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        if not await self.bot.servers.is_active(found, "reviews"):
+            raise UserError(f"Reviews for **{escape(found.name)}** are not open here.")
+        existing = await self.service.repo.for_member(found.id, interaction.user.id)
+        await interaction.response.send_modal(ReviewModal(self, found, existing))
+
+    # ------------------------------------------------------------------ alerts
+    async def _feature_channel(self, server: Server, feature: str) -> tuple[int, int] | None:
+        if not await self.bot.servers.is_active(server, feature):
+            return None
+        setting = await self.bot.servers.features.get(server.id, feature)
+        if setting is None or setting.channel_id is None:
+            return None
+        return server.guild_id, setting.channel_id
+
+    async def post_alert(self, review: Review, server: Server) -> bool:
+        """Post the review alert; False when the feature has no channel or Discord refused (logged)."""
+        target = await self._feature_channel(server, "reviews")
+        if target is None:
+            return False
+        channel = self.bot.get_partial_messageable(target[1], guild_id=target[0])
+        try:
+            await channel.send(embed=review_alert(review, server.name), allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("server %s: review alert failed (%s %s)", server.id, exc.status, exc.text)
+            return False
+        return True
+
+    async def deliver_pending(self, now: dt.datetime) -> dt.datetime | None:
+        """Post the alerts of pushed events stored by the event route (one process may run the web side)."""
+        for event in await self.events.pending(MAX_DELIVERY_ATTEMPTS):
+            if owns_guild(self.bot, event.guild_id):
+                await self._deliver(event, now)
+        return None
+
+    async def _deliver(self, event: PendingEvent, now: dt.datetime) -> None:
+        server = await self.bot.servers.servers.get(event.server_id)
+        if server is None:
+            return
+        if event.type == "review.create":
+            review = await self.service.repo.external(server.id, event.data["review_id"] or event.event_id)
+            if review is None or await self._feature_channel(server, "reviews") is None:
+                await self.events.delivered(server.id, event.event_id, now, "reviews feature off: no alert")
+                return
+            ok = await self.post_alert(review, server)
+        else:  # giveaway.winner
+            target = await self._feature_channel(server, "giveaways")
+            if target is None:
+                await self.events.delivered(server.id, event.event_id, now, "giveaways feature off: no alert")
+                return
+            text, ids = pushed_winners_text(event.data)
+            channel = self.bot.get_partial_messageable(target[1], guild_id=target[0])
+            try:
+                await channel.send(text, allowed_mentions=winner_mentions(ids))
+                ok = True
+            except discord.HTTPException as exc:
+                log.warning("server %s: pushed winners announcement failed (%s)", server.id, exc.status)
+                ok = False
+        if ok:
+            await self.events.delivered(server.id, event.event_id, now)
+        else:
+            await self.events.failed(server.id, event.event_id, "Discord refused the post")
+
+
+async def setup(bot: VoteBot) -> None:
+    await bot.add_cog(ReviewCog(bot))
