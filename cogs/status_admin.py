@@ -73,7 +73,10 @@ class StatusAdminCog(commands.GroupCog, group_name="status-admin", group_descrip
                     raise UserError(f"{key} must be a whole number.")
                 changes[key] = value
         if connect_url is not None:
-            changes["connect_url"] = clean_vote_url(connect_url).replace("vote URL", "Connect link") or None
+            try:
+                changes["connect_url"] = clean_vote_url(connect_url)
+            except UserError as exc:  # Discord link buttons take http(s) links only (no steam:// or fivem://)
+                raise UserError(str(exc).replace("vote URL", "Connect link")) from None
         settings = replace(current, **changes)  # type: ignore[arg-type]
         if settings.confirm_interval_s > settings.interval_s:
             raise UserError("The confirmation interval must not be longer than the check interval.")

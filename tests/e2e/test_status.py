@@ -187,3 +187,41 @@ async def test_status_command_for_members(runner: BotRunner, pool: asyncpg.Pool,
     minecraft.mode = "garbage"
     text = reply_text(await runner.command(MEMBER, "status"))
     assert "bad answer" in text
+
+
+async def test_status_admin_configure_validates_and_saves(
+    runner: BotRunner, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    service = ServerService(pool)
+    bad = (await service.add(guild_id=GUILD_ID, name="Nowhere", vote_url="https://e.com", game="rust",
+                             address="no-such-host.invalid:28015")).server  # fmt: skip
+    good = (await service.add(guild_id=GUILD_ID, name="Mine", vote_url="https://e.com", game="rust",
+                              address=f"127.0.0.1:{minecraft.port}")).server  # fmt: skip
+    text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Nowhere", interval=120))
+    assert "does not resolve" in text
+    assert await pool.fetchval("SELECT count(*) FROM status_settings WHERE server_id = $1", bad.id) == 0
+    text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Mine", protocol="gopher"))
+    assert "Unknown query protocol" in text
+    text = reply_text(
+        await runner.command(ADMIN, "status-admin configure", server="Mine", connect_url="steam://connect/1.2.3.4")
+    )
+    assert "Connect link must start with http" in text
+    text = reply_text(
+        await runner.command(
+            ADMIN,
+            "status-admin configure",
+            server="Mine",
+            protocol="minecraft",
+            failures=2,
+            connect_url="https://example.com/join",
+        )
+    )
+    assert "saved" in text and "answers (2/100 players)" in text
+    settings = await pool.fetchrow("SELECT * FROM status_settings WHERE server_id = $1", good.id)
+    assert (settings["protocol"], settings["failures_to_down"], settings["connect_url"]) == (
+        "minecraft",
+        2,
+        "https://example.com/join",
+    )
+    text = reply_text(await runner.command(MEMBER, "status-admin check", server="Mine"))
+    assert "Manage Server" in text or "not allowed" in text
