@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.community.giveaway_db import Giveaway
+from bot.admin_notice import notify_guild_owner
+from bot.community.giveaway_db import Giveaway, GiveawayRepository
 from bot.community.giveaways import DrawResult, GiveawayService
 from bot.community.runtime import DueJob, owns_guild, postable_channel
 from bot.errors import UserError
@@ -34,6 +35,18 @@ log = logging.getLogger(__name__)
 admin_only = app_commands.checks.has_permissions(manage_guild=True)
 
 
+async def giveaway_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    bot: VoteBot = interaction.client  # type: ignore[assignment]
+    needle = current.casefold().lstrip("#")
+    return [
+        app_commands.Choice(name=f"#{g.id} {g.prize} ({g.status})"[:100], value=g.id)
+        for g in await GiveawayRepository(bot.pool).list_for_guild(interaction.guild_id, limit=25)
+        if needle in str(g.id) or needle in g.prize.casefold()
+    ]
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class GiveawayCog(commands.GroupCog, group_name="giveaway", group_description="Run giveaways"):
@@ -41,6 +54,7 @@ class GiveawayCog(commands.GroupCog, group_name="giveaway", group_description="R
         self.bot = bot
         self.service = GiveawayService(bot.pool)
         self.job = DueJob(bot, "giveaways", self.end_due)
+        self._reported: set[int] = set()  # giveaways whose failing announcement the owner was told about
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -100,6 +114,14 @@ class GiveawayCog(commands.GroupCog, group_name="giveaway", group_description="R
                 message = await channel.send(text, allowed_mentions=winner_mentions(result.draw.winners))
         except discord.HTTPException as exc:
             log.warning("giveaway %s: winner announcement failed (%s %s)", giveaway.id, exc.status, exc.text)
+            if not reroll and giveaway.id not in self._reported:
+                self._reported.add(giveaway.id)
+                await notify_guild_owner(
+                    self.bot,
+                    giveaway.guild_id,
+                    f"I could not announce the winners of giveaway #{giveaway.id} in <#{giveaway.channel_id}> "
+                    f"({exc.text or exc.status}). It stays open and I keep retrying; check my permissions there.",
+                )
             return None
         return message.id
 
@@ -181,22 +203,27 @@ class GiveawayCog(commands.GroupCog, group_name="giveaway", group_description="R
 
     @app_commands.command(name="end", description="End a running giveaway now and draw its winners")
     @app_commands.describe(giveaway="The giveaway number (see /giveaway list)")
+    @app_commands.autocomplete(giveaway=giveaway_choices)
     @admin_only
     async def end(self, interaction: discord.Interaction, giveaway: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.service.get_in_guild(guild_id_of(interaction), giveaway)
         if found.status != "running":
             raise UserError(f"Giveaway #{found.id} is already {found.status}.")
-        now = discord.utils.utcnow()
-        await self.service.repo.set_ends_at(found.id, now)
-        current = await self.service.repo.get(found.id)
-        result = await self.finish(current or found, now)
+        async with self.job.lock:  # never together with the due job: one draw, one announcement
+            now = discord.utils.utcnow()
+            await self.service.repo.set_ends_at(found.id, now)
+            current = await self.service.repo.get(found.id)
+            if current is None or current.status != "running":
+                raise UserError(f"Giveaway #{found.id} has just ended.")
+            result = await self.finish(current, now)
         if result is None:
             raise UserError("I could not post the winners (check my permissions there); I'll keep retrying.")
         await safe_reply(interaction, f"Giveaway #{found.id} ended with {len(result.draw.winners)} winner(s).")
 
     @app_commands.command(name="reroll", description="Draw new winners, excluding everyone who already won")
     @app_commands.describe(giveaway="The giveaway number", winners="How many new winners (default 1)")
+    @app_commands.autocomplete(giveaway=giveaway_choices)
     @admin_only
     async def reroll(self, interaction: discord.Interaction, giveaway: int, winners: int = 1) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -211,6 +238,7 @@ class GiveawayCog(commands.GroupCog, group_name="giveaway", group_description="R
 
     @app_commands.command(name="cancel", description="Cancel a running giveaway without winners")
     @app_commands.describe(giveaway="The giveaway number")
+    @app_commands.autocomplete(giveaway=giveaway_choices)
     @admin_only
     async def cancel(self, interaction: discord.Interaction, giveaway: int) -> None:
         found = await self.service.get_in_guild(guild_id_of(interaction), giveaway)

@@ -44,7 +44,7 @@ class DueJob:
         self._work = work
         self._interval = interval
         self.clock = clock
-        self._lock = asyncio.Lock()  # the tick and a wake-up never run the work at the same time
+        self.lock = asyncio.Lock()  # the tick, wake-ups and admin commands never run the work at the same time
 
     def start(self) -> None:
         self.bot.scheduler.add_job(
@@ -68,7 +68,7 @@ class DueJob:
     async def run(self) -> None:
         if not self.bot.is_ready():
             return  # on_ready wakes us
-        async with self._lock:
+        async with self.lock:
             now = self.clock()
             try:
                 next_due = await self._work(now)

@@ -127,7 +127,8 @@ async def test_entries_role_requirement_end_after_restart_and_reroll(
     # the bot is down while the end passes; on start it ends the overdue giveaway
     await runner.stop()
     await pool.execute(
-        "UPDATE giveaways SET starts_at = now() - interval '2 hours', ends_at = now() - interval '5 minutes' WHERE id = $1",
+        "UPDATE giveaways SET starts_at = now() - interval '2 hours', ends_at = now() - interval '5 minutes' "
+        "WHERE id = $1",
         giveaway_id,
     )
     await runner.start()
@@ -177,6 +178,18 @@ async def test_voted_requirement_bonus_and_more_winners_than_entrants(
     assert "listed" not in reply_text(await runner.command(MEMBER, "giveaway list"))  # members: refused
     assert f"#{giveaway_id}" in reply_text(await runner.command(ADMIN, "giveaway list"))
 
+    created = await fake.interact(
+        {
+            "type": 4,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(GENERAL),
+            "user_id": str(ADMIN),
+            "name": "giveaway end",
+            "options": [{"name": "giveaway", "value": "VI", "focused": True}],
+        }
+    )
+    choices = (await fake.wait_for_response(created["interaction_id"]))[0]["data"]["choices"]
+    assert choices == [{"name": f"#{giveaway_id} VIP (running)", "value": giveaway_id}]
     text = reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
     assert "1 winner(s)" in text
     announcement = await wait_for_text(fake, "Congratulations")
@@ -223,3 +236,30 @@ async def test_member_cannot_start_and_feature_off_is_refused(runner: BotRunner,
     await ServerService(pool).switch_feature(server, "giveaways", enabled=False)
     assert "Giveaways are off" in reply_text(await runner.command(ADMIN, "giveaway start", prize="x", duration="1h"))
     assert await pool.fetchval("SELECT count(*) FROM giveaways") == 0
+
+
+async def test_failed_announcement_keeps_it_running_until_posted(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    await giveaways_on(pool)
+    await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1h", winners=1)
+    posted = giveaway_message(fake)
+    await click(fake, posted, MEMBER)
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+    await pool.execute(
+        "UPDATE giveaways SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 minute'"
+    )
+    assert runner.bot is not None
+    cog: Any = runner.bot.get_cog("GiveawayCog")
+    fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403, "count": 1})
+    async with cog.job.lock:
+        await cog.end_due(dt.datetime.now(dt.UTC))
+    assert await status_of(pool, giveaway_id) == "running"
+    dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
+    assert len(dms) == 1  # the owner is told once
+    async with cog.job.lock:
+        await cog.end_due(dt.datetime.now(dt.UTC))
+        await cog.end_due(dt.datetime.now(dt.UTC))
+    assert await status_of(pool, giveaway_id) == "ended"
+    announcements = [m for m in fake.messages(GENERAL) if "Congratulations" in m["content"]]
+    assert len(announcements) == 1 and [int(u["id"]) for u in announcements[0]["mentions"]] == [MEMBER]
