@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 20.0  # seconds between sweeps of due reminders
 LEASE = dt.timedelta(minutes=5)  # a claimed reminder not finished by then is retried
+MAX_ATTEMPTS = 5  # a reminder whose fallback channel keeps failing is dropped after this many tries
 SLOT_GRACE = dt.timedelta(hours=1)  # a channel reminder more than this late (bot was down) is skipped
 
 
@@ -162,9 +163,16 @@ class RemindersCog(commands.GroupCog, name="Reminders", group_name="remind", gro
             if channel_id is None:
                 log.info("reminder: DMs of %s closed and no channel to fall back to", user_id)
             else:
-                await self._post(
-                    channel_id, f"<@{user_id}> {text}", discord.AllowedMentions(users=[discord.Object(user_id)])
-                )
+                try:
+                    await self._post(
+                        channel_id, f"<@{user_id}> {text}", discord.AllowedMentions(users=[discord.Object(user_id)])
+                    )
+                except (discord.HTTPException, UserError) as exc:
+                    if reminder.attempts < MAX_ATTEMPTS:
+                        raise  # retried after the lease
+                    log.warning(
+                        "reminder: DMs of %s closed, channel %s failed (%s); giving up", user_id, channel_id, exc
+                    )
         await self.store.finish(reminder)
         return 1
 

@@ -298,7 +298,6 @@ class EngagementRepository:
         )
         return int(value)
 
-
     # ---------------------------------------------------------- top-voter role
     async def role_holders(self, server_id: int) -> list[tuple[int, int]]:
         records = await self._db.fetch(
