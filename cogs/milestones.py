@@ -119,6 +119,14 @@ class MilestonesCog(commands.GroupCog, name="Milestones", group_name="milestones
         category = escape(server.category or "its category")
         return f"📈 **{escape(server.name)}** climbed to **#{rank}** in {category} this month!"
 
+    async def push_rank(self, server: Server, rank: int, at: dt.datetime) -> bool:
+        """A rank pushed by a listing site (``rank.update``): announced like a computed one; True if posted."""
+        setting = await self.bot.servers.features.get(server.id, "milestones")
+        if not server.enabled or setting is None or not setting.enabled or setting.channel_id is None:
+            return False
+        text = await self.rank_update(server, rank, month_of(at, zone(server.timezone)).key)
+        return text is not None and await self._post(server, setting.channel_id, text)
+
     async def _post(self, server: Server, channel_id: int, text: str) -> bool:
         try:
             channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
