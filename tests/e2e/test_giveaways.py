@@ -13,7 +13,7 @@ from bot.db.records import Server
 from bot.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
-from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
+from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
 EPHEMERAL = 1 << 6
@@ -207,6 +207,11 @@ async def test_enter_button_works_after_restart(runner: BotRunner, pool: asyncpg
     responses = await click(fake, posted, MEMBER)
     assert responses[0]["type"] == 7 and "You're in" in reply_text(responses)
     assert button(fake.message(int(posted["id"])))["label"] == "Enter · 1"  # type: ignore[arg-type]
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+    assert "was cancelled" in reply_text(await runner.command(ADMIN, "giveaway cancel", giveaway=giveaway_id))
+    assert fake.message(int(posted["id"]))["components"] == []  # type: ignore[index]
+    assert "already cancelled" in reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
+    assert await pool.fetchval("SELECT count(*) FROM giveaway_draws") == 0
 
 
 @pytest.mark.parametrize(
@@ -217,6 +222,7 @@ async def test_enter_button_works_after_restart(runner: BotRunner, pool: asyncpg
         ({"duration": "soon"}, "can't read the duration"),
         ({"duration": "1h", "winners": 0}, "between 1 and"),
         ({"duration": "1h", "voter_bonus": 50}, "Bonus entries"),
+        ({"duration": "1h", "channel": str(LOCKED)}, "I can't post in"),
     ],
 )
 async def test_bad_input_stores_nothing(
