@@ -151,7 +151,7 @@ class StatusMonitor:
             async with self._semaphore:
                 if due is not None and self._clock() - due > dt.timedelta(seconds=entry.settings.interval_s):
                     self.stats.missed += 1
-                outcome = await self.probe_and_record(entry)
+                outcome = await self.probe_and_record(entry, due)
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("status probe of server %s could not be recorded: %s", entry.server_id, exc)
             entry.due = self._clock() + dt.timedelta(seconds=entry.settings.confirm_interval_s)
@@ -175,7 +175,8 @@ class StatusMonitor:
             return QueryResult(online=False, error=str(exc)[:200])
         return await self.prober.probe(target, ip)
 
-    async def probe_and_record(self, entry: Entry) -> ProbeOutcome:
+    async def probe_and_record(self, entry: Entry, due: dt.datetime | None = None) -> ProbeOutcome:
+        """Probe, record, and schedule the next probe from the slot it was due in (no drift by latency)."""
         settings = entry.settings
         try:
             target = build_target(
@@ -204,7 +205,9 @@ class StatusMonitor:
             await self.repository.record_probe(connection, entry.server_id, now, result, state, alert)
         if alert is not None:
             log.info("server %s is %s (%s)", entry.server_id, alert.kind, result.error or "answering")
-        entry.due = now + policy.next_probe_after(state.state)
+        step = policy.next_probe_after(state.state)
+        following = (due + step) if due is not None else now + step
+        entry.due = following if following > now else now  # behind schedule: next tick, never a burst
         return ProbeOutcome(entry.server_id, entry.guild_id, result, state, alert, now)
 
     async def probe_server(self, server_id: int) -> ProbeOutcome | None:
