@@ -234,6 +234,8 @@ class GiveawayCog(commands.GroupCog, group_name="giveaway", group_description="R
             await self.service.repo.delete_draw(found.id, result.draw.draw_no)
             raise UserError("I could not post the new winners (check my permissions there); nothing was rerolled.")
         await self.service.repo.mark_announced(found.id, result.draw.draw_no, message_id, discord.utils.utcnow())
+        everyone = [w for draw in await self.service.repo.draws(found.id) for w in draw.winners]
+        await self._edit_post(found, giveaway_embed(found, result.entrants, everyone))
         await safe_reply(interaction, f"Rerolled giveaway #{found.id}: {len(result.draw.winners)} new winner(s).")
 
     @app_commands.command(name="cancel", description="Cancel a running giveaway without winners")

@@ -148,6 +148,8 @@ async def test_entries_role_requirement_end_after_restart_and_reroll(
     assert "1 new winner" in text
     reroll = await wait_for_text(fake, "Reroll!")
     assert {int(u["id"]) for u in reroll["mentions"]} == set(PLAYERS) - winners
+    ended_embed = fake.message(int(posted["id"]))["embeds"][0]  # type: ignore[index]
+    assert all(f"<@{p}>" in ended_embed["description"] for p in PLAYERS)  # every winner so far
     text = reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id, winners=1))
     assert "nobody left" in text
     assert len([m for m in fake.messages(GENERAL) if "Reroll!" in m["content"]]) == 1
