@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 ROLE_SPEC = FeatureSpec("vote", "Voter role", needs_role=True)  # the bot hands this role out: check its position
 EXPIRY_INTERVAL = 30.0  # seconds between sweeps of expired voter roles
+CATCH_UP_WINDOW = dt.timedelta(minutes=15)  # votes this recent whose rewards never ran get them late
+CATCH_UP_DELAY = dt.timedelta(seconds=30)  # leave fresh votes to their normal delivery
 RETRY_LEASE = dt.timedelta(minutes=1)  # first retry of a failed removal; doubles up to ~1 h
 UNKNOWN_MEMBER, UNKNOWN_ROLE = 10007, 10011
 
@@ -49,8 +51,28 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
     async def cog_load(self) -> None:
         if self.bot.scheduler.running:
             self.bot.scheduler.add_job(
-                self.expire_roles, "interval", seconds=EXPIRY_INTERVAL, id="rewards:expire", replace_existing=True
+                self.sweep, "interval", seconds=EXPIRY_INTERVAL, id="rewards:expire", replace_existing=True
             )
+
+    async def sweep(self) -> None:
+        await self.catch_up()
+        await self.expire_roles()
+
+    async def catch_up(self) -> int:
+        """Reward recent votes whose ``vote`` listener never ran (bot stopped between delivery and listener).
+        Keyed by vote id like every reward, so a vote is never rewarded twice. Never raises."""
+        done = 0
+        try:
+            events = await self.repo.unrewarded_votes(CATCH_UP_WINDOW, CATCH_UP_DELAY)
+        except Exception:
+            log.exception("rewards catch-up: could not read recent votes; retrying next sweep")
+            return 0
+        for event in events:
+            try:
+                done += await self.reward(event)
+            except Exception:
+                log.exception("rewards catch-up for vote %s (server %s) failed", event.ledger_id, event.server.id)
+        return done
 
     async def cog_unload(self) -> None:
         if self.bot.scheduler.running and self.bot.scheduler.get_job("rewards:expire"):

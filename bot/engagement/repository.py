@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from bot.db.executor import Executor
+from bot.votes.dispatcher import EVENT_COLUMNS, EVENT_JOINS, server_from_row
+from bot.votes.events import VoteEvent
 
 # A vote belongs to a member when it carries their Discord id or the player name they linked.
 ATTRIBUTED_VOTES = """
@@ -118,6 +120,24 @@ class EngagementRepository:
             user_id,
         )
         return bool(claimed)
+
+    async def unrewarded_votes(
+        self, newer_than: dt.timedelta, older_than: dt.timedelta, limit: int = 100
+    ) -> list[VoteEvent]:
+        """Recent delivered votes whose rewards never ran (e.g. the bot stopped before its listener did)."""
+        records = await self._db.fetch(
+            f"""
+            SELECT {EVENT_COLUMNS} FROM votes v {EVENT_JOINS}
+            WHERE v.recorded_at > now() - $1::interval AND v.recorded_at < now() - $2::interval AND s.enabled
+              AND NOT EXISTS (SELECT 1 FROM vote_rewards r WHERE r.vote_id = v.id)
+              AND NOT EXISTS (SELECT 1 FROM vote_outbox o WHERE o.vote_id = v.id)
+            ORDER BY v.id LIMIT $3
+            """,
+            newer_than,
+            older_than,
+            limit,
+        )
+        return [VoteEvent.from_record(r, server_from_row(r)) for r in records]
 
     async def points(self, server_id: int, user_id: int, since: dt.datetime | None = None) -> int:
         value = await self._db.fetchval(

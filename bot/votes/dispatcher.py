@@ -24,15 +24,23 @@ log = logging.getLogger(__name__)
 
 Deliver = Callable[[VoteEvent], Awaitable[None]]
 
-_CLAIM = """
-SELECT v.id, v.server_id, v.provider, v.external_id, v.player_name,
-       COALESCE(v.discord_user_id, l.discord_user_id) AS discord_user_id, v.weight, v.voted_at,
-       v.expires_at, s.guild_id, s.name, s.vote_url, s.game, s.address, s.category, s.timezone, s.enabled,
-       s.is_default, s.vote_cooldown, s.created_at
-FROM vote_outbox o
-JOIN votes v ON v.id = o.vote_id
+# What a VoteEvent is built from, with the joins from ``votes v`` (shared with catch-up scans).
+EVENT_COLUMNS = """
+v.id, v.server_id, v.provider, v.external_id, v.player_name,
+COALESCE(v.discord_user_id, l.discord_user_id) AS discord_user_id, v.weight, v.voted_at, v.expires_at,
+s.guild_id, s.name, s.vote_url, s.game, s.address, s.category, s.timezone, s.enabled, s.is_default,
+s.vote_cooldown, s.created_at
+"""
+EVENT_JOINS = """
 JOIN servers s ON s.id = v.server_id
 LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
+"""
+
+_CLAIM = f"""
+SELECT {EVENT_COLUMNS}
+FROM vote_outbox o
+JOIN votes v ON v.id = o.vote_id
+{EVENT_JOINS}
 WHERE o.available_at <= now()
 ORDER BY o.vote_id
 LIMIT $1
@@ -40,7 +48,8 @@ FOR UPDATE OF o SKIP LOCKED
 """
 
 
-def _server(record: asyncpg.Record) -> Server:
+def server_from_row(record: asyncpg.Record) -> Server:
+    """The server columns of an outbox/vote row (``server_id``, ``guild_id``, ``name`` …) as a Server."""
     return Server(
         id=record["server_id"],
         guild_id=record["guild_id"],
@@ -119,7 +128,7 @@ class VoteDispatcher:
             rows = await connection.fetch(_CLAIM, self._batch_size)
             delivered: list[int] = []
             for row in rows:
-                event = VoteEvent.from_record(row, _server(row))
+                event = VoteEvent.from_record(row, server_from_row(row))
                 try:
                     await self._deliver(event)
                 except Exception as exc:  # a failing consumer must not block the others

@@ -92,3 +92,20 @@ async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
     ]["users"] in ([MEMBER], [str(MEMBER)])
     assert await pool.fetchval("SELECT count(*) FROM vote_rewards") == 2
     assert await runner.command(MEMBER, "points")
+
+
+async def test_rewards_lost_with_a_stopped_listener_are_caught_up_once(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await runner.command(ADMIN, "rewards setup", channel=str(GENERAL))
+    # delivered (no outbox row left) but the bot stopped before the listener ran: no vote_rewards row
+    await pool.execute(
+        "INSERT INTO votes (server_id, provider, external_id, player_name, voted_at, recorded_at) "
+        "VALUES ($1, 'topserver', 'lost', 'Lost', now(), now() - interval '1 minute')",
+        server.id,
+    )
+    cog = rewards(runner)
+    assert await cog.catch_up() == 1
+    assert await cog.catch_up() == 0
+    assert [t for t in texts(fake, GENERAL) if "Thank you" in t] == ["🎉 Thank you **Lost** for voting for **Alpha**!"]
