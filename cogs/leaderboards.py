@@ -42,7 +42,11 @@ CATCH_UP = dt.timedelta(hours=6)  # a daily post later than this (bot was down) 
 UNKNOWN_MEMBER = 10007
 
 
-class RoleSyncError(Exception):
+class RetryLater(Exception):
+    """A known, reported failure (channel gone, role above the bot): the period stays unclaimed and is retried."""
+
+
+class RoleSyncError(RetryLater):
     """The top-voter role could not be synced; the month stays unclaimed and is retried."""
 
 
@@ -154,6 +158,8 @@ class LeaderboardsCog(
             for server, setting in targets:
                 try:
                     await run(server, setting)
+                except RetryLater as exc:
+                    log.warning("%s of server %s: %s; retrying next tick", feature, server.id, exc)
                 except Exception:
                     log.exception("%s of server %s failed; retrying next tick", feature, server.id)
 
@@ -179,10 +185,23 @@ class LeaderboardsCog(
                 yesterday = await self.repo.top_voters(server.id, previous.start, previous.end, 10)
                 monthly = await self.repo.top_voters(server.id, month.start, min(month.end, now), 10)
                 embed = daily_embed(server, previous.key, yesterday, month.key, monthly)
-                channel = self.bot.get_channel(setting.channel_id) or await self.bot.fetch_channel(setting.channel_id)
-                if not isinstance(channel, discord.TextChannel | discord.Thread):
-                    raise UserError(f"channel {setting.channel_id} is not a text channel")
-                await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+                try:
+                    channel = self.bot.get_channel(setting.channel_id) or await self.bot.fetch_channel(
+                        setting.channel_id
+                    )
+                    if not isinstance(channel, discord.TextChannel | discord.Thread):
+                        raise UserError("it is not a text channel")
+                    await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+                except (discord.NotFound, discord.Forbidden, UserError) as exc:
+                    reason = "the channel is gone" if isinstance(exc, discord.NotFound) else f"{exc}"
+                    await self._tell_owner_once(
+                        server,
+                        f"daily:{setting.channel_id}",
+                        f"I can't post the daily leaderboard of **{escape(server.name)}** in <#{setting.channel_id}> "
+                        f"({reason}). I keep retrying for a few hours; fix my permissions there or pick another "
+                        "channel with /feature enable.",
+                    )
+                    raise RetryLater(f"daily post in channel {setting.channel_id}: {reason}") from exc
                 return True  # commit: a failure above rolls the claim back and the next tick retries
         return False
 
@@ -217,20 +236,25 @@ class LeaderboardsCog(
             if exc.code == UNKNOWN_MEMBER:  # left the guild: nothing to give or take
                 log.info("server %s: top-voter role: member %s is gone", server.id, member)
                 return
-            await self._tell_owner_once(server, role, "that role no longer exists")
+            await self._tell_owner_once(
+                server, f"top_voter_role:{role}", _role_text(server, role, "it no longer exists")
+            )
             raise RoleSyncError(f"role {role} is gone") from exc
         except discord.Forbidden as exc:
-            await self._tell_owner_once(server, role, "it is above my highest role or I lack Manage Roles")
+            reason = "it is above my highest role or I lack Manage Roles"
+            await self._tell_owner_once(server, f"top_voter_role:{role}", _role_text(server, role, reason))
             raise RoleSyncError(f"not allowed to manage role {role}") from exc
 
-    async def _tell_owner_once(self, server: Server, role: int, reason: str) -> None:
-        if await self.repo.claim_run(server.id, "notice", f"top_voter_role:{role}"):
-            await notify_guild_owner(
-                self.bot,
-                server.guild_id,
-                f"I can't hand out the top-voter role <@&{role}> of **{escape(server.name)}**: {reason}. "
-                "I keep retrying; fix it in Server Settings → Roles or pick another role with /feature enable.",
-            )
+    async def _tell_owner_once(self, server: Server, key: str, text: str) -> None:
+        if await self.repo.claim_run(server.id, "notice", key[:64]):
+            await notify_guild_owner(self.bot, server.guild_id, text)
+
+
+def _role_text(server: Server, role: int, reason: str) -> str:
+    return (
+        f"I can't hand out the top-voter role <@&{role}> of **{escape(server.name)}**: {reason}. "
+        "I keep retrying; fix it in Server Settings → Roles or pick another role with /feature enable."
+    )
 
 
 async def setup(bot: VoteBot) -> None:

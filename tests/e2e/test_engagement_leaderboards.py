@@ -12,7 +12,7 @@ from bot.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from tests.e2e.engagement_helpers import make_server, member_roles, record_vote, sent, wait_until
-from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_VOTER, BotRunner
+from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner
 from tests.fakediscord import FakeDiscord
 
 
@@ -136,3 +136,28 @@ async def test_month_rollover_once_across_restart_and_dst(
     assert len(sent(fake, "DELETE", "/roles/")) == 1
     runs = await pool.fetch("SELECT period FROM engagement_runs WHERE kind = 'top_voter_role' ORDER BY period")
     assert [r["period"] for r in runs] == ["2026-09", "2026-10", "2026-11"]
+
+
+async def test_deleted_channel_and_role_above_the_bot_are_reported_once_and_retried(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    service = ServerService(pool)
+    gone = 1_100_000_000_000_009_999
+    await service.switch_feature(server, "daily_leaderboard", enabled=True, channel_id=gone)
+    await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_HIGH)  # moved above the bot
+    await runner.command(MEMBER, "link", player="Steve")
+    await record_vote(pool, server, "o1", dt.datetime(2026, 10, 10, tzinfo=dt.UTC), player_name="Steve")
+    fake.clear_requests()
+    for minute in range(3):
+        boards(runner).clock = lambda minute=minute: dt.datetime(2026, 11, 1, 9, minute, tzinfo=dt.UTC)
+        await boards(runner).tick()
+    dms = [r for r in sent(fake, "POST", "/messages") if "**Test Guild**" in (r["json"] or {}).get("content", "")]
+    assert len(dms) == 2  # one about the channel, one about the role: told once each
+    assert any("daily leaderboard" in d["json"]["content"] for d in dms)
+    assert any("top-voter role" in d["json"]["content"] for d in dms)
+    assert await pool.fetchval("SELECT count(*) FROM engagement_runs WHERE kind IN ('daily', 'top_voter_role')") == 0
+    # fixed: the role is put below the bot's, the next tick hands it out (still for October)
+    await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
+    await boards(runner).tick()
+    assert ROLE_VOTER in member_roles(fake, MEMBER)
