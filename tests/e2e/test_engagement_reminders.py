@@ -66,6 +66,7 @@ async def test_remind_me_then_one_dm(runner: BotRunner, pool: asyncpg.Pool, fake
     await runner.restart()  # and a restart does not deliver it again
     reminders(runner).clock = lambda: now + dt.timedelta(hours=3)
     assert await reminders(runner).sweep() == 0
+    assert "You can vote right now" in await press_remind_me(runner, fake, server)  # the button survived
     dms = [r for r in fake.requests if r["method"] == "POST" and r["path"].startswith("/channels/")]
     dms = [r for r in dms if "You can vote for **Alpha** again" in (r["json"] or {}).get("content", "")]
     assert len(dms) == 1 and dms[0]["json"]["allowed_mentions"]["parse"] == []
