@@ -75,7 +75,7 @@ class GiveawayCog(commands.GroupCog, group_name="giveaway", group_description="R
         for giveaway in await self.service.repo.due(now):
             if owns_guild(self.bot, giveaway.guild_id):
                 await self.finish(giveaway, now)
-        return await self.service.repo.next_end()
+        return await self.service.repo.next_end(now)
 
     async def finish(self, giveaway: Giveaway, now: dt.datetime) -> DrawResult | None:
         """Draw (or reuse the stored draw), announce, and only then mark the giveaway ended."""

@@ -125,9 +125,10 @@ class GiveawayRepository:
         )
         return [Giveaway.from_record(r) for r in records]
 
-    async def next_end(self) -> dt.datetime | None:
+    async def next_end(self, after: dt.datetime) -> dt.datetime | None:
+        """When the next running giveaway ends after ``after`` (overdue ones are the tick's business)."""
         value: dt.datetime | None = await self._db.fetchval(
-            "SELECT min(ends_at) FROM giveaways WHERE status = 'running'"
+            "SELECT min(ends_at) FROM giveaways WHERE status = 'running' AND ends_at > $1", after
         )
         return value
 

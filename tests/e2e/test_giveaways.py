@@ -271,3 +271,15 @@ async def test_failed_announcement_keeps_it_running_until_posted(
     assert await status_of(pool, giveaway_id) == "ended"
     announcements = [m for m in fake.messages(GENERAL) if "Congratulations" in m["content"]]
     assert len(announcements) == 1 and [int(u["id"]) for u in announcements[0]["mentions"]] == [MEMBER]
+
+
+async def test_ends_on_time_through_the_scheduler(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    await giveaways_on(pool)
+    await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1h")
+    await click(fake, giveaway_message(fake), MEMBER)
+    await pool.execute("UPDATE giveaways SET ends_at = now() + interval '1 second'")
+    assert runner.bot is not None
+    cog: Any = runner.bot.get_cog("GiveawayCog")
+    cog.job.wake_at(None)  # not due yet: the run schedules its own wake-up at the end time
+    announcement = await wait_for_text(fake, "Congratulations")
+    assert [int(u["id"]) for u in announcement["mentions"]] == [MEMBER]
