@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.admin_notice import notify_guild_owner
 from bot.boards import BoardContent, BoardKeeper
+from bot.community.wipes import in_wipe_window, next_wipe
 from bot.db.records import Server
 from bot.errors import UserError
 from bot.interactions import guild_id_of
@@ -44,18 +45,16 @@ MAX_SHOWN = 10  # embeds per message
 admin_only = app_commands.checks.has_permissions(manage_guild=True)
 
 
-async def next_wipe(server_id: int, now: dt.datetime) -> dt.datetime | None:
-    """Hook for the wipes feature (a later issue): the next wipe time of the server, when known."""
-    del server_id, now
-    return None
-
-
 class StatusCog(commands.Cog):
     def __init__(self, bot: VoteBot) -> None:
         self.bot = bot
         self.clock = utcnow
         self.monitor = StatusMonitor(
-            bot.pool, allow_private=ALLOW_PRIVATE_ADDRESSES, on_result=self.on_result, guild_filter=self._mine
+            bot.pool,
+            allow_private=ALLOW_PRIVATE_ADDRESSES,
+            on_result=self.on_result,
+            guild_filter=self._mine,
+            maintenance=self.in_maintenance,
         )
         self.keeper = BoardKeeper(bot)
         self._loop: asyncio.Task[None] | None = None
@@ -88,6 +87,10 @@ class StatusCog(commands.Cog):
                 await self._loop
             self._loop = None
 
+    async def in_maintenance(self, server_id: int, now: dt.datetime) -> bool:
+        """A wipe under way (wipe calendar) is a maintenance window: offline alerts stay quiet."""
+        return await in_wipe_window(self.bot.pool, server_id, now)
+
     def _mine(self, guild_id: int) -> bool:
         """With sharding, each process watches only the guilds of its own shards."""
         count, ids = self.bot.shard_count, self.bot.shard_ids
@@ -109,7 +112,9 @@ class StatusCog(commands.Cog):
         repo, now = self.monitor.repository, self.clock()
         stored = stored or await repo.state(server.id)
         uptime = await repo.uptime(server.id, now, UPTIME_WINDOW) if stored is not None else None
-        return StatusSnapshot(server, await repo.settings(server.id), stored, uptime, await next_wipe(server.id, now))
+        return StatusSnapshot(
+            server, await repo.settings(server.id), stored, uptime, await next_wipe(self.bot.pool, server.id, now)
+        )
 
     async def refresh_board(self, server: Server) -> None:
         snap = await self.snapshot(server)

@@ -47,7 +47,7 @@ def uptime_text(uptime: Uptime | None) -> str:
         return "Not measured yet"
     text = f"{uptime.percent:.1f}%"
     if uptime.unknown_share >= 0.005:
-        text += f" · {uptime.unknown_share:.0%} of the time unknown (bot offline or tracking started recently)"
+        text += f" · {uptime.unknown_share:.0%} unknown (the bot was not checking)"
     return text
 
 

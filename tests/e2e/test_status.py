@@ -225,3 +225,31 @@ async def test_status_admin_configure_validates_and_saves(
     )
     text = reply_text(await runner.command(MEMBER, "status-admin check", server="Mine"))
     assert "Manage Server" in text or "not allowed" in text
+
+
+async def test_wipe_window_silences_alerts_and_board_shows_next_wipe(
+    runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    from bot.community.wipe_db import WipeRepository
+
+    server_id = await setup_server(pool, minecraft.port)
+    clock = Clock()
+    cog = await driven_cog(runner, clock)
+    started = T0 - dt.timedelta(minutes=10)
+    await WipeRepository(pool).create(
+        server_id=server_id, title="Weekly wipe", description="", starts_at=started, duration=dt.timedelta(hours=2),
+        repeat="weekly",
+    )  # fmt: skip
+    minecraft.mode = "silent"
+    fake.clear_requests()
+    for _ in range(6):
+        await probe(cog, server_id, clock, 15)
+    assert alerts(fake) == []  # down during the wipe: no alert
+    board = next(m for m in fake.messages(GENERAL) if m["embeds"])["embeds"][0]
+    assert "Offline" in board["description"]
+    wipe = next(f["value"] for f in board["fields"] if f["name"] == "Next wipe")
+    assert f"<t:{int((started + dt.timedelta(weeks=1)).timestamp())}:F>" in wipe
+    clock.advance(3 * 3600)  # the wipe window is over and it is still down: now it is announced
+    await probe(cog, server_id, clock, 15)
+    [down] = alerts(fake)
+    assert "is offline" in down["content"]

@@ -36,7 +36,7 @@ def test_uptime_wording_and_durations() -> None:
     assert uptime_text(None) == "Not measured yet"
     assert uptime_text(Uptime(0, 0, 100)) == "Not measured yet"
     assert uptime_text(Uptime(990, 10, 1000)) == "99.0%"
-    assert uptime_text(Uptime(450, 50, 1000)).startswith("90.0% · 50% of the time unknown")
+    assert uptime_text(Uptime(450, 50, 1000)).startswith("90.0% · 50% unknown")
     assert [format_duration(s) for s in (5, 125, 3 * 3600 + 120, 2 * 86400 + 3600)] == ["5 s", "2 min", "3 h 2 min",
                                                                                        "2 d 1 h"]  # fmt: skip
 
