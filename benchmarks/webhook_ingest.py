@@ -125,19 +125,32 @@ class Result:
     seconds: float
     latencies: list[float]
     statuses: dict[int, int]
-    peak_rss_mb: float
+    cpu_us: dict[str, float]  # CPU microseconds per delivery: server, postgres, load generator, machine
 
     @property
     def rate(self) -> float:
         return self.sent / self.seconds
 
-    def line(self) -> str:
+    def percentile(self, q: float) -> float:
         lat = sorted(self.latencies)
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        return lat[min(len(lat) - 1, int(len(lat) * q))] * 1000
+
+
+@dataclass
+class Summary:
+    name: str
+    rate: float
+    p50: float
+    p99: float
+    peak_rss_mb: float
+    statuses: dict[int, int]
+    cpu_us: dict[str, float]
+
+    def line(self) -> str:
+        cpu = ", ".join(f"{k} {v:.0f}" for k, v in self.cpu_us.items())
         return (
-            f"{self.name:>9}: {self.rate:8.0f} votes/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
-            f"peak RSS {self.peak_rss_mb:6.1f} MiB  statuses {dict(sorted(self.statuses.items()))}"
+            f"{self.name:>9}: {self.rate:8.0f} votes/s  p50 {self.p50:6.2f} ms  p99 {self.p99:6.2f} ms  "
+            f"peak RSS {self.peak_rss_mb:6.1f} MiB  CPU µs/vote: {cpu}  statuses {dict(sorted(self.statuses.items()))}"
         )
 
 
@@ -175,13 +188,17 @@ def votebot_requests(
     ]
 
 
-def topggpy_requests(unique: int, duplicates: int, offset: int = 0) -> list[tuple[str, bytes, dict[str, str]]]:
-    bodies = [
-        json.dumps(
-            {"bot": "1", "user": str(100000000000000000 + i), "type": "upvote", "isWeekend": False, "query": ""}
-        ).encode()
-        for i in range(offset, offset + unique)
-    ]
+def topggpy_requests(
+    unique: int, duplicates: int, offset: int = 0, size: int = 0
+) -> list[tuple[str, bytes, dict[str, str]]]:
+    """v0 bot votes; with ``size`` the ``query`` string pads each body to that many bytes (same size class)."""
+    bodies = []
+    for i in range(offset, offset + unique):
+        vote = {"bot": "1", "user": str(100000000000000000 + i), "type": "upvote", "isWeekend": False, "query": ""}
+        bare = len(json.dumps(vote))
+        if size > bare + 6:
+            vote["query"] = "?ref=" + "a" * (size - bare - 5)
+        bodies.append(json.dumps(vote).encode())
     bodies += random.sample(bodies, duplicates)
     random.shuffle(bodies)
     return [("/dbl", b, {"Authorization": V0_AUTH, "Content-Type": "application/json"}) for b in bodies]
@@ -221,16 +238,32 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
+def parent_pid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def postgres_cpu_seconds(postmaster: int) -> float:
+    """CPU of this run's cluster only (postmaster, children, reaped children), not other clusters on the machine."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if Path(entry, "comm").read_text().strip() == "postgres":
-                    total += cpu_seconds(int(entry.name))
-            except OSError:
+                pid = int(entry.name)
+                if pid == postmaster:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    total += cpu_seconds(pid) + (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+                elif parent_pid(pid) == postmaster:
+                    total += cpu_seconds(pid)
+            except (OSError, IndexError, ValueError):
                 continue
     return total
+
+
+def machine_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine (all cores, every process), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -271,30 +304,58 @@ class Target:
     rounds: list[Result]
 
 
-async def measure(target: Target, args: argparse.Namespace, round_no: int) -> None:
+async def measure(target: Target, args: argparse.Namespace, round_no: int, postmaster: int) -> Result:
     duplicates = int(args.votes * args.duplicates)
     requests = target.make(args.votes - duplicates, duplicates, args.warmup + round_no * args.votes)
-    cpu = (cpu_seconds(target.process.pid), postgres_cpu_seconds(), time.process_time())
-    seconds, latencies, statuses = await drive(target.port, requests, args.connections)
-    server_cpu = cpu_seconds(target.process.pid) - cpu[0]
-    pg_cpu = postgres_cpu_seconds() - cpu[1]
-    print(
-        f"  round {round_no + 1} {target.name:>7}: {len(requests) / seconds:7.0f} votes/s; "
-        f"CPU s: server {server_cpu:.2f}, postgres {pg_cpu:.2f}, load generator {time.process_time() - cpu[2]:.2f}"
+    before = (
+        cpu_seconds(target.process.pid),
+        postgres_cpu_seconds(postmaster),
+        time.process_time(),
+        machine_busy_seconds(),
     )
-    target.rounds.append(Result(target.name, len(requests), seconds, latencies, statuses, 0.0))
+    seconds, latencies, statuses = await drive(target.port, requests, args.connections)
+    after = (
+        cpu_seconds(target.process.pid),
+        postgres_cpu_seconds(postmaster),
+        time.process_time(),
+        machine_busy_seconds(),
+    )
+    n = len(requests)
+    cpu_us = {
+        name: (a - b) / n * 1e6
+        for name, a, b in zip(("server", "postgres", "load generator", "machine"), after, before, strict=True)
+    }
+    result = Result(target.name, n, seconds, latencies, statuses, cpu_us)
+    busy = (after[3] - before[3]) / seconds / (os.cpu_count() or 1)
+    print(
+        f"  round {round_no + 1} {target.name:>7}: {result.rate:7.0f} votes/s  p50 {result.percentile(0.5):6.2f} ms  "
+        f"p99 {result.percentile(0.99):6.2f} ms; CPU µs/vote: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in cpu_us.items())
+        + f"; machine busy {busy:.0%}",
+        flush=True,
+    )
+    target.rounds.append(result)
+    return result
 
 
-def summary(target: Target) -> Result:
-    rates = sorted(r.rate for r in target.rounds)
-    median = rates[len(rates) // 2]
-    sent = target.rounds[0].sent
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def summary(target: Target) -> Summary:
     statuses: dict[int, int] = {}
     for r in target.rounds:
         for status, count in r.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
-    latencies = [lat for r in target.rounds for lat in r.latencies]
-    return Result(target.name, sent, sent / median, latencies, statuses, peak_rss_mb(target.process.pid))
+    return Summary(
+        target.name,
+        median([r.rate for r in target.rounds]),
+        median([r.percentile(0.5) for r in target.rounds]),
+        median([r.percentile(0.99) for r in target.rounds]),
+        peak_rss_mb(target.process.pid),
+        statuses,
+        {k: median([r.cpu_us[k] for r in target.rounds]) for k in target.rounds[0].cpu_us},
+    )
 
 
 async def check_votebot(target: Target, args: argparse.Namespace, pool: Any) -> bool:
@@ -352,12 +413,27 @@ async def main(args: argparse.Namespace) -> int:
                 )
             )
             port = free_port()
-            targets.append(Target("topggpy", port, spawn("--serve-topggpy", str(port)), topggpy_requests, []))
+            size = 0 if args.v0_bare else len(votebot_requests(server_id, 1, 0, 0)[0][1])
+            targets.append(
+                Target(
+                    "topggpy",
+                    port,
+                    spawn("--serve-topggpy", str(port)),
+                    lambda u, d, o: topggpy_requests(u, d, o, size),
+                    [],
+                )
+            )
+            sizes = [len(t.make(1, 0, 0)[0][1]) for t in targets]
+            print(f"body bytes: votebot {sizes[0]}, topggpy {sizes[1]}")
+            postmaster = int((Path(data_dir) / "postgres" / "postmaster.pid").read_text().split()[0])
             for target in targets:
                 await drive(target.port, target.make(args.warmup, 0, 0), args.connections)
+            ratios = []
             for round_no in range(args.rounds):
-                for target in targets:
-                    await measure(target, args, round_no)
+                # Alternate which server goes first, so drift (table growth, other load) hits both alike.
+                order = targets if round_no % 2 == 0 else targets[::-1]
+                rates = {t.name: (await measure(t, args, round_no, postmaster)).rate for t in order}
+                ratios.append(rates["votebot"] / rates["topggpy"])
             ok = await check_votebot(targets[0], args, pool)
             results = [summary(t) for t in targets]
             await pool.close()
@@ -368,7 +444,10 @@ async def main(args: argparse.Namespace) -> int:
             await embedded.stop()
     for result in results:
         print(result.line())
-    print(f"throughput ratio votebot/topggpy (median rounds): {results[0].rate / results[1].rate:.2f}x")
+    print(
+        f"throughput ratio votebot/topggpy: median of rounds {median(ratios):.2f}x "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}); p99 votebot {results[0].p99:.1f} ms"
+    )
     return 0 if ok else 1
 
 
@@ -383,5 +462,10 @@ if __name__ == "__main__":
         parser.add_argument("--votes", type=int, default=10000)
         parser.add_argument("--duplicates", type=float, default=0.1)
         parser.add_argument("--warmup", type=int, default=500)
-        parser.add_argument("--rounds", type=int, default=3)
+        parser.add_argument("--rounds", type=int, default=5)
+        parser.add_argument(
+            "--v0-bare",
+            action="store_true",
+            help="send topggpy its minimal v0 body instead of padding it to votebot's size",
+        )
         sys.exit(asyncio.run(main(parser.parse_args())))

@@ -24,11 +24,13 @@ WITH new AS (
     RETURNING id, server_id, provider, external_id
 ), outbox AS (
     INSERT INTO vote_outbox (vote_id) SELECT id FROM new
+), notified AS MATERIALIZED (
+    SELECT pg_notify($9, '{"batch":true}') WHERE EXISTS (SELECT FROM new)
 )
-SELECT id, server_id, provider, external_id, pg_notify($9, '{"batch":true}') FROM new
+SELECT id, server_id, provider, external_id FROM new LEFT JOIN notified ON true
 """
-"""One statement, hence one implicit transaction and one round trip: votes, their outbox rows, and a
-notification (identical notifications of one transaction are delivered once)."""
+"""One statement, hence one implicit transaction and one round trip: votes, their outbox rows, and one
+notification per batch that recorded anything (the materialized CTE runs ``pg_notify`` once)."""
 
 
 async def record_batch(connection: asyncpg.Connection, votes: list[Vote]) -> list[RecordResult]:
@@ -36,7 +38,7 @@ async def record_batch(connection: asyncpg.Connection, votes: list[Vote]) -> lis
     first: dict[tuple[int, str, str], Vote] = {}
     for vote in votes:
         first.setdefault((vote.server_id, vote.provider, vote.external_id), vote)
-    unique = list(first.values())
+    unique = first.values()
     rows = await connection.fetch(
         _RECORD,
         [v.server_id for v in unique],
@@ -49,10 +51,14 @@ async def record_batch(connection: asyncpg.Connection, votes: list[Vote]) -> lis
         [v.expires_at for v in unique],
         NOTIFY_CHANNEL,
     )
-    new_ids = {(r["server_id"], r["provider"], r["external_id"]): r["id"] for r in rows}
+    new_ids = {(r[1], r[2], r[3]): r[0] for r in rows}
+    pop = new_ids.pop
     results: list[RecordResult] = []
+    append = results.append
     for vote in votes:
-        key = (vote.server_id, vote.provider, vote.external_id)
-        vote_id = new_ids.pop(key, None)
-        results.append(RecordResult(vote_id, duplicate=vote_id is None))
+        vote_id = pop((vote.server_id, vote.provider, vote.external_id), None)
+        append(_DUPLICATE if vote_id is None else RecordResult(vote_id, duplicate=False))
     return results
+
+
+_DUPLICATE = RecordResult(None, duplicate=True)

@@ -147,6 +147,11 @@ def json_error(status: int, message: str) -> web.Response:
     return web.json_response({"ok": False, "error": message}, status=status)
 
 
+# The two success answers, serialised once (same text as ``json_response`` would produce for them).
+_RECORDED_BODY = b'{"ok": true, "duplicate": false}'
+_DUPLICATE_BODY = b'{"ok": true, "duplicate": true}'
+
+
 async def read_body(request: web.Request) -> bytes:
     """The raw body, refusing anything over 64 KiB with :class:`PayloadTooLarge` (413)."""
     if request.content_length is not None and request.content_length > MAX_BODY:
@@ -211,8 +216,10 @@ async def handle_delivery(request: web.Request, provider: str, process: Process)
             return json_error(503, "temporarily unavailable, retry later")
         if result.duplicate:
             metrics.duplicate[provider] += 1
+            body = _DUPLICATE_BODY
         else:
             metrics.recorded[provider] += 1
-        return web.json_response({"ok": True, "duplicate": result.duplicate})
+            body = _RECORDED_BODY
+        return web.Response(body=body, content_type="application/json")
     finally:
         metrics.observe(time.perf_counter() - started)
