@@ -40,7 +40,7 @@ def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member) -> Non
         raise UserError("@everyone can't be used here; pick or create a dedicated role.")
     if role.managed:
         raise UserError(f"{role.mention} is managed by an integration and can't be used here.")
-    if spec.needs_role:  # the bot will give and take this role
+    if spec.needs_role or spec.grants_role:  # the bot will give and take this role
         if not me.guild_permissions.manage_roles:
             raise UserError("I need the Manage Roles permission to hand out this role.")
         if role >= me.top_role:

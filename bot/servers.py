@@ -13,7 +13,14 @@ from bot.db.records import FeatureSetting, Server
 from bot.db.servers import ServerRepository
 from bot.errors import UserError
 from bot.features import MASTER_SWITCH, feature_spec
-from bot.validation import clean_address, clean_game, clean_name, clean_vote_url
+from bot.validation import (
+    clean_address,
+    clean_cooldown,
+    clean_game,
+    clean_name,
+    clean_timezone,
+    clean_vote_url,
+)
 
 MAX_SERVERS_PER_GUILD = 25  # one Discord select menu / autocomplete page
 
@@ -83,6 +90,35 @@ class ServerService:
         if server is None:
             raise UserError(f"There is no server with id {server_id}.")
         return server
+
+    async def update_options(
+        self,
+        server: Server,
+        *,
+        timezone: str | None = None,
+        category: str | None = None,
+        cooldown_hours: float | None = None,
+        vote_url: str | None = None,
+        address: str | None = None,
+        game: str | None = None,
+    ) -> Server:
+        """Change a server's settings; None leaves a value as it is. Everything is validated first."""
+        changes: dict[str, object] = {}
+        if timezone is not None:
+            changes["timezone"] = clean_timezone(timezone)
+        if category is not None:
+            changes["category"] = clean_name(category, what="category", limit=64).lower()
+        if cooldown_hours is not None:
+            changes["vote_cooldown"] = clean_cooldown(cooldown_hours)
+        if vote_url is not None:
+            changes["vote_url"] = clean_vote_url(vote_url)
+        if address is not None:
+            changes["address"] = clean_address(address)
+        if game is not None:
+            changes["game"] = clean_game(game)
+        if not changes:
+            raise UserError("Nothing to change: give at least one option.")
+        return await self.servers.update(server.id, changes)
 
     async def make_default(self, server: Server) -> None:
         async with self._pool.acquire() as connection, connection.transaction():

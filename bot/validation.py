@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 import unicodedata
+import zoneinfo
 from urllib.parse import urlsplit
 
 from bot.errors import UserError
@@ -80,3 +82,26 @@ def clean_address(value: str | None) -> str | None:
             raise UserError(f"{host!r} is not a valid host name or IP address.") from None
     shown_host = f"[{host}]" if ":" in host else host.lower()
     return f"{shown_host}:{int(port)}" if port is not None else shown_host
+
+
+MIN_COOLDOWN = dt.timedelta(minutes=1)
+MAX_COOLDOWN = dt.timedelta(days=7)
+
+
+def clean_timezone(value: str) -> str:
+    """An IANA time zone name such as ``Europe/Berlin`` (case as the database spells it)."""
+    text = value.strip()
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"{text!r} is not a time zone. Use a name like Europe/Berlin, America/New_York or UTC."
+        ) from None
+    return text
+
+
+def clean_cooldown(hours: float) -> dt.timedelta:
+    cooldown = dt.timedelta(hours=hours)
+    if not MIN_COOLDOWN <= cooldown <= MAX_COOLDOWN:
+        raise UserError("The vote cooldown must be between 1 minute and 168 hours (7 days).")
+    return cooldown

@@ -56,6 +56,47 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Link ga
             "Switch features on with /feature enable; members can now use /vote.",
         )
 
+    @app_commands.command(name="options", description="Change a server's time zone, category, cooldown, links")
+    @app_commands.describe(
+        server="Game server (default: this Discord server's default one)",
+        timezone="IANA time zone for daily/monthly features, e.g. Europe/Berlin",
+        category="Category for rankings among servers of the same kind",
+        vote_cooldown_hours="Hours between two votes on your listing site (used when it does not say)",
+        vote_url="New vote page (http:// or https://)",
+        address="Game server address as host or host:port",
+        game="Game, e.g. minecraft, rust, csgo",
+    )
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def options(
+        self,
+        interaction: discord.Interaction,
+        server: str | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        category: app_commands.Range[str, 1, 64] | None = None,
+        vote_cooldown_hours: app_commands.Range[float, 0.02, 168.0] | None = None,
+        vote_url: app_commands.Range[str, 1, 512] | None = None,
+        address: app_commands.Range[str, 1, 261] | None = None,
+        game: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        updated = await self.bot.servers.update_options(
+            found,
+            timezone=timezone,
+            category=category,
+            cooldown_hours=vote_cooldown_hours,
+            vote_url=vote_url,
+            address=address,
+            game=game,
+        )
+        hours = updated.vote_cooldown.total_seconds() / 3600
+        await safe_reply(
+            interaction,
+            f"**{escape(updated.name)}**: time zone {updated.timezone}, category {escape(updated.category or 'none')}, "
+            f"vote cooldown {hours:g} h, game {escape(updated.game or 'not set')}, "
+            f"address {escape(updated.address or 'not set')}.",
+        )
+
     @app_commands.command(name="list", description="Show the linked game servers")
     @admin_only
     async def list_servers(self, interaction: discord.Interaction) -> None:

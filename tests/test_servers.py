@@ -82,3 +82,19 @@ def test_address_normalisation() -> None:
     assert clean_address("[2001:db8::1]:27015") == "[2001:db8::1]:27015"
     assert clean_address("10.0.0.1") == "10.0.0.1"
     assert clean_address("") is None
+
+
+async def test_update_options_validates_everything_first(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool)
+    server = (await service.add(guild_id=10, name="A", vote_url="https://x.io")).server
+    updated = await service.update_options(server, timezone="Europe/Berlin", category="Survival", cooldown_hours=2)
+    assert updated.timezone == "Europe/Berlin" and updated.category == "survival"
+    assert updated.vote_cooldown.total_seconds() == 7200
+    with pytest.raises(UserError, match="not a time zone"):
+        await service.update_options(updated, timezone="Mars/Olympus", category="other")
+    with pytest.raises(UserError, match="between 1 minute and 168 hours"):
+        await service.update_options(updated, cooldown_hours=500)
+    with pytest.raises(UserError, match="Nothing to change"):
+        await service.update_options(updated)
+    unchanged = await service.get(server.id)
+    assert unchanged.category == "survival" and unchanged.timezone == "Europe/Berlin"  # nothing half-written

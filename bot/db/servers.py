@@ -79,6 +79,23 @@ class ServerRepository:
             )
         return Server.from_record(record) if record else None
 
+    UPDATABLE = frozenset({"timezone", "category", "vote_cooldown", "vote_url", "address", "game"})
+
+    async def update(self, server_id: int, changes: dict[str, object]) -> Server:
+        unknown = set(changes) - self.UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        columns = sorted(changes)
+        assignments = ", ".join(f"{column} = ${index}" for index, column in enumerate(columns, start=2))
+        record = await self._db.fetchrow(
+            f"UPDATE servers SET {assignments} WHERE id = $1 RETURNING {_COLUMNS}",
+            server_id,
+            *(changes[c] for c in columns),
+        )
+        if record is None:
+            raise LookupError(f"server {server_id} does not exist")
+        return Server.from_record(record)
+
     async def set_default(self, connection: asyncpg.Connection, server: Server) -> None:
         await connection.execute(
             "UPDATE servers SET is_default = false WHERE guild_id = $1 AND is_default", server.guild_id

@@ -13,10 +13,20 @@ class VoteRepository:
         self._db = db
 
     async def last_for_member(self, server_id: int, discord_user_id: int) -> VoteRecord | None:
+        """The member's latest vote: by Discord id (Top.gg) or through their linked in-game name."""
         record = await self._db.fetchrow(
             f"""
-            SELECT {_COLUMNS} FROM votes
-            WHERE server_id = $1 AND discord_user_id = $2
+            SELECT * FROM (
+                (SELECT {_COLUMNS} FROM votes
+                 WHERE server_id = $1 AND discord_user_id = $2
+                 ORDER BY voted_at DESC LIMIT 1)
+                UNION ALL
+                (SELECT {", ".join("v." + c.strip() for c in _COLUMNS.split(","))}
+                 FROM player_links l
+                 JOIN votes v ON v.server_id = l.server_id AND lower(v.player_name) = lower(l.player_name)
+                 WHERE l.server_id = $1 AND l.discord_user_id = $2
+                 ORDER BY v.voted_at DESC LIMIT 1)
+            ) latest
             ORDER BY voted_at DESC LIMIT 1
             """,
             server_id,

@@ -177,3 +177,22 @@ async def test_owner_sync_command_in_dm(runner: BotRunner, fake: FakeDiscord) ->
     fake.post_user_message(int(fake.state.dm_channel_for(MEMBER)["id"]), MEMBER, "!sync")
     await asyncio.sleep(0.5)
     assert not [r for r in fake.requests[start:] if r["method"] == "PUT"]
+
+
+async def test_setup_options_and_linked_vote_shows_cooldown(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await link_server(pool)
+    text = reply_text(
+        await runner.command(ADMIN, "setup options", timezone="Europe/Berlin", vote_cooldown_hours=2.0, category="pvp")
+    )
+    assert "time zone Europe/Berlin" in text and "vote cooldown 2 h" in text
+    assert "not a time zone" in reply_text(await runner.command(ADMIN, "setup options", timezone="Nowhere/City"))
+    # a Top-Server vote carries only the in-game name; once linked it counts for /vote's cooldown
+    voted_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    await VoteLedger(pool).record(
+        Vote(server_id=server.id, provider="topserver", external_id="ts1", voted_at=voted_at, player_name="Steve")
+    )
+    await pool.execute(
+        "INSERT INTO player_links (server_id, discord_user_id, player_name) VALUES ($1, $2, 'steve')", server.id, MEMBER
+    )
+    text = reply_text(await runner.command(MEMBER, "vote"))
+    assert f"<t:{int((voted_at + dt.timedelta(hours=2)).timestamp())}:R>" in text
