@@ -99,6 +99,8 @@ class VoteBot(commands.AutoShardedBot):
         self.config = config
         self.pool = pool
         self.webhooks = webhooks
+        if webhooks is not None:
+            webhooks.attach_bot(self)
         self.servers = ServerService(pool)
         self.votes = VoteRepository(pool)
         self.ledger = VoteLedger(pool)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -20,6 +21,7 @@ from bot.db.claims import ClaimRepository
 from bot.db.intake import IntakeRepository
 from bot.db.servers import ServerRepository
 from bot.webhooks import (
+    events_route,
     gamemonitoring_route,
     pull_api,
     topgg_integration,
@@ -94,6 +96,7 @@ class WebhookManager:
         topgg_route.add_routes(self._app)
         topgg_integration.add_routes(self._app)
         gamemonitoring_route.add_routes(self._app)
+        self.events = events_route.add_routes(self._app, pool)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 
@@ -105,6 +108,10 @@ class WebhookManager:
             gamemonitoring_api_base=config.gamemonitoring.api_base_url,
         )
         return cls(pool, host=config.webhooks.host, port=config.webhooks.port, settings=settings)
+
+    def attach_bot(self, bot: Any) -> None:
+        """Pushed events wake the bot at once when it runs in this process (else its sweep finds them)."""
+        self.events.dispatch = bot.dispatch
 
     @property
     def webserver(self) -> web.Application:
