@@ -30,7 +30,7 @@ MAX_TEXT = 100
 MAX_PLAYER_NAMES = 50
 MAX_PLAYERS = 1_000_000
 DEFAULT_TIMEOUT = 5.0
-_COLOUR_CODES = re.compile(r"\u00a7[0-9a-fk-or]", re.IGNORECASE)
+_COLOUR_CODES = re.compile(r"\u00a7[0-9a-fk-or]|\^[0-9]", re.IGNORECASE)  # Minecraft §x, FiveM/Quake ^n
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +92,13 @@ class _CappedFiveM(FiveM):
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
             if response.status != 200:
                 raise BadAnswer(f"HTTP {response.status}")
-            body = await response.content.read(MAX_RESPONSE_BYTES + 1)
-            if len(body) > MAX_RESPONSE_BYTES:
+            if (response.content_length or 0) > MAX_RESPONSE_BYTES:
                 raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
+            body = b""
+            while chunk := await response.content.read(65536):
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
             try:
                 return json.loads(body)
             except ValueError:

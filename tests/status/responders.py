@@ -141,3 +141,41 @@ class A2SResponder:
             + struct.pack("<h", 730) + bytes([len(self.players), self.max_players, 0]) + b"dl\x00\x01"
             + s(self.version)
         )  # fmt: skip
+
+
+RAKNET_MAGIC = b"\x00\xff\xff\x00\xfe\xfe\xfe\xfe\xfd\xfd\xfd\xfd\x12\x34\x56\x78"
+
+
+class _BedrockProtocol(asyncio.DatagramProtocol):
+    def __init__(self, owner: BedrockResponder) -> None:
+        self.owner = owner
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if data[:1] == b"\x01" and data[9:25] == RAKNET_MAGIC and self.transport is not None:
+            motd = self.owner.motd.encode()
+            header = b"\x1c" + data[1:9] + b"\x00" * 8 + RAKNET_MAGIC
+            self.transport.sendto(header + struct.pack(">H", len(motd)) + motd, addr)
+
+
+@dataclass
+class BedrockResponder:
+    """RakNet unconnected ping → pong with the Bedrock MOTD string."""
+
+    motd: str = "MCPE;Bedrock Test;712;1.21.20;4;30;123456789;Survival World;Survival;1;19132;19133;"
+    port: int = 0
+    _transport: asyncio.DatagramTransport | None = None
+
+    async def start(self) -> BedrockResponder:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: _BedrockProtocol(self), local_addr=("127.0.0.1", 0))
+        self._transport = transport
+        self.port = transport.get_extra_info("sockname")[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
