@@ -13,7 +13,7 @@ from bot.servers import ServerService
 from bot.status.query import Prober
 from bot.status.repository import StatusSettings
 from cogs.status import StatusCog
-from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 from tests.status.responders import A2SResponder, MinecraftResponder
 
@@ -253,3 +253,26 @@ async def test_wipe_window_silences_alerts_and_board_shows_next_wipe(
     await probe(cog, server_id, clock, 15)
     [down] = alerts(fake)
     assert "is offline" in down["content"]
+
+
+async def test_undeliverable_alerts_keep_config_and_tell_the_owner_once(
+    runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    service = ServerService(pool)
+    server = (await service.add(guild_id=GUILD_ID, name="Mine", vote_url="https://e.com", game="minecraft",
+                                address=f"127.0.0.1:{minecraft.port}")).server  # fmt: skip
+    await service.switch_feature(server, "offline_alerts", enabled=True, channel_id=LOCKED)  # the bot may not post
+    clock = Clock()
+    cog = await driven_cog(runner, clock)
+    await cog.monitor.repository.save_settings(StatusSettings(server.id, failures_to_down=1))
+    fake.clear_requests()
+    for mode in ("ok", "silent", "ok", "silent"):  # down, up, down: three undeliverable alerts
+        minecraft.mode = mode
+        await probe(cog, server.id, clock, 60)
+    refused = [r for r in fake.requests if r["method"] == "POST" and r["path"] == f"/channels/{LOCKED}/messages"]
+    assert len(refused) == 3 and all(r["status"] == 403 for r in refused)
+    dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
+    assert len(dms) == 1
+    assert await pool.fetchval("SELECT count(*) FROM status_alerts WHERE sent_at IS NULL") == 0  # not retried forever
+    setting = await service.features.get(server.id, "offline_alerts")
+    assert setting is not None and setting.enabled and setting.channel_id == LOCKED
