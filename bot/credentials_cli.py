@@ -6,18 +6,16 @@ Secrets are printed only when the bot generated them (once), otherwise only as a
 from __future__ import annotations
 
 import argparse
-import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 
 from bot.config import Config
+from bot.credential_service import CREDENTIAL_KINDS, check_secret, new_secret, store_secret
 from bot.db.credentials import CredentialRepository, ProviderCredential, fingerprint
 from bot.errors import UserError
 from bot.servers import ServerService
-from bot.votes.model import PROVIDERS
-from bot.votes.votifier_keys import set_votifier_token
 from bot.webhooks.topgg_integration import integration_url
 
 SETTING_KEYS: dict[str, tuple[str, ...]] = {
@@ -25,15 +23,15 @@ SETTING_KEYS: dict[str, tuple[str, ...]] = {
     "topgg": ("project_id",),
     "gamemonitoring": ("gm_server_id",),
     "votifier": (),
+    "events": (),
 }
 PLACEHOLDER = "<set webhooks.public_url>"
-MAX_SECRET = 4096
 
 
 def add_arguments(server_cmds: Any, common: argparse.ArgumentParser) -> None:
     secret = server_cmds.add_parser("secret", parents=[common], help="set or rotate a provider secret of a server")
     secret.add_argument("server_id", type=_server_id, metavar="SERVER_ID")
-    secret.add_argument("--provider", required=True, choices=PROVIDERS)
+    secret.add_argument("--provider", required=True, choices=CREDENTIAL_KINDS)
     source = secret.add_mutually_exclusive_group(required=True)
     source.add_argument("--secret", help="the secret the listing site shows (votifier: the v2 token)")
     source.add_argument("--generate", action="store_true", help="generate a random secret and print it once")
@@ -70,9 +68,11 @@ async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
     repo = CredentialRepository(pool)
     provider: str = args.provider
     settings = _settings(provider, args.set)
-    value: str = secrets.token_urlsafe(32) if args.generate else args.secret
-    if not value or value != value.strip() or len(value) > MAX_SECRET:
-        raise UserError(f"--secret must be 1..{MAX_SECRET} characters without surrounding spaces")
+    value: str = new_secret() if args.generate else args.secret
+    try:
+        check_secret(value or "")
+    except UserError as exc:
+        raise UserError(f"--secret: {exc}") from None
     lines: list[str] = []
     if provider == "votifier" and args.service:
         current = await repo.get(server.id, provider)
@@ -83,13 +83,10 @@ async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
         await repo.update_settings(server.id, provider, {"service_tokens": tokens})
         lines.append(f"votifier token for service {args.service!r} of server {server.id} set ({fingerprint(value)})")
     elif provider == "votifier":
-        await set_votifier_token(repo, server.id, value)
+        await store_secret(repo, server.id, provider, value)
         lines.append(f"votifier token of server {server.id} set ({fingerprint(value)}); v1 key pair ready")
     else:
-        current = await repo.get(server.id, provider)
-        if provider == "topgg" and not (current and current.settings.get("integration_token")):
-            settings["integration_token"] = secrets.token_urlsafe(24)
-        await repo.set_secret(server.id, provider, value, settings or None)
+        await store_secret(repo, server.id, provider, value, settings)
         kind = ""
         if provider == "topgg":
             kind = " (v1 webhook secret)" if value.startswith("whs_") else " (legacy v0 Authorization value)"
@@ -121,7 +118,8 @@ def describe(config: Config, server_id: int, credential: ProviderCredential | No
                 name: fingerprint(token) for name, token in (credential.settings.get("service_tokens") or {}).items()
             }
         return info
-    info["webhook_url"] = f"{base}/webhooks/{provider}/{server_id}"
+    path = f"/events/{server_id}" if provider == "events" else f"/webhooks/{provider}/{server_id}"
+    info["webhook_url"] = f"{base}{path}"
     if provider == "topgg" and credential is not None:
         info["version"] = "v1" if credential.secret.startswith("whs_") else "v0"
         token = credential.settings.get("integration_token")
@@ -135,7 +133,7 @@ async def show(pool: asyncpg.Pool, config: Config, server_id: int) -> dict[str, 
     repo = CredentialRepository(pool)
     credentials = {c.provider: c for c in await repo.list_for_server(server.id)}
     connections = await repo.topgg_connections(server.id)
-    providers = {p: describe(config, server.id, credentials.get(p), p) for p in PROVIDERS}
+    providers = {p: describe(config, server.id, credentials.get(p), p) for p in CREDENTIAL_KINDS}
     providers["topgg"]["integrations"] = [
         {"connection_id": c.connection_id, "secret": fingerprint(c.webhook_secret)} for c in connections
     ]

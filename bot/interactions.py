@@ -66,7 +66,7 @@ def _missing_permissions_text(error: app_commands.MissingPermissions) -> str:
     return f"You need the {names} permission to use this command."
 
 
-async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError | Exception) -> None:
     """Turn user errors into ephemeral messages; log everything else with context."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, UserError):

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.community.events import mark_rank_announced, pending_rank_updates, servers_with_pending_ranks
 from bot.db.records import Server
 from bot.engagement.milestones import every_from, every_mark, parse_thresholds, reached, thresholds_from
 from bot.engagement.periods import month_of, zone
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PUSHED_RANK_SWEEP = 60.0  # seconds; ranks pushed through a separate `votebot webhooks` process
+
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
@@ -39,6 +42,40 @@ class MilestonesCog(commands.GroupCog, name="Milestones", group_name="milestones
         self.repo = EngagementRepository(bot.pool)
         self.clock: Callable[[], dt.datetime] = discord.utils.utcnow
         super().__init__()
+
+    async def cog_load(self) -> None:
+        if self.bot.scheduler.running:
+            self.bot.scheduler.add_job(
+                self.sweep_pushed_ranks,
+                "interval",
+                seconds=PUSHED_RANK_SWEEP,
+                id="milestones:ranks",
+                replace_existing=True,
+            )
+
+    async def cog_unload(self) -> None:
+        if self.bot.scheduler.running and self.bot.scheduler.get_job("milestones:ranks"):
+            self.bot.scheduler.remove_job("milestones:ranks")
+
+    @commands.Cog.listener()
+    async def on_rank_pushed(self, server_id: int) -> None:
+        await self.announce_pushed_ranks(server_id)
+
+    async def sweep_pushed_ranks(self) -> None:
+        await self.bot.wait_until_ready()
+        for server_id in await servers_with_pending_ranks(self.bot.pool):
+            await self.announce_pushed_ranks(server_id)
+
+    async def announce_pushed_ranks(self, server_id: int) -> None:
+        """Announce ranks a listing site pushed (``rank.update``) like computed ones: only new bests per month."""
+        try:
+            server = await self.bot.servers.servers.get(server_id)
+            for update in await pending_rank_updates(self.bot.pool, server_id):
+                if server is not None:
+                    await self.push_rank(server, update.rank, update.received_at)
+                await mark_rank_announced(self.bot.pool, update.id)
+        except Exception:
+            log.exception("pushed ranks of server %s could not be announced", server_id)
 
     @app_commands.command(name="settings", description="Monthly thresholds and an optional every-N-votes total")
     @app_commands.describe(

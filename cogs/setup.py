@@ -8,9 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.credential_service import CREDENTIAL_KINDS, new_secret, store_secret
+from bot.credentials_cli import describe
+from bot.db.credentials import CredentialRepository
+from bot.db.records import Server
 from bot.interactions import guild_id_of, safe_reply
 from bot.ui.autocomplete import server_names
 from bot.ui.embeds import escape, servers_embed
+from bot.ui.provider_setup import SecretModal
 
 if TYPE_CHECKING:
     from bot.client import VoteBot
@@ -96,6 +101,44 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Link ga
             f"vote cooldown {hours:g} h, game {escape(updated.game or 'not set')}, "
             f"address {escape(updated.address or 'not set')}.",
         )
+
+    @app_commands.command(
+        name="provider", description="Set or rotate a listing site's secret (typed in a private form)"
+    )
+    @app_commands.describe(
+        provider="Listing site (events = the signed event API)",
+        server="Game server (default: this Discord server's default one)",
+        generate="Let the bot generate a strong secret and show it to you once",
+    )
+    @app_commands.choices(provider=[app_commands.Choice(name=kind, value=kind) for kind in CREDENTIAL_KINDS])
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def provider(
+        self, interaction: discord.Interaction, provider: str, server: str | None = None, generate: bool = False
+    ) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        if generate:
+            await self._store(interaction, found, provider, new_secret(), generated=True)
+            return
+
+        async def on_secret(submitted: discord.Interaction, value: str) -> None:
+            await self._store(submitted, found, provider, value.strip(), generated=False)
+
+        await interaction.response.send_modal(SecretModal(f"{provider} secret for {found.name}", on_secret))
+
+    async def _store(
+        self, interaction: discord.Interaction, server: Server, provider: str, value: str, *, generated: bool
+    ) -> None:
+        repo = CredentialRepository(self.bot.pool)
+        shown = await store_secret(repo, server.id, provider, value)
+        info = describe(self.bot.config, server.id, await repo.get(server.id, provider), provider)
+        lines = [f"**{provider}** secret of **{escape(server.name)}** saved (`{shown}`)."]
+        if generated:
+            lines.append(f"Generated secret — shown once, paste it into the listing site now: `{value}`")
+        for key in ("webhook_url", "integration_url", "host", "port", "public_key"):
+            if info.get(key) is not None:
+                lines.append(f"{key.replace('_', ' ').capitalize()}: `{info[key]}`")
+        await safe_reply(interaction, "\n".join(lines))
 
     @app_commands.command(name="list", description="Show the linked game servers")
     @admin_only

@@ -212,6 +212,8 @@ async def handle_pushed_event(
     dispatch = getattr(bot_or_deps, "dispatch", None)
     if callable(dispatch) and event_type in _NEEDS_ALERT:
         dispatch("community_event", server_id, event_id)
+    elif callable(dispatch) and event_type == "rank.update":
+        dispatch("rank_pushed", server_id)
     return EventResult(server_id, event_id, event_type, duplicate=False)
 
 
@@ -253,6 +255,10 @@ async def _apply(
 async def pending_rank_updates(pool: asyncpg.Pool, server_id: int) -> list[RankUpdate]:
     """Pushed rank changes not yet announced, oldest first (for the milestones feature)."""
     return await EventRepository(pool).unannounced_ranks(server_id)
+
+
+async def servers_with_pending_ranks(pool: asyncpg.Pool) -> list[int]:
+    return await EventRepository(pool).servers_with_unannounced_ranks()
 
 
 async def mark_rank_announced(pool: asyncpg.Pool, rank_update_id: int) -> None:

@@ -125,5 +125,9 @@ class EventRepository:
         )
         return [RankUpdate.from_record(r) for r in records]
 
+    async def servers_with_unannounced_ranks(self) -> list[int]:
+        records = await self._db.fetch("SELECT DISTINCT server_id FROM rank_updates WHERE announced_at IS NULL")
+        return [r["server_id"] for r in records]
+
     async def mark_rank_announced(self, rank_update_id: int) -> None:
         await self._db.execute("UPDATE rank_updates SET announced_at = now() WHERE id = $1", rank_update_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from aiohttp import web
@@ -56,9 +56,9 @@ async def receive_event(request: web.Request) -> web.Response:
             log.warning("event for server %s refused: %s", server_id, str(exc).replace("x-topserver", "x-votebot"))
             return json_error(401, f"missing or invalid {SIGNATURE_HEADER}")
         body = load_json_object(raw)
-        result = await handle_pushed_event(
-            request.app[EVENTS_KEY], server_id, body.get("type"), body.get("id"), body.get("data")
-        )
+        # handle_pushed_event validates the envelope itself (type, id, data) and raises EventError(400)
+        event_type, event_id, data = (cast(Any, body.get(key)) for key in ("type", "id", "data"))
+        result = await handle_pushed_event(request.app[EVENTS_KEY], server_id, event_type, event_id, data)
     except ProviderError as exc:
         return json_error(exc.status, exc.reason)
     except EventError as exc:
