@@ -72,6 +72,9 @@ class MilestonesCog(commands.GroupCog, name="Milestones", group_name="milestones
             server = await self.bot.servers.servers.get(server_id)
             for update in await pending_rank_updates(self.bot.pool, server_id):
                 if server is not None:
+                    if update.previous_rank is not None:  # the site says where it came from: a silent baseline
+                        period = month_of(update.received_at, zone(server.timezone)).key
+                        await self.repo.improve_best(server.id, "best_rank", period, update.previous_rank)
                     await self.push_rank(server, update.rank, update.received_at)
                 await mark_rank_announced(self.bot.pool, update.id)
         except Exception:

@@ -3,6 +3,7 @@ through ``handle_pushed_event`` → alert once, duplicates and invalid data."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from types import SimpleNamespace
 from typing import Any
@@ -123,7 +124,7 @@ async def test_pushed_winners_ping_only_winners(runner: BotRunner, pool: asyncpg
     assert [int(u["id"]) for u in message["mentions"]] == [WINNER] and not message["mention_everyone"]
 
 
-async def test_pushed_wipes_and_ranks(runner: BotRunner, pool: asyncpg.Pool) -> None:
+async def test_pushed_wipes_and_ranks(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     server = await features_on(pool)
     starts = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(microsecond=0)
     data = {"wipe_id": "w1", "title": "Map wipe", "starts_at": starts.isoformat(), "repeat": "weekly"}
@@ -131,9 +132,19 @@ async def test_pushed_wipes_and_ranks(runner: BotRunner, pool: asyncpg.Pool) -> 
     assert await next_wipe(pool, server.id, dt.datetime.now(dt.UTC)) == starts
     await handle_pushed_event(runner.bot, server.id, "wipe.cancelled", "e-w2", {"wipe_id": "w1"})  # type: ignore[arg-type]
     assert await next_wipe(pool, server.id, dt.datetime.now(dt.UTC)) is None
+
+    # a pushed rank is announced by the milestones feature (a new best this month), then marked announced
+    await ServerService(pool).switch_feature(server, "milestones", enabled=True, channel_id=GENERAL)
     await handle_pushed_event(runner.bot, server.id, "rank.update", "r1", {"rank": 3, "previous_rank": 5})  # type: ignore[arg-type]
-    ranks = await pending_rank_updates(pool, server.id)
-    assert [(r.rank, r.previous_rank) for r in ranks] == [(3, 5)]
+    assert await pool.fetchval("SELECT rank FROM rank_updates WHERE event_id = 'r1'") == 3
+    await fake.state.wait_until(
+        lambda: next((m for m in fake.messages(GENERAL) if "climbed to **#3**" in m["content"]), None), 10, "rank-up"
+    )
+    for _ in range(50):
+        if not await pending_rank_updates(pool, server.id):
+            break
+        await asyncio.sleep(0.05)
+    assert await pending_rank_updates(pool, server.id) == []
 
 
 @pytest.mark.parametrize(
