@@ -15,6 +15,7 @@ from bot.community.events_db import EventRepository, PendingEvent
 from bot.community.review_db import Review
 from bot.community.reviews import MAX_BODY, ReviewService
 from bot.community.runtime import DueJob, owns_guild
+from bot.community.topgg_reviews import STATE_KEY, ReviewStats, TopggReviewPoller, change_text
 from bot.db.records import Server
 from bot.errors import UserError
 from bot.interactions import NO_MENTIONS, guild_id_of, safe_reply
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_DELIVERY_ATTEMPTS = 10
+
+
+TOPGG_POLL_MINUTES = 15
 
 
 class ReviewModal(discord.ui.Modal):
@@ -77,12 +81,49 @@ class ReviewCog(commands.Cog):
         self.service = ReviewService(bot.pool)
         self.events = EventRepository(bot.pool)
         self.job = DueJob(bot, "community-events", self.deliver_pending)
+        self.poller: TopggReviewPoller | None = None
 
     async def cog_load(self) -> None:
         self.job.start()
+        topgg = self.bot.config.topgg
+        if topgg.api_token and self.bot.scheduler.running:
+            self.poller = TopggReviewPoller(self.bot.pool, topgg.api_token, topgg.api_base_url)
+            self.bot.scheduler.add_job(
+                self.poll_topgg_reviews,
+                "interval",
+                minutes=TOPGG_POLL_MINUTES,
+                id="reviews:topgg",
+                replace_existing=True,
+            )
 
     async def cog_unload(self) -> None:
         self.job.stop()
+        if self.bot.scheduler.running and self.bot.scheduler.get_job("reviews:topgg"):
+            self.bot.scheduler.remove_job("reviews:topgg")
+
+    async def poll_topgg_reviews(self) -> str | None:
+        """Announce new Top.gg reviews (count went up since the last poll); returns the text posted."""
+        await self.bot.wait_until_ready()
+        if self.poller is None or (polled := await self.poller.poll()) is None:
+            return None
+        server_id, stats = polled
+        server = await self.bot.servers.servers.get(server_id)
+        setting = await self.bot.servers.features.get(server_id, "reviews")
+        if server is None or setting is None:
+            return None
+        text = change_text(escape(server.name), ReviewStats.from_json(setting.settings.get(STATE_KEY)), stats)
+        await self.bot.servers.features.set_settings_key(server_id, "reviews", STATE_KEY, stats.as_json())
+        target = await self._feature_channel(server, "reviews")
+        if text is None or target is None:
+            return None
+        try:
+            await self.bot.get_partial_messageable(target[1], guild_id=target[0]).send(
+                text, allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as exc:
+            log.warning("server %s: Top.gg review announcement failed (%s)", server.id, exc.status)
+            return None
+        return text
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -71,12 +71,17 @@ class FeatureRepository:
 
     async def set_board_state(self, server_id: int, feature: str, state: dict[str, Any]) -> None:
         """Replace only the ``board`` key of the settings (digest, last edit, failure notice)."""
+        await self.set_settings_key(server_id, feature, "board", state)
+
+    async def set_settings_key(self, server_id: int, feature: str, key: str, value: Any) -> None:
+        """Replace one top-level key of a feature's settings, leaving the others (admins' choices) alone."""
         await self._db.execute(
             """
-            UPDATE server_features SET settings = jsonb_set(settings, '{board}', $3::jsonb)
+            UPDATE server_features SET settings = jsonb_set(settings, ARRAY[$3::text], $4::jsonb)
             WHERE server_id = $1 AND feature = $2
             """,
             server_id,
             feature,
-            json.dumps(state),
+            key,
+            json.dumps(value),
         )

@@ -98,26 +98,11 @@ class TopggBackfill:
                 raise ApiError(f"Top.gg API answered non-JSON for {path}") from None
 
     async def _target_server(self, session: aiohttp.ClientSession) -> int | None:
-        credentials = await CredentialRepository(self._pool).list_for_provider("topgg")
-        if not credentials:
-            log.info("Top.gg backfill: no server has a Top.gg credential")
-            return None
         try:
             project = await self._get(session, "/projects/@me")
         except ApiError:
             project = {}
-        ids = {str(project.get(k)) for k in ("id", "platform_id") if isinstance(project, dict) and project.get(k)}
-        matching = [c.server_id for c in credentials if str(c.settings.get("project_id", "")) in ids]
-        if len(matching) == 1:
-            return matching[0]
-        if len(credentials) == 1:
-            return credentials[0].server_id
-        log.warning(
-            "Top.gg backfill skipped: %d servers use Top.gg and none has project_id set to this token's project "
-            "(votebot server secret ID --provider topgg --secret ... --set project_id=<id>)",
-            len(credentials),
-        )
-        return None
+        return await project_server(self._pool, project if isinstance(project, dict) else {})
 
     async def _backfill(self, session: aiohttp.ClientSession, server_id: int) -> BackfillResult:
         now = dt.datetime.now(dt.UTC)
@@ -190,3 +175,23 @@ class TopggBackfill:
         start = vote.voted_at - dt.timedelta(minutes=2)
         end = vote.voted_at + COOLDOWN - dt.timedelta(minutes=2)
         return await self._intake.has_vote_between(vote.server_id, "topgg", vote.discord_user_id, start, end)
+
+
+async def project_server(pool: asyncpg.Pool, project: dict[str, Any]) -> int | None:
+    """The server a Top.gg token's project belongs to: ``project_id`` setting match, else the only Top.gg server."""
+    credentials = await CredentialRepository(pool).list_for_provider("topgg")
+    if not credentials:
+        log.info("Top.gg API: no server has a Top.gg credential")
+        return None
+    ids = {str(project.get(k)) for k in ("id", "platform_id") if project.get(k)}
+    matching = [c.server_id for c in credentials if str(c.settings.get("project_id", "")) in ids]
+    if len(matching) == 1:
+        return matching[0]
+    if len(credentials) == 1:
+        return credentials[0].server_id
+    log.warning(
+        "Top.gg API token skipped: %d servers use Top.gg and none has project_id set to this token's project "
+        "(votebot server secret ID --provider topgg --secret ... --set project_id=<id>)",
+        len(credentials),
+    )
+    return None

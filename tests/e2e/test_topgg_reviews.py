@@ -1,0 +1,73 @@
+"""With a Top.gg token, new reviews on Top.gg are announced once (the first poll is the baseline)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp import web
+
+from bot.community.topgg_reviews import TopggReviewPoller, change_text, parse_stats
+from bot.credential_service import store_secret
+from bot.db.credentials import CredentialRepository
+from bot.servers import ServerService
+from tests.e2e.harness import GENERAL, GUILD_ID, BotRunner
+from tests.fakediscord import FakeDiscord
+
+
+@pytest.fixture
+async def topgg_api() -> AsyncIterator[tuple[dict[str, Any], str]]:
+    project: dict[str, Any] = {"id": "803190510032756736", "review_count": 10, "review_score": 4.5}
+
+    async def me(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer tok":
+            return web.json_response({"title": "Unauthorized"}, status=401)
+        return web.json_response(project)
+
+    app = web.Application()
+    app.router.add_get("/api/v1/projects/@me", me)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield project, f"http://127.0.0.1:{port}/api/v1"
+    finally:
+        await runner.cleanup()
+
+
+async def test_new_topgg_reviews_announced_once(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, topgg_api: tuple[dict[str, Any], str]
+) -> None:
+    project, base_url = topgg_api
+    service = ServerService(pool)
+    server = (await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://top.gg/bot/1")).server
+    await store_secret(CredentialRepository(pool), server.id, "topgg", "whs_secret_value")
+    await service.switch_feature(server, "reviews", enabled=True, channel_id=GENERAL)
+    assert runner.bot is not None
+    cog: Any = runner.bot.get_cog("ReviewCog")
+    cog.poller = TopggReviewPoller(pool, "tok", base_url)
+
+    assert await cog.poll_topgg_reviews() is None  # baseline
+    assert await cog.poll_topgg_reviews() is None  # unchanged
+    project["review_count"], project["review_score"] = 12, 4.6
+    text = await cog.poll_topgg_reviews()
+    assert text is not None and "2 new reviews" in text and "12 in total" in text and "4.6/5" in text
+    assert [m["content"] for m in fake.messages(GENERAL) if "Top.gg" in m["content"]] == [text]
+    assert await cog.poll_topgg_reviews() is None  # announced once
+
+    cog.poller = TopggReviewPoller(pool, "wrong-token", base_url)
+    assert await cog.poll_topgg_reviews() is None  # 401: logged, nothing posted
+
+
+def test_parse_and_text_edge_cases() -> None:
+    assert parse_stats({"review_count": -1}) is None
+    assert parse_stats({"review_count": True}) is None
+    assert parse_stats({"review_count": 3, "review_score": "NaN"}).score is None  # type: ignore[union-attr]
+    new = parse_stats({"review_count": 4, "review_score": 87})
+    assert new is not None and change_text("S", None, new) is None
+    old = parse_stats({"review_count": 3})
+    assert "1 new review of" in (change_text("S", old, new) or "") and "87.0/100" in (change_text("S", old, new) or "")
