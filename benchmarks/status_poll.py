@@ -9,13 +9,15 @@ does (``run_forever``: 1 s ticks, probes spread over the 60 s interval, concurre
 recorded with its state in PostgreSQL). It prints the monitor process's CPU % of one core (and
 PostgreSQL's), its peak RSS, probe latency p50/p99, failed probes and missed probes (started more than
 one interval late, or servers with fewer probes than whole minutes elapsed). Target: < 25 % of one core,
-no missed probes. Not run by CI.
+no missed probes. ``--render`` also does the status board's per-probe work except the HTTP call (the
+cog's queries, the embed and its digest), as the bot does after every probe. Not run by CI.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import resource
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -150,6 +153,34 @@ async def link_servers(pool: object, ports: dict[str, list[int]]) -> int:
     return linked
 
 
+def board_renderer(pool: object) -> Any:
+    """What the status cog does after each probe, minus the Discord request (BoardKeeper skips it when unchanged)."""
+    import asyncpg
+
+    from bot.boards import BoardContent
+    from bot.community.wipes import next_wipe
+    from bot.servers import ServerService
+    from bot.status.monitor import ProbeOutcome
+    from bot.status.repository import StatusRepository
+    from bot.ui.status import StatusSnapshot, status_embed, status_view
+
+    assert isinstance(pool, asyncpg.Pool)
+    service, repo = ServerService(pool), StatusRepository(pool)
+
+    async def render(outcome: ProbeOutcome) -> None:
+        server = await service.servers.get(outcome.server_id)
+        if server is None or not await service.is_active(server, "status_board"):
+            return
+        await service.features.get(server.id, "status_board")  # BoardKeeper reads the stored digest
+        now = outcome.probed_at
+        stored, settings = await repo.state(server.id), await repo.settings(server.id)
+        uptime = await repo.uptime(server.id, now, dt.timedelta(days=7))
+        snapshot = StatusSnapshot(server, settings, stored, uptime, await next_wipe(pool, server.id, now))
+        BoardContent([status_embed(snapshot)], view=status_view(server, settings)).digest()
+
+    return render
+
+
 def _spawn_game_servers(count: int) -> tuple[subprocess.Popen[str], dict[str, list[int]]]:
     child = subprocess.Popen(  # noqa: S603 - this script, re-run as the game servers
         [sys.executable, __file__, "--serve", str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -170,7 +201,8 @@ async def main(args: argparse.Namespace) -> int:
     child, ports = _spawn_game_servers(args.servers)
     assert child.stdin is not None
     print(f"{args.servers} game servers on loopback ({len(ports['minecraft'])} Minecraft, {len(ports['source'])} A2S); "
-          f"{args.duration:.0f} s, concurrency {args.concurrency}, {os.cpu_count()} CPUs")  # fmt: skip
+          f"{args.duration:.0f} s, concurrency {args.concurrency}, boards {'on' if args.render else 'off'}, "
+          f"{os.cpu_count()} CPUs")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="votebot-bench-") as data_dir:
         os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="votebot-bench-run-"))
         embedded = EmbeddedPostgres(Path(data_dir))
@@ -179,7 +211,10 @@ async def main(args: argparse.Namespace) -> int:
             pool = await asyncpg.create_pool(url, min_size=2, max_size=10)
             await migrate_pool(pool)
             await link_servers(pool, ports)
-            monitor = StatusMonitor(pool, prober=Prober(timeout=5.0), concurrency=args.concurrency)
+            monitor = StatusMonitor(
+                pool, prober=Prober(timeout=5.0), concurrency=args.concurrency,
+                on_result=board_renderer(pool) if args.render else None,
+            )  # fmt: skip
             monitor.stats.keep_latencies = True
             cpu0, pg0, wall0 = _self_cpu(), _postgres_cpu(), time.monotonic()
             loop_task = asyncio.create_task(run_forever(monitor))
@@ -220,4 +255,5 @@ if __name__ == "__main__":
         parser.add_argument("--servers", type=int, default=2000)
         parser.add_argument("--duration", type=float, default=180.0, help="seconds of polling (default 180)")
         parser.add_argument("--concurrency", type=int, default=64)
+        parser.add_argument("--render", action="store_true", help="also build each board (queries, embed, digest)")
         sys.exit(asyncio.run(main(parser.parse_args())))
