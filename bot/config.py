@@ -158,6 +158,9 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
     ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
     ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
+    ("status", "allow_private_addresses"): Setting(_bool, True, doc="false on public hosted instances"),
+    ("status", "concurrency"): Setting(_positive_int, 64, doc="game-server probes running at once"),
+    ("status", "probe_timeout"): Setting(_float, 5.0, doc="seconds before a probe counts as failed"),
 }
 
 
@@ -208,6 +211,13 @@ class GamemonitoringConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusConfig:
+    allow_private_addresses: bool = True
+    concurrency: int = 64
+    probe_timeout: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: Path
     log_level: str
@@ -218,6 +228,7 @@ class Config:
     source: Path | None = None
     topgg: TopggConfig = field(default_factory=TopggConfig)
     gamemonitoring: GamemonitoringConfig = field(default_factory=GamemonitoringConfig)
+    status: StatusConfig = field(default_factory=StatusConfig)
 
     def require_token(self) -> str:
         if not self.discord.token:
@@ -328,6 +339,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         source=source,
         topgg=TopggConfig(**{k: v for (s, k), v in values.items() if s == "topgg"}),
         gamemonitoring=GamemonitoringConfig(**{k: v for (s, k), v in values.items() if s == "gamemonitoring"}),
+        status=StatusConfig(**{k: v for (s, k), v in values.items() if s == "status"}),
     )
 
 

@@ -21,7 +21,7 @@ from bot.errors import UserError
 from bot.interactions import guild_id_of
 from bot.status.alerts import MonitorState, State
 from bot.status.monitor import ProbeOutcome, StatusMonitor, run_forever, utcnow
-from bot.status.query import QueryResult
+from bot.status.query import Prober, QueryResult
 from bot.status.repository import PendingAlert, StoredState
 from bot.status.targets import build_target
 from bot.ui.autocomplete import server_names
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Global settings until bot/config.py has a [status] section (see the issue note).
-ALLOW_PRIVATE_ADDRESSES = True  # status.allow_private_addresses: False on public hosted instances
 UPTIME_WINDOW = dt.timedelta(days=7)
 ALERT_MAX_AGE = dt.timedelta(hours=1)  # an alert that could not be sent for this long is dropped, not sent late
 ALERT_MAX_ATTEMPTS = 5
@@ -49,9 +48,12 @@ class StatusCog(commands.Cog):
     def __init__(self, bot: VoteBot) -> None:
         self.bot = bot
         self.clock = utcnow
+        settings = bot.config.status
         self.monitor = StatusMonitor(
             bot.pool,
-            allow_private=ALLOW_PRIVATE_ADDRESSES,
+            prober=Prober(timeout=settings.probe_timeout, connect_by_name=settings.allow_private_addresses),
+            allow_private=settings.allow_private_addresses,
+            concurrency=settings.concurrency,
             on_result=self.on_result,
             guild_filter=self._mine,
             maintenance=self.in_maintenance,

@@ -55,6 +55,8 @@ def test_missing_token_says_how_to_get_one(tmp_path: Path) -> None:
         ('[discord]\nowner_ids = ["abc"]\n', {}, "discord.owner_ids"),
         ("[webhooks]\nport = 8192\n", {}, "votifier.port"),
         ("discord = 3\n", {}, "discord"),
+        ("[status]\nprobe_timeout = 0\n", {}, "status.probe_timeout"),
+        ("", {"VOTEBOT_STATUS__CONCURRENCY": "0"}, "status.concurrency"),
     ],
 )
 def test_invalid_values_name_the_key(tmp_path: Path, text: str, env: dict[str, str], key: str) -> None:
