@@ -279,15 +279,22 @@ def _profile(mode: str) -> list[str]:
     return ["-m", "cProfile", "-o", f"{folder}/{mode.strip('-')}.prof"] if folder else []
 
 
-def spawn(*args: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(  # noqa: S603 - this script, re-run as a server
-        [sys.executable, *_profile(args[0]), __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != "ready":
+def spawn(*args: str) -> tuple[subprocess.Popen[str], int]:
+    """Start a server on a free port (its last argument); retried on a fresh port if another process took it."""
+    for _ in range(3):
+        port = free_port()
+        process = subprocess.Popen(  # noqa: S603 - this script, re-run as a server
+            [sys.executable, *_profile(args[0]), __file__, *args, str(port)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert process.stdout is not None
+        if process.stdout.readline().strip() == "ready":
+            return process, port
         process.kill()
-        raise RuntimeError(f"server {args} did not start")
-    return process
+        process.wait()
+    raise RuntimeError(f"server {args} did not start")
 
 
 async def stats(port: int) -> dict[str, int]:
@@ -402,27 +409,11 @@ async def main(args: argparse.Namespace) -> int:
             created = await ServerService(pool).add(guild_id=1, name="Bench", vote_url="https://example.com")
             server_id = created.server.id
             await CredentialRepository(pool).set_secret(server_id, "topgg", SECRET)
-            port = free_port()
-            targets.append(
-                Target(
-                    "votebot",
-                    port,
-                    spawn("--serve-votebot", url, str(port)),
-                    lambda u, d, o: votebot_requests(server_id, u, d, o),
-                    [],
-                )
-            )
-            port = free_port()
+            process, port = spawn("--serve-votebot", url)
+            targets.append(Target("votebot", port, process, lambda u, d, o: votebot_requests(server_id, u, d, o), []))
             size = 0 if args.v0_bare else len(votebot_requests(server_id, 1, 0, 0)[0][1])
-            targets.append(
-                Target(
-                    "topggpy",
-                    port,
-                    spawn("--serve-topggpy", str(port)),
-                    lambda u, d, o: topggpy_requests(u, d, o, size),
-                    [],
-                )
-            )
+            process, port = spawn("--serve-topggpy")
+            targets.append(Target("topggpy", port, process, lambda u, d, o: topggpy_requests(u, d, o, size), []))
             sizes = [len(t.make(1, 0, 0)[0][1]) for t in targets]
             print(f"body bytes: votebot {sizes[0]}, topggpy {sizes[1]}")
             postmaster = int((Path(data_dir) / "postgres" / "postmaster.pid").read_text().split()[0])
