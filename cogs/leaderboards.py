@@ -24,6 +24,7 @@ from bot.engagement.reminder_store import active_features
 from bot.engagement.repository import EngagementRepository
 from bot.errors import UserError
 from bot.interactions import guild_id_of, safe_reply
+from bot.scheduling import cancel, every
 from bot.ui.autocomplete import server_names
 from bot.ui.embeds import escape
 from bot.ui.engagement import daily_embed, top10_embed
@@ -65,16 +66,11 @@ class LeaderboardsCog(
         super().__init__()
 
     async def cog_load(self) -> None:
-        if self.bot.scheduler.running:
-            for job, interval in ((self.board_tick, BOARD_INTERVAL), (self.tick, TICK_INTERVAL)):
-                self.bot.scheduler.add_job(
-                    job, "interval", seconds=interval, id=f"leaderboards:{job.__name__}", replace_existing=True
-                )
+        every(self.bot.scheduler, "leaderboards:board_tick", self.board_tick, BOARD_INTERVAL)
+        every(self.bot.scheduler, "leaderboards:tick", self.tick, TICK_INTERVAL)
 
     async def cog_unload(self) -> None:
-        for name in ("board_tick", "tick"):
-            if self.bot.scheduler.running and self.bot.scheduler.get_job(f"leaderboards:{name}"):
-                self.bot.scheduler.remove_job(f"leaderboards:{name}")
+        cancel(self.bot.scheduler, "leaderboards:board_tick", "leaderboards:tick")
 
     @app_commands.command(name="settings", description="Board refresh, daily post time, top-voter ties")
     @app_commands.describe(

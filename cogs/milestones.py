@@ -22,6 +22,7 @@ from bot.engagement.periods import month_of, zone
 from bot.engagement.repository import EngagementRepository
 from bot.errors import UserError
 from bot.interactions import guild_id_of, safe_reply
+from bot.scheduling import cancel, every
 from bot.ui.autocomplete import server_names
 from bot.ui.embeds import escape
 from bot.votes.events import VoteEvent
@@ -44,18 +45,10 @@ class MilestonesCog(commands.GroupCog, name="Milestones", group_name="milestones
         super().__init__()
 
     async def cog_load(self) -> None:
-        if self.bot.scheduler.running:
-            self.bot.scheduler.add_job(
-                self.sweep_pushed_ranks,
-                "interval",
-                seconds=PUSHED_RANK_SWEEP,
-                id="milestones:ranks",
-                replace_existing=True,
-            )
+        every(self.bot.scheduler, "milestones:ranks", self.sweep_pushed_ranks, PUSHED_RANK_SWEEP)
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.running and self.bot.scheduler.get_job("milestones:ranks"):
-            self.bot.scheduler.remove_job("milestones:ranks")
+        cancel(self.bot.scheduler, "milestones:ranks")
 
     @commands.Cog.listener()
     async def on_rank_pushed(self, server_id: int) -> None:

@@ -17,6 +17,7 @@ from bot.engagement.reminder_store import DueReminder, ReminderStore, active_fea
 from bot.engagement.repository import EngagementRepository
 from bot.errors import UserError
 from bot.interactions import guild_id_of, safe_reply
+from bot.scheduling import cancel, every
 from bot.ui.autocomplete import server_names
 from bot.ui.embeds import escape
 from bot.ui.engagement import RemindButton
@@ -44,15 +45,11 @@ class RemindersCog(commands.GroupCog, name="Reminders", group_name="remind", gro
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RemindButton)
-        if self.bot.scheduler.running:
-            self.bot.scheduler.add_job(
-                self.sweep, "interval", seconds=SWEEP_INTERVAL, id="reminders:sweep", replace_existing=True
-            )
+        every(self.bot.scheduler, "reminders:sweep", self.sweep, SWEEP_INTERVAL)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RemindButton)
-        if self.bot.scheduler.running and self.bot.scheduler.get_job("reminders:sweep"):
-            self.bot.scheduler.remove_job("reminders:sweep")
+        cancel(self.bot.scheduler, "reminders:sweep")
 
     # --------------------------------------------------------------- members
     async def remind_me(self, interaction: discord.Interaction, server_id: int) -> None:

@@ -19,6 +19,7 @@ from bot.community.topgg_reviews import STATE_KEY, ReviewStats, TopggReviewPolle
 from bot.db.records import Server
 from bot.errors import UserError
 from bot.interactions import NO_MENTIONS, guild_id_of, safe_reply
+from bot.scheduling import cancel, every
 from bot.ui.autocomplete import server_names
 from bot.ui.community import pushed_winners_text, review_alert, winner_mentions
 from bot.ui.embeds import escape
@@ -88,18 +89,11 @@ class ReviewCog(commands.Cog):
         topgg = self.bot.config.topgg
         if topgg.api_token and self.bot.scheduler.running:
             self.poller = TopggReviewPoller(self.bot.pool, topgg.api_token, topgg.api_base_url)
-            self.bot.scheduler.add_job(
-                self.poll_topgg_reviews,
-                "interval",
-                minutes=TOPGG_POLL_MINUTES,
-                id="reviews:topgg",
-                replace_existing=True,
-            )
+            every(self.bot.scheduler, "reviews:topgg", self.poll_topgg_reviews, TOPGG_POLL_MINUTES * 60)
 
     async def cog_unload(self) -> None:
         self.job.stop()
-        if self.bot.scheduler.running and self.bot.scheduler.get_job("reviews:topgg"):
-            self.bot.scheduler.remove_job("reviews:topgg")
+        cancel(self.bot.scheduler, "reviews:topgg")
 
     async def poll_topgg_reviews(self) -> str | None:
         """Announce new Top.gg reviews (count went up since the last poll); returns the text posted."""

@@ -21,6 +21,7 @@ from bot.errors import UserError
 from bot.features import FeatureSpec
 from bot.guild_checks import check_channel, check_role
 from bot.interactions import guild_of, safe_reply
+from bot.scheduling import cancel, every
 from bot.ui.autocomplete import server_names
 from bot.ui.embeds import escape
 from bot.ui.engagement import remind_view, thank_you_text
@@ -49,10 +50,7 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         super().__init__()
 
     async def cog_load(self) -> None:
-        if self.bot.scheduler.running:
-            self.bot.scheduler.add_job(
-                self.sweep, "interval", seconds=EXPIRY_INTERVAL, id="rewards:expire", replace_existing=True
-            )
+        every(self.bot.scheduler, "rewards:expire", self.sweep, EXPIRY_INTERVAL)
 
     async def sweep(self) -> None:
         await self.catch_up()
@@ -75,8 +73,7 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         return done
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.running and self.bot.scheduler.get_job("rewards:expire"):
-            self.bot.scheduler.remove_job("rewards:expire")
+        cancel(self.bot.scheduler, "rewards:expire")
 
     # ------------------------------------------------------------------ admin
     @app_commands.command(name="setup", description="Thank-you channel, temporary voter role and options")

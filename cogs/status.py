@@ -9,7 +9,6 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
-from apscheduler.jobstores.base import JobLookupError
 from discord import app_commands
 from discord.ext import commands
 
@@ -19,6 +18,7 @@ from bot.community.wipes import in_wipe_window, next_wipe
 from bot.db.records import Server
 from bot.errors import UserError
 from bot.interactions import guild_id_of
+from bot.scheduling import cancel, every
 from bot.status.alerts import MonitorState, State
 from bot.status.monitor import ProbeOutcome, StatusMonitor, run_forever, utcnow
 from bot.status.query import Prober, QueryResult
@@ -67,12 +67,8 @@ class StatusCog(commands.Cog):
         if not self.bot.scheduler.running:  # `votebot sync`: commands only
             return
         self._loop = asyncio.create_task(run_forever(self.monitor), name="status-monitor")
-        self.bot.scheduler.add_job(
-            self.flush_alerts, "interval", seconds=FLUSH_EVERY_S, id="status:alerts", replace_existing=True
-        )
-        self.bot.scheduler.add_job(
-            self.compact, "interval", minutes=COMPACT_EVERY_MIN, id="status:compact", replace_existing=True
-        )
+        every(self.bot.scheduler, "status:alerts", self.flush_alerts, FLUSH_EVERY_S)
+        every(self.bot.scheduler, "status:compact", self.compact, COMPACT_EVERY_MIN * 60)
 
     async def cog_unload(self) -> None:
         await self.stop_polling()
@@ -80,9 +76,7 @@ class StatusCog(commands.Cog):
 
     async def stop_polling(self) -> None:
         """Stop the background loop and jobs (unload; tests drive the monitor by hand)."""
-        for job in ("status:alerts", "status:compact"):
-            with contextlib.suppress(JobLookupError):
-                self.bot.scheduler.remove_job(job)
+        cancel(self.bot.scheduler, "status:alerts", "status:compact")
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
