@@ -56,14 +56,22 @@ def owner_prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
     return [*prefixes, "!"] if message.guild is None else prefixes
 
 
-class _HideContentIntentWarning(logging.Filter):
-    """discord.py warns about the message content intent for any custom prefix; ours only serves DMs."""
+class _HideIrrelevantWarnings(logging.Filter):
+    """discord.py warns about the message content intent for any custom prefix (ours only serves DMs) and
+    about missing voice libraries (this bot never joins voice)."""
+
+    HIDDEN = ("message content intent", "voice will NOT be supported")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "message content intent" not in record.getMessage()
+        message = record.getMessage()
+        return not any(text in message for text in self.HIDDEN)
 
 
-logging.getLogger("discord.ext.commands.bot").addFilter(_HideContentIntentWarning())
+def quiet_irrelevant_warnings() -> None:
+    for name in ("discord.ext.commands.bot", "discord.client"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _HideIrrelevantWarnings) for f in logger.filters):
+            logger.addFilter(_HideIrrelevantWarnings())
 
 
 def point_at_api(api_base_url: str) -> None:
@@ -84,6 +92,7 @@ class VoteBot(commands.AutoShardedBot):
         services: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
+        quiet_irrelevant_warnings()
         super().__init__(
             command_prefix=owner_prefix,
             intents=minimal_intents(),

@@ -347,3 +347,4 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s")
     logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.INFO))
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # logs every pg_ctl command at INFO
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # logs every job run at INFO

@@ -30,13 +30,12 @@ class EmbeddedPostgres:
 
     async def start(self) -> str:
         """Start (or attach to) the cluster and return a URL for the ``votebot`` database."""
-        import pgserver  # imported lazily: only the embedded mode needs it
-
         self.directory.mkdir(parents=True, exist_ok=True)
         if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver keeps its lock files there; it must be private
             runtime = self.directory.parent / "run"
             runtime.mkdir(mode=0o700, exist_ok=True)
             os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+        import pgserver  # imported lazily (only the embedded mode needs it), after the runtime dir is set
         log.info("starting embedded PostgreSQL in %s", self.directory)
         self._server = await asyncio.to_thread(pgserver.get_server, self.directory, cleanup_mode="stop")
         admin_url = self._server.get_uri()
