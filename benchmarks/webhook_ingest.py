@@ -3,12 +3,17 @@
     .venv/bin/python benchmarks/webhook_ingest.py [--connections 32] [--votes 20000] [--duplicates 0.1]
 
 Starts the embedded PostgreSQL (pgserver) in a temporary folder, runs each server in its own process
-(the real ``WebhookManager`` with a ``VoteDispatcher`` draining the outbox; topggpy's ``WebhookManager``
-with a stub client), and drives it from this process with N concurrent aiohttp connections: signed
-Top.gg v1 ``vote.create`` deliveries for votebot, v0 ``Authorization`` bot votes for topggpy (the only
-kind it understands), unique votes plus a share of re-deliveries. Afterwards it checks that votebot
-recorded exactly the unique votes and dispatched each once, and prints votes/s, p50/p99 latency and
-the server process's peak RSS (VmHWM), then the throughput ratio. Not run by CI.
+(the real ``WebhookManager`` — as ``votebot webhooks`` runs it — with a ``VoteDispatcher`` draining the
+outbox in a process of its own, as the bot runs it, or with ``--dispatcher inline`` inside the ingest
+process as ``votebot run`` does; topggpy's ``WebhookManager`` with a stub client), and drives it from
+this process with N concurrent aiohttp connections: signed Top.gg v1 ``vote.create`` deliveries for
+votebot, v0 ``Authorization`` bot votes for topggpy (the only kind it understands) padded to the same
+body size, unique votes plus a share of re-deliveries, after a warm-up, in rounds that alternate
+which server goes first. Afterwards it checks that votebot recorded exactly the unique votes and
+dispatched each once, and prints per round and as medians: votes/s, p50/p99 latency, CPU µs per
+delivery of each process (the dispatcher's and this run's PostgreSQL cluster's counted for votebot;
+"machine" is every process on the host, to spot other load), the server's peak RSS (VmHWM), and the
+throughput ratio votebot/topggpy of each round and their median. Not run by CI.
 """
 
 from __future__ import annotations
@@ -43,27 +48,14 @@ STATS = "/bench/stats"
 # --------------------------------------------------------------------------- servers (child processes)
 
 
-async def serve_votebot(database_url: str, port: int) -> None:
+async def serve_votebot(database_url: str, dispatch: str, port: int) -> None:
+    """The ingest server; with ``dispatch == "inline"`` the dispatcher runs in it too (as in ``votebot run``)."""
     import asyncpg
 
-    from bot.votes.dispatcher import VoteDispatcher
-    from bot.votes.events import VoteEvent
     from bot.webhooks.group_commit import GroupCommitter
     from bot.webhooks.manager import WebhookManager
 
     pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
-    delivered: dict[int, int] = {}
-
-    async def deliver(event: VoteEvent) -> None:
-        delivered[event.ledger_id] = delivered.get(event.ledger_id, 0) + 1
-
-    async def stats(_: object) -> aiohttp.web.Response:
-        twice = sum(1 for n in delivered.values() if n > 1)
-        committer = manager.intake.committer
-        batches = committer.batches if committer is not None else None
-        return aiohttp.web.json_response({"dispatched": len(delivered), "dispatched_twice": twice, "batches": batches})
-
-    dispatcher = VoteDispatcher(pool, deliver, poll_interval=1.0)
     manager = WebhookManager(pool, host="127.0.0.1", port=port)
     if os.environ.get("BENCH_COMMITTERS") or os.environ.get("BENCH_WAIT"):  # tuning experiments
         manager.intake.committer = GroupCommitter(
@@ -72,13 +64,70 @@ async def serve_votebot(database_url: str, port: int) -> None:
             concurrency=int(os.environ.get("BENCH_COMMITTERS", "2")),
             max_wait=float(os.environ.get("BENCH_WAIT", "0")),
         )
+    counting = _CountingDispatcher(pool) if dispatch == "inline" else None
+
+    async def stats(_: object) -> aiohttp.web.Response:
+        committer = manager.intake.committer
+        answer = {"batches": committer.batches if committer is not None else None}
+        if counting is not None:
+            answer |= counting.stats()
+        return aiohttp.web.json_response(answer)
+
     manager.webserver.router.add_get(STATS, stats)
-    if not os.environ.get("BENCH_NO_DISPATCH"):  # diagnostic only: the checks then fail by design
-        await dispatcher.start()
+    if counting is not None:
+        await counting.start()
     await manager.run()
     await _serve_until_terminated()
     await manager.close()
-    await dispatcher.close()
+    if counting is not None:
+        await counting.close()
+    await pool.close()
+
+
+class _CountingDispatcher:
+    """The real ``VoteDispatcher`` whose consumer counts deliveries per ledger id (to check exactly-once)."""
+
+    def __init__(self, pool: Any) -> None:
+        from bot.votes.dispatcher import VoteDispatcher
+
+        self.delivered: dict[int, int] = {}
+        self.dispatcher = VoteDispatcher(pool, self._deliver, poll_interval=1.0)
+
+    async def _deliver(self, event: Any) -> None:
+        self.delivered[event.ledger_id] = self.delivered.get(event.ledger_id, 0) + 1
+
+    def stats(self) -> dict[str, int]:
+        twice = sum(1 for n in self.delivered.values() if n > 1)
+        return {"dispatched": len(self.delivered), "dispatched_twice": twice}
+
+    async def start(self) -> None:
+        if not os.environ.get("BENCH_NO_DISPATCH"):  # diagnostic only: the checks then fail by design
+            await self.dispatcher.start()
+
+    async def close(self) -> None:
+        await self.dispatcher.close()
+
+
+async def serve_dispatcher(database_url: str, port: int) -> None:
+    """The dispatcher alone, as the bot process runs it next to ``votebot webhooks`` ingest replicas."""
+    import asyncpg
+    from aiohttp import web
+
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
+    counting = _CountingDispatcher(pool)
+    app = web.Application()
+
+    async def stats(_: web.Request) -> web.Response:
+        return web.json_response(counting.stats())
+
+    app.router.add_get(STATS, stats)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await counting.start()
+    await _serve_until_terminated()
+    await counting.close()
+    await runner.cleanup()
     await pool.close()
 
 
@@ -309,31 +358,35 @@ class Target:
     process: subprocess.Popen[str]
     make: Callable[[int, int, int], list[tuple[str, bytes, dict[str, str]]]]
     rounds: list[Result]
+    dispatcher: subprocess.Popen[str] | None = None  # votebot's dispatcher when it runs in its own process
+    dispatcher_port: int | None = None
 
 
 async def measure(target: Target, args: argparse.Namespace, round_no: int, postmaster: int) -> Result:
     duplicates = int(args.votes * args.duplicates)
     requests = target.make(args.votes - duplicates, duplicates, args.warmup + round_no * args.votes)
-    before = (
-        cpu_seconds(target.process.pid),
-        postgres_cpu_seconds(postmaster),
-        time.process_time(),
-        machine_busy_seconds(),
-    )
+    names = ("server", "dispatcher", "postgres", "load generator", "machine")
+
+    def sample() -> tuple[float, ...]:
+        return (
+            cpu_seconds(target.process.pid),
+            cpu_seconds(target.dispatcher.pid) if target.dispatcher is not None else 0.0,
+            postgres_cpu_seconds(postmaster),
+            time.process_time(),
+            machine_busy_seconds(),
+        )
+
+    before = sample()
     seconds, latencies, statuses = await drive(target.port, requests, args.connections)
-    after = (
-        cpu_seconds(target.process.pid),
-        postgres_cpu_seconds(postmaster),
-        time.process_time(),
-        machine_busy_seconds(),
-    )
+    after = sample()
     n = len(requests)
     cpu_us = {
         name: (a - b) / n * 1e6
-        for name, a, b in zip(("server", "postgres", "load generator", "machine"), after, before, strict=True)
+        for name, a, b in zip(names, after, before, strict=True)
+        if name != "dispatcher" or target.dispatcher is not None
     }
     result = Result(target.name, n, seconds, latencies, statuses, cpu_us)
-    busy = (after[3] - before[3]) / seconds / (os.cpu_count() or 1)
+    busy = (after[-1] - before[-1]) / seconds / (os.cpu_count() or 1)
     print(
         f"  round {round_no + 1} {target.name:>7}: {result.rate:7.0f} votes/s  p50 {result.percentile(0.5):6.2f} ms  "
         f"p99 {result.percentile(0.99):6.2f} ms; CPU µs/vote: "
@@ -374,6 +427,8 @@ async def check_votebot(target: Target, args: argparse.Namespace, pool: Any) -> 
             break
         await asyncio.sleep(0.1)
     dispatched = await stats(target.port)
+    if target.dispatcher_port is not None:
+        dispatched |= await stats(target.dispatcher_port)
     left = await pool.fetchval("SELECT count(*) FROM vote_outbox")
     print(
         f"votebot checks: sent {args.votes * args.rounds} "
@@ -409,8 +464,10 @@ async def main(args: argparse.Namespace) -> int:
             created = await ServerService(pool).add(guild_id=1, name="Bench", vote_url="https://example.com")
             server_id = created.server.id
             await CredentialRepository(pool).set_secret(server_id, "topgg", SECRET)
-            process, port = spawn("--serve-votebot", url)
+            process, port = spawn("--serve-votebot", url, args.dispatcher)
             targets.append(Target("votebot", port, process, lambda u, d, o: votebot_requests(server_id, u, d, o), []))
+            if args.dispatcher == "separate":
+                targets[0].dispatcher, targets[0].dispatcher_port = spawn("--serve-dispatcher", url)
             size = 0 if args.v0_bare else len(votebot_requests(server_id, 1, 0, 0)[0][1])
             process, port = spawn("--serve-topggpy")
             targets.append(Target("topggpy", port, process, lambda u, d, o: topggpy_requests(u, d, o, size), []))
@@ -430,8 +487,10 @@ async def main(args: argparse.Namespace) -> int:
             await pool.close()
         finally:
             for target in targets:
-                target.process.send_signal(signal.SIGTERM)
-                target.process.wait(30)
+                for process in (target.process, target.dispatcher):
+                    if process is not None:
+                        process.send_signal(signal.SIGTERM)
+                        process.wait(30)
             await embedded.stop()
     for result in results:
         print(result.line())
@@ -444,7 +503,9 @@ async def main(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-votebot":
-        asyncio.run(serve_votebot(sys.argv[2], int(sys.argv[3])))
+        asyncio.run(serve_votebot(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--serve-dispatcher":
+        asyncio.run(serve_dispatcher(sys.argv[2], int(sys.argv[3])))
     elif len(sys.argv) > 1 and sys.argv[1] == "--serve-topggpy":
         asyncio.run(serve_topggpy(int(sys.argv[2])))
     else:
@@ -454,6 +515,13 @@ if __name__ == "__main__":
         parser.add_argument("--duplicates", type=float, default=0.1)
         parser.add_argument("--warmup", type=int, default=500)
         parser.add_argument("--rounds", type=int, default=5)
+        parser.add_argument(
+            "--dispatcher",
+            choices=("separate", "inline"),
+            default="separate",
+            help="separate: the dispatcher in its own process, as the bot runs it beside `votebot webhooks` "
+            "replicas (its CPU is counted for votebot); inline: in the ingest server's process (`votebot run`)",
+        )
         parser.add_argument(
             "--v0-bare",
             action="store_true",
