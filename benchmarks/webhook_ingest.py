@@ -57,12 +57,13 @@ async def serve_votebot(database_url: str, dispatch: str, port: int) -> None:
 
     pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
     manager = WebhookManager(pool, host="127.0.0.1", port=port)
-    if os.environ.get("BENCH_COMMITTERS") or os.environ.get("BENCH_WAIT"):  # tuning experiments
+    if any(os.environ.get(k) for k in ("BENCH_COMMITTERS", "BENCH_WAIT", "BENCH_MIN_PARALLEL")):  # tuning
         manager.intake.committer = GroupCommitter(
             pool,
             manager.intake.ledger,
             concurrency=int(os.environ.get("BENCH_COMMITTERS", "2")),
             max_wait=float(os.environ.get("BENCH_WAIT", "0")),
+            min_parallel=int(os.environ.get("BENCH_MIN_PARALLEL", "1")),
         )
     counting = _CountingDispatcher(pool) if dispatch == "inline" else None
 

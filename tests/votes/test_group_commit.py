@@ -8,7 +8,7 @@ import datetime as dt
 import asyncpg
 import pytest
 
-from bot.votes.ledger import VoteLedger
+from bot.votes.ledger import RecordResult, VoteLedger
 from bot.votes.model import Vote
 from bot.webhooks.group_commit import GroupCommitter
 from tests.webhooks.conftest import add_server
@@ -98,3 +98,41 @@ async def test_batch_sizes(pool: asyncpg.Pool, count: int) -> None:
         await committer.close()
     assert len({r.vote_id for r in results}) == count
     assert await pool.fetchval("SELECT count(*) FROM votes") == count
+
+
+class _GatedCommitter(GroupCommitter):
+    """Flushes wait for a gate and are recorded, so the batching decisions can be seen without a database."""
+
+    def __init__(self, **kwargs: int) -> None:
+        super().__init__(None, None, **kwargs)  # type: ignore[arg-type]
+        self.gate = asyncio.Event()
+        self.flushed: list[int] = []
+
+    async def _record_batch(self, votes: list[Vote]) -> list[RecordResult]:
+        self.flushed.append(len(votes))
+        await self.gate.wait()
+        return [RecordResult(i, duplicate=False) for i, _ in enumerate(votes)]
+
+
+async def test_while_a_flush_runs_votes_gather_until_min_parallel_wait() -> None:
+    committer = _GatedCommitter(concurrency=2, min_parallel=4)
+    committer.start()
+    try:
+        first = asyncio.ensure_future(committer.record(vote(1, "a")))
+        await asyncio.sleep(0.01)
+        assert committer.flushed == [1]  # idle: flushed at once
+        waiting = [asyncio.ensure_future(committer.record(vote(1, f"b{i}"))) for i in range(3)]
+        await asyncio.sleep(0.01)
+        assert committer.flushed == [1]  # 3 < min_parallel: they wait for the running flush
+        waiting.append(asyncio.ensure_future(committer.record(vote(1, "b3"))))
+        await asyncio.sleep(0.01)
+        assert committer.flushed == [1, 4]  # 4 waiting: a second flush starts beside the first
+        later = [asyncio.ensure_future(committer.record(vote(1, f"c{i}"))) for i in range(2)]
+        await asyncio.sleep(0.01)
+        assert committer.flushed == [1, 4]  # both slots busy
+        committer.gate.set()
+        results = await asyncio.gather(first, *waiting, *later)
+        assert committer.flushed == [1, 4, 2]  # the rest goes as soon as a flush ends
+        assert not any(r.duplicate for r in results)
+    finally:
+        await committer.close()
