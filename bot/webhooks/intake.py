@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # e.g. a pooled connection whose backend was just terminated
     OSError,
     TimeoutError,
 )
