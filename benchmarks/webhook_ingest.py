@@ -1,6 +1,12 @@
 """Webhook ingest benchmark: votebot's WebhookManager (every vote committed) vs topggpy 1.4's (no persistence).
 
-    .venv/bin/python benchmarks/webhook_ingest.py [--connections 32] [--votes 20000] [--duplicates 0.1]
+    .venv/bin/python benchmarks/webhook_ingest.py [--connections 32] [--votes 10000] [--duplicates 0.1]
+        [--warmup 500] [--rounds 5] [--dispatcher separate|inline] [--v0-bare]
+
+Machines are often shared: compare the ratio of one run (both servers measured in alternating rounds),
+repeat the run, and quote medians; the "machine" CPU column shows how much other load there was.
+Tuning switches for experiments: BENCH_COMMITTERS, BENCH_WAIT, BENCH_MIN_PARALLEL (group commit),
+BENCH_NO_DISPATCH (diagnostic, checks then fail), BENCH_PROFILE=dir (cProfile each server).
 
 Starts the embedded PostgreSQL (pgserver) in a temporary folder, runs each server in its own process
 (the real ``WebhookManager`` — as ``votebot webhooks`` runs it — with a ``VoteDispatcher`` draining the
