@@ -494,10 +494,10 @@ async def main(args: argparse.Namespace) -> int:
             await pool.close()
         finally:
             for target in targets:
-                for process in (target.process, target.dispatcher):
-                    if process is not None:
-                        process.send_signal(signal.SIGTERM)
-                        process.wait(30)
+                for child in (target.process, target.dispatcher):
+                    if child is not None:
+                        child.send_signal(signal.SIGTERM)
+                        child.wait(30)
             await embedded.stop()
     for result in results:
         print(result.line())
