@@ -36,15 +36,21 @@ JOIN servers s ON s.id = v.server_id
 LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
 """
 
+# Claim the due outbox ids first (a short index scan on vote_outbox), then join: planning the join and
+# the LIMIT together can walk the whole votes index when statistics are stale.
 _CLAIM = f"""
+WITH claimed AS (
+    SELECT vote_id FROM vote_outbox
+    WHERE available_at <= now()
+    ORDER BY vote_id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
 SELECT {EVENT_COLUMNS}
-FROM vote_outbox o
-JOIN votes v ON v.id = o.vote_id
+FROM claimed c
+JOIN votes v ON v.id = c.vote_id
 {EVENT_JOINS}
-WHERE o.available_at <= now()
-ORDER BY o.vote_id
-LIMIT $1
-FOR UPDATE OF o SKIP LOCKED
+ORDER BY v.id
 """
 
 
