@@ -53,3 +53,21 @@ def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member) -> Non
             f"{role.mention} is not mentionable and I lack Mention @everyone, @here and All Roles, so my pings "
             "would not notify anyone. Make the role mentionable or grant me that permission."
         )
+
+
+def usable_channel(guild: discord.Guild, channel_id: int) -> discord.TextChannel:
+    """The guild's text channel, checked for the permissions the bot needs to post there."""
+    channel = guild.get_channel(channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        raise UserError("I can't see that channel. Give my role the View Channel permission there.")
+    check_channel(channel, guild.me)
+    return channel
+
+
+def usable_role(guild: discord.Guild, role_id: int, spec: FeatureSpec) -> discord.Role:
+    """The guild's role, checked for what ``spec`` does with it (hand it out, or ping it)."""
+    role = guild.get_role(role_id)
+    if role is None:
+        raise UserError("That role no longer exists.")
+    check_role(spec, role, guild.me)
+    return role

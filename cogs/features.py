@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.features import FEATURES, MASTER_SWITCH, feature_spec
-from bot.guild_checks import check_channel, check_role
+from bot.guild_checks import usable_channel, usable_role
 from bot.interactions import NO_MENTIONS, guild_id_of, guild_of, safe_reply
 from bot.ui.autocomplete import server_names
 from bot.ui.embeds import escape, features_embed
@@ -69,18 +69,11 @@ class FeatureCog(commands.GroupCog, group_name="feature", group_description="Swi
         found = await self.bot.servers.resolve(guild.id, server)
         if feature != MASTER_SWITCH:
             spec = feature_spec(feature)
-            if channel is not None:
-                cached = guild.get_channel(channel.id)
-                if not isinstance(cached, discord.TextChannel):
-                    raise UserError("I can't see that channel. Give my role the View Channel permission there.")
-                check_channel(cached, guild.me)
+            target = usable_channel(guild, channel.id) if channel is not None else None
             if role is not None:
-                cached_role = guild.get_role(role.id)
-                if cached_role is None:
-                    raise UserError("That role no longer exists.")
-                check_role(spec, cached_role, guild.me)
-        if feature != MASTER_SWITCH and channel is not None:
-            await confirm_channel(guild.get_channel(channel.id), FEATURES[feature].label, found.name)  # type: ignore[arg-type]
+                usable_role(guild, role.id, spec)
+            if target is not None:
+                await confirm_channel(target, spec.label, found.name)
         setting = await self.bot.servers.switch_feature(
             found,
             feature,

@@ -17,9 +17,8 @@ from discord.ext import commands
 
 from bot.admin_notice import notify_guild_owner
 from bot.engagement.repository import EngagementRepository, RoleGrant
-from bot.errors import UserError
 from bot.features import FeatureSpec
-from bot.guild_checks import check_channel, check_role
+from bot.guild_checks import usable_channel, usable_role
 from bot.interactions import guild_of, safe_reply
 from bot.scheduling import cancel, every
 from bot.ui.autocomplete import server_names
@@ -98,15 +97,9 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         guild = guild_of(interaction)
         found = await self.bot.servers.resolve(guild.id, server)
         if channel is not None:
-            cached = guild.get_channel(channel.id)
-            if not isinstance(cached, discord.TextChannel):
-                raise UserError("I can't see that channel. Give my role the View Channel permission there.")
-            check_channel(cached, guild.me)
+            usable_channel(guild, channel.id)
         if role is not None:
-            cached_role = guild.get_role(role.id)
-            if cached_role is None:
-                raise UserError("That role no longer exists.")
-            check_role(ROLE_SPEC, cached_role, guild.me)
+            usable_role(guild, role.id, ROLE_SPEC)
         current = await self.bot.servers.features.get(found.id, "vote")
         settings = dict(current.settings) if current else {}
         if thank_you is not None:

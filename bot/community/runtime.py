@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import UserError
-from bot.guild_checks import check_channel
+from bot.guild_checks import usable_channel
 
 if TYPE_CHECKING:
     from bot.client import VoteBot
@@ -87,8 +87,4 @@ def owns_guild(bot: VoteBot, guild_id: int) -> bool:
 def postable_channel(guild: discord.Guild, channel_id: int | None, what: str) -> discord.TextChannel:
     if channel_id is None:
         raise UserError(f"{what} has no channel: pass one, or set it with /feature enable.")
-    channel = guild.get_channel(channel_id)
-    if not isinstance(channel, discord.TextChannel):
-        raise UserError("I can't see that channel. Give my role the View Channel permission there.")
-    check_channel(channel, guild.me)
-    return channel
+    return usable_channel(guild, channel_id)
