@@ -10,6 +10,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
+import discord
+
 from bot import credentials_cli, send_test_vote
 from bot.config import Config, ConfigError, configure_logging, load_config
 from bot.db.migrations import MigrationError
@@ -230,6 +233,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (UserError, MigrationError) as exc:
         print(f"votebot: error: {exc}", file=sys.stderr)
+        return 1
+    except discord.LoginFailure:
+        print(
+            "votebot: config error: Discord rejected the token (key 'discord.token'). Copy a fresh one from "
+            "https://discord.com/developers/applications → your app → Bot → Reset Token.",
+            file=sys.stderr,
+        )
+        return 2
+    except discord.PrivilegedIntentsRequired as exc:  # pragma: no cover - the bot asks for none
+        print(f"votebot: error: {exc}", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        print(
+            f"votebot: error: cannot reach Discord ({type(exc).__name__}: {exc}). Check the network, or "
+            "'discord.api_base_url' if you use a proxy.",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130
