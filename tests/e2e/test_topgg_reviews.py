@@ -15,6 +15,7 @@ from bot.db.credentials import CredentialRepository
 from bot.servers import ServerService
 from tests.e2e.harness import GENERAL, GUILD_ID, BotRunner
 from tests.fakediscord import FakeDiscord
+from tests.http_util import serving
 
 
 @pytest.fixture
@@ -28,15 +29,8 @@ async def topgg_api() -> AsyncIterator[tuple[dict[str, Any], str]]:
 
     app = web.Application()
     app.router.add_get("/api/v1/projects/@me", me)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield project, f"http://127.0.0.1:{port}/api/v1"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base_url:
+        yield project, f"{base_url}/api/v1"
 
 
 async def test_new_topgg_reviews_announced_once(

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.webhooks.providers import sign_topgg_v1
 from bot.webhooks.topgg_backfill import TopggBackfill
+from tests.http_util import serving
 from tests.webhooks.conftest import add_server, set_secret, vote_rows
 from tests.webhooks.test_routes import post, topgg_body
 
@@ -47,13 +48,8 @@ async def fake_topgg() -> AsyncIterator[tuple[FakeTopgg, str]]:
     app = web.Application()
     app.router.add_get("/api/v1/projects/@me", fake.me)
     app.router.add_get("/api/v1/projects/@me/votes", fake.votes)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield fake, f"http://127.0.0.1:{runner.addresses[0][1]}/api/v1"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base_url:
+        yield fake, f"{base_url}/api/v1"
 
 
 def listed(user: str, created: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from bot.db.credentials import CredentialRepository
 from bot.webhooks.intake import IntakeSettings
 from bot.webhooks.manager import WebhookManager
 from bot.webhooks.providers import sign_gamemonitoring, sign_topgg_v1, sign_topserver
+from tests.http_util import serving
 from tests.webhooks.conftest import add_server, set_secret, vote_rows
 from tests.webhooks.test_routes import TS_SECRET, post, topgg_body, ts_body
 
@@ -44,15 +45,8 @@ async def fake_gm() -> AsyncIterator[tuple[FakeGM, str]]:
     fake = FakeGM()
     app = web.Application()
     app.router.add_get("/votes/{event_id}", fake.vote)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield fake, f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base_url:
+        yield fake, base_url
 
 
 @pytest.fixture
