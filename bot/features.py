@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.errors import UserError
+
 MASTER_SWITCH = "all"
 
 
@@ -37,8 +39,9 @@ FEATURES: dict[str, FeatureSpec] = {
 
 
 def feature_spec(name: str) -> FeatureSpec:
+    """The feature called ``name``; a clear :class:`UserError` for anything else (command input is not trusted)."""
     try:
         return FEATURES[name]
     except KeyError:
         known = ", ".join([*FEATURES, MASTER_SWITCH])
-        raise ValueError(f"unknown feature {name!r}; choose one of: {known}") from None
+        raise UserError(f"Unknown feature {name[:40]!r}; choose one of: {known}.") from None

@@ -141,10 +141,7 @@ class ServerService:
         if feature == MASTER_SWITCH:
             await self.servers.set_enabled(server.id, enabled)
             return None
-        try:
-            spec = feature_spec(feature)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
+        spec = feature_spec(feature)
         if enabled:
             current = await self.features.get(server.id, feature)
             if spec.needs_channel and channel_id is None and (current is None or current.channel_id is None):

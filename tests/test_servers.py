@@ -73,7 +73,7 @@ async def test_feature_switches_and_master(pool: asyncpg.Pool) -> None:
     await service.switch_feature(server, "all", enabled=False)
     server = await service.get(server.id)
     assert not await service.is_active(server, "vote")
-    with pytest.raises(UserError, match="unknown feature"):
+    with pytest.raises(UserError, match="Unknown feature"):
         await service.switch_feature(server, "fireworks", enabled=True)
 
 

@@ -196,3 +196,12 @@ async def test_setup_options_and_linked_vote_shows_cooldown(runner: BotRunner, p
     )
     text = reply_text(await runner.command(MEMBER, "vote"))
     assert f"<t:{int((voted_at + dt.timedelta(hours=2)).timestamp())}:R>" in text
+
+
+async def test_crafted_unknown_feature_is_a_clear_refusal(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    await link_server(pool)
+    # Discord enforces the choices, a crafted interaction does not: the bot must not rely on it
+    text = reply_text(await runner.command(ADMIN, "feature enable", feature="fireworks", channel=str(GENERAL)))
+    assert "Unknown feature 'fireworks'" in text
+    text = reply_text(await runner.command(ADMIN, "feature disable", feature="fireworks"))
+    assert "Unknown feature 'fireworks'" in text
