@@ -135,10 +135,11 @@ class GiveawayEnterButton(
             )
         except discord.HTTPException as exc:
             log.warning("giveaway %s: could not update the entry count: %s", giveaway.id, exc)
+        entries = f"{result.count} {'entry' if result.count == 1 else 'entries'}"
         text = (
-            f"You're in! ({result.count} entries). Press the button again to leave."
+            f"You're in! ({entries}). Press the button again to leave."
             if result.entered
-            else f"You left the giveaway ({result.count} entries)."
+            else f"You left the giveaway ({entries})."
         )
         await safe_reply(interaction, text)
 
