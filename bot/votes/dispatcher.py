@@ -5,6 +5,15 @@ a slow poll as a safety net. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so
 deliver the same vote; a vote without a Discord id whose player name a member linked (``/link``) is
 delivered with that member's id; a row is deleted in the same transaction that delivered it, so a crash before
 COMMIT leaves it to be delivered again after restart.
+
+The dispatcher remembers the highest vote id it delivered and claims after it. Ids come from a sequence
+but transactions commit in any order, so a vote can become visible below that cursor (a slower commit,
+or a delivery retried after a failure): a claim that finds nothing after the cursor, and at least one
+claim every ``rescan_interval`` seconds, scans the whole outbox.
+
+Under load the dispatcher batches: after a drain that delivered something it waits ``settle`` seconds
+before claiming again, so a burst of notifications becomes one claim of many rows instead of one
+transaction per ingest commit. A lone vote is still delivered at once (the wait comes after it).
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -36,19 +47,24 @@ JOIN servers s ON s.id = v.server_id
 LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
 """
 
-# Claim the due outbox ids first (a short index scan on vote_outbox), then join: planning the join and
-# the LIMIT together can walk the whole votes index when statistics are stale.
+# Claim the due outbox ids first (a short index scan on vote_outbox), then look each vote up by id: the
+# LATERAL subquery with OFFSET 0 is never flattened, so the plan stays one index probe per claimed row.
+# (asyncpg prepares statements; PostgreSQL's generic plan for a plain join, with $1/$2 unknown and the
+# outbox's statistics stale, hash-joined a sequential scan of all of ``votes`` on every claim.)
+# ``vote_id > $2`` starts the scan after what this dispatcher already claimed: the outbox is a queue
+# (insert, then delete), and until vacuum runs, a scan from the start walks the index entry of every
+# row deleted since.
 _CLAIM = f"""
 WITH claimed AS (
     SELECT vote_id FROM vote_outbox
-    WHERE available_at <= now()
+    WHERE vote_id > $2 AND available_at <= now()
     ORDER BY vote_id
     LIMIT $1
     FOR UPDATE SKIP LOCKED
 )
 SELECT {EVENT_COLUMNS}
 FROM claimed c
-JOIN votes v ON v.id = c.vote_id
+CROSS JOIN LATERAL (SELECT * FROM votes WHERE votes.id = c.vote_id OFFSET 0) v
 {EVENT_JOINS}
 ORDER BY v.id
 """
@@ -80,6 +96,8 @@ class VoteDispatcher:
         *,
         batch_size: int = 100,
         poll_interval: float = 10.0,
+        settle: float = 0.05,
+        rescan_interval: float = 1.0,
         wait_ready: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._pool = pool
@@ -87,6 +105,10 @@ class VoteDispatcher:
         self._deliver = deliver
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._settle = settle
+        self._rescan_interval = rescan_interval
+        self._cursor = 0  # the highest vote id this dispatcher claimed
+        self._last_rescan = -math.inf
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -121,20 +143,42 @@ class VoteDispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
             self._wake.clear()
             try:
-                while await self.drain_once() == self._batch_size:
-                    pass
+                drained = batch = await self.drain_once()
+                while batch == self._batch_size:
+                    batch = await self.drain_once()
+                    drained += batch
             except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
                 log.warning("vote dispatcher: database error, retrying: %s", exc)
                 await asyncio.sleep(1)
                 self._wake.set()
+                continue
+            if drained and self._settle > 0:
+                await asyncio.sleep(self._settle)  # let the next votes gather: one claim for many rows
+
+    async def _claim(self, connection: asyncpg.Connection) -> list[asyncpg.Record]:
+        now = time.monotonic()
+        after = self._cursor if now - self._last_rescan < self._rescan_interval else 0
+        rows = await connection.fetch(_CLAIM, self._batch_size, after)
+        if not rows and after:  # nothing new after the cursor: look below it (late commits, retries)
+            after = 0
+            rows = await connection.fetch(_CLAIM, self._batch_size, 0)
+        if not after:
+            self._last_rescan = now
+        if rows:
+            self._cursor = max(self._cursor, rows[-1]["id"])  # rows come ordered by id
+        return rows
 
     async def drain_once(self) -> int:
         """Claim up to one batch of due rows, deliver them and delete them; return how many."""
         async with self._pool.acquire() as connection, connection.transaction():
-            rows = await connection.fetch(_CLAIM, self._batch_size)
+            rows = await self._claim(connection)
             delivered: list[int] = []
+            servers: dict[int, Server] = {}  # one Server per server in the batch, not one per row
             for row in rows:
-                event = VoteEvent.from_record(row, server_from_row(row))
+                server = servers.get(row["server_id"])
+                if server is None:
+                    server = servers[row["server_id"]] = server_from_row(row)
+                event = VoteEvent.from_record(row, server)
                 try:
                     await self._deliver(event)
                 except Exception as exc:  # a failing consumer must not block the others

@@ -7,9 +7,9 @@ import asyncpg
 import pytest
 
 from bot.servers import ServerService
-from bot.votes.dispatcher import VoteDispatcher
+from bot.votes.dispatcher import _CLAIM, VoteDispatcher
 from bot.votes.events import VoteEvent
-from bot.votes.ledger import VoteLedger
+from bot.votes.ledger import VoteLedger, record_in
 from bot.votes.model import Vote
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -121,3 +121,62 @@ async def test_failed_delivery_is_retried_later(pool: asyncpg.Pool, server_id: i
     row = await pool.fetchrow("SELECT attempts, available_at > now() AS later, last_error FROM vote_outbox")
     assert calls == 1 and row["attempts"] == 1 and row["later"] and "consumer broke" in row["last_error"]
     assert await dispatcher.drain_once() == 0  # not due yet
+
+
+async def test_a_vote_committed_below_the_cursor_is_still_delivered(pool: asyncpg.Pool, server_id: int) -> None:
+    received: list[str] = []
+
+    async def deliver(event: VoteEvent) -> None:
+        received.append(event.vote_id)
+
+    dispatcher = VoteDispatcher(pool, deliver)
+    async with pool.acquire() as slow:
+        transaction = slow.transaction()
+        await transaction.start()
+        await record_in(slow, vote(server_id, "slow"))  # takes the lower id, commits last
+        await VoteLedger(pool).record(vote(server_id, "fast"))
+        assert await dispatcher.drain_once() == 1  # the cursor is now above "slow"
+        await transaction.commit()
+    assert await dispatcher.drain_once() == 1  # nothing after the cursor, so it looked below it
+    assert received == ["fast", "slow"]
+
+
+async def test_a_retried_row_below_the_cursor_is_found_by_the_periodic_rescan(
+    pool: asyncpg.Pool, server_id: int
+) -> None:
+    received: list[str] = []
+    failed: set[str] = set()
+
+    async def deliver(event: VoteEvent) -> None:
+        if event.vote_id == "x" and "x" not in failed:
+            failed.add("x")
+            raise RuntimeError("consumer broke once")
+        received.append(event.vote_id)
+
+    dispatcher = VoteDispatcher(pool, deliver, rescan_interval=0.3)
+    ledger = VoteLedger(pool)
+    await ledger.record(vote(server_id, "x"))
+    assert await dispatcher.drain_once() == 1  # claimed, failed, backed off
+    await pool.execute("UPDATE vote_outbox SET available_at = now() - interval '1 second'")  # due again
+    await ledger.record(vote(server_id, "y"))
+    assert await dispatcher.drain_once() == 1  # only what is after the cursor, within the rescan interval
+    assert received == ["y"]
+    await ledger.record(vote(server_id, "z"))
+    await asyncio.sleep(0.35)
+    assert await dispatcher.drain_once() == 2
+    assert received == ["y", "x", "z"]
+    assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0
+
+
+async def test_claim_plan_never_scans_every_vote(pool: asyncpg.Pool, server_id: int) -> None:
+    """asyncpg prepares the claim; PostgreSQL may reuse a generic plan, which must probe votes by id."""
+    await VoteLedger(pool).record_many([vote(server_id, f"v{i}") for i in range(500)])
+    async with pool.acquire() as connection:
+        await connection.execute("SET plan_cache_mode = force_generic_plan")
+        await connection.execute(f"PREPARE claim(bigint, bigint) AS {_CLAIM}")
+        try:
+            plan = "\n".join(row[0] for row in await connection.fetch("EXPLAIN EXECUTE claim(100, 0)"))
+        finally:
+            await connection.execute("DEALLOCATE claim")
+    assert "Seq Scan on votes" not in plan
+    assert "Index Scan using votes_pkey on votes" in plan
