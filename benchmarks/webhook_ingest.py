@@ -12,13 +12,15 @@ Starts the embedded PostgreSQL (pgserver) in a temporary folder, runs each serve
 (the real ``WebhookManager`` — as ``votebot webhooks`` runs it — with a ``VoteDispatcher`` draining the
 outbox in a process of its own, as the bot runs it, or with ``--dispatcher inline`` inside the ingest
 process as ``votebot run`` does; topggpy's ``WebhookManager`` with a stub client), and drives it from
-this process with N concurrent aiohttp connections: signed Top.gg v1 ``vote.create`` deliveries for
-votebot, v0 ``Authorization`` bot votes for topggpy (the only kind it understands) padded to the same
-body size, unique votes plus a share of re-deliveries, after a warm-up, in rounds that alternate
-which server goes first. Afterwards it checks that votebot recorded exactly the unique votes and
-dispatched each once, and prints per round and as medians: votes/s, p50/p99 latency, CPU µs per
-delivery of each process (the dispatcher's and this run's PostgreSQL cluster's counted for votebot;
-"machine" is every process on the host, to spot other load), the server's peak RSS (VmHWM), and the
+this process with N concurrent keep-alive connections (a minimal HTTP/1.1 client, so that the load
+generator takes as little as possible of the CPU the servers share with it): signed Top.gg v1
+``vote.create`` deliveries for votebot, v0 ``Authorization`` bot votes for topggpy (the only kind it
+understands) padded to the same body size, unique votes plus a share of re-deliveries, after a
+warm-up, in rounds that alternate which server goes first. Afterwards it checks that votebot recorded
+exactly the unique votes and dispatched each once, and prints per round and as medians: votes/s,
+p50/p99 latency, CPU µs per delivery of each process (the dispatcher's and this run's PostgreSQL
+cluster's counted for votebot; "machine" is every process on the host, to spot other load), the
+server's peak RSS (VmHWM), and the
 throughput ratio votebot/topggpy of each round and their median. Not run by CI.
 """
 
@@ -260,27 +262,93 @@ def topggpy_requests(
     return [("/dbl", b, {"Authorization": V0_AUTH, "Content-Type": "application/json"}) for b in bodies]
 
 
+def encode_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """One complete HTTP/1.1 keep-alive request, built before the clock starts."""
+    head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {len(body)}"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+class _Connection(asyncio.Protocol):
+    """A keep-alive client connection that sends one pre-built request at a time and reads the answer.
+
+    The load generator shares the machine's cores with the servers it measures, so it is kept as light
+    as possible (no HTTP client library): requests are bytes built before the clock starts, and only
+    the status line and Content-Length of each answer are parsed.
+    """
+
+    def __init__(self, queue: list[bytes], latencies: list[float], statuses: dict[int, int]) -> None:
+        self.queue, self.latencies, self.statuses = queue, latencies, statuses
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.buffer = b""
+        self.started = 0.0
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._send_next()
+
+    def _send_next(self) -> None:
+        assert self.transport is not None
+        if not self.queue:
+            self.transport.close()
+            if not self.done.done():
+                self.done.set_result(None)
+            return
+        self.started = time.perf_counter()
+        self.transport.write(self.queue.pop())
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buffer[:end].decode("latin-1")
+        length = 0
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+            elif name.strip().lower() == "transfer-encoding":
+                self._fail(RuntimeError(f"unexpected chunked answer: {head!r}"))
+                return
+        if len(self.buffer) < end + 4 + length:
+            return
+        self.buffer = self.buffer[end + 4 + length :]
+        self.latencies.append(time.perf_counter() - self.started)
+        status = int(head[9:12])
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        self._send_next()
+
+    def _fail(self, exc: Exception) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc)
+        assert self.transport is not None
+        self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            if self.queue or self.buffer:
+                self.done.set_exception(exc or ConnectionError("server closed the connection"))
+            else:
+                self.done.set_result(None)
+
+
 async def drive(
     port: int, requests: list[tuple[str, bytes, dict[str, str]]], connections: int
 ) -> tuple[float, list[float], dict[int, int]]:
-    queue = list(reversed(requests))
+    queue = [encode_request(port, path, body, headers) for path, body, headers in reversed(requests)]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", connector=connector) as session:
-
-        async def worker() -> None:
-            while queue:
-                path, body, headers = queue.pop()
-                started = time.perf_counter()
-                async with session.post(path, data=body, headers=headers) as response:
-                    await response.read()
-                latencies.append(time.perf_counter() - started)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        return time.perf_counter() - started, latencies, statuses
+    loop = asyncio.get_running_loop()
+    started = time.perf_counter()
+    opened = [
+        await loop.create_connection(lambda: _Connection(queue, latencies, statuses), "127.0.0.1", port)
+        for _ in range(connections)
+    ]
+    await asyncio.gather(*(protocol.done for _, protocol in opened))
+    return time.perf_counter() - started, latencies, statuses
 
 
 def free_port() -> int:
