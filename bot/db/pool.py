@@ -36,6 +36,7 @@ class EmbeddedPostgres:
             runtime.mkdir(mode=0o700, exist_ok=True)
             os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         import pgserver  # imported lazily (only the embedded mode needs it), after the runtime dir is set
+
         log.info("starting embedded PostgreSQL in %s", self.directory)
         self._server = await asyncio.to_thread(pgserver.get_server, self.directory, cleanup_mode="stop")
         admin_url = self._server.get_uri()
