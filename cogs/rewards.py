@@ -46,6 +46,7 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         self.bot = bot
         self.repo = EngagementRepository(bot.pool)
         self.clock: Callable[[], dt.datetime] = discord.utils.utcnow
+        self._catch_up_after = 0  # votes up to this id are older than the catch-up window
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -60,7 +61,8 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         Keyed by vote id like every reward, so a vote is never rewarded twice. Never raises."""
         done = 0
         try:
-            events = await self.repo.unrewarded_votes(CATCH_UP_WINDOW, CATCH_UP_DELAY)
+            events = await self.repo.unrewarded_votes(CATCH_UP_WINDOW, CATCH_UP_DELAY, after_id=self._catch_up_after)
+            self._catch_up_after = await self.repo.last_vote_id_before(CATCH_UP_WINDOW, after_id=self._catch_up_after)
         except Exception:
             log.exception("rewards catch-up: could not read recent votes; retrying next sweep")
             return 0

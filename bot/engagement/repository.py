@@ -12,6 +12,19 @@ from bot.votes.dispatcher import EVENT_COLUMNS, EVENT_JOINS, server_from_row
 from bot.votes.events import VoteEvent
 
 # A vote belongs to a member when it carries their Discord id or the player name they linked.
+UNREWARDED_VOTES = f"""
+SELECT {EVENT_COLUMNS} FROM votes v {EVENT_JOINS}
+WHERE v.id > $4
+  AND v.recorded_at > now() - $1::interval AND v.recorded_at < now() - $2::interval AND s.enabled
+  AND NOT EXISTS (SELECT 1 FROM vote_rewards r WHERE r.vote_id = v.id)
+  AND NOT EXISTS (SELECT 1 FROM vote_outbox o WHERE o.vote_id = v.id)
+  AND NOT EXISTS (
+      SELECT 1 FROM server_features f WHERE f.server_id = v.server_id AND f.feature = 'vote' AND NOT f.enabled
+  )
+ORDER BY v.id LIMIT $3
+"""
+LAST_VOTE_ID_BEFORE = "SELECT max(id) FROM votes WHERE id > $1 AND recorded_at <= now() - $2::interval"
+
 ATTRIBUTED_VOTES = """
 SELECT v.server_id, COALESCE(v.discord_user_id, l.discord_user_id) AS member_id, v.player_name,
        l.player_name AS linked_name, v.weight, v.voted_at
@@ -122,22 +135,25 @@ class EngagementRepository:
         return bool(claimed)
 
     async def unrewarded_votes(
-        self, newer_than: dt.timedelta, older_than: dt.timedelta, limit: int = 100
+        self, newer_than: dt.timedelta, older_than: dt.timedelta, limit: int = 100, *, after_id: int = 0
     ) -> list[VoteEvent]:
-        """Recent delivered votes whose rewards never ran (e.g. the bot stopped before its listener did)."""
-        records = await self._db.fetch(
-            f"""
-            SELECT {EVENT_COLUMNS} FROM votes v {EVENT_JOINS}
-            WHERE v.recorded_at > now() - $1::interval AND v.recorded_at < now() - $2::interval AND s.enabled
-              AND NOT EXISTS (SELECT 1 FROM vote_rewards r WHERE r.vote_id = v.id)
-              AND NOT EXISTS (SELECT 1 FROM vote_outbox o WHERE o.vote_id = v.id)
-            ORDER BY v.id LIMIT $3
-            """,
-            newer_than,
-            older_than,
-            limit,
-        )
+        """Recent delivered votes whose rewards never ran (e.g. the bot stopped before its listener did).
+
+        Votes of a disabled server or with the ``vote`` feature switched off are skipped: their rewards
+        will never run, and listing them would crowd the others out of ``limit``. ``after_id`` (see
+        :meth:`last_vote_id_before`) bounds the scan: ``recorded_at`` has no index of its own.
+        """
+        records = await self._db.fetch(UNREWARDED_VOTES, newer_than, older_than, limit, after_id)
         return [VoteEvent.from_record(r, server_from_row(r)) for r in records]
+
+    async def last_vote_id_before(self, age: dt.timedelta, *, after_id: int = 0) -> int:
+        """The highest id of a vote recorded more than ``age`` ago (at least ``after_id``).
+
+        A range scan of the primary key from ``after_id``: the catch-up sweep keeps the result and scans
+        only the votes recorded since, instead of the whole table every time.
+        """
+        value = await self._db.fetchval(LAST_VOTE_ID_BEFORE, after_id, age)
+        return after_id if value is None else int(value)
 
     async def points(self, server_id: int, user_id: int, since: dt.datetime | None = None) -> int:
         value = await self._db.fetchval(
