@@ -1,7 +1,7 @@
 """Webhook ingest benchmark: votebot's WebhookManager (every vote committed) vs topggpy 1.4's (no persistence).
 
     .venv/bin/python benchmarks/webhook_ingest.py [--connections 32] [--votes 10000] [--duplicates 0.1]
-        [--warmup 500] [--rounds 5] [--dispatcher separate|inline] [--v0-bare]
+        [--warmup 500] [--rounds 5] [--dispatcher separate|inline] [--loop asyncio|uvloop] [--v0-bare]
 
 Machines are often shared: compare the ratio of one run (both servers measured in alternating rounds),
 repeat the run, and quote medians; the "machine" CPU column shows how much other load there was.
@@ -526,7 +526,7 @@ async def main(args: argparse.Namespace) -> int:
 
     print(
         f"{args.votes} deliveries per round ({args.duplicates:.0%} re-deliveries), {args.rounds} rounds, "
-        f"{args.connections} connections, {os.cpu_count()} CPUs"
+        f"{args.connections} connections, {os.cpu_count()} CPUs, {args.loop} event loop in the servers"
     )
     with tempfile.TemporaryDirectory(prefix="votebot-bench-") as data_dir:
         os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="votebot-bench-run-"))
@@ -576,7 +576,17 @@ async def main(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def use_loop(name: str, *, server: bool) -> None:
+    """``--loop uvloop`` runs both servers (and votebot's dispatcher) on uvloop; the load stays on asyncio."""
+    os.environ["BENCH_LOOP"] = name  # inherited by the server processes
+    if name == "uvloop" and server:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 if __name__ == "__main__":
+    use_loop(os.environ.get("BENCH_LOOP", "asyncio"), server=len(sys.argv) > 1 and sys.argv[1].startswith("--serve-"))
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-votebot":
         asyncio.run(serve_votebot(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     elif len(sys.argv) > 1 and sys.argv[1] == "--serve-dispatcher":
@@ -598,8 +608,16 @@ if __name__ == "__main__":
             "replicas (its CPU is counted for votebot); inline: in the ingest server's process (`votebot run`)",
         )
         parser.add_argument(
+            "--loop",
+            choices=("asyncio", "uvloop"),
+            default="asyncio",
+            help="event loop of both servers alike (uvloop: pip install -e '.[bench]'); the load stays on asyncio",
+        )
+        parser.add_argument(
             "--v0-bare",
             action="store_true",
             help="send topggpy its minimal v0 body instead of padding it to votebot's size",
         )
-        sys.exit(asyncio.run(main(parser.parse_args())))
+        arguments = parser.parse_args()
+        use_loop(arguments.loop, server=False)
+        sys.exit(asyncio.run(main(arguments)))
