@@ -88,6 +88,8 @@ def test_error_statuses() -> None:
         ("2026-06-22T03:00:00.000Z", dt.datetime(2026, 6, 22, 3, 0, tzinfo=UTC)),
         ("2026-06-22T05:00:00+0200", dt.datetime(2026, 6, 22, 3, 0, tzinfo=UTC)),
         ("2026-06-22T03:00:00.5Z", dt.datetime(2026, 6, 22, 3, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-06-22t03:00:00,123456789z", dt.datetime(2026, 6, 22, 3, 0, 0, 123456, tzinfo=UTC)),
+        (" 2026-06-22 05:00-0200 ", dt.datetime(2026, 6, 22, 7, 0, tzinfo=UTC)),
     ],
 )
 def test_parse_iso8601(text: str, expected: dt.datetime) -> None:
@@ -97,7 +99,20 @@ def test_parse_iso8601(text: str, expected: dt.datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["2026-06-22T03:00:00", "2026-W25", "yesterday", "2026-13-01T00:00:00Z", 1767225600, None]
+    "value",
+    [
+        "2026-06-22T03:00:00",
+        "2026-W25",
+        "2026-W25-1T03:00:00Z",
+        "20260622T030000Z",
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        "2026-06-22T24:00:00Z",
+        "0001-01-01T00:00:00+01:00",  # before year 1 once in UTC
+        "9999-12-31T23:59:59-01:00",  # after year 9999 once in UTC
+        1767225600,
+        None,
+    ],
 )
 def test_parse_iso8601_rejects(value: object) -> None:
     with pytest.raises(BadPayload):

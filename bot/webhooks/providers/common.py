@@ -232,6 +232,8 @@ def player_name_problem(name: str, *, max_len: int = MAX_PLAYER_NAME) -> str | N
         return "is empty"
     if len(name) > max_len:
         return f"is longer than {max_len} characters"
+    if name.isprintable():  # no Cc/Cs/Cf (bidi controls are Cf) characters: the usual case, in C
+        return None
     for char in name:
         if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS:
             return "contains control characters"
@@ -270,6 +272,12 @@ def parse_iso8601(value: object, where: str, *, assume_utc: bool = False) -> dt.
         raise BadPayload(f"{where} is not an ISO-8601 timestamp")
     frac = match["frac"] or ""
     tz = match["tz"]
+    if tz is not None and tz != "z" and match[0][10] != "t":
+        # The usual case: datetime parses every form the pattern admits, except a lower-case t/z.
+        try:
+            return dt.datetime.fromisoformat(match[0]).astimezone(dt.UTC)
+        except (ValueError, OverflowError) as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise BadPayload(f"{where} is not a valid date/time: {exc}") from exc
     if tz is None:
         if not assume_utc:
             raise BadPayload(f"{where} has no time zone offset")
@@ -280,7 +288,6 @@ def parse_iso8601(value: object, where: str, *, assume_utc: bool = False) -> dt.
         tz = f"{tz[:3]}:{tz[3:]}"
     text = f"{match['date']}T{match['time']}{'.' + frac[:6].ljust(6, '0') if frac else ''}{tz}"
     try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError as exc:
+        return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
         raise BadPayload(f"{where} is not a valid date/time: {exc}") from exc
-    return parsed.astimezone(dt.UTC)
