@@ -55,22 +55,6 @@ def topgg_vote_key(server_id: int, discord_user_id: int, created_at: dt.datetime
     return "k:" + hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
-def rekey_v1(vote: Vote) -> Vote:
-    if vote.discord_user_id is None:  # parse_topgg_v1 always sets it; defensive
-        return vote
-    return Vote(
-        server_id=vote.server_id,
-        provider=vote.provider,
-        external_id=topgg_vote_key(vote.server_id, vote.discord_user_id, vote.voted_at),
-        voted_at=vote.voted_at,
-        player_name=vote.player_name,
-        discord_user_id=vote.discord_user_id,
-        weight=vote.weight,
-        expires_at=vote.expires_at,
-        raw={**vote.raw, "topgg_vote_id": vote.external_id},
-    )
-
-
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     """aiohttp's headers are already case-insensitive: one lookup instead of a scan when absent."""
     if isinstance(headers, CIMultiDictProxy | CIMultiDict):
@@ -111,12 +95,13 @@ async def process(intake: Intake, delivery: Delivery) -> Vote | NotAVote:
             delivery.server_id,
             delivery.raw_body,
             expected_project_id=str(expected_project) if expected_project else None,
+            key=topgg_vote_key,
         )
-        if isinstance(outcome, Vote):
-            if log.isEnabledFor(logging.DEBUG):
-                trace = _header(delivery.headers, TRACE_HEADER)
-                log.debug("Top.gg vote %s (trace %s) for server %s", outcome.external_id, trace, delivery.server_id)
-            return rekey_v1(outcome)
+        if isinstance(outcome, Vote) and log.isEnabledFor(logging.DEBUG):
+            trace = _header(delivery.headers, TRACE_HEADER)
+            log.debug(
+                "Top.gg vote %s (trace %s) for server %s", outcome.raw.get("topgg_vote_id"), trace, delivery.server_id
+            )
         return outcome
     authorization = _header(delivery.headers, "Authorization")
     if authorization is not None:

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,14 +152,22 @@ def _check_project(project: Mapping[str, Any], expected_project_id: str | None) 
         raise WrongServer("vote is for another Top.gg project")
 
 
-def parse_topgg_v1(server_id: int, raw_body: bytes, *, expected_project_id: str | None = None) -> TopggEvent:
+VoteKey = Callable[[int, int, dt.datetime], str]
+"""``(server_id, voter's Discord id, created_at) -> ledger key``, for callers that key votes their own way."""
+
+
+def parse_topgg_v1(
+    server_id: int, raw_body: bytes, *, expected_project_id: str | None = None, key: VoteKey | None = None
+) -> TopggEvent:
     """Parse a verified v1 event.
 
     ``vote.create`` → :class:`Vote` (``external_id = data.id``, ``discord_user_id = user.platform_id``,
     ``player_name = user.name``, ``weight``, ``voted_at = created_at``, ``expires_at``);
     ``webhook.test`` → ``NotAVote(kind="test")``; any other type → ``NotAVote(kind="ignored")``.
     Raises :class:`BadPayload` (400) for a malformed vote and :class:`WrongServer` (403) when
-    ``expected_project_id`` (Top.gg project id or its Discord id) does not match.
+    ``expected_project_id`` (Top.gg project id or its Discord id) does not match. With ``key`` the vote's
+    ``external_id`` is ``key(server_id, voter id, created_at)`` and Top.gg's id is kept in
+    ``raw["topgg_vote_id"]``.
     """
     body = load_json_object(raw_body)
     event_type = require_str(body, "type", "body", max_len=64)
@@ -172,14 +180,20 @@ def parse_topgg_v1(server_id: int, raw_body: bytes, *, expected_project_id: str 
     user = require_dict(data, "user", "data")
     _check_project(require_dict(data, "project", "data"), expected_project_id)
     expires_raw = data.get("expires_at")
+    vote_id = require_id(data, "id", "data")
+    voted_at = parse_iso8601(data.get("created_at"), "data.created_at")
+    voter = parse_snowflake(user.get("platform_id"), "data.user.platform_id")
+    if key is not None:
+        body["topgg_vote_id"] = vote_id
+        vote_id = key(server_id, voter, voted_at)
     try:
         return Vote(
             server_id=server_id,
             provider=PROVIDER,
-            external_id=require_id(data, "id", "data"),
-            voted_at=parse_iso8601(data.get("created_at"), "data.created_at"),
+            external_id=vote_id,
+            voted_at=voted_at,
             player_name=_display_name(user),
-            discord_user_id=parse_snowflake(user.get("platform_id"), "data.user.platform_id"),
+            discord_user_id=voter,
             weight=_weight(data),
             expires_at=None if expires_raw is None else parse_iso8601(expires_raw, "data.expires_at"),
             raw=body,
