@@ -6,7 +6,7 @@
 Machines are often shared: compare the ratio of one run (both servers measured in alternating rounds),
 repeat the run, and quote medians; the "machine" CPU column shows how much other load there was.
 Tuning switches for experiments: BENCH_COMMITTERS, BENCH_WAIT, BENCH_MIN_PARALLEL (group commit),
-BENCH_NO_DISPATCH (diagnostic, checks then fail), BENCH_PROFILE=dir (cProfile each server).
+BENCH_NO_DISPATCH and BENCH_NO_DB (diagnostics, checks then fail), BENCH_PROFILE=dir (cProfile each server).
 
 Starts the embedded PostgreSQL (pgserver) in a temporary folder, runs each server in its own process
 (the real ``WebhookManager`` — as ``votebot webhooks`` runs it — with a ``VoteDispatcher`` draining the
@@ -74,6 +74,13 @@ async def serve_votebot(database_url: str, dispatch: str, port: int) -> None:
             min_parallel=int(os.environ.get("BENCH_MIN_PARALLEL", "1")),
         )
     counting = _CountingDispatcher(pool) if dispatch == "inline" else None
+    if os.environ.get("BENCH_NO_DB"):  # diagnostic: the request path without recording (checks then fail)
+        from bot.votes.ledger import RecordResult
+
+        async def pretend(vote: object) -> RecordResult:
+            return RecordResult(1, duplicate=False)
+
+        manager.intake.record = pretend  # type: ignore[method-assign]
 
     async def stats(_: object) -> aiohttp.web.Response:
         committer = manager.intake.committer
