@@ -11,7 +11,7 @@ from bot.db.executor import Executor
 from bot.votes.dispatcher import EVENT_COLUMNS, EVENT_JOINS, server_from_row
 from bot.votes.events import VoteEvent
 
-# A vote belongs to a member when it carries their Discord id or the player name they linked.
+# Recent delivered votes whose rewards never ran; ``v.id > $4`` bounds the scan (recorded_at has no index).
 UNREWARDED_VOTES = f"""
 SELECT {EVENT_COLUMNS} FROM votes v {EVENT_JOINS}
 WHERE v.id > $4
@@ -25,6 +25,7 @@ ORDER BY v.id LIMIT $3
 """
 LAST_VOTE_ID_BEFORE = "SELECT max(id) FROM votes WHERE id > $1 AND recorded_at <= now() - $2::interval"
 
+# A vote belongs to a member when it carries their Discord id or the player name they linked.
 ATTRIBUTED_VOTES = """
 SELECT v.server_id, COALESCE(v.discord_user_id, l.discord_user_id) AS member_id, v.player_name,
        l.player_name AS linked_name, v.weight, v.voted_at

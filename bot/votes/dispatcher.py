@@ -6,7 +6,7 @@ deliver the same vote; a vote without a Discord id whose player name a member li
 delivered with that member's id; a row is deleted in the same transaction that delivered it, so a crash before
 COMMIT leaves it to be delivered again after restart.
 
-The dispatcher remembers the highest vote id it delivered and claims after it. Ids come from a sequence
+The dispatcher remembers the highest vote id it claimed and claims after it. Ids come from a sequence
 but transactions commit in any order, so a vote can become visible below that cursor (a slower commit,
 or a delivery retried after a failure): a claim that finds nothing after the cursor, and at least one
 claim every ``rescan_interval`` seconds, scans the whole outbox.
