@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 import asyncpg
 
@@ -56,43 +57,45 @@ class ReviewRepository:
 
     async def save_member(self, server_id: int, user_id: int, author: str, rating: int, body: str) -> Review:
         """Create the member's review, or replace its rating and text (``edited`` tells which)."""
-        record = await self._db.fetchrow(
-            f"""
-            INSERT INTO reviews (server_id, source, discord_user_id, author, rating, body)
-            VALUES ($1, 'discord', $2, $3, $4, $5)
-            ON CONFLICT (server_id, discord_user_id) WHERE discord_user_id IS NOT NULL DO UPDATE SET
-                author = EXCLUDED.author, rating = EXCLUDED.rating, body = EXCLUDED.body,
-                updated_at = clock_timestamp()
-            RETURNING {_COLUMNS}
-            """,
-            server_id,
-            user_id,
-            author,
-            rating,
-            body,
-        )
-        if record is None:  # pragma: no cover - RETURNING always yields a row
-            raise RuntimeError("upsert returned no row")
-        return Review.from_record(record)
+        return await _upsert(self._db, "discord", "discord_user_id", server_id, user_id, author, rating, body)
 
     async def save_external(
         self, connection: asyncpg.Connection, server_id: int, external_id: str, author: str, rating: int, body: str
     ) -> Review:
-        record = await connection.fetchrow(
-            f"""
-            INSERT INTO reviews (server_id, source, external_id, author, rating, body)
-            VALUES ($1, 'api', $2, $3, $4, $5)
-            ON CONFLICT (server_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-                author = EXCLUDED.author, rating = EXCLUDED.rating, body = EXCLUDED.body,
-                updated_at = clock_timestamp()
-            RETURNING {_COLUMNS}
-            """,
-            server_id,
-            external_id,
-            author,
-            rating,
-            body,
-        )
-        if record is None:  # pragma: no cover - RETURNING always yields a row
-            raise RuntimeError("upsert returned no row")
-        return Review.from_record(record)
+        """Create or replace a review pushed through the event API, keyed by its external id."""
+        return await _upsert(connection, "api", "external_id", server_id, external_id, author, rating, body)
+
+
+async def _upsert(
+    db: Executor,
+    source: Literal["discord", "api"],
+    key_column: Literal["discord_user_id", "external_id"],
+    server_id: int,
+    key: object,
+    author: str,
+    rating: int,
+    body: str,
+) -> Review:
+    """Insert a review, or replace author, rating and text of the one with the same key.
+
+    ``source`` and ``key_column`` are fixed names (never input): a member's review is keyed by their
+    Discord id, a pushed one by its external id, each with its own partial unique index.
+    """
+    record = await db.fetchrow(
+        f"""
+        INSERT INTO reviews (server_id, source, {key_column}, author, rating, body)
+        VALUES ($1, '{source}', $2, $3, $4, $5)
+        ON CONFLICT (server_id, {key_column}) WHERE {key_column} IS NOT NULL DO UPDATE SET
+            author = EXCLUDED.author, rating = EXCLUDED.rating, body = EXCLUDED.body,
+            updated_at = clock_timestamp()
+        RETURNING {_COLUMNS}
+        """,
+        server_id,
+        key,
+        author,
+        rating,
+        body,
+    )
+    if record is None:  # pragma: no cover - RETURNING always yields a row
+        raise RuntimeError("upsert returned no row")
+    return Review.from_record(record)
