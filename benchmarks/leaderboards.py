@@ -20,7 +20,7 @@ from engagement_data import database, make_servers
 
 
 async def main(servers: int, votes: int, rounds: int) -> None:
-    from bot.engagement.leaderboards import _TOP10_ALL, top10_for_boards
+    from cogs.leaderboards.repository import _TOP10_ALL, top10_for_boards
 
     async with database() as pool:
         started = time.perf_counter()

@@ -32,7 +32,7 @@ def rss_mb() -> float:
 
 
 async def main(count: int, batch: int) -> None:
-    from bot.engagement.reminder_store import ReminderStore
+    from cogs.reminders.repository import ReminderStore
 
     async with database() as pool:
         await make_servers(pool, 1000, "reminders")

@@ -137,7 +137,7 @@ def _peak_rss_mb() -> float:
 async def link_servers(pool: object, ports: dict[str, list[int]]) -> int:
     import asyncpg
 
-    from bot.servers import ServerService
+    from bot.core.servers import ServerService
 
     assert isinstance(pool, asyncpg.Pool)
     service = ServerService(pool)
@@ -157,12 +157,12 @@ def board_renderer(pool: object) -> Any:
     """What the status cog does after each probe, minus the Discord request (BoardKeeper skips it when unchanged)."""
     import asyncpg
 
-    from bot.boards import BoardContent
-    from bot.community.wipes import next_wipe
-    from bot.servers import ServerService
-    from bot.status.monitor import ProbeOutcome
-    from bot.status.repository import StatusRepository
-    from bot.ui.status import StatusSnapshot, status_embed, status_view
+    from bot.core.boards import BoardContent
+    from bot.core.servers import ServerService
+    from cogs.status.monitor import ProbeOutcome
+    from cogs.status.repository import StatusRepository
+    from cogs.status.views import StatusSnapshot, status_embed, status_view
+    from cogs.wipes.service import next_wipe
 
     assert isinstance(pool, asyncpg.Pool)
     service, repo = ServerService(pool), StatusRepository(pool)
@@ -195,8 +195,8 @@ async def main(args: argparse.Namespace) -> int:
 
     from bot.db.migrations import migrate_pool
     from bot.db.pool import EmbeddedPostgres
-    from bot.status.monitor import StatusMonitor, run_forever, spread_offset
-    from bot.status.query import Prober
+    from cogs.status.monitor import StatusMonitor, run_forever, spread_offset
+    from cogs.status.query import Prober
 
     child, ports = _spawn_game_servers(args.servers)
     assert child.stdin is not None

@@ -60,8 +60,8 @@ async def serve_votebot(database_url: str, dispatch: str, port: int) -> None:
     """The ingest server; with ``dispatch == "inline"`` the dispatcher runs in it too (as in ``votebot run``)."""
     import asyncpg
 
-    from bot.webhooks.group_commit import GroupCommitter
-    from bot.webhooks.manager import WebhookManager
+    from bot.votes.group_commit import GroupCommitter
+    from bot.web.app import WebhookManager
 
     pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
     manager = WebhookManager(pool, host="127.0.0.1", port=port)
@@ -222,7 +222,7 @@ class Summary:
 def votebot_requests(
     server_id: int, unique: int, duplicates: int, offset: int = 0
 ) -> list[tuple[str, bytes, dict[str, str]]]:
-    from bot.webhooks.providers import sign_topgg_v1
+    from bot.web.providers import sign_topgg_v1
 
     now = int(time.time())
     base = time.time() - 3600
@@ -526,10 +526,10 @@ async def check_votebot(target: Target, args: argparse.Namespace, pool: Any) -> 
 async def main(args: argparse.Namespace) -> int:
     import asyncpg
 
+    from bot.core.servers import ServerService
     from bot.db.credentials import CredentialRepository
     from bot.db.migrations import migrate_pool
     from bot.db.pool import EmbeddedPostgres
-    from bot.servers import ServerService
 
     print(
         f"{args.votes} deliveries per round ({args.duplicates:.0%} re-deliveries), {args.rounds} rounds, "

@@ -4,10 +4,12 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import asyncpg
 import pytest
 
-from bot.config import Config, load_config
+from bot.app.config import Config, load_config
+from bot.web.app import WebhookManager
 from tests.pg import TestCluster, start_cluster
 
 if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver keeps lock files there and wants it private (0700)
@@ -71,3 +73,19 @@ def config(tmp_path, database_url: str) -> Config:
     """Settings for a bot under test: its own database, ports picked by the OS, no bot.toml from the checkout."""
     (tmp_path / "bot.toml").write_text("")
     return load_config(tmp_path / "bot.toml", environ=bot_environ(database_url, str(tmp_path / "data")))
+
+
+@pytest.fixture
+async def manager(pool: asyncpg.Pool) -> AsyncIterator[WebhookManager]:
+    running = WebhookManager(pool, host="127.0.0.1", port=0)
+    await running.run()
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+@pytest.fixture
+async def http(manager: WebhookManager) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{manager.port}") as session:
+        yield session

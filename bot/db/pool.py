@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.config import DatabaseConfig, mask
+from bot.app.config import DatabaseConfig, mask
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncpg
 
+from bot.core.features import FEATURES
 from bot.db.executor import Executor
 from bot.db.records import Server
-from bot.features import FEATURES
 
 _COLUMNS = (
     "id, guild_id, name, vote_url, game, address, category, timezone, enabled, is_default, vote_cooldown, created_at"

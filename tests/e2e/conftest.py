@@ -6,7 +6,7 @@ import asyncpg
 import discord
 import pytest
 
-from bot.config import Config
+from bot.app.config import Config
 from tests.e2e.harness import BotRunner, guild_spec
 from tests.fakediscord import FakeDiscord
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from bot.core.servers import ServerService
 from bot.db.records import Server
-from bot.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from tests.e2e.harness import GUILD_ID

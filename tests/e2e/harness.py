@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 import discord
 
-from bot.client import VoteBot, point_at_api
-from bot.config import Config
+from bot.app.client import VoteBot, point_at_api
+from bot.app.config import Config
 from tests.fakediscord import FakeDiscord
 
 GUILD_ID = 1_100_000_000_000_000_001

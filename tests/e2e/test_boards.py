@@ -7,8 +7,8 @@ import datetime as dt
 import asyncpg
 import discord
 
-from bot.boards import BoardContent, BoardKeeper, BoardOutcome
-from bot.servers import ServerService
+from bot.core.boards import BoardContent, BoardKeeper, BoardOutcome
+from bot.core.servers import ServerService
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, BotRunner
 from tests.fakediscord import FakeDiscord
 

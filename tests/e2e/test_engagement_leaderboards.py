@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import discord
 
-from bot.servers import ServerService
+from bot.core.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from tests.e2e.engagement_helpers import make_server, member_roles, record_vote, sent, wait_until

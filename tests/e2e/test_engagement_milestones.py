@@ -8,7 +8,7 @@ import dataclasses
 import asyncpg
 import discord
 
-from bot.servers import ServerService
+from bot.core.servers import ServerService
 from bot.votes.events import VoteEvent
 from tests.e2e.engagement_helpers import make_server, record_vote, sent, texts, wait_until
 from tests.e2e.harness import ADMIN, GENERAL, BotRunner, reply_text

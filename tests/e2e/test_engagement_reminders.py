@@ -8,8 +8,8 @@ from typing import Any
 import asyncpg
 import discord
 
+from bot.core.servers import ServerService
 from bot.db.records import Server
-from bot.servers import ServerService
 from tests.e2e.engagement_helpers import make_server, record_vote, sent, texts, wait_until
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord

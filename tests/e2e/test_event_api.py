@@ -12,10 +12,10 @@ import aiohttp
 import asyncpg
 import pytest
 
-from bot.credential_service import store_secret
+from bot.core.credentials import store_secret
+from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
-from bot.servers import ServerService
-from bot.webhooks.manager import WebhookManager
+from bot.web.app import WebhookManager
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, BotRunner, reply_text
 from tests.e2e.test_reviews import alerts, features_on, wait_alerts
 from tests.fakediscord import FakeDiscord

@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from bot.core.servers import ServerService
 from bot.db.records import Server
-from bot.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, reply_text

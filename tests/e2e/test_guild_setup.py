@@ -7,7 +7,7 @@ import datetime as dt
 
 import asyncpg
 
-from bot.servers import ServerService
+from bot.core.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_HIGH, BotRunner, reply_text

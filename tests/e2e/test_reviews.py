@@ -11,10 +11,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.community.events import EventError, handle_pushed_event, pending_rank_updates
-from bot.community.wipes import next_wipe
+from bot.core.servers import ServerService
 from bot.db.records import Server
-from bot.servers import ServerService
+from cogs.events.service import EventError, handle_pushed_event, pending_rank_updates
+from cogs.wipes.service import next_wipe
 from tests.e2e.harness import GENERAL, GUILD_ID, MEMBER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 

@@ -8,9 +8,9 @@ import contextlib
 import asyncpg
 import discord
 
-from bot.client import VoteBot, point_at_api
-from bot.config import Config
-from bot.servers import ServerService
+from bot.app.client import VoteBot, point_at_api
+from bot.app.config import Config
+from bot.core.servers import ServerService
 from tests.e2e.harness import BASIC, MEMBER
 from tests.fakediscord import FakeDiscord
 

@@ -8,14 +8,14 @@ from typing import Any, cast
 import asyncpg
 import pytest
 
-from bot.boards import BoardKeeper
-from bot.servers import ServerService
-from bot.status.query import Prober
-from bot.status.repository import StatusSettings
-from cogs.status import StatusCog
+from bot.core.boards import BoardKeeper
+from bot.core.servers import ServerService
+from cogs.status.cog import StatusCog
+from cogs.status.query import Prober
+from cogs.status.repository import StatusSettings
+from tests.cogs.status.responders import A2SResponder, MinecraftResponder
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
-from tests.status.responders import A2SResponder, MinecraftResponder
 
 T0 = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 NAME = "**Bold** @everyone <@&123456789012345678>"
@@ -230,7 +230,7 @@ async def test_status_admin_configure_validates_and_saves(
 async def test_wipe_window_silences_alerts_and_board_shows_next_wipe(
     runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
 ) -> None:
-    from bot.community.wipe_db import WipeRepository
+    from cogs.wipes.repository import WipeRepository
 
     server_id = await setup_server(pool, minecraft.port)
     clock = Clock()

@@ -9,10 +9,10 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from bot.community.topgg_reviews import TopggReviewPoller, change_text, parse_stats
-from bot.credential_service import store_secret
+from bot.core.credentials import store_secret
+from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
-from bot.servers import ServerService
+from cogs.reviews.topgg import TopggReviewPoller, change_text, parse_stats
 from tests.e2e.harness import GENERAL, GUILD_ID, BotRunner
 from tests.fakediscord import FakeDiscord
 from tests.http_util import serving

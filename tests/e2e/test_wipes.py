@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.servers import ServerService
+from bot.core.servers import ServerService
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 

@@ -8,10 +8,10 @@ import datetime as dt
 import asyncpg
 import pytest
 
+from bot.votes.group_commit import GroupCommitter
 from bot.votes.ledger import RecordResult, VoteLedger
 from bot.votes.model import Vote
-from bot.webhooks.group_commit import GroupCommitter
-from tests.webhooks.conftest import add_server
+from tests.web.conftest import add_server
 
 
 def vote(server_id: int, external_id: str, player: str = "Steve") -> Vote:

@@ -6,7 +6,7 @@ import datetime as dt
 import asyncpg
 import pytest
 
-from bot.servers import ServerService
+from bot.core.servers import ServerService
 from bot.votes.dispatcher import _CLAIM, VoteDispatcher
 from bot.votes.events import VoteEvent
 from bot.votes.ledger import VoteLedger, record_in

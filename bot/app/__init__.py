@@ -1,0 +1,1 @@
+"""Assembling a process: typed settings, the Discord client, the runtime."""

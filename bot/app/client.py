@@ -1,0 +1,160 @@
+"""VoteBot: the Discord client. Dependencies come in through ``__init__``; nothing happens at import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+from bot.app.config import Config
+from bot.core.interactions import NO_MENTIONS, on_tree_error
+from bot.core.servers import ServerService
+from bot.db.votes import VoteRepository
+from bot.votes.dispatcher import VoteDispatcher
+from bot.votes.events import VoteEvent
+from bot.votes.ledger import VoteLedger
+from bot.web.app import WebhookManager
+
+log = logging.getLogger(__name__)
+
+DISCORD_API = "https://discord.com/api/v10"
+
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.setup.owner",
+    "cogs.setup",
+    "cogs.setup.features_cog",
+    "cogs.vote",
+    "cogs.links",
+    "cogs.rewards",
+    "cogs.reminders",
+    "cogs.milestones",
+    "cogs.leaderboards",
+    "cogs.giveaways",
+    "cogs.wipes",
+    "cogs.reviews",
+    "cogs.status",
+)
+
+
+def minimal_intents() -> discord.Intents:
+    """Guilds (channels, roles, our own member) and DMs (owner commands). No privileged intents."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.dm_messages = True
+    return intents
+
+
+def owner_prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
+    """Owner commands: ``!sync`` in a DM to the bot (DMs always carry content), or a mention anywhere."""
+    prefixes = commands.when_mentioned(bot, message)
+    return [*prefixes, "!"] if message.guild is None else prefixes
+
+
+class _HideIrrelevantWarnings(logging.Filter):
+    """discord.py warns about the message content intent for any custom prefix (ours only serves DMs) and
+    about missing voice libraries (this bot never joins voice)."""
+
+    HIDDEN = ("message content intent", "voice will NOT be supported")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(text in message for text in self.HIDDEN)
+
+
+def quiet_irrelevant_warnings() -> None:
+    for name in ("discord.ext.commands.bot", "discord.client"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _HideIrrelevantWarnings) for f in logger.filters):
+            logger.addFilter(_HideIrrelevantWarnings())
+
+
+def point_at_api(api_base_url: str) -> None:
+    """Send all REST calls (including interaction webhooks) to ``api_base_url`` — a proxy or a fake."""
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+
+
+class VoteBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        *,
+        config: Config,
+        pool: asyncpg.Pool,
+        webhooks: WebhookManager | None = None,
+        shard_ids: Sequence[int] | None = None,
+        shard_count: int | None = None,
+        extensions: Sequence[str] = EXTENSIONS,
+        services: bool = True,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        quiet_irrelevant_warnings()
+        super().__init__(
+            command_prefix=owner_prefix,
+            intents=minimal_intents(),
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+            owner_ids=set(config.discord.owner_ids) or None,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type] # None = all
+            shard_count=shard_count,
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=guild_ready_timeout,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.config = config
+        self.pool = pool
+        self.webhooks = webhooks
+        if webhooks is not None:
+            webhooks.attach_bot(self)
+        self.servers = ServerService(pool)
+        self.votes = VoteRepository(pool)
+        self.ledger = VoteLedger(pool)
+        self.dispatcher = VoteDispatcher(pool, self._deliver_vote, wait_ready=self.wait_until_ready)
+        self._services = services  # False: commands only (``votebot sync``), no scheduler, dispatcher or web
+        self.scheduler = AsyncIOScheduler(
+            timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+        )
+        self._extensions = tuple(extensions)
+        self.tree.error(on_tree_error)
+
+    async def setup_hook(self) -> None:
+        # Order matters (DESIGN.md): scheduler, extensions (a failure aborts startup), persistent views, web.
+        if self._services:
+            self.scheduler.start()
+        for extension in self._extensions:
+            await self.load_extension(extension)
+        if not self._services:
+            return
+        await self.dispatcher.start()
+        if self.webhooks is not None and not self.webhooks.is_running:
+            await self.webhooks.run()
+
+    async def launch_shards(self) -> None:
+        # With an explicit shard count discord.py skips GET /gateway/bot and dials Discord's public gateway.
+        # Behind a custom API base (a REST/gateway proxy, or the test fake) ask that API where its gateway is.
+        if self.shard_count is not None and discord.http.Route.BASE != DISCORD_API:
+            _, gateway_url, _ = await self.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        await super().launch_shards()
+
+    async def close(self) -> None:
+        if self.webhooks is not None:
+            await self.webhooks.close()
+        await self.dispatcher.close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+
+    async def _deliver_vote(self, event: VoteEvent) -> None:
+        """Hand a recorded vote to the cogs (``on_vote`` listeners); their effects are keyed by vote id."""
+        self.dispatch("vote", event)
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s (%s) in %d guilds", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined guild %s (%s)", guild.name, guild.id)

@@ -1,0 +1,177 @@
+"""Assembling the running processes: database, migrations, bot, web server; clean shutdown on signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Sequence
+
+import asyncpg
+
+from bot.app.client import VoteBot, point_at_api
+from bot.app.config import Config
+from bot.db.migrations import migrate_pool
+from bot.db.pool import Database
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from bot.votes.votifier.keys import DatabaseVotifierKeys
+from bot.votes.votifier.protocol import VotifierListener
+from bot.web.app import WebhookManager
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def open_database(config: Config, *, migrate: bool = True) -> AsyncIterator[asyncpg.Pool]:
+    """The pool (embedded PostgreSQL unless a URL is configured), migrated first unless told otherwise."""
+    database = Database(config.database, config.data_dir)
+    pool = await database.connect()
+    try:
+        if migrate:
+            applied = await migrate_pool(pool)
+            if applied:
+                log.info("applied %d migration(s)", len(applied))
+        yield pool
+    finally:
+        await database.close()
+
+
+async def _until_signalled(*tasks: asyncio.Task[object]) -> None:
+    """Wait for SIGINT/SIGTERM or for any task to finish (re-raising its error)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiter:
+                task.result()
+        log.info("shutting down")
+    finally:
+        waiter.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+def build_webhooks(config: Config, pool: asyncpg.Pool) -> WebhookManager | None:
+    if not config.webhooks.enabled:
+        return None
+    return WebhookManager.from_config(config, pool)
+
+
+class VotifierService:
+    """The Votifier listener with DB-backed keys, recording through the shared :class:`VoteLedger`."""
+
+    def __init__(self, config: Config, pool: asyncpg.Pool) -> None:
+        self._config = config
+        self.keys = DatabaseVotifierKeys(pool)
+        self._ledger = VoteLedger(pool)
+        self.listener = VotifierListener(self.keys, self._record)
+
+    async def _record(self, vote: Vote) -> None:
+        await self._ledger.record(vote)
+
+    async def start(self) -> None:
+        await self.listener.start(self._config.votifier.host, self._config.votifier.port)
+
+    async def close(self) -> None:
+        await self.listener.close()
+        self.keys.close()
+
+
+@contextlib.asynccontextmanager
+async def votifier_running(config: Config, pool: asyncpg.Pool) -> AsyncIterator[VotifierService | None]:
+    """Run the Votifier listener for the duration of the block when ``votifier.enabled``."""
+    if not config.votifier.enabled:
+        yield None
+        return
+    service = VotifierService(config, pool)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.close()
+
+
+async def backfill_topgg(config: Config, pool: asyncpg.Pool) -> None:
+    """Background task: record Top.gg votes missed while the bot was down (needs ``topgg.api_token``)."""
+    from bot.votes.topgg_backfill import TopggBackfill
+
+    try:
+        await TopggBackfill(pool, config.topgg.api_token, config.topgg.api_base_url).run()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        log.warning("Top.gg backfill failed: %s; it will run again on the next start", type(exc).__name__)
+
+
+def start_backfill(config: Config, pool: asyncpg.Pool) -> asyncio.Task[None] | None:
+    if not config.topgg.api_token:
+        return None
+    return asyncio.create_task(backfill_topgg(config, pool), name="topgg-backfill")
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, shard_count: int | None = None) -> None:
+    token = config.require_token()
+    point_at_api(config.discord.api_base_url)
+    async with open_database(config) as pool:
+        bot = VoteBot(
+            config=config,
+            pool=pool,
+            webhooks=build_webhooks(config, pool),
+            shard_ids=shard_ids,
+            shard_count=shard_count,
+        )
+        async with bot, votifier_running(config, pool):
+            runner = asyncio.create_task(bot.start(token), name="discord")
+            backfill = start_backfill(config, pool)
+            try:
+                await _until_signalled(runner)
+            finally:
+                await _stop(backfill)
+                await bot.close()
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await runner
+
+
+async def run_webhooks_only(config: Config) -> None:
+    """An ingest-only process (for scale-out behind a load balancer): no Discord connection."""
+    async with open_database(config) as pool:
+        manager = WebhookManager.from_config(config, pool)
+        await manager.run()
+        try:
+            async with votifier_running(config, pool):
+                await _until_signalled()
+        finally:
+            await manager.close()
+
+
+async def sync_commands(config: Config, guild_id: int | None) -> int:
+    """Publish slash commands over REST only (no gateway connection)."""
+    token = config.require_token()
+    point_at_api(config.discord.api_base_url)
+    async with open_database(config, migrate=False) as pool:
+        bot = VoteBot(config=config, pool=pool, services=False)
+        async with bot:
+            await bot.login(token)
+            if guild_id is None:
+                synced = await bot.tree.sync()
+            else:
+                import discord
+
+                guild = discord.Object(id=guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                synced = await bot.tree.sync(guild=guild)
+        return len(synced)

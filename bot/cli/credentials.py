@@ -1,0 +1,165 @@
+"""``votebot server secret`` and ``votebot server show``: provider credentials from the command line.
+
+Secrets are printed only when the bot generated them (once), otherwise only as a fingerprint.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from bot.app.config import Config
+from bot.core.credentials import CREDENTIAL_KINDS, check_secret, new_secret, store_secret
+from bot.core.errors import UserError
+from bot.core.servers import ServerService
+from bot.db.credentials import CredentialRepository, ProviderCredential, fingerprint
+from bot.web.routes.integrations import integration_url
+
+SETTING_KEYS: dict[str, tuple[str, ...]] = {
+    "topserver": ("topserver_id",),
+    "topgg": ("project_id",),
+    "gamemonitoring": ("gm_server_id",),
+    "votifier": (),
+    "events": (),
+}
+PLACEHOLDER = "<set webhooks.public_url>"
+
+
+def add_arguments(server_cmds: Any, common: argparse.ArgumentParser) -> None:
+    secret = server_cmds.add_parser("secret", parents=[common], help="set or rotate a provider secret of a server")
+    secret.add_argument("server_id", type=_server_id, metavar="SERVER_ID")
+    secret.add_argument("--provider", required=True, choices=CREDENTIAL_KINDS)
+    source = secret.add_mutually_exclusive_group(required=True)
+    source.add_argument("--secret", help="the secret the listing site shows (votifier: the v2 token)")
+    source.add_argument("--generate", action="store_true", help="generate a random secret and print it once")
+    secret.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="provider setting, e.g. gm_server_id=123"
+    )
+    secret.add_argument("--service", metavar="NAME", help="votifier: token only for this list's service name")
+    show = server_cmds.add_parser("show", parents=[common], help="show a server's webhook URLs and credentials")
+    show.add_argument("server_id", type=_server_id, metavar="SERVER_ID")
+    show.add_argument("--json", action="store_true")
+
+
+def _server_id(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server id (the number `votebot server add` printed)")
+    return int(text)
+
+
+def _settings(provider: str, pairs: list[str]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in SETTING_KEYS[provider]:
+            allowed = ", ".join(SETTING_KEYS[provider]) or "none"
+            raise UserError(f"--set {pair!r}: {provider} settings are {allowed} (KEY=VALUE)")
+        if not value.strip() or len(value) > 200:
+            raise UserError(f"--set {key}: value must be 1..200 characters")
+        settings[key] = value.strip()
+    return settings
+
+
+async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
+    server = await ServerService(pool).get(args.server_id)
+    repo = CredentialRepository(pool)
+    provider: str = args.provider
+    settings = _settings(provider, args.set)
+    value: str = new_secret() if args.generate else args.secret
+    try:
+        check_secret(value or "")
+    except UserError as exc:
+        raise UserError(f"--secret: {exc}") from None
+    lines: list[str] = []
+    if provider == "votifier" and args.service:
+        current = await repo.get(server.id, provider)
+        if current is None:
+            raise UserError("set the default Votifier token first (without --service)")
+        tokens = dict(current.settings.get("service_tokens") or {})
+        tokens[args.service] = value
+        await repo.update_settings(server.id, provider, {"service_tokens": tokens})
+        lines.append(f"votifier token for service {args.service!r} of server {server.id} set ({fingerprint(value)})")
+    elif provider == "votifier":
+        await store_secret(repo, server.id, provider, value)
+        lines.append(f"votifier token of server {server.id} set ({fingerprint(value)}); v1 key pair ready")
+    else:
+        await store_secret(repo, server.id, provider, value, settings)
+        kind = ""
+        if provider == "topgg":
+            kind = " (v1 webhook secret)" if value.startswith("whs_") else " (legacy v0 Authorization value)"
+        lines.append(f"{provider} secret of server {server.id} set{kind} ({fingerprint(value)})")
+    if args.generate:
+        lines.append(f"generated secret (shown once, paste it into the listing site now): {value}")
+    lines.append(f"`votebot server show {server.id}` prints the URLs to paste")
+    return "\n".join(lines)
+
+
+def _public(config: Config) -> str:
+    return config.webhooks.public_url or PLACEHOLDER
+
+
+def describe(config: Config, server_id: int, credential: ProviderCredential | None, provider: str) -> dict[str, Any]:
+    base = _public(config)
+    info: dict[str, Any] = {"configured": credential is not None}
+    if credential is not None:
+        info["secret"] = fingerprint(credential.secret)
+        info["settings"] = {k: v for k, v in credential.settings.items() if k in SETTING_KEYS[provider]}
+    if provider == "votifier":
+        host = urlsplit(config.webhooks.public_url).hostname if config.webhooks.public_url else None
+        info["host"] = host or "<this machine's public address>"
+        info["port"] = config.votifier.port
+        info["enabled"] = config.votifier.enabled
+        if credential is not None:
+            info["public_key"] = credential.settings.get("public_key")
+            info["service_tokens"] = {
+                name: fingerprint(token) for name, token in (credential.settings.get("service_tokens") or {}).items()
+            }
+        return info
+    path = f"/events/{server_id}" if provider == "events" else f"/webhooks/{provider}/{server_id}"
+    info["webhook_url"] = f"{base}{path}"
+    if provider == "topgg" and credential is not None:
+        info["version"] = "v1" if credential.secret.startswith("whs_") else "v0"
+        token = credential.settings.get("integration_token")
+        if token:
+            info["integration_url"] = integration_url(base, server_id, str(token))
+    return info
+
+
+async def show(pool: asyncpg.Pool, config: Config, server_id: int) -> dict[str, Any]:
+    server = await ServerService(pool).get(server_id)
+    repo = CredentialRepository(pool)
+    credentials = {c.provider: c for c in await repo.list_for_server(server.id)}
+    connections = await repo.topgg_connections(server.id)
+    providers = {p: describe(config, server.id, credentials.get(p), p) for p in CREDENTIAL_KINDS}
+    providers["topgg"]["integrations"] = [
+        {"connection_id": c.connection_id, "secret": fingerprint(c.webhook_secret)} for c in connections
+    ]
+    return {
+        "id": server.id,
+        "guild_id": server.guild_id,
+        "name": server.name,
+        "public_url": config.webhooks.public_url or None,
+        "providers": providers,
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = [f"server {data['id']}: {data['name']} (guild {data['guild_id']})"]
+    if not data["public_url"]:
+        lines.append(f"note: webhooks.public_url is not set; replace {PLACEHOLDER} with the address sites reach")
+    for provider, info in data["providers"].items():
+        state = f"secret {info['secret']}" if info["configured"] else "not configured"
+        lines.append(f"{provider}: {state}")
+        for key in ("version", "webhook_url", "integration_url", "host", "port", "public_key"):
+            if info.get(key) is not None:
+                lines.append(f"  {key.replace('_', ' ')}: {info[key]}")
+        for key, value in (info.get("settings") or {}).items():
+            lines.append(f"  {key}: {value}")
+        for name, tag in (info.get("service_tokens") or {}).items():
+            lines.append(f"  token for service {name}: {tag}")
+        for connection in info.get("integrations") or []:
+            lines.append(f"  integration {connection['connection_id']}: secret {connection['secret']}")
+    return "\n".join(lines)

@@ -1,1 +1,0 @@
-"""Community features: giveaways, the wipe calendar, reviews and events pushed by listing sites."""

@@ -1,0 +1,1 @@
+"""What every feature stands on: errors, validation, interactions, boards, scheduling, time."""

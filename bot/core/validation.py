@@ -1,0 +1,107 @@
+"""Validation of what owners type: names, vote URLs, games, addresses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+import unicodedata
+import zoneinfo
+from urllib.parse import urlsplit
+
+from bot.core.errors import UserError
+
+MAX_NAME = 100
+MAX_URL = 512
+MAX_GAME = 64
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$", re.I)
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
+
+
+def clean_name(value: str, *, what: str = "name", limit: int = MAX_NAME) -> str:
+    text = " ".join(value.split())
+    if not text:
+        raise UserError(f"The {what} must not be empty.")
+    if len(text) > limit:
+        raise UserError(f"The {what} is {len(text)} characters long; the limit is {limit}.")
+    if _has_control_chars(text):
+        raise UserError(f"The {what} contains invisible or control characters.")
+    return text
+
+
+def clean_vote_url(value: str) -> str:
+    text = value.strip()
+    if len(text) > MAX_URL:
+        raise UserError(f"The vote URL is {len(text)} characters long; the limit is {MAX_URL}.")
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"}:
+        raise UserError("The vote URL must start with http:// or https://.")
+    if not parts.hostname or any(ch.isspace() for ch in text) or _has_control_chars(text):
+        raise UserError("The vote URL is not a valid web address.")
+    if parts.username or parts.password:
+        raise UserError("The vote URL must not contain a user name or password.")
+    return text
+
+
+def clean_game(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip().lower()
+    if len(text) > MAX_GAME or not re.fullmatch(r"[a-z0-9][a-z0-9 _.:-]*", text):
+        raise UserError("The game must be a short name such as 'minecraft', 'rust' or 'csgo'.")
+    return text
+
+
+def clean_address(value: str | None) -> str | None:
+    """``host`` or ``host:port`` (IPv6 as ``[addr]:port``); returns the normalised form."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    host, port = text, None
+    if text.startswith("["):
+        end = text.find("]")
+        if end == -1:
+            raise UserError("The address has an unclosed '[' (IPv6 addresses look like [2001:db8::1]:25565).")
+        host, rest = text[1:end], text[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise UserError("The address must look like host:port.")
+            port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
+        raise UserError("The port must be a number between 1 and 65535.")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOSTNAME.match(host):
+            raise UserError(f"{host!r} is not a valid host name or IP address.") from None
+    shown_host = f"[{host}]" if ":" in host else host.lower()
+    return f"{shown_host}:{int(port)}" if port is not None else shown_host
+
+
+MIN_COOLDOWN = dt.timedelta(minutes=1)
+MAX_COOLDOWN = dt.timedelta(days=7)
+
+
+def clean_timezone(value: str) -> str:
+    """An IANA time zone name such as ``Europe/Berlin`` (case as the database spells it)."""
+    text = value.strip()
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"{text!r} is not a time zone. Use a name like Europe/Berlin, America/New_York or UTC."
+        ) from None
+    return text
+
+
+def clean_cooldown(hours: float) -> dt.timedelta:
+    cooldown = dt.timedelta(hours=hours)
+    if not MIN_COOLDOWN <= cooldown <= MAX_COOLDOWN:
+        raise UserError("The vote cooldown must be between 1 minute and 168 hours (7 days).")
+    return cooldown

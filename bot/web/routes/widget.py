@@ -1,0 +1,48 @@
+"""``GET /api/widget/{server_id}?type=full|votes|players|rank`` → an SVG badge, no auth, cacheable."""
+
+from __future__ import annotations
+
+import hashlib
+
+from aiohttp import web
+
+from bot.db.servers import ServerRepository
+from bot.web.badges import badge
+from bot.web.routes.pull_api import CLAIMS_KEY
+
+SERVERS_KEY = web.AppKey("servers", ServerRepository)
+TYPES = ("full", "votes", "players", "rank")
+CACHE_SECONDS = 300
+
+
+async def widget(request: web.Request) -> web.Response:
+    raw_id = request.match_info["server_id"]
+    kind = request.query.get("type", "full")
+    if kind not in TYPES:
+        raise web.HTTPBadRequest(text=f"type must be one of {', '.join(TYPES)}")
+    if not raw_id.isdigit() or len(raw_id) > 18:
+        raise web.HTTPNotFound(text="unknown server")
+    server = await request.app[SERVERS_KEY].get(int(raw_id))
+    if server is None:
+        raise web.HTTPNotFound(text="unknown server")
+    claims = request.app[CLAIMS_KEY]
+    if kind == "votes":
+        svg = badge("votes this month", str(await claims.monthly_votes(server.id, server.timezone)))
+    elif kind == "rank":
+        rank, total = await claims.monthly_rank(server)
+        svg = badge("rank", f"#{rank} of {total}", "#007ec6")
+    elif kind == "players":
+        svg = badge("players", "unknown", "#9f9f9f")  # filled in by the status feature once it probes
+    else:
+        votes = await claims.monthly_votes(server.id, server.timezone)
+        rank, total = await claims.monthly_rank(server)
+        svg = badge(server.name, f"{votes} votes · #{rank}", "#007ec6")
+    etag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:16] + '"'
+    headers = {"Cache-Control": f"public, max-age={CACHE_SECONDS}", "ETag": etag}
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers=headers)
+    return web.Response(text=svg, content_type="image/svg+xml", headers=headers)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/widget/{server_id}", widget)

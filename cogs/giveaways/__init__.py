@@ -1,0 +1,11 @@
+"""The giveaways feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def setup(bot: Any) -> None:
+    from cogs.giveaways.cog import setup as setup_cog
+
+    await setup_cog(bot)

@@ -1,0 +1,11 @@
+"""The reminders feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def setup(bot: Any) -> None:
+    from cogs.reminders.cog import setup as setup_cog
+
+    await setup_cog(bot)

@@ -1,0 +1,11 @@
+"""The reviews feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def setup(bot: Any) -> None:
+    from cogs.reviews.cog import setup as setup_cog
+
+    await setup_cog(bot)

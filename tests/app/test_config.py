@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app.config import DEFAULT_API_BASE_URL, ConfigError, load_config, mask
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_file(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""), environ={})
+    assert config.discord.api_base_url == DEFAULT_API_BASE_URL
+    assert config.webhooks.port == 8080
+    assert config.votifier.port == 8192
+    assert config.database.url == ""
+
+
+def test_file_then_env_overrides(tmp_path: Path) -> None:
+    path = write(tmp_path, '[discord]\ntoken = "file-token"\n[webhooks]\nport = 9000\n')
+    config = load_config(path, environ={"VOTEBOT_WEBHOOKS__PORT": "9100", "DATABASE_URL": "postgresql://u:p@h/db"})
+    assert config.discord.token == "file-token"
+    assert config.webhooks.port == 9100
+    assert config.database.url == "postgresql://u:p@h/db"
+    assert load_config(path, environ={"DISCORD_TOKEN": "env"}).discord.token == "env"
+    assert load_config(path, environ={"VOTEBOT_DISCORD__TOKEN": "specific"}).discord.token == "specific"
+
+
+def test_missing_token_says_how_to_get_one(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""), environ={})
+    with pytest.raises(ConfigError) as info:
+        config.require_token()
+    assert "discord.token" in str(info.value)
+    assert "developers/applications" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "key"),
+    [
+        ("[webhooks]\nport = 70000\n", {}, "webhooks.port"),
+        ('[webhooks]\nport = "eighty"\n', {}, "webhooks.port"),
+        ("", {"VOTEBOT_VOTIFIER__PORT": "-1"}, "votifier.port"),
+        ('[discord]\ntokn = "x"\n', {}, "discord.tokn"),
+        ('colour = "blue"\n', {}, "colour"),
+        ("", {"VOTEBOT_WEBHOOKS__PROT": "1"}, "VOTEBOT_WEBHOOKS__PROT"),
+        ('[discord]\napi_base_url = "ftp://x"\n', {}, "discord.api_base_url"),
+        ('[database]\nurl = "mysql://x"\n', {}, "database.url"),
+        ('log_level = "LOUD"\n', {}, "log_level"),
+        ('[webhooks]\nenabled = "maybe"\n', {}, "webhooks.enabled"),
+        ('[discord]\nowner_ids = ["abc"]\n', {}, "discord.owner_ids"),
+        ("[webhooks]\nport = 8192\n", {}, "votifier.port"),
+        ("discord = 3\n", {}, "discord"),
+        ("[status]\nprobe_timeout = 0\n", {}, "status.probe_timeout"),
+        ("", {"VOTEBOT_STATUS__CONCURRENCY": "0"}, "status.concurrency"),
+    ],
+)
+def test_invalid_values_name_the_key(tmp_path: Path, text: str, env: dict[str, str], key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), environ=env)
+    assert key in str(info.value)
+
+
+def test_broken_toml_and_missing_explicit_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[discord\n"), environ={})
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_effective_config_masks_secrets(tmp_path: Path) -> None:
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.verysecretpart1234"
+    config = load_config(
+        write(tmp_path, f'[discord]\ntoken = "{token}"\n[database]\nurl = "postgresql://bot:hunter22@db/votes"\n'),
+        environ={},
+    )
+    shown = config.effective()
+    assert token not in str(shown)
+    assert shown["discord.token"] == "****1234"
+    assert "hunter22" not in shown["database.url"]
+    assert shown["database.url"] == "postgresql://bot:****@db/votes"
+    assert mask("short") == "****"
+
+
+def test_example_file_is_valid_and_documents_every_key() -> None:
+    from bot.app.config import SCHEMA
+
+    example = Path(__file__).parents[2] / "bot.toml.example"
+    config = load_config(example, environ={})
+    assert config.webhooks.port == 8080
+    text = example.read_text()
+    for section, key in SCHEMA:
+        assert f"{key} =" in text, f"bot.toml.example does not document {section}.{key}"

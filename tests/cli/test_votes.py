@@ -1,0 +1,232 @@
+"""``server secret``, ``server show`` and ``send-test-vote`` as real processes against a running manager."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import asyncpg
+
+from bot.app.config import Config
+from bot.app.runtime import VotifierService
+from bot.votes.votifier.protocol import load_public_key
+from bot.web.app import WebhookManager
+from tests.cli.test_cli import votebot
+from tests.web.conftest import add_server, vote_rows
+
+PUBLIC = {"VOTEBOT_WEBHOOKS__PUBLIC_URL": "https://votes.example.com"}
+
+
+async def cli(tmp_path: Path, database_url: str, *args: str, env: dict[str, str] | None = None):
+    return await asyncio.to_thread(votebot, tmp_path, database_url, *args, extra_env=env)
+
+
+async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None:
+    sid = str(await add_server(pool))
+    done = await cli(
+        tmp_path, database_url, "server", "secret", sid, "--provider", "topserver", "--secret", "push-secret-123"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "push-secret-123" not in done.stdout and "sha256:" in done.stdout
+    generated = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--generate")
+    assert generated.returncode == 0 and "legacy v0" in generated.stdout
+    secret = generated.stdout.split("shown once, paste it into the listing site now): ")[1].split()[0]
+    votifier = await cli(
+        tmp_path, database_url, "server", "secret", sid, "--provider", "votifier", "--secret", "vtok-1234"
+    )
+    assert votifier.returncode == 0, votifier.stderr
+
+    shown = await cli(tmp_path, database_url, "server", "show", sid, "--json", env=PUBLIC)
+    assert shown.returncode == 0, shown.stderr
+    assert secret not in shown.stdout and "push-secret-123" not in shown.stdout and "vtok-1234" not in shown.stdout
+    data = json.loads(shown.stdout)["providers"]
+    assert data["topserver"]["webhook_url"] == f"https://votes.example.com/webhooks/topserver/{sid}"
+    assert data["topgg"]["integration_url"].startswith(
+        f"https://votes.example.com/integrations/topgg?server={sid}&token="
+    )
+    assert data["gamemonitoring"]["configured"] is False
+    load_public_key(data["votifier"]["public_key"])
+    assert data["votifier"]["host"] == "votes.example.com"
+    text = await cli(tmp_path, database_url, "server", "show", sid)
+    assert "<set webhooks.public_url>/webhooks/topgg/" in text.stdout and "public key:" in text.stdout
+
+    unknown = await cli(tmp_path, database_url, "server", "secret", "999", "--provider", "topgg", "--secret", "x")
+    assert unknown.returncode == 1 and "no server with id 999" in unknown.stderr
+    bad = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "myspace", "--secret", "x")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    bad_setting = await cli(
+        tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--secret", "x", "--set", "nope=1"
+    )
+    assert bad_setting.returncode == 1 and "project_id" in bad_setting.stderr
+
+
+async def test_send_test_vote_each_provider(
+    tmp_path: Path, database_url: str, pool: asyncpg.Pool, config: Config
+) -> None:
+    sid = str(await add_server(pool))
+    for provider, secret in (
+        ("topserver", "ts-secret"),
+        ("topgg", "whs_cli_secret_0123"),
+        ("gamemonitoring", "gm-token"),
+        ("votifier", "vtok"),
+    ):
+        done = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", provider, "--secret", secret)
+        assert done.returncode == 0, done.stderr
+    manager = WebhookManager(pool, host="127.0.0.1", port=0)
+    await manager.run()
+    votifier = VotifierService(config, pool)
+    await votifier.start()
+    try:
+        url = f"http://127.0.0.1:{manager.port}"
+        sent = await cli(
+            tmp_path,
+            database_url,
+            "send-test-vote",
+            "--server",
+            sid,
+            "--provider",
+            "topserver",
+            "--player",
+            "Alex",
+            "--url",
+            url,
+        )
+        assert sent.returncode == 0 and "HTTP 200" in sent.stdout, sent.stdout + sent.stderr
+        sent = await cli(
+            tmp_path,
+            database_url,
+            "send-test-vote",
+            "--server",
+            sid,
+            "--provider",
+            "topgg",
+            "--user",
+            "4242",
+            "--url",
+            url,
+        )
+        assert sent.returncode == 0 and "HTTP 200" in sent.stdout, sent.stdout + sent.stderr
+        sent = await cli(
+            tmp_path, database_url, "send-test-vote", "--server", sid, "--provider", "gamemonitoring", "--url", url
+        )
+        assert sent.returncode == 0 and "HTTP 204" in sent.stdout, sent.stdout + sent.stderr
+        vurl = f"127.0.0.1:{votifier.listener.port}"
+        sent = await cli(
+            tmp_path,
+            database_url,
+            "send-test-vote",
+            "--server",
+            sid,
+            "--provider",
+            "votifier",
+            "--player",
+            "Steve",
+            "--url",
+            vurl,
+        )
+        assert sent.returncode == 0 and '"ok"' in sent.stdout, sent.stdout + sent.stderr
+        sent = await cli(
+            tmp_path,
+            database_url,
+            "send-test-vote",
+            "--server",
+            sid,
+            "--provider",
+            "votifier",
+            "--player",
+            "Notch",
+            "--url",
+            vurl,
+            "--v1",
+        )
+        assert sent.returncode == 0, sent.stderr
+        for _ in range(50):
+            if len(await vote_rows(pool)) >= 4:
+                break
+            await asyncio.sleep(0.05)
+        rows = await vote_rows(pool)
+        assert sorted((r["provider"], r["player_name"] or str(r["discord_user_id"])) for r in rows) == [
+            ("topgg", "VotebotTest"),
+            ("topserver", "Alex"),
+            ("votifier", "Notch"),
+            ("votifier", "Steve"),
+        ]
+        assert [r["discord_user_id"] for r in rows if r["provider"] == "topgg"] == [4242]
+        refused = await cli(
+            tmp_path,
+            database_url,
+            "send-test-vote",
+            "--server",
+            sid,
+            "--provider",
+            "topgg",
+            "--url",
+            "http://127.0.0.1:9",
+        )
+        assert refused.returncode == 1 and "could not reach" in refused.stderr
+    finally:
+        await votifier.close()
+        await manager.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhooks_process_serves_routes_and_votifier(
+    tmp_path: Path, database_url: str, pool: asyncpg.Pool
+) -> None:
+    """`votebot webhooks` as a real process: provider routes and the Votifier listener, clean stop on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import aiohttp
+    from aiovotifier import VotifierClient
+
+    from tests.conftest import bot_environ
+
+    sid = await add_server(pool)
+    done = await cli(
+        tmp_path, database_url, "server", "secret", str(sid), "--provider", "votifier", "--secret", "vtok-9"
+    )
+    assert done.returncode == 0, done.stderr
+    web_port, votifier_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOTEBOT_")}
+    env |= bot_environ(database_url, str(tmp_path / "data"))
+    env |= {"VOTEBOT_WEBHOOKS__PORT": str(web_port), "VOTEBOT_VOTIFIER__PORT": str(votifier_port)}
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "bot", "webhooks", "--config", str(tmp_path / "bot.toml")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                try:
+                    async with http.get(f"http://127.0.0.1:{web_port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("votebot webhooks did not come up")
+            async with http.get(f"http://127.0.0.1:{web_port}/metrics") as response:
+                assert response.status == 200
+        reply = await VotifierClient("127.0.0.1", votifier_port, "MCList", "vtok-9").nu_vote("Herobrine", "1.1.1.1")
+        assert reply == {"status": "ok"}
+        assert [r["player_name"] for r in await vote_rows(pool, "votifier")] == ["Herobrine"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.to_thread(process.communicate, timeout=30)
+    assert process.returncode == 0, stderr
+    assert "vtok-9" not in stderr

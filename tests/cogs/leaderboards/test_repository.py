@@ -1,0 +1,48 @@
+"""The set-based top-10 query (month start in each server's zone, linked names merged) and the ties policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from bot.core.servers import ServerService
+from bot.db.engagement import EngagementRepository, Voter
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from cogs.leaderboards.repository import top10_for_boards, top_voter_winners
+
+NOW = dt.datetime(2026, 11, 15, 12, tzinfo=dt.UTC)
+
+
+async def test_top10_for_all_boards_in_one_query(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool)
+    tokyo = (await service.add(guild_id=1, name="Tokyo", vote_url="https://e.com")).server
+    utc = (await service.add(guild_id=1, name="Utc", vote_url="https://e.com")).server
+    quiet = (await service.add(guild_id=1, name="NoBoard", vote_url="https://e.com")).server
+    await pool.execute("UPDATE servers SET timezone = 'Asia/Tokyo' WHERE id = $1", tokyo.id)
+    for server in (tokyo, utc):
+        await service.switch_feature(server, "top10_board", enabled=True, channel_id=5)
+    ledger = VoteLedger(pool)
+    halloween = dt.datetime(2026, 10, 31, 16, tzinfo=dt.UTC)  # already November 1 in Tokyo
+    for server in (tokyo, utc, quiet):
+        await ledger.record(Vote(server.id, "topserver", "h", halloween, player_name="Early"))
+        for i in range(12):
+            await ledger.record(Vote(server.id, "topserver", f"v{i}", NOW, player_name=f"p{i % 11}"))
+    await EngagementRepository(pool).link(utc.id, 77, "P0")
+    await ledger.record(Vote(utc.id, "topgg", "tg", NOW, discord_user_id=77, player_name="discordname"))
+
+    boards = await top10_for_boards(pool, NOW)
+    assert set(boards) == {tokyo.id, utc.id}
+    assert all(len(v) == 10 for v in boards.values())
+    assert boards[utc.id][0] == Voter(77, "P0", 3)  # p0 twice + the Top.gg vote of the member who linked P0
+    assert boards[tokyo.id][1] == Voter(None, "Early", 1)  # Oct 31 16:00 UTC is November in Tokyo, first of the 1s
+    assert "Early" not in {v.name for v in boards[utc.id]}  # but October in UTC
+    assert await top10_for_boards(pool, NOW, [utc.id]) == {utc.id: boards[utc.id]}
+
+
+def test_ties_policy() -> None:
+    voters = [Voter(None, "unlinked", 9), Voter(1, "a", 5), Voter(2, "b", 5), Voter(3, "c", 4)]
+    assert top_voter_winners(voters, "all") == [1, 2]
+    assert top_voter_winners(voters, "first") == [1]
+    assert top_voter_winners([Voter(None, "x", 3)]) == []

@@ -1,0 +1,51 @@
+"""Rendering: escaping outside text, durations, uptime wording, alert texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.db.records import Server
+from cogs.status.alerts import MonitorState, State
+from cogs.status.query import QueryResult
+from cogs.status.repository import PendingAlert, StatusSettings, StoredState, Uptime
+from cogs.status.views import StatusSnapshot, alert_text, format_duration, status_embed, status_view, uptime_text
+
+T0 = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+SERVER = Server(1, 5, "Alpha_Server", "https://vote.example", "minecraft", "play.example.com", None, "UTC", True,
+                True, dt.timedelta(hours=12), T0)  # fmt: skip
+
+
+def test_outside_text_is_escaped_and_nobody_pinged() -> None:
+    result = QueryResult(
+        online=True, players=1, max_players=5, name="@everyone **FREE** ||spoiler||", map="de_dust2",
+        player_names=("@here", "<@123456789012345678>", "__under__"),
+    )  # fmt: skip
+    stored = StoredState(MonitorState(State.UP, since=T0, last_probe_at=T0), result, result, T0)
+    embed = status_embed(StatusSnapshot(SERVER, StatusSettings(1), stored, Uptime(3600, 0, 3600)))
+    data = embed.to_dict()
+    text = str(data)
+    assert "@everyone" not in text.replace("@\u200beveryone", "") and "@here" not in text.replace("@\u200bhere", "")
+    assert "\\*\\*FREE\\*\\*" in data["description"] and "\\|\\|spoiler\\|\\|" in data["description"]
+    online = next(f["value"] for f in data["fields"] if f["name"] == "Online now")
+    assert "<@\u200b123456789012345678>" in online and "\\_\\_under\\_\\_" in online
+    assert data["title"] == "Alpha\\_Server"
+    assert data["timestamp"].startswith("2026-11-24T12:00")
+
+
+def test_uptime_wording_and_durations() -> None:
+    assert uptime_text(None) == "Not measured yet"
+    assert uptime_text(Uptime(0, 0, 100)) == "Not measured yet"
+    assert uptime_text(Uptime(990, 10, 1000)) == "99.0%"
+    assert uptime_text(Uptime(450, 50, 1000)).startswith("90.0% · 50% unknown")
+    assert [format_duration(s) for s in (5, 125, 3 * 3600 + 120, 2 * 86400 + 3600)] == ["5 s", "2 min", "3 h 2 min",
+                                                                                       "2 d 1 h"]  # fmt: skip
+
+
+def test_alert_texts_and_buttons() -> None:
+    down = PendingAlert(1, 1, "down", T0, T0 - dt.timedelta(minutes=1), "no answer (timed out)", 0)
+    up = PendingAlert(2, 1, "up", T0, T0 - dt.timedelta(minutes=42), None, 0)
+    assert alert_text(SERVER, down, 77).startswith("<@&77> 🔴 **Alpha\\_Server** is offline")
+    assert "back online after 42 min offline" in alert_text(SERVER, up, None)
+    assert "<@&" not in alert_text(SERVER, up, None)
+    view = status_view(SERVER, StatusSettings(1, connect_url="https://join.example"))
+    assert view is not None and [b.label for b in view.children] == ["Connect", "Vote"]  # type: ignore[attr-defined]

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from bot.core.errors import UserError
+from bot.core.servers import ServerService, hash_api_key
+from bot.core.validation import clean_address
+
+
+async def test_add_first_server_is_default_and_key_stored_hashed(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool)
+    created = await service.add(guild_id=10, name="  Alpha  ", vote_url="https://example.com/vote/1", game="Minecraft")
+    assert created.server.name == "Alpha" and created.server.is_default and created.server.game == "minecraft"
+    stored = await pool.fetchval("SELECT api_key_hash FROM servers WHERE id = $1", created.server.id)
+    assert stored == hash_api_key(created.api_key) and created.api_key not in stored
+    second = await service.add(guild_id=10, name="Beta", vote_url="http://example.com/b")
+    assert not second.server.is_default
+    features = {f.feature: f.enabled for f in await service.features.list_for_server(second.server.id)}
+    assert features["vote"] is True and features["reminders"] is False and len(features) == 11
+
+
+async def test_remove_default_promotes_another(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool)
+    a = (await service.add(guild_id=10, name="A", vote_url="https://x.io/a")).server
+    b = (await service.add(guild_id=10, name="B", vote_url="https://x.io/b")).server
+    await service.remove(a)
+    assert (await service.resolve(10, None)).id == b.id
+    assert (await service.resolve(10, None)).is_default
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"vote_url": "ftp://example.com"}, "http:// or https://"),
+        ({"vote_url": "javascript:alert(1)"}, "http:// or https://"),
+        ({"vote_url": "https://"}, "not a valid web address"),
+        ({"vote_url": "https://user:pw@example.com"}, "user name or password"),
+        ({"name": "x" * 101}, "limit is 100"),
+        ({"name": "   "}, "must not be empty"),
+        ({"name": "bad\u200bname"}, "invisible"),
+        ({"address": "host:99999"}, "between 1 and 65535"),
+        ({"address": "bad host!"}, "not a valid host"),
+        ({"game": "<script>"}, "short name"),
+    ],
+)
+async def test_bad_input_writes_nothing(pool: asyncpg.Pool, kwargs: dict[str, str], message: str) -> None:
+    service = ServerService(pool)
+    arguments = {"guild_id": 10, "name": "Alpha", "vote_url": "https://example.com/vote"} | kwargs
+    with pytest.raises(UserError, match=message):
+        await service.add(**arguments)  # type: ignore[arg-type]
+    assert await pool.fetchval("SELECT count(*) FROM servers") == 0
+
+
+async def test_duplicate_name_in_guild(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool)
+    await service.add(guild_id=10, name="Alpha", vote_url="https://x.io")
+    with pytest.raises(UserError, match="already has a server"):
+        await service.add(guild_id=10, name="Alpha", vote_url="https://y.io")
+    await service.add(guild_id=11, name="Alpha", vote_url="https://y.io")  # another guild may
+
+
+async def test_feature_switches_and_master(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool)
+    server = (await service.add(guild_id=10, name="A", vote_url="https://x.io")).server
+    with pytest.raises(UserError, match="needs a channel"):
+        await service.switch_feature(server, "reminders", enabled=True)
+    await service.switch_feature(server, "reminders", enabled=True, channel_id=55)
+    assert await service.is_active(server, "reminders")
+    await service.switch_feature(server, "reminders", enabled=False)
+    setting = await service.features.get(server.id, "reminders")
+    assert setting is not None and not setting.enabled and setting.channel_id == 55  # config kept
+    await service.switch_feature(server, "all", enabled=False)
+    server = await service.get(server.id)
+    assert not await service.is_active(server, "vote")
+    with pytest.raises(UserError, match="Unknown feature"):
+        await service.switch_feature(server, "fireworks", enabled=True)
+
+
+def test_address_normalisation() -> None:
+    assert clean_address("Play.Example.COM:25565") == "play.example.com:25565"
+    assert clean_address("[2001:db8::1]:27015") == "[2001:db8::1]:27015"
+    assert clean_address("10.0.0.1") == "10.0.0.1"
+    assert clean_address("") is None
+
+
+async def test_update_options_validates_everything_first(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool)
+    server = (await service.add(guild_id=10, name="A", vote_url="https://x.io")).server
+    updated = await service.update_options(server, timezone="Europe/Berlin", category="Survival", cooldown_hours=2)
+    assert updated.timezone == "Europe/Berlin" and updated.category == "survival"
+    assert updated.vote_cooldown.total_seconds() == 7200
+    with pytest.raises(UserError, match="not a time zone"):
+        await service.update_options(updated, timezone="Mars/Olympus", category="other")
+    with pytest.raises(UserError, match="between 1 minute and 168 hours"):
+        await service.update_options(updated, cooldown_hours=500)
+    with pytest.raises(UserError, match="Nothing to change"):
+        await service.update_options(updated)
+    unchanged = await service.get(server.id)
+    assert unchanged.category == "survival" and unchanged.timezone == "Europe/Berlin"  # nothing half-written

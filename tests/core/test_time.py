@@ -1,0 +1,77 @@
+"""Local periods across DST and month ends, quiet hours, name escaping and milestone rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.core.text import clean_player_name, safe_name
+from bot.core.time import day_of, local_at, month_of, previous_month, quiet_until, slot_of, zone
+from cogs.milestones.service import every_mark, parse_thresholds, reached, thresholds_from
+
+BERLIN = zone("Europe/Berlin")
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_months_and_days_follow_the_zone() -> None:
+    # 23:30 UTC on Oct 31 is already November in Berlin
+    month = month_of(utc(2026, 10, 31, 23, 30), BERLIN)
+    assert month.key == "2026-11" and month.start == utc(2026, 10, 31, 23) and month.end == utc(2026, 11, 30, 23)
+    assert previous_month(utc(2026, 11, 1, 0, 0), BERLIN).key == "2026-10"
+    assert previous_month(utc(2026, 1, 1, 0, 0), zone("UTC")).key == "2025-12"
+    # the day DST ends has 25 hours, the day it starts 23
+    assert day_of(dt.date(2026, 10, 25), BERLIN).end - day_of(dt.date(2026, 10, 25), BERLIN).start == dt.timedelta(
+        hours=25
+    )
+    spring = day_of(dt.date(2026, 3, 29), BERLIN)
+    assert spring.end - spring.start == dt.timedelta(hours=23)
+    assert zone("Not/AZone").key == "UTC"
+
+
+def test_local_times_across_dst() -> None:
+    assert local_at(dt.date(2026, 3, 28), dt.time(9), BERLIN) == utc(2026, 3, 28, 8)
+    assert local_at(dt.date(2026, 3, 29), dt.time(9), BERLIN) == utc(2026, 3, 29, 7)
+    assert local_at(dt.date(2026, 3, 29), dt.time(2, 30), BERLIN) == utc(2026, 3, 29, 1, 30)  # skipped: 03:30 CEST
+    assert local_at(dt.date(2026, 10, 25), dt.time(2, 30), BERLIN) == utc(2026, 10, 25, 0, 30)  # first occurrence
+
+
+def test_slots_anchor_at_local_midnight() -> None:
+    slot = slot_of(utc(2026, 11, 24, 11, 30), BERLIN, dt.timedelta(hours=12))
+    assert slot.start == utc(2026, 11, 24, 11) and slot.key == "2026-11-24#1"
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (utc(2026, 11, 24, 22, 0), utc(2026, 11, 25, 7, 0)),  # 23:00 Berlin, wraps midnight
+        (utc(2026, 11, 25, 6, 0), utc(2026, 11, 25, 7, 0)),  # 07:00 Berlin
+        (utc(2026, 11, 25, 7, 0), None),  # 08:00 Berlin: over
+        (utc(2026, 11, 24, 12, 0), None),
+    ],
+)
+def test_quiet_hours(now: dt.datetime, expected: dt.datetime | None) -> None:
+    assert quiet_until(now, BERLIN, 22 * 60, 8 * 60) == expected
+
+
+def test_names_are_made_harmless() -> None:
+    assert safe_name("@everyone") == "@\u200beveryone"
+    assert safe_name("**bold** _x_") == "\\*\\*bold\\*\\* \\_x\\_"
+    assert clean_player_name("St\u200beve\u202e") == "Steve"
+    assert safe_name("\u200b\u200b") == "Someone"
+    assert len(clean_player_name("x" * 500)) == 200
+
+
+def test_milestone_rules() -> None:
+    assert thresholds_from({}) == (50, 100, 250, 500, 1000)
+    assert thresholds_from({"thresholds": [100, 5, "x", True]}) == (5, 100)
+    assert reached(120, (50, 100, 250)) == [50, 100]
+    assert every_mark(99, 50) == 50 and every_mark(10, 50) is None and every_mark(10, None) is None
+    assert parse_thresholds("100, 50;50") == [50, 100]
+    with pytest.raises(ValueError, match="whole numbers"):
+        parse_thresholds("ten")
+    with pytest.raises(ValueError, match="positive"):
+        parse_thresholds("0")
