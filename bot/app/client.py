@@ -1,45 +1,42 @@
-"""VoteBot: the Discord client. Dependencies come in through ``__init__``; nothing happens at import."""
+"""VoteBot: the Discord client, and what every feature package gets from it.
+
+Dependencies come in through ``__init__``; nothing happens at import. A feature package's ``setup(bot)``
+takes what it needs from here — :attr:`~VoteBot.servers`, :attr:`~VoteBot.votes`, :attr:`~VoteBot.messenger`,
+:attr:`~VoteBot.notices`, :attr:`~VoteBot.scheduler`, :attr:`~VoteBot.clock`, :attr:`~VoteBot.shards` — and
+registers its cog, its vote consumer (:meth:`~VoteBot.add_vote_consumer`), its pushed-event handlers and
+its persistent views.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 
 import asyncpg
 import discord
 import yarl
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.app.config import Config
+from bot.app.extensions import EXTENSIONS, features
+from bot.core.admin_notice import AdminNotices
+from bot.core.boards import BoardKeeper
+from bot.core.calendar import MaintenanceCalendar, NothingPlanned
 from bot.core.interactions import NO_MENTIONS, on_tree_error
+from bot.core.messaging import Messenger
+from bot.core.pushed_events import EventHandlers
+from bot.core.scheduling import Scheduler
 from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
+from bot.core.time import Clock, utcnow
 from bot.db.votes import VoteRepository
 from bot.votes.dispatcher import VoteDispatcher
-from bot.votes.events import VoteEvent
-from bot.votes.ledger import VoteLedger
+from bot.votes.events import VoteConsumer
 from bot.web.app import WebhookManager
 
 log = logging.getLogger(__name__)
 
 DISCORD_API = "https://discord.com/api/v10"
-
-EXTENSIONS: tuple[str, ...] = (
-    "cogs.setup.owner",
-    "cogs.setup",
-    "cogs.setup.features_cog",
-    "cogs.vote",
-    "cogs.links",
-    "cogs.rewards",
-    "cogs.reminders",
-    "cogs.milestones",
-    "cogs.leaderboards",
-    "cogs.giveaways",
-    "cogs.wipes",
-    "cogs.reviews",
-    "cogs.status",
-)
 
 
 def minimal_intents() -> discord.Intents:
@@ -90,6 +87,7 @@ class VoteBot(commands.AutoShardedBot):
         shard_count: int | None = None,
         extensions: Sequence[str] = EXTENSIONS,
         services: bool = True,
+        clock: Clock = utcnow,
         guild_ready_timeout: float = 2.0,
     ) -> None:
         quiet_irrelevant_warnings()
@@ -107,19 +105,36 @@ class VoteBot(commands.AutoShardedBot):
         )
         self.config = config
         self.pool = pool
+        self.clock = clock
+        self.ownership = ShardOwnership.of(shard_ids, shard_count)
+        self.features = features()
         self.webhooks = webhooks
-        if webhooks is not None:
-            webhooks.attach_bot(self)
-        self.servers = ServerService(pool)
+        self.servers = ServerService(pool, self.features)
         self.votes = VoteRepository(pool)
-        self.ledger = VoteLedger(pool)
-        self.dispatcher = VoteDispatcher(pool, self._deliver_vote, wait_ready=self.wait_until_ready)
+        self.messenger = Messenger(self)
+        self.notices = AdminNotices(self, pool)
+        self.boards = BoardKeeper(self.servers, self.messenger, self.notices, clock=clock)
+        self.scheduler = Scheduler(clock)
+        self.event_handlers = EventHandlers()
+        self.calendar: MaintenanceCalendar = NothingPlanned()
+        self.dispatcher = VoteDispatcher(pool, clock=clock, shards=self.ownership, wait_ready=self.wait_until_ready)
         self._services = services  # False: commands only (``votebot sync``), no scheduler, dispatcher or web
-        self.scheduler = AsyncIOScheduler(
-            timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
-        )
         self._extensions = tuple(extensions)
         self.tree.error(on_tree_error)
+
+    @property
+    def runs_services(self) -> bool:
+        """False for ``votebot sync`` (commands only): features then start no jobs or loops."""
+        return self._services
+
+    def add_vote_consumer(self, consumer: VoteConsumer) -> None:
+        self.dispatcher.register(consumer)
+
+    def remove_vote_consumer(self, name: str) -> None:
+        self.dispatcher.unregister(name)
+
+    def provide_calendar(self, calendar: MaintenanceCalendar) -> None:
+        self.calendar = calendar
 
     async def setup_hook(self) -> None:
         # Order matters (DESIGN.md): scheduler, extensions (a failure aborts startup), persistent views, web.
@@ -145,13 +160,8 @@ class VoteBot(commands.AutoShardedBot):
         if self.webhooks is not None:
             await self.webhooks.close()
         await self.dispatcher.close()
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self.scheduler.shutdown()
         await super().close()
-
-    async def _deliver_vote(self, event: VoteEvent) -> None:
-        """Hand a recorded vote to the cogs (``on_vote`` listeners); their effects are keyed by vote id."""
-        self.dispatch("vote", event)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s) in %d guilds", self.user, self.user and self.user.id, len(self.guilds))

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.core.text import mask
+
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 ENV_PREFIX = "VOTEBOT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -177,10 +179,10 @@ class DiscordConfig:
 
 @dataclass(frozen=True, slots=True)
 class DatabaseConfig:
-    url: str
-    min_pool_size: int
-    max_pool_size: int
-    command_timeout: float
+    url: str = ""
+    min_pool_size: int = 1
+    max_pool_size: int = 10
+    command_timeout: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,16 +248,6 @@ class Config:
                 value = mask(str(value))
             shown[_flat_key(section, key)] = value
         return shown
-
-
-def mask(secret: str) -> str:
-    """Show that a secret is set without revealing it."""
-    if "://" in secret:  # URL: hide the password only
-        parts = urlsplit(secret)
-        if parts.password:
-            return secret.replace(f":{parts.password}@", ":****@", 1)
-        return secret
-    return f"****{secret[-4:]}" if len(secret) >= 16 else "****"
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Assembling the running processes: database, migrations, bot, web server; clean shutdown on signals."""
+"""Assembling the running processes: database, migrations, bot, web server, Votifier; clean shutdown on signals."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ import signal
 from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
+import discord
 
 from bot.app.client import VoteBot, point_at_api
 from bot.app.config import Config
+from bot.core.text import mask
+from bot.core.time import Clock, utcnow
 from bot.db.migrations import migrate_pool
 from bot.db.pool import Database
-from bot.votes.ledger import VoteLedger
-from bot.votes.model import Vote
-from bot.votes.votifier.keys import DatabaseVotifierKeys
-from bot.votes.votifier.protocol import VotifierListener
+from bot.votes.topgg_backfill import TopggBackfill
+from bot.votes.votifier.service import VotifierService
 from bot.web.app import WebhookManager
+from bot.web.intake import IntakeSettings
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ async def open_database(config: Config, *, migrate: bool = True) -> AsyncIterato
     """The pool (embedded PostgreSQL unless a URL is configured), migrated first unless told otherwise."""
     database = Database(config.database, config.data_dir)
     pool = await database.connect()
+    log.info("connected to PostgreSQL at %s", mask(database.url))
     try:
         if migrate:
             applied = await migrate_pool(pool)
@@ -59,30 +62,13 @@ async def _until_signalled(*tasks: asyncio.Task[object]) -> None:
                 loop.remove_signal_handler(sig)
 
 
-def build_webhooks(config: Config, pool: asyncpg.Pool) -> WebhookManager | None:
-    if not config.webhooks.enabled:
-        return None
-    return WebhookManager.from_config(config, pool)
-
-
-class VotifierService:
-    """The Votifier listener with DB-backed keys, recording through the shared :class:`VoteLedger`."""
-
-    def __init__(self, config: Config, pool: asyncpg.Pool) -> None:
-        self._config = config
-        self.keys = DatabaseVotifierKeys(pool)
-        self._ledger = VoteLedger(pool)
-        self.listener = VotifierListener(self.keys, self._record)
-
-    async def _record(self, vote: Vote) -> None:
-        await self._ledger.record(vote)
-
-    async def start(self) -> None:
-        await self.listener.start(self._config.votifier.host, self._config.votifier.port)
-
-    async def close(self) -> None:
-        await self.listener.close()
-        self.keys.close()
+def webhook_manager(config: Config, pool: asyncpg.Pool, clock: Clock = utcnow) -> WebhookManager:
+    settings = IntakeSettings(
+        public_url=config.webhooks.public_url,
+        topgg_replay_window=config.webhooks.topgg_replay_window,
+        gamemonitoring_api_base=config.gamemonitoring.api_base_url,
+    )
+    return WebhookManager(pool, host=config.webhooks.host, port=config.webhooks.port, settings=settings, clock=clock)
 
 
 @contextlib.asynccontextmanager
@@ -91,7 +77,7 @@ async def votifier_running(config: Config, pool: asyncpg.Pool) -> AsyncIterator[
     if not config.votifier.enabled:
         yield None
         return
-    service = VotifierService(config, pool)
+    service = VotifierService(pool, config.votifier.host, config.votifier.port)
     await service.start()
     try:
         yield service
@@ -101,8 +87,6 @@ async def votifier_running(config: Config, pool: asyncpg.Pool) -> AsyncIterator[
 
 async def backfill_topgg(config: Config, pool: asyncpg.Pool) -> None:
     """Background task: record Top.gg votes missed while the bot was down (needs ``topgg.api_token``)."""
-    from bot.votes.topgg_backfill import TopggBackfill
-
     try:
         await TopggBackfill(pool, config.topgg.api_token, config.topgg.api_base_url).run()
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
@@ -126,13 +110,8 @@ async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, sha
     token = config.require_token()
     point_at_api(config.discord.api_base_url)
     async with open_database(config) as pool:
-        bot = VoteBot(
-            config=config,
-            pool=pool,
-            webhooks=build_webhooks(config, pool),
-            shard_ids=shard_ids,
-            shard_count=shard_count,
-        )
+        webhooks = webhook_manager(config, pool) if config.webhooks.enabled else None
+        bot = VoteBot(config=config, pool=pool, webhooks=webhooks, shard_ids=shard_ids, shard_count=shard_count)
         async with bot, votifier_running(config, pool):
             runner = asyncio.create_task(bot.start(token), name="discord")
             backfill = start_backfill(config, pool)
@@ -149,7 +128,7 @@ async def run_bot(config: Config, *, shard_ids: Sequence[int] | None = None, sha
 async def run_webhooks_only(config: Config) -> None:
     """An ingest-only process (for scale-out behind a load balancer): no Discord connection."""
     async with open_database(config) as pool:
-        manager = WebhookManager.from_config(config, pool)
+        manager = webhook_manager(config, pool)
         await manager.run()
         try:
             async with votifier_running(config, pool):
@@ -169,8 +148,6 @@ async def sync_commands(config: Config, guild_id: int | None) -> int:
             if guild_id is None:
                 synced = await bot.tree.sync()
             else:
-                import discord
-
                 guild = discord.Object(id=guild_id)
                 bot.tree.copy_global_to(guild=guild)
                 synced = await bot.tree.sync(guild=guild)

@@ -1,10 +1,18 @@
-"""Telling a guild's admins about a problem the bot cannot fix itself (lost permissions, roles too high)."""
+"""Telling a guild's owner about a problem the bot cannot fix itself (lost permissions, roles too high).
+
+:meth:`AdminNotices.once` tells about one problem once (keyed in ``engagement_runs``), so a channel that
+keeps refusing the bot produces one DM, not one per vote; the features keep retrying or skipping quietly.
+"""
 
 from __future__ import annotations
 
 import logging
 
 import discord
+
+from bot.db.executor import Executor
+from bot.db.records import Server
+from bot.db.runs import RunRepository
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +32,21 @@ async def notify_guild_owner(client: discord.Client, guild_id: int, text: str) -
         log.warning("guild %s: could not DM the owner (%s): %s", guild_id, exc.status, text)
         return False
     return True
+
+
+class AdminNotices:
+    def __init__(self, client: discord.Client, db: Executor) -> None:
+        self._client = client
+        self._runs = RunRepository(db)
+
+    async def tell(self, guild_id: int, text: str) -> bool:
+        return await notify_guild_owner(self._client, guild_id, text)
+
+    async def once(self, server: Server, key: str, text: str) -> None:
+        """Tell the owner about ``key`` (e.g. ``thanks:<channel id>``) the first time only."""
+        if await self._runs.claim(server.id, "notice", key):
+            await notify_guild_owner(self._client, server.guild_id, text)
+
+    async def resolved(self, server: Server, key: str) -> None:
+        """The problem went away: the next time it happens, tell again."""
+        await self._runs.release(server.id, "notice", key)

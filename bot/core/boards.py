@@ -12,19 +12,18 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.core.admin_notice import notify_guild_owner
-from bot.core.features import FEATURES
+from bot.core.admin_notice import AdminNotices
+from bot.core.messaging import Messenger, Unreachable
+from bot.core.servers import ServerService
+from bot.core.time import Clock, utcnow
 from bot.db.records import FeatureSetting, Server
-
-if TYPE_CHECKING:
-    from bot.app.client import VoteBot
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +60,21 @@ class BoardOutcome(StrEnum):
 class BoardKeeper:
     def __init__(
         self,
-        bot: VoteBot,
+        servers: ServerService,
+        messenger: Messenger,
+        notices: AdminNotices,
         *,
         refresh_floor: dt.timedelta = REFRESH_FLOOR,
-        clock: Callable[[], dt.datetime] = discord.utils.utcnow,
+        clock: Clock = utcnow,
     ) -> None:
-        self._bot = bot
-        self._features = bot.servers.features
+        self._servers = servers
+        self._messenger = messenger
+        self._notices = notices
         self._refresh_floor = refresh_floor
         self._clock = clock
 
     async def refresh(self, server: Server, feature: str, content: BoardContent) -> BoardOutcome:
-        setting = await self._features.get(server.id, feature)
+        setting = await self._servers.setting(server.id, feature)
         if setting is None or not (server.enabled and setting.enabled) or setting.channel_id is None:
             return BoardOutcome.INACTIVE
         state: dict[str, Any] = dict(setting.settings.get("board") or {})
@@ -82,36 +84,31 @@ class BoardKeeper:
             if edited_at and now - dt.datetime.fromisoformat(edited_at) < self._refresh_floor:
                 return BoardOutcome.UNCHANGED
         try:
-            outcome = await self._write(setting, setting.channel_id, content)
-        except discord.Forbidden as exc:
-            return await self._failing(
-                server, setting, state, now, f"Discord refused access ({exc.text or exc.status})"
-            )
-        except (discord.NotFound, _NotATextChannel):
-            return await self._failing(server, setting, state, now, "the channel no longer exists")
+            outcome = await self._write(server, setting, setting.channel_id, content)
+        except Unreachable as exc:
+            return await self._failing(server, setting, state, now, exc.reason)
         except discord.HTTPException as exc:  # 5xx, rate limits exhausted: try again next cycle, no alarm
             log.warning("board %s/%s: Discord error %s; retrying next cycle", server.id, feature, exc.status)
             return BoardOutcome.FAILING
         if state.get("failing_since"):
             log.info("board %s/%s: working again", server.id, feature)
-        await self._features.set_board_state(server.id, feature, {"digest": digest, "edited_at": now.isoformat()})
+        await self._servers.set_state(server.id, feature, "board", {"digest": digest, "edited_at": now.isoformat()})
         return outcome
 
-    async def _write(self, setting: FeatureSetting, channel_id: int, content: BoardContent) -> BoardOutcome:
-        channel = self._bot.get_channel(channel_id) or await self._bot.fetch_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel | discord.Thread):
-            raise _NotATextChannel
-        kwargs: dict[str, Any] = {"embeds": list(content.embeds), "allowed_mentions": NO_MENTIONS}
-        if content.view is not None:
-            kwargs["view"] = content.view
+    async def _write(
+        self, server: Server, setting: FeatureSetting, channel_id: int, content: BoardContent
+    ) -> BoardOutcome:
+        embeds, view = list(content.embeds), content.view
         if setting.message_id is not None:
-            try:
-                await channel.get_partial_message(setting.message_id).edit(**kwargs)
+            edited = await self._messenger.edit(
+                channel_id, setting.message_id, embeds=embeds, view=view, remove_view=view is None,
+                guild_id=server.guild_id,
+            )  # fmt: skip
+            if edited:
                 return BoardOutcome.EDITED
-            except discord.NotFound:
-                log.info("board %s/%s: message was deleted; posting it again", setting.server_id, setting.feature)
-        message = await channel.send(**kwargs)
-        await self._features.set_message_id(setting.server_id, setting.feature, message.id)
+            log.info("board %s/%s: message was deleted; posting it again", setting.server_id, setting.feature)
+        message_id = await self._messenger.post(channel_id, embeds=embeds, view=view, guild_id=server.guild_id)
+        await self._servers.set_message_id(setting.server_id, setting.feature, message_id)
         return BoardOutcome.POSTED
 
     async def _failing(
@@ -119,20 +116,16 @@ class BoardKeeper:
     ) -> BoardOutcome:
         log.warning("board %s/%s in channel %s: %s", server.id, setting.feature, setting.channel_id, reason)
         if not state.get("notified"):
-            label, name = FEATURES[setting.feature].label, discord.utils.escape_markdown(server.name)
-            await notify_guild_owner(
-                self._bot,
+            label = self._servers.registry.label(setting.feature)
+            name = discord.utils.escape_markdown(server.name)
+            await self._notices.tell(
                 server.guild_id,
                 f"I can't update the {label} of {name} in <#{setting.channel_id}>: {reason}. Its settings are kept "
                 "and I will keep retrying; fix the channel's permissions for my role, or pick another channel "
                 "with /feature enable.",
             )
         failing_since = state.get("failing_since") or now.isoformat()
-        await self._features.set_board_state(
-            server.id, setting.feature, {**state, "failing_since": failing_since, "notified": True}
+        await self._servers.set_state(
+            server.id, setting.feature, "board", {**state, "failing_since": failing_since, "notified": True}
         )
         return BoardOutcome.FAILING
-
-
-class _NotATextChannel(Exception):
-    """The configured channel exists but is not one a board can live in."""

@@ -71,3 +71,10 @@ def usable_role(guild: discord.Guild, role_id: int, spec: FeatureSpec) -> discor
         raise UserError("That role no longer exists.")
     check_role(spec, role, guild.me)
     return role
+
+
+def postable_channel(guild: discord.Guild, channel_id: int | None, what: str) -> discord.TextChannel:
+    """The channel a feature posts in (given, or its configured one), checked; a clear error when none is set."""
+    if channel_id is None:
+        raise UserError(f"{what} has no channel: pass one, or set it with /feature enable.")
+    return usable_channel(guild, channel_id)

@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
+admin_only = app_commands.checks.has_permissions(manage_guild=True)
+"""The run-time half of an admin command (the other half, ``default_permissions``, only hides it)."""
+
 
 async def safe_reply(
     interaction: discord.Interaction,

@@ -1,15 +1,21 @@
-"""Linking game servers to guilds: validation, API keys, the default server and feature switches."""
+"""Game servers linked to guilds, and their feature switches: the service every feature and the CLI share.
+
+Validation of what owners type, API keys, the default server, the master switch, feature toggles with
+their channel, role and settings (checked against the features' declarations), and lookups.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
 from bot.core.errors import UserError
-from bot.core.features import MASTER_SWITCH, feature_spec
+from bot.core.features import MASTER_SWITCH, FeatureRegistry, FeatureSpec
 from bot.core.validation import (
     clean_address,
     clean_cooldown,
@@ -21,6 +27,7 @@ from bot.core.validation import (
 from bot.db.features import FeatureRepository
 from bot.db.records import FeatureSetting, Server
 from bot.db.servers import ServerRepository
+from bot.db.transaction import transaction
 
 MAX_SERVERS_PER_GUILD = 25  # one Discord select menu / autocomplete page
 
@@ -41,11 +48,13 @@ class CreatedServer:
 
 
 class ServerService:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, features: FeatureRegistry) -> None:
         self._pool = pool
-        self.servers = ServerRepository(pool)
-        self.features = FeatureRepository(pool)
+        self.registry = features
+        self._servers = ServerRepository(pool)
+        self._features = FeatureRepository(pool)
 
+    # ------------------------------------------------------------------ servers
     async def add(
         self, *, guild_id: int, name: str, vote_url: str, game: str | None = None, address: str | None = None
     ) -> CreatedServer:
@@ -56,19 +65,20 @@ class ServerService:
         game = clean_game(game)
         address = clean_address(address)
         api_key = new_api_key()
-        async with self._pool.acquire() as connection, connection.transaction():
-            count = await connection.fetchval("SELECT count(*) FROM servers WHERE guild_id = $1", guild_id)
-            if count >= MAX_SERVERS_PER_GUILD:
+        defaults = [(spec.name, spec.enabled_by_default) for spec in self.registry]
+        async with transaction(self._pool) as connection:
+            servers = ServerRepository(connection)
+            if await servers.count_for_guild(guild_id) >= MAX_SERVERS_PER_GUILD:
                 raise UserError(f"A guild can link at most {MAX_SERVERS_PER_GUILD} servers.")
             try:
-                server = await self.servers.create(
-                    connection,
+                server = await servers.create(
                     guild_id=guild_id,
                     name=name,
                     vote_url=vote_url,
                     game=game,
                     address=address,
                     api_key_hash=hash_api_key(api_key),
+                    features=defaults,
                 )
             except asyncpg.UniqueViolationError:
                 raise UserError(f"This guild already has a server called {name!r}.") from None
@@ -76,7 +86,7 @@ class ServerService:
 
     async def resolve(self, guild_id: int, name: str | None) -> Server:
         """The guild's server by name, or its default one; a clear error when there is none."""
-        server = await self.servers.find_for_guild(guild_id, name)
+        server = await self._servers.find_for_guild(guild_id, name)
         if server is None:
             if name is None:
                 raise UserError(
@@ -86,10 +96,24 @@ class ServerService:
         return server
 
     async def get(self, server_id: int) -> Server:
-        server = await self.servers.get(server_id)
+        server = await self._servers.get(server_id)
         if server is None:
             raise UserError(f"There is no server with id {server_id}.")
         return server
+
+    async def find(self, server_id: int) -> Server | None:
+        return await self._servers.get(server_id)
+
+    async def in_guild(self, server_id: int, guild_id: int | None) -> Server | None:
+        """The server when it is linked to ``guild_id`` (a button's server id is outside input)."""
+        server = await self._servers.get(server_id)
+        return server if server is not None and server.guild_id == guild_id else None
+
+    async def list_for_guild(self, guild_id: int) -> list[Server]:
+        return await self._servers.list_for_guild(guild_id)
+
+    async def list_all(self) -> list[Server]:
+        return await self._servers.list_all()
 
     async def update_options(
         self,
@@ -118,15 +142,25 @@ class ServerService:
             changes["game"] = clean_game(game)
         if not changes:
             raise UserError("Nothing to change: give at least one option.")
-        return await self.servers.update(server.id, changes)
+        return await self._servers.update(server.id, changes)
 
     async def make_default(self, server: Server) -> None:
-        async with self._pool.acquire() as connection, connection.transaction():
-            await self.servers.set_default(connection, server)
+        async with transaction(self._pool) as connection:
+            await ServerRepository(connection).set_default(server)
 
     async def remove(self, server: Server) -> None:
-        async with self._pool.acquire() as connection, connection.transaction():
-            await self.servers.delete(connection, server)
+        async with transaction(self._pool) as connection:
+            await ServerRepository(connection).delete(server)
+
+    # ------------------------------------------------------------------ features
+    def spec(self, feature: str) -> FeatureSpec:
+        return self.registry.get(feature)
+
+    async def setting(self, server_id: int, feature: str) -> FeatureSetting | None:
+        return await self._features.get(server_id, feature)
+
+    async def settings_of(self, server_id: int) -> list[FeatureSetting]:
+        return await self._features.list_for_server(server_id)
 
     async def switch_feature(
         self,
@@ -136,23 +170,78 @@ class ServerService:
         enabled: bool,
         channel_id: int | None = None,
         role_id: int | None = None,
+        settings: Mapping[str, object] | None = None,
     ) -> FeatureSetting | None:
-        """Turn a feature (or the master switch, ``all``) on or off. Returns the new setting (None for the master)."""
+        """Turn a feature (or the master switch, ``all``) on or off, optionally with its channel, role and
+        settings (validated against the feature's declaration). Returns the new setting (None for the master)."""
         if feature == MASTER_SWITCH:
-            await self.servers.set_enabled(server.id, enabled)
+            if settings:
+                raise UserError("The master switch has no settings.")
+            await self._servers.set_enabled(server.id, enabled)
             return None
-        spec = feature_spec(feature)
+        spec = self.registry.get(feature)
+        parsed = spec.parse_settings(settings or {})
+        current = await self._features.get(server.id, feature)
         if enabled:
-            current = await self.features.get(server.id, feature)
             if spec.needs_channel and channel_id is None and (current is None or current.channel_id is None):
                 raise UserError(f"{spec.label} needs a channel: pass the channel option.")
             if spec.needs_role and role_id is None and (current is None or current.role_id is None):
                 raise UserError(f"{spec.label} needs a role: pass the role option.")
-        return await self.features.set(server.id, feature, enabled=enabled, channel_id=channel_id, role_id=role_id)
+        merged = {**(current.settings if current else {}), **parsed} if parsed else None
+        return await self._features.set(
+            server.id, feature, enabled=enabled, channel_id=channel_id, role_id=role_id, settings=merged
+        )
+
+    async def configure(
+        self,
+        server: Server,
+        feature: str,
+        *,
+        channel_id: int | None = None,
+        role_id: int | None = None,
+        settings: Mapping[str, object] | None = None,
+    ) -> FeatureSetting:
+        """Change a feature's channel, role or settings and leave it on or off as it is."""
+        current = await self._features.get(server.id, feature)
+        enabled = current.enabled if current is not None else self.registry.get(feature).enabled_by_default
+        setting = await self.switch_feature(
+            server, feature, enabled=enabled, channel_id=channel_id, role_id=role_id, settings=settings
+        )
+        assert setting is not None  # noqa: S101 - only the master switch returns None
+        return setting
+
+    def current_settings(self, setting: FeatureSetting | None, feature: str) -> dict[str, Any]:
+        """Every declared setting of ``feature``: the stored value or its default."""
+        return self.registry.get(feature).current(setting.settings if setting else {})
 
     async def is_active(self, server: Server, feature: str) -> bool:
         """A feature runs only when both it and the server's master switch are on."""
         if not server.enabled:
             return False
-        setting = await self.features.get(server.id, feature)
+        setting = await self._features.get(server.id, feature)
         return setting is not None and setting.enabled
+
+    async def active_setting(self, server: Server, feature: str) -> FeatureSetting | None:
+        """The feature's setting when it runs (feature and master switch on), else None."""
+        if not server.enabled:
+            return None
+        setting = await self._features.get(server.id, feature)
+        return setting if setting is not None and setting.enabled else None
+
+    async def active(self, feature: str) -> list[tuple[Server, FeatureSetting]]:
+        return await self._features.active(feature)
+
+    async def set_message_id(self, server_id: int, feature: str, message_id: int | None) -> None:
+        await self._features.set_message_id(server_id, feature, message_id)
+
+    async def set_state(self, server_id: int, feature: str, key: str, value: Any) -> None:
+        """Keep bookkeeping (a board's digest, a poll's baseline) under ``key`` of the feature's settings."""
+        await self._features.set_settings_key(server_id, feature, key, value)
+
+    async def mark_board_stale(self, server_id: int, feature: str) -> None:
+        await self._features.mark_board_stale(server_id, feature)
+
+    async def take_stale_boards(
+        self, feature: str, shard_count: int | None, shard_ids: list[int] | None
+    ) -> frozenset[int]:
+        return await self._features.take_stale_boards(feature, shard_count, shard_ids)

@@ -1,8 +1,9 @@
-"""Outside text (player names) made safe for Discord messages."""
+"""Outside text (player names, server names) made safe for Discord messages."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import discord
 
@@ -22,3 +23,23 @@ def safe_name(name: str | None, fallback: str = "Someone") -> str:
     if not cleaned:
         return fallback
     return discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
+
+
+def escape(text: str) -> str:
+    """Outside text (server names, prizes, titles) shown in a message: markdown and mentions escaped."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 vote``, ``2 votes``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def mask(secret: str) -> str:
+    """Show that a secret is set without revealing it."""
+    if "://" in secret:  # URL: hide the password only
+        parts = urlsplit(secret)
+        if parts.password:
+            return secret.replace(f":{parts.password}@", ":****@", 1)
+        return secret
+    return f"****{secret[-4:]}" if len(secret) >= 16 else "****"

@@ -1,10 +1,29 @@
-"""Local-time periods in a server's time zone (zoneinfo, so DST is handled): months, days, slots, quiet hours."""
+"""Time in one place: the injectable clock, a server's zone and its period keys, durations and local dates.
+
+Every service reads the time from a :data:`Clock` it was given (the bot's, or a test's), never from the
+system directly, so tests run at pinned instants: month ends, DST changes, slot boundaries. Periods are
+computed in the server's time zone (zoneinfo handles DST): the badge, milestones, leaderboards and
+giveaways all use :func:`month_of` and :func:`day_of`, so they agree on what "this month" is.
+"""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.errors import UserError
+
+Clock = Callable[[], dt.datetime]
+"""Returns the current time, timezone-aware (UTC). The bot has one; services and the scheduler share it."""
+
+
+def utcnow() -> dt.datetime:
+    """The system clock: the default :data:`Clock`."""
+    return dt.datetime.now(dt.UTC)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -86,3 +105,59 @@ def quiet_until(now: dt.datetime, tz: ZoneInfo, start_min: int | None, end_min: 
     if not inside:
         return None
     return local_at(end_day, dt.time(end_min // 60, end_min % 60), tz)
+
+
+# ------------------------------------------------------------------ durations and local dates
+
+_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_PART = re.compile(r"(\d{1,6})\s*([wdhms])")
+_WHOLE = re.compile(r"^(?:\s*\d{1,6}\s*[wdhms])+\s*$")
+_LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def parse_duration(
+    text: str, *, minimum: dt.timedelta = dt.timedelta(minutes=1), maximum: dt.timedelta = dt.timedelta(weeks=8)
+) -> dt.timedelta:
+    """``1h30m``, ``2d``, ``1w 2d``, ``45m`` → timedelta, within [minimum, maximum]."""
+    cleaned = text.strip().lower()
+    if not _WHOLE.match(cleaned):
+        raise UserError(f"I can't read the duration {text[:40]!r}. Use e.g. `30m`, `1h30m`, `2d` or `1w`.")
+    seconds = sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned))
+    duration = dt.timedelta(seconds=seconds)
+    if duration < minimum:
+        raise UserError(f"The duration must be at least {format_duration(minimum)}.")
+    if duration > maximum:
+        raise UserError(f"The duration can be at most {format_duration(maximum)}.")
+    return duration
+
+
+def format_duration(value: dt.timedelta) -> str:
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in _UNITS.items():
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
+def parse_local(text: str, tz_name: str) -> dt.datetime:
+    """``2026-11-28 18:00`` in the server's time zone → aware UTC datetime."""
+    cleaned = " ".join(text.strip().split())
+    for fmt in _LOCAL_FORMATS:
+        try:
+            naive = dt.datetime.strptime(cleaned, fmt)  # noqa: DTZ007 - made aware just below
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=zone(tz_name)).astimezone(dt.UTC)
+    raise UserError(
+        f"I can't read the date {text[:40]!r}. Use `YYYY-MM-DD HH:MM` in the server's time zone ({tz_name})."
+    )
+
+
+def add_months(local: dt.datetime, months: int) -> dt.datetime:
+    """Same wall-clock time ``months`` later; the day is clamped to the month's last day."""
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)

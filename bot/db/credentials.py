@@ -7,7 +7,6 @@ use :func:`fingerprint` to show that a secret is set.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,10 +57,7 @@ class ProviderCredential:
 
     @classmethod
     def from_record(cls, record: asyncpg.Record) -> ProviderCredential:
-        settings = record["settings"]
-        if isinstance(settings, str):
-            settings = json.loads(settings)
-        return cls(record["server_id"], record["provider"], record["secret"], dict(settings))
+        return cls(record["server_id"], record["provider"], record["secret"], dict(record["settings"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +109,7 @@ class CredentialRepository:
             server_id,
             provider,
             secret,
-            json.dumps(settings) if settings is not None else None,
+            settings,
         )
         _changed(server_id, provider)
 
@@ -126,7 +122,7 @@ class CredentialRepository:
             """,
             server_id,
             provider,
-            json.dumps(settings),
+            settings,
         )
         _changed(server_id, provider)
         return status.endswith(" 1")

@@ -1,12 +1,13 @@
-"""SQL for per-server feature settings."""
+"""SQL for per-server feature settings (``server_features``) and boards waiting for a refresh."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.db.executor import Executor
-from bot.db.records import FeatureSetting
+from bot.db.records import FeatureSetting, Server
+from bot.db.servers import server_columns
+from bot.db.shards import shard_filter
 
 _COLUMNS = "server_id, feature, enabled, channel_id, role_id, message_id, settings"
 
@@ -55,7 +56,7 @@ class FeatureRepository:
             enabled,
             channel_id,
             role_id,
-            json.dumps(settings) if settings is not None else None,
+            settings,
         )
         if record is None:  # pragma: no cover - RETURNING always yields a row
             raise RuntimeError("insert returned no row")
@@ -83,5 +84,56 @@ class FeatureRepository:
             server_id,
             feature,
             key,
-            json.dumps(value),
+            value,
         )
+
+    async def active(self, feature: str) -> list[tuple[Server, FeatureSetting]]:
+        """Every server whose ``feature`` and master switch are on, with the feature's setting."""
+        records = await self._db.fetch(
+            f"""
+            SELECT {server_columns("s", prefix="s_")}, f.server_id, f.feature, f.enabled, f.channel_id, f.role_id,
+                   f.message_id, f.settings
+            FROM servers s JOIN server_features f ON f.server_id = s.id
+            WHERE f.feature = $1 AND f.enabled AND s.enabled
+            ORDER BY s.id
+            """,
+            feature,
+        )
+        return [(Server.from_record(r, prefix="s_"), FeatureSetting.from_record(r)) for r in records]
+
+    async def is_active(self, server_id: int, feature: str) -> bool:
+        """The feature and its server's master switch are both on."""
+        return bool(
+            await self._db.fetchval(
+                """
+                SELECT s.enabled AND f.enabled FROM servers s
+                JOIN server_features f ON f.server_id = s.id AND f.feature = $2 WHERE s.id = $1
+                """,
+                server_id,
+                feature,
+            )
+        )
+
+    # -- boards waiting for a refresh (a durable "dirty" mark, set by vote consumers) ------------------
+    async def mark_board_stale(self, server_id: int, feature: str) -> None:
+        """Ask for a refresh of the server's board; marking it again before the refresh costs nothing."""
+        await self._db.execute(
+            "INSERT INTO stale_boards (server_id, feature) VALUES ($1, $2) ON CONFLICT DO NOTHING", server_id, feature
+        )
+
+    async def take_stale_boards(
+        self, feature: str, shard_count: int | None = None, shard_ids: list[int] | None = None
+    ) -> frozenset[int]:
+        """Servers whose board was marked stale, unmarking them (of our shards only). A vote arriving while
+        the board renders marks it again; a refresh that fails marks it again itself."""
+        records = await self._db.fetch(
+            f"""
+            DELETE FROM stale_boards b USING servers s
+            WHERE b.feature = $1 AND s.id = b.server_id AND {shard_filter("s.guild_id", "$2", "$3")}
+            RETURNING b.server_id
+            """,
+            feature,
+            shard_count,
+            shard_ids,
+        )
+        return frozenset(r["server_id"] for r in records)

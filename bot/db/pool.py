@@ -3,16 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
-from bot.app.config import DatabaseConfig, mask
-
 log = logging.getLogger(__name__)
+
+
+class PoolOptions(Protocol):
+    """What a pool needs (``bot.app.config.DatabaseConfig`` has it)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def min_pool_size(self) -> int: ...
+    @property
+    def max_pool_size(self) -> int: ...
+    @property
+    def command_timeout(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PoolDefaults:
+    url: str = ""
+    min_pool_size: int = 1
+    max_pool_size: int = 10
+    command_timeout: float = 30.0
+
 
 EMBEDDED_DATABASE = "votebot"
 
@@ -59,7 +81,7 @@ class EmbeddedPostgres:
 class Database:
     """Owns the asyncpg pool and, in embedded mode, the PostgreSQL cluster behind it."""
 
-    def __init__(self, config: DatabaseConfig, data_dir: Path) -> None:
+    def __init__(self, config: PoolOptions, data_dir: Path) -> None:
         self._config = config
         self._embedded = None if config.url else EmbeddedPostgres(data_dir)
         self._pool: asyncpg.Pool | None = None
@@ -74,7 +96,6 @@ class Database:
     async def connect(self) -> asyncpg.Pool:
         if self._embedded is not None:
             self.url = await self._embedded.start()
-        log.info("connecting to PostgreSQL at %s", mask(self.url))
         try:
             self._pool = await create_pool(self.url, self._config)
         except BaseException:
@@ -90,10 +111,20 @@ class Database:
             await self._embedded.stop()
 
 
-async def create_pool(url: str, config: DatabaseConfig) -> asyncpg.Pool:
-    """A pool with bounded size, a connect timeout and a per-statement timeout."""
+async def register_codecs(connection: asyncpg.Connection) -> None:
+    """jsonb in and out as Python objects on every connection: repositories pass dicts, never ``json.dumps``."""
+    await connection.set_type_codec("jsonb", encoder=_dump_json, decoder=json.loads, schema="pg_catalog")
+
+
+def _dump_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+async def create_pool(url: str, config: PoolOptions = PoolDefaults()) -> asyncpg.Pool:
+    """A pool with bounded size, a connect timeout, a per-statement timeout and the jsonb codec."""
     pool = await asyncpg.create_pool(
         url,
+        init=register_codecs,
         min_size=config.min_pool_size,
         max_size=config.max_pool_size,
         command_timeout=config.command_timeout,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +25,12 @@ class Server:
     created_at: dt.datetime
 
     @classmethod
-    def from_record(cls, record: asyncpg.Record) -> Server:
-        return cls(**{name: record[name] for name in cls.__dataclass_fields__})
+    def from_record(cls, record: asyncpg.Record, prefix: str = "") -> Server:
+        """From a row of ``server_columns(...)`` (``prefix`` as given there for joined rows)."""
+        return cls(**{name: record[prefix + name] for name in SERVER_FIELDS})
+
+
+SERVER_FIELDS: tuple[str, ...] = tuple(Server.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +45,6 @@ class FeatureSetting:
 
     @classmethod
     def from_record(cls, record: asyncpg.Record) -> FeatureSetting:
-        settings = record["settings"]
-        if isinstance(settings, str):
-            settings = json.loads(settings)
         return cls(
             server_id=record["server_id"],
             feature=record["feature"],
@@ -52,7 +52,7 @@ class FeatureSetting:
             channel_id=record["channel_id"],
             role_id=record["role_id"],
             message_id=record["message_id"],
-            settings=dict(settings),
+            settings=dict(record["settings"]),
         )
 
 
@@ -71,3 +71,13 @@ class VoteRecord:
     @classmethod
     def from_record(cls, record: asyncpg.Record) -> VoteRecord:
         return cls(**{name: record[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, slots=True)
+class PushedEvent:
+    server_id: int
+    event_id: str  # the listing site's id, unique per server
+    type: str
+    data: dict[str, Any]  # validated by bot.web.providers.events
+    received_at: dt.datetime
+    attempts: int = 0

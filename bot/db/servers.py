@@ -1,16 +1,21 @@
-"""SQL for game servers linked to guilds."""
+"""SQL for game servers linked to guilds, and the one list of their columns every query selects."""
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import Sequence
 
-from bot.core.features import FEATURES
 from bot.db.executor import Executor
-from bot.db.records import Server
+from bot.db.records import SERVER_FIELDS, Server
 
-_COLUMNS = (
-    "id, guild_id, name, vote_url, game, address, category, timezone, enabled, is_default, vote_cooldown, created_at"
-)
+
+def server_columns(alias: str | None = None, *, prefix: str = "") -> str:
+    """The columns :meth:`Server.from_record` reads: ``id, guild_id, …``, or ``s.id AS s_id, …`` in a join."""
+    if alias is None:
+        return ", ".join(SERVER_FIELDS)
+    return ", ".join(f"{alias}.{name} AS {prefix}{name}" if prefix else f"{alias}.{name}" for name in SERVER_FIELDS)
+
+
+_COLUMNS = server_columns()
 
 
 class ServerRepository:
@@ -19,20 +24,20 @@ class ServerRepository:
 
     async def create(
         self,
-        connection: asyncpg.Connection,
         *,
         guild_id: int,
         name: str,
         vote_url: str,
         api_key_hash: str,
+        features: Sequence[tuple[str, bool]],
         game: str | None = None,
         address: str | None = None,
     ) -> Server:
-        """Insert a server (the guild's first becomes its default) with its default features.
+        """Insert a server (the guild's first becomes its default) with a row per feature ``(name, enabled)``.
 
-        Must run inside the caller's transaction.
+        Run it inside the caller's transaction (the server and its feature rows go together).
         """
-        record = await connection.fetchrow(
+        record = await self._db.fetchrow(
             f"""
             INSERT INTO servers (guild_id, name, vote_url, game, address, api_key_hash, is_default)
             VALUES ($1, $2, $3, $4, $5, $6, NOT EXISTS (SELECT 1 FROM servers WHERE guild_id = $1 AND is_default))
@@ -47,9 +52,9 @@ class ServerRepository:
         )
         if record is None:  # pragma: no cover - RETURNING always yields a row
             raise RuntimeError("insert returned no row")
-        await connection.executemany(
+        await self._db.executemany(
             "INSERT INTO server_features (server_id, feature, enabled) VALUES ($1, $2, $3)",
-            [(record["id"], spec.name, spec.enabled_by_default) for spec in FEATURES.values()],
+            [(record["id"], name, enabled) for name, enabled in features],
         )
         return Server.from_record(record)
 
@@ -96,20 +101,25 @@ class ServerRepository:
             raise LookupError(f"server {server_id} does not exist")
         return Server.from_record(record)
 
-    async def set_default(self, connection: asyncpg.Connection, server: Server) -> None:
-        await connection.execute(
+    async def count_for_guild(self, guild_id: int) -> int:
+        return int(await self._db.fetchval("SELECT count(*) FROM servers WHERE guild_id = $1", guild_id))
+
+    async def set_default(self, server: Server) -> None:
+        """Make ``server`` its guild's default (two statements: run it in a transaction)."""
+        await self._db.execute(
             "UPDATE servers SET is_default = false WHERE guild_id = $1 AND is_default", server.guild_id
         )
-        await connection.execute("UPDATE servers SET is_default = true WHERE id = $1", server.id)
+        await self._db.execute("UPDATE servers SET is_default = true WHERE id = $1", server.id)
 
     async def set_enabled(self, server_id: int, enabled: bool) -> None:
         await self._db.execute("UPDATE servers SET enabled = $2 WHERE id = $1", server_id, enabled)
 
-    async def delete(self, connection: asyncpg.Connection, server: Server) -> None:
-        """Delete a server; if it was the default, the guild's oldest remaining server becomes the default."""
-        await connection.execute("DELETE FROM servers WHERE id = $1", server.id)
+    async def delete(self, server: Server) -> None:
+        """Delete a server; if it was the default, the guild's oldest remaining server becomes the default
+        (two statements: run it in a transaction)."""
+        await self._db.execute("DELETE FROM servers WHERE id = $1", server.id)
         if server.is_default:
-            await connection.execute(
+            await self._db.execute(
                 """
                 UPDATE servers SET is_default = true
                 WHERE id = (SELECT id FROM servers WHERE guild_id = $1 ORDER BY id LIMIT 1)

@@ -1,35 +1,185 @@
-"""Read side of recorded votes (the write side is the VoteLedger)."""
+"""Reading recorded votes, with the one rule for which votes belong to a member (the write side is the ledger).
+
+**Attribution.** A vote belongs to member M when it carries M's Discord id (Top.gg), or carries no Discord
+id and its player name is the one M linked with ``/link`` (case-insensitive; Top-Server, Votifier,
+GAMEMONITORING). ``/points``, /vote's cooldown, giveaways, leaderboards, milestones and the badge all
+count through the two fragments below, so they always agree.
+
+Periods (``start``/``end``) come from :mod:`bot.core.time` in the server's zone; every window here is
+``start <= voted_at < end``.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from bot.db.executor import Executor
 from bot.db.records import VoteRecord
 
 _COLUMNS = "id, server_id, provider, external_id, player_name, discord_user_id, weight, voted_at, expires_at"
+_V_COLUMNS = ", ".join(f"v.{c.strip()}" for c in _COLUMNS.split(","))
+
+
+def member_votes(server: str, member: str) -> str:
+    """The votes of one member on one server (SQL placeholders ``server``/``member``), as a subquery.
+
+    Two index probes (by Discord id, and by the linked player name) instead of a join over every vote."""
+    return f"""(
+        SELECT {_COLUMNS} FROM votes WHERE server_id = {server} AND discord_user_id = {member}
+        UNION ALL
+        SELECT {_V_COLUMNS} FROM player_links l
+        JOIN votes v ON v.server_id = l.server_id AND lower(v.player_name) = lower(l.player_name)
+        WHERE l.server_id = {server} AND l.discord_user_id = {member} AND v.discord_user_id IS NULL
+    )"""
+
+
+ATTRIBUTED_VOTES = """
+SELECT v.id, v.server_id, COALESCE(v.discord_user_id, l.discord_user_id) AS member_id, v.player_name,
+       l.player_name AS linked_name, v.weight, v.voted_at
+FROM votes v
+LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
+"""
+"""Every vote with the member it belongs to (``member_id``, NULL for an unlinked player name); add a WHERE
+on ``v.``. The same rule as :func:`member_votes`, for queries over many members at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class Voter:
+    member_id: int | None  # the member the votes belong to; None: an unlinked player name
+    name: str | None  # player name to show
+    votes: int
 
 
 class VoteRepository:
     def __init__(self, db: Executor) -> None:
         self._db = db
 
-    async def last_for_member(self, server_id: int, discord_user_id: int) -> VoteRecord | None:
-        """The member's latest vote: by Discord id (Top.gg) or through their linked in-game name."""
+    # ------------------------------------------------------------------ one member
+    async def last_for_member(self, server_id: int, member_id: int) -> VoteRecord | None:
         record = await self._db.fetchrow(
-            f"""
-            SELECT * FROM (
-                (SELECT {_COLUMNS} FROM votes
-                 WHERE server_id = $1 AND discord_user_id = $2
-                 ORDER BY voted_at DESC LIMIT 1)
-                UNION ALL
-                (SELECT {", ".join("v." + c.strip() for c in _COLUMNS.split(","))}
-                 FROM player_links l
-                 JOIN votes v ON v.server_id = l.server_id AND lower(v.player_name) = lower(l.player_name)
-                 WHERE l.server_id = $1 AND l.discord_user_id = $2
-                 ORDER BY v.voted_at DESC LIMIT 1)
-            ) latest
-            ORDER BY voted_at DESC LIMIT 1
-            """,
-            server_id,
-            discord_user_id,
+            f"SELECT * FROM {member_votes('$1', '$2')} m ORDER BY voted_at DESC LIMIT 1", server_id, member_id
         )
         return VoteRecord.from_record(record) if record else None
+
+    async def points(
+        self, server_id: int, member_id: int, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> int:
+        """The member's vote points (weights) in ``[since, until)``, all time by default."""
+        value = await self._db.fetchval(
+            f"""
+            SELECT COALESCE(sum(weight), 0) FROM {member_votes("$1", "$2")} m
+            WHERE voted_at >= COALESCE($3::timestamptz, '-infinity')
+              AND voted_at < COALESCE($4::timestamptz, 'infinity')
+            """,
+            server_id,
+            member_id,
+            since,
+            until,
+        )
+        return int(value)
+
+    async def members_who_voted(
+        self, server_id: int, member_ids: list[int], since: dt.datetime, until: dt.datetime
+    ) -> set[int]:
+        """Which of ``member_ids`` have a vote in ``[since, until)`` (giveaway entry and bonus)."""
+        records = await self._db.fetch(
+            f"""
+            SELECT DISTINCT member_id FROM ({ATTRIBUTED_VOTES} WHERE v.server_id = $1 AND v.voted_at >= $3
+                                            AND v.voted_at < $4) a
+            WHERE member_id = ANY($2::bigint[])
+            """,
+            server_id,
+            member_ids,
+            since,
+            until,
+        )
+        return {r["member_id"] for r in records}
+
+    # ------------------------------------------------------------------ one server
+    async def count(self, server_id: int, start: dt.datetime, end: dt.datetime) -> int:
+        """Vote points of the server in ``[start, end)``."""
+        value = await self._db.fetchval(
+            "SELECT COALESCE(sum(weight), 0) FROM votes WHERE server_id = $1 AND voted_at >= $2 AND voted_at < $3",
+            server_id,
+            start,
+            end,
+        )
+        return int(value)
+
+    async def total(self, server_id: int) -> int:
+        value = await self._db.fetchval("SELECT COALESCE(sum(weight), 0) FROM votes WHERE server_id = $1", server_id)
+        return int(value)
+
+    async def top_voters(
+        self, server_id: int, start: dt.datetime, end: dt.datetime, limit: int = 10, *, linked_only: bool = False
+    ) -> list[Voter]:
+        """The best voters in ``[start, end)``: most points first, then whoever got there first."""
+        records = await self._db.fetch(
+            f"""
+            SELECT member_id, COALESCE(max(linked_name), max(player_name)) AS name, sum(weight)::int AS votes,
+                   max(voted_at) AS last_vote
+            FROM ({ATTRIBUTED_VOTES} WHERE v.server_id = $1 AND v.voted_at >= $2 AND v.voted_at < $3) a
+            WHERE (member_id IS NOT NULL OR (player_name IS NOT NULL AND NOT $5))
+            GROUP BY member_id, CASE WHEN member_id IS NULL THEN lower(player_name) END
+            ORDER BY votes DESC, last_vote ASC
+            LIMIT $4
+            """,
+            server_id,
+            start,
+            end,
+            limit,
+            linked_only,
+        )
+        return [Voter(r["member_id"], r["name"], r["votes"]) for r in records]
+
+    async def category_rank(
+        self, server_id: int, category: str | None, start: dt.datetime, end: dt.datetime
+    ) -> tuple[int, int]:
+        """``(rank, servers ranked)`` by vote points in ``[start, end)`` among the servers of the same category
+        (every server without one when ``category`` is None). Ties share a rank."""
+        record = await self._db.fetchrow(
+            """
+            WITH totals AS (
+                SELECT s.id, COALESCE(sum(v.weight), 0) AS votes
+                FROM servers s
+                LEFT JOIN votes v ON v.server_id = s.id AND v.voted_at >= $3 AND v.voted_at < $4
+                WHERE s.category IS NOT DISTINCT FROM $2
+                GROUP BY s.id
+            )
+            SELECT (SELECT count(*) FROM totals t WHERE t.votes > me.votes) + 1 AS rank,
+                   (SELECT count(*) FROM totals) AS total
+            FROM totals me WHERE me.id = $1
+            """,
+            server_id,
+            category,
+            start,
+            end,
+        )
+        if record is None:
+            return 1, 1
+        return int(record["rank"]), int(record["total"])
+
+    async def last_at(self, server_id: int, provider: str) -> dt.datetime | None:
+        """When the server's latest vote from ``provider`` was cast (the Top.gg backfill's bookmark)."""
+        return await self._db.fetchval(
+            "SELECT max(voted_at) FROM votes WHERE server_id = $1 AND provider = $2", server_id, provider
+        )
+
+    async def has_vote_between(
+        self, server_id: int, provider: str, discord_user_id: int, start: dt.datetime, end: dt.datetime
+    ) -> bool:
+        """Whether this user already has a vote of ``provider`` for the server with ``start <= voted_at < end``."""
+        found = await self._db.fetchval(
+            """
+            SELECT 1 FROM votes
+            WHERE server_id = $1 AND provider = $2 AND discord_user_id = $3 AND voted_at >= $4 AND voted_at < $5
+            LIMIT 1
+            """,
+            server_id,
+            provider,
+            discord_user_id,
+            start,
+            end,
+        )
+        return found is not None

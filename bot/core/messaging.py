@@ -1,0 +1,217 @@
+"""Talking to Discord from services: post, edit, DM, give and take roles — with one error vocabulary.
+
+Services never catch discord.py's exceptions themselves. A call here either works, raises
+:class:`Unreachable` (permanent for this target: the channel is gone, is not a text channel, or Discord
+refuses the bot there — retrying will not help until an admin acts), or raises :class:`discord.HTTPException`
+untouched for everything transient (5xx, rate limits that ran out) — vote consumers let that propagate so
+the dispatcher retries later.
+
+Every post names its ``allowed_mentions`` (nothing by default). A post can carry a ``nonce`` made by
+:func:`effect_nonce`: Discord returns the existing message instead of creating a second one when the same
+nonce comes again within a few minutes, so a retry after a crash between posting and bookkeeping does
+not post twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+CANNOT_SEND_IN_NON_TEXT = 50008
+CANNOT_DM = 50007
+UNKNOWN_MEMBER, UNKNOWN_ROLE, UNKNOWN_USER = 10007, 10011, 10013
+
+
+class Unreachable(Exception):
+    """The target cannot take this (gone, wrong kind, or the bot lacks permission); ``reason`` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Gone(Unreachable):
+    """The channel, message, role or user no longer exists."""
+
+
+class DmClosed(Unreachable):
+    """The member does not accept DMs from the bot."""
+
+
+def effect_nonce(*parts: object) -> str:
+    """A message nonce for one effect (e.g. ``("thanks", vote_id)``): the same effect, the same nonce."""
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:25]
+
+
+def only_users(*user_ids: int) -> discord.AllowedMentions:
+    """Mentions that ping exactly these members (and nobody else)."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, users=[discord.Object(u) for u in user_ids], replied_user=False
+    )
+
+
+def only_role(role_id: int | None) -> discord.AllowedMentions:
+    """Mentions that ping exactly this role (or nobody, for None)."""
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(role_id)] if role_id else False, replied_user=False
+    )
+
+
+def _refused(exc: discord.HTTPException) -> Unreachable | None:
+    if isinstance(exc, discord.Forbidden):
+        if exc.code == CANNOT_DM:
+            return DmClosed("the member does not accept direct messages")
+        return Unreachable(f"Discord refused access ({exc.text or exc.status})")
+    if isinstance(exc, discord.NotFound):
+        return Gone("the channel no longer exists")
+    if exc.code == CANNOT_SEND_IN_NON_TEXT:
+        return Unreachable("it is not a text channel")
+    return None
+
+
+class Messenger:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def post(
+        self,
+        channel_id: int,
+        content: str | None = None,
+        *,
+        embeds: Sequence[discord.Embed] = (),
+        view: discord.ui.View | None = None,
+        mentions: discord.AllowedMentions = NO_MENTIONS,
+        nonce: str | None = None,
+        reply_to: int | None = None,
+        guild_id: int | None = None,
+    ) -> int:
+        """Post in a channel; returns the message id."""
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        kwargs: dict[str, Any] = {"allowed_mentions": mentions}
+        if content is not None:
+            kwargs["content"] = content
+        if embeds:
+            kwargs["embeds"] = list(embeds)
+        if view is not None:
+            kwargs["view"] = view
+        if nonce is not None:
+            kwargs["nonce"] = nonce
+        if reply_to is not None:
+            kwargs["reference"] = discord.MessageReference(
+                message_id=reply_to, channel_id=channel_id, fail_if_not_exists=False
+            )
+        try:
+            message = await channel.send(**kwargs)
+        except discord.HTTPException as exc:
+            refused = _refused(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+        return message.id
+
+    async def edit(
+        self,
+        channel_id: int,
+        message_id: int,
+        *,
+        content: str | None = None,
+        embeds: Sequence[discord.Embed] | None = None,
+        view: discord.ui.View | None = None,
+        remove_view: bool = False,
+        guild_id: int | None = None,
+    ) -> bool:
+        """Edit one of the bot's messages; False when it was deleted meanwhile."""
+        message = self._client.get_partial_messageable(channel_id, guild_id=guild_id).get_partial_message(message_id)
+        kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
+        if content is not None:
+            kwargs["content"] = content
+        if embeds is not None:
+            kwargs["embeds"] = list(embeds)
+        if view is not None or remove_view:
+            kwargs["view"] = view
+        try:
+            await message.edit(**kwargs)
+        except discord.NotFound:
+            return False
+        except discord.HTTPException as exc:
+            refused = _refused(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+        return True
+
+    async def dm(self, user_id: int, content: str, *, nonce: str | None = None) -> int:
+        """DM a member; :class:`DmClosed` when they do not accept DMs, :class:`Unreachable` for an unknown user."""
+        try:
+            user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
+            channel = await user.create_dm()
+            if nonce is None:
+                message = await channel.send(content, allowed_mentions=NO_MENTIONS)
+            else:
+                message = await channel.send(content, allowed_mentions=NO_MENTIONS, nonce=nonce)
+        except discord.NotFound as exc:
+            raise Gone("the user no longer exists") from exc
+        except discord.Forbidden as exc:
+            raise DmClosed("the member does not accept direct messages") from exc
+        return message.id
+
+    async def create_scheduled_event(
+        self, guild_id: int, *, name: str, start: dt.datetime, end: dt.datetime, location: str, description: str
+    ) -> int:
+        """An external Discord scheduled event; :class:`Unreachable` when the bot may not (Manage Events)."""
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            raise Unreachable("the guild is not available")
+        try:
+            event = await guild.create_scheduled_event(
+                name=name[:100],
+                start_time=start,
+                end_time=end,
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location=location[:100],
+                description=description[:1000] or discord.utils.MISSING,
+            )
+        except discord.HTTPException as exc:
+            raise Unreachable(exc.text or "Missing Permissions") from exc
+        return event.id
+
+    async def delete_scheduled_event(self, guild_id: int, event_id: int) -> None:
+        try:
+            await self._client.http.delete_scheduled_event(guild_id, event_id)
+        except discord.HTTPException as exc:
+            raise Unreachable(exc.text or str(exc.status)) from exc
+
+    async def add_role(self, guild_id: int, member_id: int, role_id: int, *, reason: str) -> bool:
+        """Give a role; False when the member is not in the guild. :class:`Unreachable` when the role is gone
+        or Discord does not allow it."""
+        return await self._role(self._client.http.add_role, guild_id, member_id, role_id, reason)
+
+    async def remove_role(self, guild_id: int, member_id: int, role_id: int, *, reason: str) -> bool:
+        """Take a role back; False when the member left. :class:`Unreachable` as for :meth:`add_role`."""
+        return await self._role(self._client.http.remove_role, guild_id, member_id, role_id, reason)
+
+    @staticmethod
+    async def _role(call: Any, guild_id: int, member_id: int, role_id: int, reason: str) -> bool:
+        try:
+            await call(guild_id, member_id, role_id, reason=reason)
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_ROLE:
+                raise Gone("the role no longer exists") from exc
+            log.info("role %s of member %s in guild %s: %s", role_id, member_id, guild_id, exc.text)
+            return False  # the member left (or never joined): nothing to give or take
+        except discord.Forbidden as exc:
+            raise Unreachable(
+                "it is above my highest role or I lack Manage Roles"
+                if exc.code in (0, 50013)
+                else f"Discord refused ({exc.text})"
+            ) from exc
+        return True
