@@ -1,17 +1,30 @@
-"""Setting and rotating a server's secrets, shared by ``/setup provider`` and ``votebot server secret``."""
+"""A server's provider secrets: setting and rotating them, and what an owner pastes into each listing site.
+
+Shared by ``/setup provider`` and ``votebot server secret`` / ``votebot server show``.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.core.errors import UserError
-from bot.db.credentials import CredentialRepository, fingerprint
+from bot.db.credentials import CredentialRepository, ProviderCredential, fingerprint
 from bot.votes.model import PROVIDERS
 from bot.votes.votifier.keys import set_votifier_token
 
 CREDENTIAL_KINDS: tuple[str, ...] = (*PROVIDERS, "events")  # "events": the signed event API
 MAX_SECRET = 4096
+SETTING_KEYS: dict[str, tuple[str, ...]] = {
+    "topserver": ("topserver_id",),
+    "topgg": ("project_id",),
+    "gamemonitoring": ("gm_server_id",),
+    "votifier": (),
+    "events": (),
+}
+PLACEHOLDER = "<set webhooks.public_url>"
 
 
 def check_secret(value: str) -> str:
@@ -42,3 +55,51 @@ async def store_secret(
             extra["integration_token"] = secrets.token_urlsafe(24)
     await repo.set_secret(server_id, kind, value, extra or None)
     return fingerprint(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where listing sites reach this bot (from ``webhooks.public_url`` and the Votifier settings)."""
+
+    public_url: str
+    votifier_port: int
+    votifier_enabled: bool
+
+
+def integration_url(public_url: str, server_id: int, token: str) -> str:
+    """The Top.gg integration configuration URL of a server (its token is a credential setting)."""
+    return f"{public_url.rstrip('/')}/integrations/topgg?server={server_id}&token={token}"
+
+
+def webhook_url(public_url: str, provider: str, server_id: int) -> str:
+    path = f"/events/{server_id}" if provider == "events" else f"/webhooks/{provider}/{server_id}"
+    return f"{public_url.rstrip('/')}{path}"
+
+
+def describe(
+    endpoints: Endpoints, server_id: int, credential: ProviderCredential | None, provider: str
+) -> dict[str, Any]:
+    """What an owner needs to configure ``provider`` for this server: URLs, the Votifier key, fingerprints."""
+    base = endpoints.public_url or PLACEHOLDER
+    info: dict[str, Any] = {"configured": credential is not None}
+    if credential is not None:
+        info["secret"] = fingerprint(credential.secret)
+        info["settings"] = {k: v for k, v in credential.settings.items() if k in SETTING_KEYS[provider]}
+    if provider == "votifier":
+        host = urlsplit(endpoints.public_url).hostname if endpoints.public_url else None
+        info["host"] = host or "<this machine's public address>"
+        info["port"] = endpoints.votifier_port
+        info["enabled"] = endpoints.votifier_enabled
+        if credential is not None:
+            info["public_key"] = credential.settings.get("public_key")
+            info["service_tokens"] = {
+                name: fingerprint(token) for name, token in (credential.settings.get("service_tokens") or {}).items()
+            }
+        return info
+    info["webhook_url"] = webhook_url(base, provider, server_id)
+    if provider == "topgg" and credential is not None:
+        info["version"] = "v1" if credential.secret.startswith("whs_") else "v0"
+        token = credential.settings.get("integration_token")
+        if token:
+            info["integration_url"] = integration_url(base, server_id, str(token))
+    return info

@@ -1,119 +1,124 @@
-"""Delivers outbox rows to the cogs, exactly once per row across processes.
+"""Hands every recorded vote to every :class:`~bot.votes.events.VoteConsumer`, until each has succeeded.
 
-Woken by ``LISTEN votebot_votes`` (any process that records a vote notifies every dispatcher) and by
-a slow poll as a safety net. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so two dispatchers never
-deliver the same vote; a vote without a Discord id whose player name a member linked (``/link``) is
-delivered with that member's id; a row is deleted in the same transaction that delivered it, so a crash before
-COMMIT leaves it to be delivered again after restart.
+Woken by ``LISTEN votebot_votes`` (any process that records a vote notifies every dispatcher) and by a
+slow poll as a safety net. A claim locks due outbox rows (``FOR UPDATE SKIP LOCKED``, so two dispatchers
+never deliver the same vote) for the transaction that delivers them and writes the outcome:
 
-The dispatcher remembers the highest vote id it claimed and claims after it. Ids come from a sequence
-but transactions commit in any order, so a vote can become visible below that cursor (a slower commit,
-or a delivery retried after a failure): a claim that finds nothing after the cursor, and at least one
-claim every ``rescan_interval`` seconds, scans the whole outbox.
+* every consumer succeeded → the outbox row is deleted;
+* some failed → the row remembers who succeeded (``done``) and the failures, and is due again after a
+  back-off (``retry_base`` · 2ⁿ, at most ``retry_cap``); only the failed consumers run then;
+* a consumer failed ``max_attempts`` times → dead-lettered for that vote (``vote_dead_letters``), the
+  others go on. ``votebot outbox replay`` hands dead letters back.
 
-Under load the dispatcher batches: after a drain that delivered something it waits ``settle`` seconds
-before claiming again, so a burst of notifications becomes one claim of many rows instead of one
-transaction per ingest commit. A lone vote is still delivered at once (the wait comes after it).
+A crash before COMMIT leaves the rows to be delivered again after restart: consumers are idempotent by
+vote id. Votes of one game server are delivered in order, one at a time; different servers in parallel
+(``concurrency``), so one slow guild does not hold up the others. Each consumer call is bounded by
+``consumer_timeout``. With ``--shards`` a dispatcher claims only the votes of its own guilds.
+
+The dispatcher remembers the highest vote id it claimed and claims after it. Ids come from a sequence but
+transactions commit in any order, so a vote can become visible below that cursor (a slower commit, or a
+retry): a claim that finds nothing after the cursor, and at least one claim every ``rescan_interval``
+seconds, scans the whole outbox. Under load it batches: after a drain that delivered something it waits
+``settle`` seconds, so a burst of notifications becomes one claim of many rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import asyncpg
 
+from bot.core.shards import ShardOwnership
+from bot.core.time import Clock, utcnow
 from bot.db.records import Server
-from bot.votes.events import VoteEvent
-from bot.votes.ledger import NOTIFY_CHANNEL
+from bot.db.transaction import transaction
+from bot.votes import repository
+from bot.votes.events import VoteConsumer, VoteEvent
+from bot.votes.repository import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[VoteEvent], Awaitable[None]]
-
-# What a VoteEvent is built from, with the joins from ``votes v`` (shared with catch-up scans).
-EVENT_COLUMNS = """
-v.id, v.server_id, v.provider, v.external_id, v.player_name,
-COALESCE(v.discord_user_id, l.discord_user_id) AS discord_user_id, v.weight, v.voted_at, v.expires_at,
-s.guild_id, s.name, s.vote_url, s.game, s.address, s.category, s.timezone, s.enabled, s.is_default,
-s.vote_cooldown, s.created_at
-"""
-EVENT_JOINS = """
-JOIN servers s ON s.id = v.server_id
-LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
-"""
-
-# Claim the due outbox ids first (a short index scan on vote_outbox), then look each vote up by id: the
-# LATERAL subquery with OFFSET 0 is never flattened, so the plan stays one index probe per claimed row.
-# (asyncpg prepares statements; PostgreSQL's generic plan for a plain join, with $1/$2 unknown and the
-# outbox's statistics stale, hash-joined a sequential scan of all of ``votes`` on every claim.)
-# ``vote_id > $2`` starts the scan after what this dispatcher already claimed: the outbox is a queue
-# (insert, then delete), and until vacuum runs, a scan from the start walks the index entry of every
-# row deleted since.
-_CLAIM = f"""
-WITH claimed AS (
-    SELECT vote_id FROM vote_outbox
-    WHERE vote_id > $2 AND available_at <= now()
-    ORDER BY vote_id
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
-)
-SELECT {EVENT_COLUMNS}
-FROM claimed c
-CROSS JOIN LATERAL (SELECT * FROM votes WHERE votes.id = c.vote_id OFFSET 0) v
-{EVENT_JOINS}
-ORDER BY v.id
-"""
+DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
-def server_from_row(record: asyncpg.Record) -> Server:
-    """The server columns of an outbox/vote row (``server_id``, ``guild_id``, ``name`` …) as a Server."""
-    return Server(
-        id=record["server_id"],
-        guild_id=record["guild_id"],
-        name=record["name"],
-        vote_url=record["vote_url"],
-        game=record["game"],
-        address=record["address"],
-        category=record["category"],
-        timezone=record["timezone"],
-        enabled=record["enabled"],
-        is_default=record["is_default"],
-        vote_cooldown=record["vote_cooldown"],
-        created_at=record["created_at"],
-    )
+@dataclass
+class _Delivery:
+    """One claimed vote: the consumers it still needs, and what happened to each."""
+
+    event: VoteEvent
+    pending: list[str]
+    done: list[str]
+    failures: dict[str, dict[str, Any]]
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 class VoteDispatcher:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        deliver: Deliver,
         *,
+        consumers: Iterable[VoteConsumer] = (),
+        clock: Clock = utcnow,
+        shards: ShardOwnership = ShardOwnership(),  # noqa: B008 - frozen, immutable
         batch_size: int = 100,
         poll_interval: float = 10.0,
         settle: float = 0.05,
         rescan_interval: float = 1.0,
+        concurrency: int = 4,
+        consumer_timeout: float = 60.0,
+        max_attempts: int = 8,
+        retry_base: dt.timedelta = dt.timedelta(seconds=10),
+        retry_cap: dt.timedelta = dt.timedelta(hours=1),
         wait_ready: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._pool = pool
+        self._consumers: dict[str, VoteConsumer] = {}
+        for consumer in consumers:
+            self.register(consumer)
+        self._clock = clock
+        self._shards = shards
         self._wait_ready = wait_ready
-        self._deliver = deliver
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._settle = settle
         self._rescan_interval = rescan_interval
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._consumer_timeout = consumer_timeout
+        self.max_attempts = max_attempts
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
         self._cursor = 0  # the highest vote id this dispatcher claimed
         self._last_rescan = -math.inf
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
-        self.delivered = 0
+        self.delivered = 0  # votes whose consumers are all done
+        self.failures = 0  # consumer calls that failed
 
+    # ------------------------------------------------------------------ consumers
+    def register(self, consumer: VoteConsumer) -> None:
+        if consumer.name in self._consumers:
+            raise ValueError(f"a vote consumer called {consumer.name!r} is already registered")
+        self._consumers[consumer.name] = consumer
+
+    def unregister(self, name: str) -> None:
+        self._consumers.pop(name, None)
+
+    @property
+    def consumer_names(self) -> list[str]:
+        return sorted(self._consumers)
+
+    # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self._listener = await self._pool.acquire()
         await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
@@ -128,26 +133,27 @@ class VoteDispatcher:
             self._task = None
         if self._listener is not None:
             listener, self._listener = self._listener, None
-            with contextlib.suppress(asyncpg.PostgresError, OSError):
+            with contextlib.suppress(*DATABASE_ERRORS):
                 await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
             await self._pool.release(listener)
+
+    def wake(self) -> None:
+        """Look for due votes now (a retry became due, a test moved the clock)."""
+        self._wake.set()
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
-        if self._wait_ready is not None:  # e.g. the Discord cache must be filled before cogs act on votes
+        if self._wait_ready is not None:  # e.g. the Discord cache must be filled before consumers act
             await self._wait_ready()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
             self._wake.clear()
             try:
-                drained = batch = await self.drain_once()
-                while batch == self._batch_size:
-                    batch = await self.drain_once()
-                    drained += batch
-            except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
+                drained = await self.drain()
+            except DATABASE_ERRORS as exc:
                 log.warning("vote dispatcher: database error, retrying: %s", exc)
                 await asyncio.sleep(1)
                 self._wake.set()
@@ -155,46 +161,134 @@ class VoteDispatcher:
             if drained and self._settle > 0:
                 await asyncio.sleep(self._settle)  # let the next votes gather: one claim for many rows
 
-    async def _claim(self, connection: asyncpg.Connection) -> list[asyncpg.Record]:
-        now = time.monotonic()
-        after = self._cursor if now - self._last_rescan < self._rescan_interval else 0
-        rows = await connection.fetch(_CLAIM, self._batch_size, after)
+    async def drain(self) -> int:
+        """Deliver every due vote (batch after batch); returns how many rows were handled."""
+        drained = batch = await self.drain_once()
+        while batch == self._batch_size:
+            batch = await self.drain_once()
+            drained += batch
+        return drained
+
+    # ------------------------------------------------------------------ one batch
+    async def _claim(self, connection: asyncpg.Connection, now: dt.datetime) -> list[asyncpg.Record]:
+        started = time.monotonic()
+        after = self._cursor if started - self._last_rescan < self._rescan_interval else 0
+        count, ids = self._shards.sql_args()
+
+        async def claim(after: int) -> list[asyncpg.Record]:
+            return await repository.claim_due(
+                connection, limit=self._batch_size, after=after, now=now, shard_count=count, shard_ids=ids
+            )
+
+        rows = await claim(after)
         if not rows and after:  # nothing new after the cursor: look below it (late commits, retries)
             after = 0
-            rows = await connection.fetch(_CLAIM, self._batch_size, 0)
+            rows = await claim(0)
         if not after:
-            self._last_rescan = now
+            self._last_rescan = started
         if rows:
             self._cursor = max(self._cursor, rows[-1]["id"])  # rows come ordered by id
         return rows
 
     async def drain_once(self) -> int:
-        """Claim up to one batch of due rows, deliver them and delete them; return how many."""
-        async with self._pool.acquire() as connection, connection.transaction():
-            rows = await self._claim(connection)
-            delivered: list[int] = []
-            servers: dict[int, Server] = {}  # one Server per server in the batch, not one per row
-            for row in rows:
-                server = servers.get(row["server_id"])
-                if server is None:
-                    server = servers[row["server_id"]] = server_from_row(row)
-                event = VoteEvent.from_record(row, server)
-                try:
-                    await self._deliver(event)
-                except Exception as exc:  # a failing consumer must not block the others
-                    log.exception("vote %s: delivery failed; retrying later", event.ledger_id)
-                    await connection.execute(
-                        """
-                        UPDATE vote_outbox SET attempts = attempts + 1, last_error = $2,
-                            available_at = now() + least(interval '1 hour', interval '5 seconds' * power(2, attempts))
-                        WHERE vote_id = $1
-                        """,
-                        event.ledger_id,
-                        repr(exc)[:500],
-                    )
-                    continue
-                delivered.append(event.ledger_id)
-            if delivered:
-                await connection.execute("DELETE FROM vote_outbox WHERE vote_id = ANY($1::bigint[])", delivered)
-            self.delivered += len(delivered)
+        """Claim up to one batch of due rows, deliver them and write the outcome; return how many rows."""
+        async with transaction(self._pool) as connection:
+            now = self._clock()
+            rows = await self._claim(connection, now)
+            deliveries = self._deliveries(rows)
+            by_server: dict[int, list[_Delivery]] = defaultdict(list)
+            for delivery in deliveries:
+                by_server[delivery.event.server.id].append(delivery)
+            await asyncio.gather(*(self._deliver_in_order(group) for group in by_server.values()))
+            await self._write_outcome(connection, deliveries, self._clock())
             return len(rows)
+
+    def _deliveries(self, rows: list[asyncpg.Record]) -> list[_Delivery]:
+        servers: dict[int, Server] = {}  # one Server per server in the batch, not one per row
+        deliveries = []
+        for row in rows:
+            server = servers.get(row["server_id"])
+            if server is None:
+                server = servers[row["server_id"]] = Server.from_record(row, prefix="s_")
+            wanted = row["consumers"] if row["consumers"] is not None else self._consumers
+            done = list(row["done"])
+            unknown = [name for name in wanted if name not in self._consumers and name not in done]
+            if unknown:  # e.g. a replayed dead letter of a consumer this version no longer has
+                log.warning("vote %s: no consumer called %s here; counted as done", row["id"], ", ".join(unknown))
+                done.extend(unknown)
+            pending = [name for name in sorted(wanted) if name not in done]
+            event = VoteEvent.of(
+                ledger_id=row["id"],
+                server=server,
+                provider=row["provider"],
+                vote_id=row["external_id"],
+                player_name=row["player_name"],
+                discord_user_id=row["discord_user_id"],
+                weight=row["weight"],
+                voted_at=row["voted_at"],
+                expires_at=row["expires_at"],
+            )
+            deliveries.append(_Delivery(event, pending, done, dict(row["failures"])))
+        return deliveries
+
+    async def _deliver_in_order(self, group: list[_Delivery]) -> None:
+        async with self._slots:
+            for delivery in group:
+                await asyncio.gather(*(self._call(delivery, name) for name in delivery.pending))
+
+    async def _call(self, delivery: _Delivery, name: str) -> None:
+        consumer = self._consumers[name]
+        attempt = int(delivery.failures.get(name, {}).get("attempts", 0)) + 1
+        event = delivery.event
+        if attempt > 1:
+            event = replace(event, attempt=attempt)
+        try:
+            await asyncio.wait_for(consumer.handle(event), timeout=self._consumer_timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one failing consumer must never stop the others
+            self.failures += 1
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if isinstance(exc, TimeoutError):
+                reason = f"timed out after {self._consumer_timeout:g} s"
+            log.warning(
+                "vote %s: consumer %s failed (attempt %d of %d): %s",
+                event.ledger_id,
+                name,
+                attempt,
+                self.max_attempts,
+                reason,
+                exc_info=not isinstance(exc, TimeoutError | asyncpg.PostgresError | OSError),
+            )
+            delivery.failed[name] = reason[:500]
+            return
+        delivery.succeeded.append(name)
+
+    async def _write_outcome(
+        self, connection: asyncpg.Connection, deliveries: list[_Delivery], now: dt.datetime
+    ) -> None:
+        finished: list[int] = []
+        for delivery in deliveries:
+            vote_id = delivery.event.ledger_id
+            done = [*delivery.done, *delivery.succeeded]
+            failures = {k: v for k, v in delivery.failures.items() if k not in delivery.succeeded}
+            retry_in: list[dt.timedelta] = []
+            for name, reason in delivery.failed.items():
+                attempts = int(failures.get(name, {}).get("attempts", 0)) + 1
+                if attempts >= self.max_attempts:
+                    log.error(
+                        "vote %s: consumer %s dead-lettered after %d attempts: %s", vote_id, name, attempts, reason
+                    )
+                    await repository.add_dead_letter(connection, vote_id, name, attempts, reason, now)
+                    failures.pop(name, None)
+                    done.append(name)
+                else:
+                    failures[name] = {"attempts": attempts, "error": reason}
+                    retry_in.append(min(self._retry_cap, self._retry_base * 2 ** (attempts - 1)))
+            if not retry_in:
+                finished.append(vote_id)
+            else:
+                await repository.save_progress(connection, vote_id, sorted(done), failures, now + min(retry_in))
+        if finished:
+            await repository.finish_deliveries(connection, finished)
+        self.delivered += len(finished)

@@ -1,18 +1,18 @@
-"""VoteEvent: what the cogs receive through ``bot.dispatch("vote", event)``."""
+"""What vote consumers receive (:class:`VoteEvent`) and what a consumer is (:class:`VoteConsumer`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-import asyncpg
+from typing import Protocol
 
 from bot.db.records import Server
+from bot.votes.model import next_vote_at
 
 
 @dataclass(frozen=True, slots=True)
 class VoteEvent:
-    ledger_id: int  # votes.id — the key for idempotent effects
+    ledger_id: int  # votes.id — the key every consumer's effect is idempotent on
     server: Server
     provider: str
     vote_id: str  # the provider's vote id (or derived key)
@@ -20,19 +20,47 @@ class VoteEvent:
     discord_user_id: int | None  # from the provider (Top.gg), else the member who linked the player name
     weight: int
     voted_at: dt.datetime
-    next_vote_at: dt.datetime | None  # when the voter may vote again, when known
+    next_vote_at: dt.datetime | None  # when the voter may vote again
+    attempt: int = 1  # 1 on the first delivery; more when this consumer is retried
 
     @classmethod
-    def from_record(cls, record: asyncpg.Record, server: Server) -> VoteEvent:
-        expires_at = record["expires_at"]
+    def of(
+        cls,
+        *,
+        ledger_id: int,
+        server: Server,
+        provider: str,
+        vote_id: str,
+        player_name: str | None,
+        discord_user_id: int | None,
+        weight: int,
+        voted_at: dt.datetime,
+        expires_at: dt.datetime | None,
+    ) -> VoteEvent:
         return cls(
-            ledger_id=record["id"],
-            server=server,
-            provider=record["provider"],
-            vote_id=record["external_id"],
-            player_name=record["player_name"],
-            discord_user_id=record["discord_user_id"],
-            weight=record["weight"],
-            voted_at=record["voted_at"],
-            next_vote_at=expires_at or record["voted_at"] + server.vote_cooldown,
+            ledger_id,
+            server,
+            provider,
+            vote_id,
+            player_name,
+            discord_user_id,
+            weight,
+            voted_at,
+            next_vote_at(voted_at, expires_at, server.vote_cooldown),
         )
+
+
+class VoteConsumer(Protocol):
+    """A feature's reaction to votes, registered in its package's ``setup()``.
+
+    The dispatcher awaits :meth:`handle` for every vote until it returns; an exception means "failed, try
+    again later" (with back-off, then dead-lettered). The effect must be idempotent by ``event.ledger_id``:
+    after a crash the same vote can be handed over again.
+    """
+
+    @property
+    def name(self) -> str:
+        """Stable and unique: it is stored with each vote's delivery state."""
+        ...
+
+    async def handle(self, event: VoteEvent) -> None: ...

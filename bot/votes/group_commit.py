@@ -3,8 +3,8 @@
 Each request awaits the result of its own vote; a batch that fails fails every request in it (so
 each answers 503 and the provider retries) — nothing is acknowledged that was not committed. A batch
 that fails on one bad row (constraint or data error) is retried vote by vote so the others still land.
-Votes are written with one multi-row insert in key order (:mod:`bot.db.vote_batches`), so two batches
-in flight can never deadlock each other.
+Votes are written with the ledger's one statement (:func:`bot.votes.repository.record_votes`, in key order),
+so two batches in flight can never deadlock each other.
 
 Batching: with no flush running, whatever waits is flushed at once (no added delay when idle). While a
 flush runs, new votes gather for the next one; a further flush (up to ``concurrency``) starts early
@@ -23,7 +23,7 @@ import asyncpg
 
 from bot.votes.ledger import RecordResult, VoteLedger
 from bot.votes.model import Vote
-from bot.votes.repository import record_batch
+from bot.votes.repository import record_votes
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class GroupCommitter:
         # (one more query per batch). A connection that failed goes back to the pool, which discards it.
         connection = self._idle.pop() if self._idle else await self._pool.acquire()
         try:
-            results = await record_batch(connection, votes)  # one statement = one atomic transaction
+            results = await record_votes(connection, votes)  # one statement = one atomic transaction
         except BaseException:
             await self._pool.release(connection)
             raise

@@ -1,4 +1,4 @@
-"""The vote as every provider hands it to the ledger, and the event the cogs receive."""
+"""The vote as every provider hands it to the ledger, and when its voter may vote again."""
 
 from __future__ import annotations
 
@@ -44,4 +44,25 @@ class Vote:
 def derived_key(*parts: object) -> str:
     """Deterministic dedupe key for providers that send no vote id (sha256 of the parts)."""
     joined = "\x1f".join(str(p) for p in parts)
+    return "k:" + hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def next_vote_at(voted_at: dt.datetime, expires_at: dt.datetime | None, cooldown: dt.timedelta) -> dt.datetime:
+    """When the voter may vote again: the provider's expiry when it sent one, else the server's cooldown.
+
+    The one place this is decided (/vote, reminders, voter-role expiry and the vote events all ask here).
+    """
+    return expires_at or voted_at + cooldown
+
+
+def topgg_vote_key(server_id: int, discord_user_id: int, created_at: dt.datetime) -> str:
+    """The ledger key of a Top.gg vote, identical for webhook (v1) and backfill copies.
+
+    Equal to ``derived_key("topgg", server_id, discord_user_id, <created_at in UTC, whole seconds>.isoformat())``,
+    spelled out here because it runs on every delivery.
+    """
+    if created_at.tzinfo is not dt.UTC:
+        created_at = created_at.astimezone(dt.UTC)
+    second = created_at.replace(microsecond=0).isoformat()
+    joined = f"topgg\x1f{int(server_id)}\x1f{int(discord_user_id)}\x1f{second}"
     return "k:" + hashlib.sha256(joined.encode("utf-8")).hexdigest()

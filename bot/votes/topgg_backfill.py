@@ -3,7 +3,7 @@
 ``GET {api_base_url}/projects/@me/votes?startDate=<ISO>`` then ``?cursor=<c>`` until ``data`` is empty,
 with ``Authorization: Bearer <topgg.api_token>``. ``startDate`` is the server's last recorded Top.gg
 vote (or now − 12 h), never older than one year. Each listed vote gets the same ledger key as its
-v1 webhook copy (:func:`~bot.webhooks.topgg_route.topgg_vote_key`), so whichever arrives second is a
+v1 webhook copy (:func:`~bot.votes.model.topgg_vote_key`), so whichever arrives second is a
 duplicate. A listed vote is also skipped when the voter already has a Top.gg vote recorded in the
 same 12-hour cooldown (a legacy v0 webhook copy, keyed differently). A 429 stops the backfill (Top.gg
 blocks a token for an hour after a 429); it runs again on the next start.
@@ -23,12 +23,9 @@ import aiohttp
 import asyncpg
 
 from bot.db.credentials import CredentialRepository
-from bot.db.intake import IntakeRepository
+from bot.db.votes import VoteRepository
 from bot.votes.ledger import VoteLedger
-from bot.votes.model import Vote
-from bot.web.providers import BadPayload, parse_iso8601
-from bot.web.providers.common import parse_snowflake
-from bot.web.routes.topgg import topgg_vote_key
+from bot.votes.model import Vote, topgg_vote_key
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +66,7 @@ class TopggBackfill:
         self._base = api_base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._ledger = VoteLedger(pool)
-        self._intake = IntakeRepository(pool)
+        self._votes = VoteRepository(pool)
 
     async def run(self) -> BackfillResult:
         headers = {"Authorization": f"Bearer {self._token}", "User-Agent": "votebot"}
@@ -106,7 +103,7 @@ class TopggBackfill:
 
     async def _backfill(self, session: aiohttp.ClientSession, server_id: int) -> BackfillResult:
         now = dt.datetime.now(dt.UTC)
-        last = await self._intake.last_vote_at(server_id, "topgg")
+        last = await self._votes.last_at(server_id, "topgg")
         start = max(last or now - DEFAULT_LOOKBACK, now - MAX_LOOKBACK)
         params = {"startDate": start.isoformat().replace("+00:00", "Z")}
         listed = recorded = skipped = 0
@@ -151,8 +148,8 @@ class TopggBackfill:
         if not isinstance(item, dict):
             return None
         try:
-            user = parse_snowflake(item.get("platform_id"), "platform_id")
-            created = parse_iso8601(item.get("created_at"), "created_at")
+            user = _snowflake(item.get("platform_id"))
+            created = _timestamp(item.get("created_at"))
             expires = item.get("expires_at")
             weight = item.get("weight", 1)
             return Vote(
@@ -162,10 +159,10 @@ class TopggBackfill:
                 voted_at=created,
                 discord_user_id=user,
                 weight=weight if isinstance(weight, int) and not isinstance(weight, bool) and 1 <= weight <= 100 else 1,
-                expires_at=parse_iso8601(expires, "expires_at") if expires is not None else None,
+                expires_at=_timestamp(expires) if expires is not None else None,
                 raw={"source": "backfill", "topgg_user_id": str(item.get("user_id"))},
             )
-        except (BadPayload, ValueError) as exc:
+        except ValueError as exc:
             log.warning("Top.gg backfill: listed vote ignored: %s", exc)
             return None
 
@@ -174,7 +171,25 @@ class TopggBackfill:
         assert vote.discord_user_id is not None  # noqa: S101 - set by _vote
         start = vote.voted_at - dt.timedelta(minutes=2)
         end = vote.voted_at + COOLDOWN - dt.timedelta(minutes=2)
-        return await self._intake.has_vote_between(vote.server_id, "topgg", vote.discord_user_id, start, end)
+        return await self._votes.has_vote_between(vote.server_id, "topgg", vote.discord_user_id, start, end)
+
+
+def _snowflake(value: object) -> int:
+    """A Discord id as the Top.gg API lists it (a decimal string)."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if not (text.isascii() and text.isdigit() and 0 < int(text) < 2**63):
+        raise ValueError(f"platform_id {str(value)[:30]!r} is not a Discord id")
+    return int(text)
+
+
+def _timestamp(value: object) -> dt.datetime:
+    """An ISO 8601 time with an offset (Top.gg sends 7 fractional digits: Python 3.11 reads them)."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("created_at/expires_at must be an ISO 8601 string")
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone offset")
+    return moment.astimezone(dt.UTC)
 
 
 async def project_server(pool: asyncpg.Pool, project: dict[str, Any]) -> int | None:

@@ -1,10 +1,11 @@
-"""NuVotifier-compatible vote listener: Votifier v1 (RSA) and v2 (token HMAC) on one TCP port.
+"""The Votifier protocols, pure: v2 frames (token HMAC) and v1 blocks (RSA), keys, and a test-vote client.
 
-One listener serves every game server of the bot. The server a vote belongs to is found from the
-credential that authenticates it: v2 tries the HMAC against each candidate token for the frame's
-``serviceName`` (service-specific tokens first, then every server's default token); v1 tries each
-server's RSA private key until one decrypts to a ``VOTE`` plaintext. Credentials come from an
-injectable :class:`VotifierKeys` (in-memory :class:`StaticVotifierKeys` here, a DB-backed one later).
+One listener (:mod:`bot.votes.votifier.listener`) serves every game server of the bot. The server a vote
+belongs to is found from the credential that authenticates it: v2 tries the HMAC against each candidate
+token for the frame's ``serviceName`` (service-specific tokens first, then every server's default token);
+v1 tries each server's RSA private key until one decrypts to a ``VOTE`` plaintext. Credentials come from a
+:class:`VotifierKeys` (in memory: :class:`StaticVotifierKeys`; from the database:
+:class:`bot.votes.votifier.keys.DatabaseVotifierKeys`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import codecs
 import contextlib
 import datetime as dt
 import hashlib
@@ -23,7 +23,7 @@ import re
 import secrets
 import unicodedata
 import uuid as uuid_mod
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -49,7 +49,6 @@ __all__ = [
     "DEFAULT_PORT",
     "StaticVotifierKeys",
     "VotifierKeys",
-    "VotifierListener",
     "VotifierRejected",
     "VotifierRsaKey",
     "VotifierToken",
@@ -325,12 +324,17 @@ def _hmac(token: str, payload: bytes) -> bytes:
     return hmac.new(token.encode("utf-8"), payload, hashlib.sha256).digest()
 
 
+def v2_signature_ok(token: str, payload_text: str, signature: bytes) -> bool:
+    """Whether ``signature`` is the HMAC of the payload with ``token`` (constant time)."""
+    return hmac.compare_digest(_hmac(token, payload_text.encode("utf-8")), signature)
+
+
 def sign_v2_payload(token: str, payload_text: str) -> str:
     """base64 HMAC-SHA256(token, payload text), the v2 ``signature``."""
     return base64.b64encode(_hmac(token, payload_text.encode("utf-8"))).decode("ascii")
 
 
-def _split_v2_message(data: bytes) -> tuple[str, bytes, dict[str, Any]]:
+def split_v2_message(data: bytes) -> tuple[str, bytes, dict[str, Any]]:
     try:
         message = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -457,217 +461,3 @@ async def send_test_vote(
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
-
-
-# --------------------------------------------------------------------------- listener
-
-RecordVote = Callable[[Vote], Awaitable[None]]
-
-
-def _utf16_units(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-class VotifierListener:
-    """TCP listener speaking NuVotifier v2 and Votifier v1; hands each verified vote to ``record``.
-
-    ``record`` is typically ``VoteLedger.record``; when it raises, a v2 list gets
-    ``cause="storage"`` and retries. Each connection has ``read_timeout`` seconds *in total* to send
-    its vote (slow-loris dribbling is cut off), and at most ``max_connections`` are served at once
-    (extra connections are closed immediately).
-    """
-
-    def __init__(
-        self,
-        keys: VotifierKeys,
-        record: RecordVote,
-        *,
-        read_timeout: float = 5.0,
-        write_timeout: float = 5.0,
-        max_connections: int = 256,
-        clock: Callable[[], dt.datetime] | None = None,
-        challenge_factory: Callable[[], str] = new_challenge,
-    ) -> None:
-        self._keys = keys
-        self._record = record
-        self._read_timeout = read_timeout
-        self._write_timeout = write_timeout
-        self._max_connections = max_connections
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self._new_challenge = challenge_factory
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    @property
-    def port(self) -> int:
-        if self._server is None or not self._server.sockets:
-            raise RuntimeError("listener is not started")
-        return int(self._server.sockets[0].getsockname()[1])
-
-    @property
-    def active_connections(self) -> int:
-        return len(self._tasks)
-
-    async def start(self, host: str = "0.0.0.0", port: int = DEFAULT_PORT) -> None:  # noqa: S104
-        if self._server is not None:
-            raise RuntimeError("listener already started")
-        self._server = await asyncio.start_server(self._on_connect, host, port, limit=MAX_FRAME * 2)
-        log.info("Votifier listener on %s:%s", host, self.port)
-
-    async def close(self, grace: float = 2.0) -> None:
-        """Stop accepting, let connections in flight finish for ``grace`` seconds, cancel the rest."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        tasks = set(self._tasks)
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        await server.wait_closed()
-
-    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        if len(self._tasks) >= self._max_connections:
-            log.warning("Votifier connection from %s refused: %d connections open", peer, len(self._tasks))
-            writer.transport.abort()
-            return
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        try:
-            await self._serve(reader, writer, peer)
-        except Exception:
-            log.exception("Votifier connection from %s failed", peer)
-        finally:
-            if task is not None:
-                self._tasks.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object) -> None:
-        challenge = self._new_challenge()
-        writer.write(f"VOTIFIER 2 {challenge}\n".encode("ascii"))
-        block: bytes | None = None
-        frame = b""
-        try:
-            async with asyncio.timeout(self._read_timeout):
-                await writer.drain()
-                head = await reader.readexactly(2)
-                if head != V2_MAGIC:
-                    block = head + await reader.readexactly(V1_BLOCK - 2)
-                else:
-                    frame = await self._read_v2_frame(reader)
-        except TimeoutError:
-            log.info("Votifier connection from %s timed out before sending a vote", peer)
-            return
-        except asyncio.IncompleteReadError as exc:
-            log.info("Votifier connection from %s closed after %d bytes", peer, len(exc.partial))
-            return
-        except (ConnectionError, asyncio.LimitOverrunError) as exc:
-            log.info("Votifier connection from %s dropped: %s", peer, type(exc).__name__)
-            return
-        except VotifierRejected as exc:
-            log.info("Votifier v2 frame from %s rejected: %s", peer, exc.message)
-            await self._reply(writer, exc)
-            return
-        if block is not None:
-            await self._handle_v1(block, peer)
-            return
-        try:
-            await self._handle_v2(frame, challenge, peer)
-        except VotifierRejected as exc:
-            await self._reply(writer, exc)
-        except Exception:  # e.g. the key lookup failed: tell the list to retry later
-            log.exception("Votifier v2 vote from %s could not be processed", peer)
-            await self._reply(writer, VotifierRejected("internal", "internal error, try again later"))
-        else:
-            await self._reply(writer, None)
-
-    async def _read_v2_frame(self, reader: asyncio.StreamReader) -> bytes:
-        length = int.from_bytes(await reader.readexactly(2), "big")
-        if not 0 < length <= MAX_FRAME - 4:
-            raise VotifierRejected("frame", f"frame length {length} is not within 1..{MAX_FRAME - 4} bytes")
-        data = await reader.readexactly(length)
-        if data.isascii() or _is_json(data):
-            return data
-        # Some clients count the length in UTF-16 units but send UTF-8: read on until that many units.
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            text = decoder.decode(data)
-            while (units := _utf16_units(text)) < length:
-                more = await reader.readexactly(length - units)
-                data += more
-                if len(data) > MAX_FRAME - 4:
-                    raise VotifierRejected("frame", f"frame exceeds {MAX_FRAME} bytes")
-                text += decoder.decode(more)
-        except UnicodeDecodeError:
-            raise VotifierRejected("json", "frame is not UTF-8") from None
-        return data
-
-    async def _handle_v2(self, frame: bytes, challenge: str, peer: object) -> None:
-        payload_text, signature, payload = _split_v2_message(frame)
-        service = payload.get("serviceName")
-        if not isinstance(service, str) or not service:
-            raise VotifierRejected("payload", "serviceName must be a non-empty string")
-        digest_input = payload_text.encode("utf-8")
-        match = next(
-            (
-                tok
-                for tok in await self._keys.tokens_for(service)
-                if hmac.compare_digest(_hmac(tok.token, digest_input), signature)
-            ),
-            None,
-        )
-        if match is None:
-            log.warning("Votifier v2 vote from %s for service %r: signature matches no token", peer, service[:64])
-            raise VotifierRejected("signature", "signature is not valid (invalid token?)")
-        vote = validate_v2_payload(payload, challenge)
-        await self._store(match.server_id, vote, peer)
-
-    async def _handle_v1(self, block: bytes, peer: object) -> None:
-        keys = await self._keys.rsa_keys()
-        try:
-            found = await asyncio.to_thread(decrypt_v1, block, keys) if keys else None
-        except VotifierRejected as exc:
-            log.warning("Votifier v1 vote from %s rejected: %s", peer, exc.message)
-            return
-        if found is None:
-            log.warning("Votifier v1 block from %s could not be decrypted with any of %d keys", peer, len(keys))
-            return
-        server_id, vote = found
-        with contextlib.suppress(VotifierRejected):  # already logged; v1 has no reply channel
-            await self._store(server_id, vote, peer)
-
-    async def _store(self, server_id: int, vote: VotifierVote, peer: object) -> None:
-        try:
-            await self._record(vote.to_vote(server_id, self._clock()))
-        except Exception:
-            log.exception(
-                "Could not record Votifier v%d vote from %s (server %s, service %r)",
-                vote.protocol,
-                peer,
-                server_id,
-                vote.service_name,
-            )
-            raise VotifierRejected("storage", "vote could not be stored, try again later") from None
-        log.info("Votifier v%d vote for server %s from service %r", vote.protocol, server_id, vote.service_name)
-
-    async def _reply(self, writer: asyncio.StreamWriter, error: VotifierRejected | None) -> None:
-        reply: dict[str, str] = (
-            {"status": "ok"} if error is None else {"status": "error", "cause": error.cause, "error": error.message}
-        )
-        writer.write(json.dumps(reply, separators=(",", ":")).encode() + b"\r\n")
-        with contextlib.suppress(ConnectionError, TimeoutError):
-            await asyncio.wait_for(writer.drain(), self._write_timeout)
-
-
-def _is_json(data: bytes) -> bool:
-    try:
-        json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return False
-    return True

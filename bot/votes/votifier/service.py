@@ -1,0 +1,29 @@
+"""The Votifier listener as the process runs it: keys from the database, votes recorded by the ledger."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from bot.votes.votifier.keys import DatabaseVotifierKeys
+from bot.votes.votifier.listener import VotifierListener
+
+
+class VotifierService:
+    def __init__(self, pool: asyncpg.Pool, host: str, port: int) -> None:
+        self._host = host
+        self._port = port
+        self.keys = DatabaseVotifierKeys(pool)
+        self._ledger = VoteLedger(pool)
+        self.listener = VotifierListener(self.keys, self._record)
+
+    async def _record(self, vote: Vote) -> None:
+        await self._ledger.record(vote)
+
+    async def start(self) -> None:
+        await self.listener.start(self._host, self._port)
+
+    async def close(self) -> None:
+        await self.listener.close()
+        self.keys.close()
