@@ -10,61 +10,34 @@ the PULL API, badges, ``GET /healthz`` (database and dispatcher lag) and ``GET /
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any
+from collections.abc import Callable
 
 import asyncpg
 from aiohttp import web
 
-from bot.app.config import Config
+from bot.core.time import Clock, utcnow
 from bot.db.claims import ClaimRepository
-from bot.db.intake import IntakeRepository
 from bot.db.servers import ServerRepository
-from bot.web.intake import DATABASE_ERRORS, INTAKE_KEY, Intake, IntakeSettings
-from bot.web.routes import events as events_route
-from bot.web.routes import gamemonitoring as gamemonitoring_route
-from bot.web.routes import integrations as topgg_integration
-from bot.web.routes import pull_api, widget
-from bot.web.routes import topgg as topgg_route
-from bot.web.routes import topserver as topserver_route
+from bot.db.votes import VoteRepository
+from bot.web.intake import INTAKE_KEY, Intake, IntakeSettings
+from bot.web.routes import events, gamemonitoring, health, integrations, pull_api, topgg, topserver, widget
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
-POOL_KEY = web.AppKey("pool", asyncpg.Pool)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    started = time.perf_counter()
-    try:
-        async with request.app[POOL_KEY].acquire(timeout=2) as connection:
-            stats = await IntakeRepository(connection).outbox_stats()
-    except DATABASE_ERRORS as exc:
-        log.warning("health check: database unreachable: %s", type(exc).__name__)
-        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-    elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-    return web.json_response(
-        {
-            "ok": True,
-            "database": "ok",
-            "database_ms": elapsed_ms,
-            "outbox_backlog": stats.backlog,
-            "dispatcher_lag_seconds": round(stats.lag_seconds, 3),
-        }
-    )
-
-
-async def metrics(request: web.Request) -> web.Response:
-    backlog: int | None = None
-    lag: float | None = None
-    try:
-        async with request.app[POOL_KEY].acquire(timeout=2) as connection:
-            stats = await IntakeRepository(connection).outbox_stats()
-        backlog, lag = stats.backlog, stats.lag_seconds
-    except DATABASE_ERRORS as exc:  # counters are still worth serving
-        log.warning("metrics: outbox gauges unavailable: %s", type(exc).__name__)
-    text = request.app[INTAKE_KEY].metrics.render(outbox_backlog=backlog, dispatch_lag=lag)
-    return web.Response(body=text.encode(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+def add_routes(app: web.Application) -> events.StoredEvents:
+    """The one route table of the webhook server."""
+    health.add_routes(app)  # GET /healthz, /metrics
+    topserver.add_routes(app)  # POST /webhooks/topserver/{server_id}
+    topgg.add_routes(app)  # POST /webhooks/topgg/{server_id}
+    integrations.add_routes(app)  # POST /integrations/topgg
+    gamemonitoring.add_routes(app)  # POST /webhooks/gamemonitoring/{server_id}
+    stored = events.add_routes(app)  # POST /events/{server_id}
+    pull_api.add_routes(app)  # GET /api/v1/vote/check, POST /api/v1/vote/claim
+    widget.add_routes(app)  # GET /api/widget/{server_id}
+    return stored
 
 
 class WebhookManager:
@@ -76,39 +49,28 @@ class WebhookManager:
         port: int = 8080,
         settings: IntakeSettings | None = None,
         group_commit: bool = True,
+        clock: Clock = utcnow,
     ) -> None:
         self._host = host
         self._port = port
         self._app = web.Application(client_max_size=MAX_BODY)
-        self._app[POOL_KEY] = pool
+        self._app[health.POOL_KEY] = pool
         self._app[pull_api.CLAIMS_KEY] = ClaimRepository(pool)
         self._app[widget.SERVERS_KEY] = ServerRepository(pool)
-        self.intake = Intake(pool, settings or IntakeSettings(), group_commit=group_commit)
+        self._app[widget.VOTES_KEY] = VoteRepository(pool)
+        self.intake = Intake(pool, settings or IntakeSettings(), group_commit=group_commit, clock=clock)
         self._app[INTAKE_KEY] = self.intake
-        self._app.router.add_get("/healthz", healthz)
-        self._app.router.add_get("/metrics", metrics)
-        pull_api.add_routes(self._app)
-        widget.add_routes(self._app)
-        topserver_route.add_routes(self._app)
-        topgg_route.add_routes(self._app)
-        topgg_integration.add_routes(self._app)
-        gamemonitoring_route.add_routes(self._app)
-        self.events = events_route.add_routes(self._app, pool)
+        self._stored_events = add_routes(self._app)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 
-    @classmethod
-    def from_config(cls, config: Config, pool: asyncpg.Pool) -> WebhookManager:
-        settings = IntakeSettings(
-            public_url=config.webhooks.public_url,
-            topgg_replay_window=config.webhooks.topgg_replay_window,
-            gamemonitoring_api_base=config.gamemonitoring.api_base_url,
-        )
-        return cls(pool, host=config.webhooks.host, port=config.webhooks.port, settings=settings)
+    def on_event_stored(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(server_id)`` when a pushed event was stored (the bot in this process delivers it)."""
+        self._stored_events.listeners.append(listener)
 
-    def attach_bot(self, bot: Any) -> None:
-        """Pushed events wake the bot at once when it runs in this process (else its sweep finds them)."""
-        self.events.dispatch = bot.dispatch
+    def forget_event_listener(self, listener: Callable[[int], None]) -> None:
+        if listener in self._stored_events.listeners:
+            self._stored_events.listeners.remove(listener)
 
     @property
     def webserver(self) -> web.Application:

@@ -18,6 +18,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from bot.core.time import Clock, utcnow
 from bot.db.credentials import (
     CredentialRepository,
     ProviderCredential,
@@ -77,9 +78,12 @@ class Delivery:
 class Intake:
     """Per-manager state shared by the routes: repositories, the committer, metrics, a credential cache."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: IntakeSettings, *, group_commit: bool = True) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, settings: IntakeSettings, *, group_commit: bool = True, clock: Clock = utcnow
+    ) -> None:
         self.pool = pool
         self.settings = settings
+        self.clock = clock
         self.credentials = CredentialRepository(pool)
         self.ledger = VoteLedger(pool)
         self.committer = GroupCommitter(pool, self.ledger) if group_commit else None
@@ -193,7 +197,7 @@ async def handle_delivery(request: web.Request, provider: str, process: Process)
                 log.warning("%s delivery for unknown server %s refused (404)", provider, server_id)
                 metrics.rejected[(provider, "unknown_server")] += 1
                 return json_error(404, "unknown server")
-            delivery = Delivery(provider, server_id, raw_body, request.headers, credentials, dt.datetime.now(dt.UTC))
+            delivery = Delivery(provider, server_id, raw_body, request.headers, credentials, intake.clock())
             outcome = await process(intake, delivery)
             if isinstance(outcome, NotAVote):
                 log.info(

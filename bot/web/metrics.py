@@ -5,6 +5,10 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.votes.repository import OutboxStats
 
 BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -39,7 +43,7 @@ class IntakeMetrics:
         self._duration_sum += seconds
         self._duration_count += 1
 
-    def render(self, *, outbox_backlog: int | None, dispatch_lag: float | None) -> str:
+    def render(self, stats: OutboxStats | None) -> str:
         lines: list[str] = []
 
         def counter(name: str, help_text: str, values: Iterable[tuple[tuple[tuple[str, str], ...], int]]) -> None:
@@ -77,12 +81,15 @@ class IntakeMetrics:
             lines.append(f'{name}_bucket{{le="{le}"}} {cumulative}')
         lines.append(f"{name}_sum {_number(round(self._duration_sum, 6))}")
         lines.append(f"{name}_count {self._duration_count}")
-        if outbox_backlog is not None:
-            lines.append("# HELP votebot_outbox_backlog Recorded votes not yet delivered to the cogs.")
-            lines.append("# TYPE votebot_outbox_backlog gauge")
-            lines.append(f"votebot_outbox_backlog {outbox_backlog}")
-        if dispatch_lag is not None:
-            lines.append("# HELP votebot_dispatch_lag_seconds Age of the oldest undelivered vote.")
-            lines.append("# TYPE votebot_dispatch_lag_seconds gauge")
-            lines.append(f"votebot_dispatch_lag_seconds {_number(round(dispatch_lag, 3))}")
+        if stats is not None:
+            gauges = (
+                ("votebot_outbox_backlog", "Recorded votes with a consumer not done yet.", stats.backlog),
+                ("votebot_outbox_retrying", "Of those, votes waiting for a consumer's retry.", stats.retrying),
+                ("votebot_dead_letters", "Vote consumers that gave up on a vote (votebot outbox).", stats.dead_letters),
+                ("votebot_dispatch_lag_seconds", "Age of the oldest undelivered vote.", round(stats.lag_seconds, 3)),
+            )
+            for gauge, help_text, value in gauges:
+                lines.append(f"# HELP {gauge} {help_text}")
+                lines.append(f"# TYPE {gauge} gauge")
+                lines.append(f"{gauge} {_number(value)}")
         return "\n".join(lines) + "\n"

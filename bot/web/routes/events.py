@@ -1,25 +1,25 @@
 """``POST /events/{server_id}``: events a listing site pushes (reviews, ranks, giveaway winners, wipes).
 
 Signed like Top-Server PUSH: ``x-votebot-signature: sha256=<hex HMAC-SHA256(event secret, raw body)>``.
-Body ``{"type": …, "id": …, "data": {…}}``; deduplicated by ``id`` per server. Answers 202 for a new
-event, 200 for a duplicate, 400/401/404/413 for bad input and 503 when the database is unavailable.
-Validation, storage and the contract of every type live in :mod:`bot.community.events`.
+The event is validated (:mod:`bot.web.providers.events`) and stored before the answer: 202 for a new
+event, 200 for a duplicate ``id``, 400/401/404/413 for bad input and 503 when the database is
+unavailable. No Discord work happens here: the events feature delivers stored events to the features.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
 
-import asyncpg
 from aiohttp import web
 
+from bot.db.pushed_events import PushedEventRepository, UnknownServer, UnknownWipe
 from bot.web.intake import DATABASE_ERRORS, INTAKE_KEY, json_error, parse_server_id, read_body
 from bot.web.providers import ProviderError, SignatureError
 from bot.web.providers.common import load_json_object
+from bot.web.providers.events import EventError, parse_event
 from bot.web.providers.topserver import verify_topserver
-from cogs.events.service import EventError, handle_pushed_event
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,17 @@ SIGNATURE_HEADER = "x-votebot-signature"
 
 
 @dataclass
-class EventTarget:
-    """Where stored events go: the pool, and the bot's ``dispatch`` when the bot runs in this process."""
+class StoredEvents:
+    """Told when an event was stored, so a bot in this process delivers it at once (else its tick finds it)."""
 
-    pool: asyncpg.Pool
-    dispatch: Any = field(default=None)
+    listeners: list[Callable[[int], None]] = field(default_factory=list)
+
+    def stored(self, server_id: int) -> None:
+        for listener in list(self.listeners):
+            listener(server_id)
 
 
-EVENTS_KEY = web.AppKey("events", EventTarget)
+STORED_KEY = web.AppKey("stored_events", StoredEvents)
 
 
 async def receive_event(request: web.Request) -> web.Response:
@@ -55,26 +58,29 @@ async def receive_event(request: web.Request) -> web.Response:
         except SignatureError as exc:
             log.warning("event for server %s refused: %s", server_id, str(exc).replace("x-topserver", "x-votebot"))
             return json_error(401, f"missing or invalid {SIGNATURE_HEADER}")
-        body = load_json_object(raw)
-        # handle_pushed_event validates the envelope itself (type, id, data) and raises EventError(400)
-        event_type, event_id, data = (cast(Any, body.get(key)) for key in ("type", "id", "data"))
-        result = await handle_pushed_event(request.app[EVENTS_KEY], server_id, event_type, event_id, data)
+        event = parse_event(load_json_object(raw), intake.clock())
+        new = await PushedEventRepository(intake.pool).record(server_id, event.id, event.type, event.data)
     except ProviderError as exc:
         return json_error(exc.status, exc.reason)
     except EventError as exc:
         log.info("event for server %s rejected (%s): %s", server_id, exc.status, exc)
         return json_error(exc.status, str(exc))
+    except UnknownServer:
+        return json_error(404, "unknown server")
+    except UnknownWipe as exc:
+        return json_error(400, f"unknown wipe {str(exc)!r} for this server")
     except DATABASE_ERRORS as exc:
         log.warning("event for server %s: database unavailable (%s); answering 503", server_id, type(exc).__name__)
         return json_error(503, "temporarily unavailable, retry later")
+    if new:
+        request.app[STORED_KEY].stored(server_id)
     return web.json_response(
-        {"ok": True, "duplicate": result.duplicate, "type": result.type, "id": result.event_id},
-        status=result.http_status,
+        {"ok": True, "duplicate": not new, "type": event.type, "id": event.id}, status=202 if new else 200
     )
 
 
-def add_routes(app: web.Application, pool: asyncpg.Pool) -> EventTarget:
-    target = EventTarget(pool)
-    app[EVENTS_KEY] = target
+def add_routes(app: web.Application) -> StoredEvents:
+    stored = StoredEvents()
+    app[STORED_KEY] = stored
     app.router.add_post("/events/{server_id}", receive_event)
-    return target
+    return stored

@@ -14,6 +14,7 @@ import logging
 
 from aiohttp import web
 
+from bot.votes.credentials import webhook_url as credential_webhook_url
 from bot.web.intake import DATABASE_ERRORS, INTAKE_KEY, json_error, parse_server_id, read_body
 from bot.web.providers import (
     IntegrationCreate,
@@ -27,12 +28,8 @@ log = logging.getLogger(__name__)
 PATH = "/integrations/topgg"
 
 
-def integration_url(public_url: str, server_id: int, token: str) -> str:
-    return f"{public_url.rstrip('/')}{PATH}?server={server_id}&token={token}"
-
-
 def webhook_url(public_url: str, server_id: int) -> str:
-    return f"{public_url.rstrip('/')}/webhooks/topgg/{server_id}"
+    return credential_webhook_url(public_url, "topgg", server_id)
 
 
 async def topgg_integration(request: web.Request) -> web.Response:

@@ -13,16 +13,13 @@ of :func:`parse_topgg_v0`; the backfill skips a listed vote when a v0 copy exist
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import logging
-import time
 from collections.abc import Mapping
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from bot.votes.model import Vote
+from bot.votes.model import Vote, topgg_vote_key
 from bot.web.intake import Delivery, Intake, NotConfigured, handle_delivery
 from bot.web.providers import (
     NotAVote,
@@ -42,19 +39,6 @@ PATH = "/webhooks/topgg/{server_id}"
 V1_PREFIX = "whs_"
 
 
-def topgg_vote_key(server_id: int, discord_user_id: int, created_at: dt.datetime) -> str:
-    """The ledger key of a Top.gg vote, identical for webhook (v1) and backfill copies.
-
-    Equal to ``derived_key("topgg", server_id, discord_user_id, <created_at in UTC, whole seconds>.isoformat())``,
-    spelled out here because it runs on every delivery.
-    """
-    if created_at.tzinfo is not dt.UTC:
-        created_at = created_at.astimezone(dt.UTC)
-    second = created_at.replace(microsecond=0).isoformat()
-    joined = f"topgg\x1f{int(server_id)}\x1f{int(discord_user_id)}\x1f{second}"
-    return "k:" + hashlib.sha256(joined.encode("utf-8")).hexdigest()
-
-
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     """aiohttp's headers are already case-insensitive: one lookup instead of a scan when absent."""
     if isinstance(headers, CIMultiDictProxy | CIMultiDict):
@@ -65,7 +49,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def _verify_v1(secrets: list[str], delivery: Delivery, header: str, window: int) -> None:
     for secret in secrets:
         try:
-            verify_topgg_v1(secret, delivery.raw_body, header, time.time(), window)
+            verify_topgg_v1(secret, delivery.raw_body, header, delivery.received_at.timestamp(), window)
         except SignatureError as exc:
             if exc.reason != "invalid x-topgg-signature":  # malformed or stale: same for every secret
                 raise SignatureError(f"v1: {exc.reason}") from None

@@ -1,4 +1,8 @@
-"""``GET /api/widget/{server_id}?type=full|votes|players|rank`` → an SVG badge, no auth, cacheable."""
+"""``GET /api/widget/{server_id}?type=full|votes|players|rank`` → an SVG badge, no auth, cacheable.
+
+Votes and rank count the server's month in its own time zone (:func:`bot.core.time.month_of`), like every
+other monthly figure; the rank is among the servers of the same category, over the same window.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import hashlib
 
 from aiohttp import web
 
+from bot.core.time import month_of, utcnow, zone
 from bot.db.servers import ServerRepository
+from bot.db.votes import VoteRepository
 from bot.web.badges import badge
-from bot.web.routes.pull_api import CLAIMS_KEY
 
 SERVERS_KEY = web.AppKey("servers", ServerRepository)
+VOTES_KEY = web.AppKey("votes", VoteRepository)
 TYPES = ("full", "votes", "players", "rank")
 CACHE_SECONDS = 300
 
@@ -25,18 +31,19 @@ async def widget(request: web.Request) -> web.Response:
     server = await request.app[SERVERS_KEY].get(int(raw_id))
     if server is None:
         raise web.HTTPNotFound(text="unknown server")
-    claims = request.app[CLAIMS_KEY]
-    if kind == "votes":
-        svg = badge("votes this month", str(await claims.monthly_votes(server.id, server.timezone)))
-    elif kind == "rank":
-        rank, total = await claims.monthly_rank(server)
-        svg = badge("rank", f"#{rank} of {total}", "#007ec6")
-    elif kind == "players":
+    votes = request.app[VOTES_KEY]
+    month = month_of(utcnow(), zone(server.timezone))
+    if kind == "players":
         svg = badge("players", "unknown", "#9f9f9f")  # filled in by the status feature once it probes
     else:
-        votes = await claims.monthly_votes(server.id, server.timezone)
-        rank, total = await claims.monthly_rank(server)
-        svg = badge(server.name, f"{votes} votes · #{rank}", "#007ec6")
+        count = await votes.count(server.id, month.start, month.end)
+        rank, total = await votes.category_rank(server.id, server.category, month.start, month.end)
+        if kind == "votes":
+            svg = badge("votes this month", str(count))
+        elif kind == "rank":
+            svg = badge("rank", f"#{rank} of {total}", "#007ec6")
+        else:
+            svg = badge(server.name, f"{count} votes · #{rank}", "#007ec6")
     etag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:16] + '"'
     headers = {"Cache-Control": f"public, max-age={CACHE_SECONDS}", "ETag": etag}
     if request.headers.get("If-None-Match") == etag:

@@ -1,0 +1,57 @@
+"""``GET /healthz`` (database, delivery backlog, dead letters) and ``GET /metrics`` (Prometheus text)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import asyncpg
+from aiohttp import web
+
+from bot.votes.repository import OutboxStats, outbox_stats
+from bot.web.intake import DATABASE_ERRORS, INTAKE_KEY
+
+log = logging.getLogger(__name__)
+
+POOL_KEY = web.AppKey("pool", asyncpg.Pool)
+
+
+async def _stats(request: web.Request) -> OutboxStats:
+    async with request.app[POOL_KEY].acquire(timeout=2) as connection:
+        return await outbox_stats(connection)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    try:
+        stats = await _stats(request)
+    except DATABASE_ERRORS as exc:
+        log.warning("health check: database unreachable: %s", type(exc).__name__)
+        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+    return web.json_response(
+        {
+            "ok": True,
+            "database": "ok",
+            "database_ms": elapsed_ms,
+            "outbox_backlog": stats.backlog,
+            "outbox_retrying": stats.retrying,
+            "dead_letters": stats.dead_letters,
+            "dispatcher_lag_seconds": round(stats.lag_seconds, 3),
+        }
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    stats: OutboxStats | None = None
+    try:
+        stats = await _stats(request)
+    except DATABASE_ERRORS as exc:  # counters are still worth serving
+        log.warning("metrics: outbox gauges unavailable: %s", type(exc).__name__)
+    text = request.app[INTAKE_KEY].metrics.render(stats)
+    return web.Response(body=text.encode(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
