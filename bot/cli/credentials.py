@@ -7,30 +7,30 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 
 from bot.app.config import Config
-from bot.core.credentials import CREDENTIAL_KINDS, check_secret, new_secret, store_secret
+from bot.app.extensions import features
+from bot.cli.args import server_id as server_id_arg
 from bot.core.errors import UserError
 from bot.core.servers import ServerService
-from bot.db.credentials import CredentialRepository, ProviderCredential, fingerprint
-from bot.web.routes.integrations import integration_url
-
-SETTING_KEYS: dict[str, tuple[str, ...]] = {
-    "topserver": ("topserver_id",),
-    "topgg": ("project_id",),
-    "gamemonitoring": ("gm_server_id",),
-    "votifier": (),
-    "events": (),
-}
-PLACEHOLDER = "<set webhooks.public_url>"
+from bot.db.credentials import CredentialRepository, fingerprint
+from bot.votes.credentials import (
+    CREDENTIAL_KINDS,
+    PLACEHOLDER,
+    SETTING_KEYS,
+    Endpoints,
+    check_secret,
+    describe,
+    new_secret,
+    store_secret,
+)
 
 
 def add_arguments(server_cmds: Any, common: argparse.ArgumentParser) -> None:
     secret = server_cmds.add_parser("secret", parents=[common], help="set or rotate a provider secret of a server")
-    secret.add_argument("server_id", type=_server_id, metavar="SERVER_ID")
+    secret.add_argument("server_id", type=server_id_arg, metavar="SERVER_ID")
     secret.add_argument("--provider", required=True, choices=CREDENTIAL_KINDS)
     source = secret.add_mutually_exclusive_group(required=True)
     source.add_argument("--secret", help="the secret the listing site shows (votifier: the v2 token)")
@@ -40,14 +40,8 @@ def add_arguments(server_cmds: Any, common: argparse.ArgumentParser) -> None:
     )
     secret.add_argument("--service", metavar="NAME", help="votifier: token only for this list's service name")
     show = server_cmds.add_parser("show", parents=[common], help="show a server's webhook URLs and credentials")
-    show.add_argument("server_id", type=_server_id, metavar="SERVER_ID")
+    show.add_argument("server_id", type=server_id_arg, metavar="SERVER_ID")
     show.add_argument("--json", action="store_true")
-
-
-def _server_id(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a server id (the number `votebot server add` printed)")
-    return int(text)
 
 
 def _settings(provider: str, pairs: list[str]) -> dict[str, str]:
@@ -64,7 +58,7 @@ def _settings(provider: str, pairs: list[str]) -> dict[str, str]:
 
 
 async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
-    server = await ServerService(pool).get(args.server_id)
+    server = await ServerService(pool, features()).get(args.server_id)
     repo = CredentialRepository(pool)
     provider: str = args.provider
     settings = _settings(provider, args.set)
@@ -97,43 +91,12 @@ async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def _public(config: Config) -> str:
-    return config.webhooks.public_url or PLACEHOLDER
-
-
-def describe(config: Config, server_id: int, credential: ProviderCredential | None, provider: str) -> dict[str, Any]:
-    base = _public(config)
-    info: dict[str, Any] = {"configured": credential is not None}
-    if credential is not None:
-        info["secret"] = fingerprint(credential.secret)
-        info["settings"] = {k: v for k, v in credential.settings.items() if k in SETTING_KEYS[provider]}
-    if provider == "votifier":
-        host = urlsplit(config.webhooks.public_url).hostname if config.webhooks.public_url else None
-        info["host"] = host or "<this machine's public address>"
-        info["port"] = config.votifier.port
-        info["enabled"] = config.votifier.enabled
-        if credential is not None:
-            info["public_key"] = credential.settings.get("public_key")
-            info["service_tokens"] = {
-                name: fingerprint(token) for name, token in (credential.settings.get("service_tokens") or {}).items()
-            }
-        return info
-    path = f"/events/{server_id}" if provider == "events" else f"/webhooks/{provider}/{server_id}"
-    info["webhook_url"] = f"{base}{path}"
-    if provider == "topgg" and credential is not None:
-        info["version"] = "v1" if credential.secret.startswith("whs_") else "v0"
-        token = credential.settings.get("integration_token")
-        if token:
-            info["integration_url"] = integration_url(base, server_id, str(token))
-    return info
-
-
 async def show(pool: asyncpg.Pool, config: Config, server_id: int) -> dict[str, Any]:
-    server = await ServerService(pool).get(server_id)
+    server = await ServerService(pool, features()).get(server_id)
     repo = CredentialRepository(pool)
     credentials = {c.provider: c for c in await repo.list_for_server(server.id)}
     connections = await repo.topgg_connections(server.id)
-    providers = {p: describe(config, server.id, credentials.get(p), p) for p in CREDENTIAL_KINDS}
+    providers = {p: describe(endpoints(config), server.id, credentials.get(p), p) for p in CREDENTIAL_KINDS}
     providers["topgg"]["integrations"] = [
         {"connection_id": c.connection_id, "secret": fingerprint(c.webhook_secret)} for c in connections
     ]
@@ -163,3 +126,8 @@ def render(data: dict[str, Any]) -> str:
         for connection in info.get("integrations") or []:
             lines.append(f"  integration {connection['connection_id']}: secret {connection['secret']}")
     return "\n".join(lines)
+
+
+def endpoints(config: Config) -> Endpoints:
+    """Where listing sites reach this bot, from the configuration."""
+    return Endpoints(config.webhooks.public_url, config.votifier.port, config.votifier.enabled)

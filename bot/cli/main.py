@@ -7,58 +7,22 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
+import asyncpg
 import discord
 
 from bot.app.config import Config, ConfigError, configure_logging, load_config
 from bot.cli import credentials as credentials_cli
+from bot.cli import outbox as outbox_cli
+from bot.cli import servers as servers_cli
 from bot.cli import test_vote as send_test_vote
+from bot.cli.args import positive, shard_list, snowflake
 from bot.core.errors import UserError
-from bot.core.features import FEATURES, MASTER_SWITCH
 from bot.db.migrations import MigrationError
 
 log = logging.getLogger("votebot")
-
-
-def _snowflake(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Discord id (a positive number)") from None
-    if value <= 0 or value >= 2**64:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Discord id (a positive number)")
-    return value
-
-
-def _server_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a server id (the number `votebot server add` printed)"
-        ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a server id (a positive number)")
-    return value
-
-
-def _shard_list(text: str) -> list[int]:
-    try:
-        shards = sorted({int(part) for part in text.split(",") if part.strip()})
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected shard ids like 0,1,2") from None
-    if not shards or shards[0] < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected non-negative shard ids like 0,1,2")
-    return shards
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive number")
-    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,91 +32,43 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", parents=[common], help="run the bot (applies pending migrations first)")
-    run.add_argument("--shards", type=_shard_list, metavar="IDS", help="shard ids this process runs, e.g. 0,1")
-    run.add_argument("--shard-count", type=_positive, metavar="N", help="total number of shards")
+    run.add_argument("--shards", type=shard_list, metavar="IDS", help="shard ids this process runs, e.g. 0,1")
+    run.add_argument("--shard-count", type=positive, metavar="N", help="total number of shards")
     commands.add_parser("webhooks", parents=[common], help="run only the webhook server (scale-out ingest)")
     commands.add_parser("migrate", parents=[common], help="apply pending database migrations")
     commands.add_parser("check-config", parents=[common], help="validate and print the effective config")
     sync = commands.add_parser("sync", parents=[common], help="publish slash commands to Discord")
-    sync.add_argument("--guild", type=_snowflake, metavar="ID", help="sync to one guild instantly instead of globally")
+    sync.add_argument("--guild", type=snowflake, metavar="ID", help="sync to one guild instantly instead of globally")
 
     server = commands.add_parser("server", parents=[common], help="manage linked game servers")
     server_cmds = server.add_subparsers(dest="server_command", required=True, metavar="ACTION")
-    add = server_cmds.add_parser("add", parents=[common], help="link a game server to a guild")
-    add.add_argument("--guild", type=_snowflake, required=True, metavar="ID")
-    add.add_argument("--name", required=True)
-    add.add_argument("--vote-url", required=True, metavar="URL")
-    add.add_argument("--game")
-    add.add_argument("--address", metavar="HOST:PORT")
-    add.add_argument("--json", action="store_true", help="machine-readable output")
-    listing = server_cmds.add_parser("list", parents=[common], help="list linked game servers")
-    listing.add_argument("--json", action="store_true")
-    credentials_cli.add_arguments(server_cmds, common)
-    send_test_vote.add_arguments(commands, common)
-
     feature = commands.add_parser("feature", parents=[common], help="switch features")
     feature_cmds = feature.add_subparsers(dest="feature_command", required=True, metavar="ACTION")
-    fset = feature_cmds.add_parser("set", parents=[common], help="switch one feature of a server on or off")
-    fset.add_argument("server_id", type=_server_id, metavar="SERVER_ID")
-    fset.add_argument("feature", choices=[*FEATURES, MASTER_SWITCH], metavar="FEATURE")
-    state = fset.add_mutually_exclusive_group(required=True)
-    state.add_argument("--on", dest="enabled", action="store_true")
-    state.add_argument("--off", dest="enabled", action="store_false")
-    fset.add_argument("--channel", type=_snowflake, metavar="ID")
-    fset.add_argument("--role", type=_snowflake, metavar="ID")
+    servers_cli.add_arguments(server_cmds, feature_cmds, common)
+    credentials_cli.add_arguments(server_cmds, common)
+    send_test_vote.add_arguments(commands, common)
+    outbox_cli.add_arguments(commands, common)
     return parser
 
 
-def _print(data: Any, as_json: bool, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if as_json else text)
+async def _with_database(config: Config, work: Callable[[asyncpg.Pool], Awaitable[object]]) -> None:
+    from bot.app.runtime import open_database
+
+    async with open_database(config) as pool:
+        await work(pool)
 
 
 async def _server_command(config: Config, args: argparse.Namespace) -> None:
-    from bot.app.runtime import open_database
-    from bot.core.servers import ServerService
-
-    async with open_database(config) as pool:
-        service = ServerService(pool)
-        if args.server_command == "add":
-            created = await service.add(
-                guild_id=args.guild, name=args.name, vote_url=args.vote_url, game=args.game, address=args.address
-            )
-            s = created.server
-            data = {
-                "id": s.id,
-                "guild_id": s.guild_id,
-                "name": s.name,
-                "vote_url": s.vote_url,
-                "api_key": created.api_key,
-            }
-            _print(
-                data,
-                args.json,
-                f"server {s.id} added to guild {s.guild_id}: {s.name}\n"
-                f"API key (shown once, store it now): {created.api_key}",
-            )
-        elif args.server_command == "list":
-            servers = await service.servers.list_all()
-            rows = [
-                {
-                    "id": s.id,
-                    "guild_id": s.guild_id,
-                    "name": s.name,
-                    "vote_url": s.vote_url,
-                    "game": s.game,
-                    "address": s.address,
-                    "default": s.is_default,
-                    "enabled": s.enabled,
-                }
-                for s in servers
-            ]
-            lines = [f"{r['id']:>6}  {r['guild_id']:>20}  {'*' if r['default'] else ' '} {r['name']}" for r in rows]
-            _print(rows, args.json, "\n".join(lines) if lines else "no servers linked yet")
+    async def work(pool: asyncpg.Pool) -> None:
+        if args.server_command in ("add", "list"):
+            await servers_cli.server_command(pool, args)
         elif args.server_command == "secret":
             print(await credentials_cli.set_secret(pool, args))
         elif args.server_command == "show":
             data = await credentials_cli.show(pool, config, args.server_id)
-            _print(data, args.json, credentials_cli.render(data))
+            print(json.dumps(data, indent=2, default=str) if args.json else credentials_cli.render(data))
+
+    await _with_database(config, work)
 
 
 async def _send_test_vote(config: Config, args: argparse.Namespace) -> int:
@@ -162,19 +78,6 @@ async def _send_test_vote(config: Config, args: argparse.Namespace) -> int:
         outcome = await send_test_vote.send(pool, config, args)
     print(outcome.text)
     return 0 if outcome.ok else 1
-
-
-async def _feature_command(config: Config, args: argparse.Namespace) -> None:
-    from bot.app.runtime import open_database
-    from bot.core.servers import ServerService
-
-    async with open_database(config) as pool:
-        service = ServerService(pool)
-        server = await service.get(args.server_id)
-        await service.switch_feature(
-            server, args.feature, enabled=args.enabled, channel_id=args.channel, role_id=args.role
-        )
-        print(f"{args.feature} is {'on' if args.enabled else 'off'} for server {server.id} ({server.name})")
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -219,7 +122,9 @@ def dispatch(args: argparse.Namespace) -> int:
     elif args.command == "server":
         asyncio.run(_server_command(config, args))
     elif args.command == "feature":
-        asyncio.run(_feature_command(config, args))
+        asyncio.run(_with_database(config, lambda pool: servers_cli.feature_command(pool, args)))
+    elif args.command == "outbox":
+        asyncio.run(_with_database(config, lambda pool: outbox_cli.outbox_command(pool, args)))
     elif args.command == "send-test-vote":
         return asyncio.run(_send_test_vote(config, args))
     return 0

@@ -20,6 +20,7 @@ import aiohttp
 import asyncpg
 
 from bot.app.config import Config
+from bot.app.extensions import features
 from bot.core.errors import UserError
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
@@ -69,7 +70,7 @@ async def _post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
 
 
 async def send(pool: asyncpg.Pool, config: Config, args: argparse.Namespace) -> Outcome:
-    server = await ServerService(pool).get(args.server)
+    server = await ServerService(pool, features()).get(args.server)
     repo = CredentialRepository(pool)
     credential = await repo.get(server.id, args.provider)
     now = dt.datetime.now(dt.UTC)

@@ -1,0 +1,95 @@
+"""``votebot server add | list`` and ``votebot feature set``: linking game servers and switching features."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+import asyncpg
+
+from bot.app.extensions import features
+from bot.cli.args import server_id, setting_pairs, snowflake
+from bot.core.errors import UserError
+from bot.core.features import MASTER_SWITCH
+from bot.core.servers import ServerService
+
+
+def add_arguments(server_cmds: Any, feature_cmds: Any, common: argparse.ArgumentParser) -> None:
+    add = server_cmds.add_parser("add", parents=[common], help="link a game server to a guild")
+    add.add_argument("--guild", type=snowflake, required=True, metavar="ID")
+    add.add_argument("--name", required=True)
+    add.add_argument("--vote-url", required=True, metavar="URL")
+    add.add_argument("--game")
+    add.add_argument("--address", metavar="HOST:PORT")
+    add.add_argument("--json", action="store_true", help="machine-readable output")
+    listing = server_cmds.add_parser("list", parents=[common], help="list linked game servers")
+    listing.add_argument("--json", action="store_true")
+
+    registry = features()
+    settings_help = "; ".join(
+        f"{spec.name}: " + ", ".join(f"{s.option_name} ({s.bounds_text()})" for s in spec.settings)
+        for spec in registry
+        if spec.settings
+    )
+    fset = feature_cmds.add_parser("set", parents=[common], help="switch one feature of a server on or off")
+    fset.add_argument("server_id", type=server_id, metavar="SERVER_ID")
+    fset.add_argument("feature", choices=[*registry.names, MASTER_SWITCH], metavar="FEATURE")
+    state = fset.add_mutually_exclusive_group(required=True)
+    state.add_argument("--on", dest="enabled", action="store_true")
+    state.add_argument("--off", dest="enabled", action="store_false")
+    fset.add_argument("--channel", type=snowflake, metavar="ID")
+    fset.add_argument("--role", type=snowflake, metavar="ID")
+    fset.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help=f"a feature setting ({settings_help})"
+    )
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    print(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+async def server_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
+    service = ServerService(pool, features())
+    if args.server_command == "add":
+        created = await service.add(
+            guild_id=args.guild, name=args.name, vote_url=args.vote_url, game=args.game, address=args.address
+        )
+        s = created.server
+        data = {"id": s.id, "guild_id": s.guild_id, "name": s.name, "vote_url": s.vote_url, "api_key": created.api_key}
+        _print(
+            data,
+            args.json,
+            f"server {s.id} added to guild {s.guild_id}: {s.name}\n"
+            f"API key (shown once, store it now): {created.api_key}",
+        )
+    elif args.server_command == "list":
+        rows = [
+            {
+                "id": s.id,
+                "guild_id": s.guild_id,
+                "name": s.name,
+                "vote_url": s.vote_url,
+                "game": s.game,
+                "address": s.address,
+                "default": s.is_default,
+                "enabled": s.enabled,
+            }
+            for s in await service.list_all()
+        ]
+        lines = [f"{r['id']:>6}  {r['guild_id']:>20}  {'*' if r['default'] else ' '} {r['name']}" for r in rows]
+        _print(rows, args.json, "\n".join(lines) if lines else "no servers linked yet")
+
+
+async def feature_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
+    service = ServerService(pool, features())
+    server = await service.get(args.server_id)
+    try:
+        settings = setting_pairs(args.set)
+    except argparse.ArgumentTypeError as exc:
+        raise UserError(str(exc)) from None
+    await service.switch_feature(
+        server, args.feature, enabled=args.enabled, channel_id=args.channel, role_id=args.role, settings=settings
+    )
+    extra = f" with {', '.join(f'{k}={v}' for k, v in settings.items())}" if settings else ""
+    print(f"{args.feature} is {'on' if args.enabled else 'off'} for server {server.id} ({server.name}){extra}")
