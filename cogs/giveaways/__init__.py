@@ -1,11 +1,39 @@
-"""The giveaways feature."""
+"""Giveaways with an Enter button, requirements and bonus entries; winners pushed by a listing site."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.giveaways.cog import GiveawayCog
+from cogs.giveaways.service import GiveawayService
+from cogs.giveaways.views import GiveawayEnterButton
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
 
 
-async def setup(bot: Any) -> None:
-    from cogs.giveaways.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    service = GiveawayService(
+        bot.pool,
+        bot.servers,
+        bot.votes,
+        bot.messenger,
+        bot.notices,
+        bot.scheduler,
+        bot.clock,
+        bot.ownership,
+        ready=bot.is_ready,
+    )
+    await bot.add_cog(GiveawayCog(bot, service))
+    bot.add_dynamic_items(GiveawayEnterButton)
+    bot.event_handlers.register("giveaway.winner", service.announce_pushed)
+    if bot.runs_services:
+        service.job.start()
 
-    await setup_cog(bot)
+
+async def teardown(bot: VoteBot) -> None:
+    cog = bot.get_cog("Giveaways")
+    if isinstance(cog, GiveawayCog):
+        cog.service.job.stop()
+    bot.remove_dynamic_items(GiveawayEnterButton)
+    bot.event_handlers.unregister("giveaway.winner")

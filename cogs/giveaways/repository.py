@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import asyncpg
@@ -51,8 +50,6 @@ class Draw:
     @classmethod
     def from_record(cls, record: asyncpg.Record) -> Draw:
         snapshot = record["snapshot"]
-        if isinstance(snapshot, str):
-            snapshot = json.loads(snapshot)
         return cls(
             giveaway_id=record["giveaway_id"],
             draw_no=record["draw_no"],
@@ -173,36 +170,13 @@ class GiveawayRepository:
         )
         return count
 
-    async def entrants_with_vote_flag(
-        self, giveaway: Giveaway, since: dt.datetime, until: dt.datetime
-    ) -> list[tuple[int, bool]]:
-        """Every entrant, oldest entry first, with whether they voted for the server in [since, until]."""
+    async def entrants(self, giveaway_id: int) -> list[int]:
+        """Every entrant, oldest entry first."""
         records = await self._db.fetch(
-            """
-            SELECT e.discord_user_id, EXISTS (
-                SELECT 1 FROM votes v WHERE v.server_id = $2 AND v.discord_user_id = e.discord_user_id
-                  AND v.voted_at >= $3 AND v.voted_at <= $4) AS voted
-            FROM giveaway_entries e WHERE e.giveaway_id = $1 ORDER BY e.entered_at, e.discord_user_id
-            """,
-            giveaway.id,
-            giveaway.server_id,
-            since,
-            until,
+            "SELECT discord_user_id FROM giveaway_entries WHERE giveaway_id = $1 ORDER BY entered_at, discord_user_id",
+            giveaway_id,
         )
-        return [(r["discord_user_id"], r["voted"]) for r in records]
-
-    async def has_voted(self, server_id: int, user_id: int, since: dt.datetime, until: dt.datetime) -> bool:
-        voted: bool = await self._db.fetchval(
-            """
-            SELECT EXISTS (SELECT 1 FROM votes WHERE server_id = $1 AND discord_user_id = $2
-                           AND voted_at >= $3 AND voted_at <= $4)
-            """,
-            server_id,
-            user_id,
-            since,
-            until,
-        )
-        return voted
+        return [r["discord_user_id"] for r in records]
 
     async def draws(self, giveaway_id: int) -> list[Draw]:
         records = await self._db.fetch(
@@ -219,12 +193,12 @@ class GiveawayRepository:
         record = await self._db.fetchrow(
             """
             INSERT INTO giveaway_draws (giveaway_id, draw_no, snapshot, winners, requested)
-            VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT DO NOTHING
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
             RETURNING giveaway_id, draw_no, snapshot, winners, requested, announced_at
             """,
             giveaway_id,
             draw_no,
-            json.dumps([list(pair) for pair in snapshot]),
+            [list(pair) for pair in snapshot],
             winners,
             requested,
         )

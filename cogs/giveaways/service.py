@@ -1,80 +1,81 @@
-"""Giveaways without Discord: validation, entering with requirements, and fair, stored, auditable draws.
+"""Giveaways: starting them, entering with requirements, fair stored draws, and the announcements.
 
-Eligibility is checked when a member enters (required role from the interaction, "voted this month" from the
-``votes`` table). "Voted this month" means a vote for the giveaway's server since the start of the calendar
-month (server time zone) in which the giveaway started — so a giveaway that crosses a month boundary does not
-drop members who qualified when they entered. Voters get ``voter_bonus`` extra tickets, computed at the draw.
+Eligibility is checked when a member enters (required role from the interaction, "voted this month" by
+the attribution rule of :mod:`bot.db.votes`: a vote with the member's Discord id or under their linked
+player name). "This month" is the calendar month (server time zone) in which the giveaway started, so a
+giveaway that crosses a month boundary does not drop members who qualified when they entered. Voters get
+``voter_bonus`` extra tickets, computed at the draw.
 
 A draw stores its snapshot (entrants and tickets) and winners before anything is announced; a retry after a
-failed announcement or a crash announces the same winners. Rerolls draw from the first snapshot and exclude
-every previous winner.
+failed announcement or a crash announces the same winners (with the same message nonce). Rerolls draw from
+the first snapshot and exclude every previous winner. Ending at the due time is a :class:`DueWork`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
 from random import Random
 
-import asyncpg
+import discord
 
-from bot.core.durations import month_start, parse_duration
+from bot.core.admin_notice import AdminNotices
 from bot.core.errors import UserError
+from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_users
+from bot.core.pushed_events import PushedEvent
+from bot.core.scheduling import DueWork, Scheduler
+from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
+from bot.core.text import escape
+from bot.core.time import Clock, month_of, parse_duration, zone
+from bot.db.executor import Executor
 from bot.db.records import Server
-from bot.db.servers import ServerRepository
-from cogs.giveaways.repository import Draw, Giveaway, GiveawayRepository
+from bot.db.votes import VoteRepository
+from cogs.giveaways.draws import (
+    MAX_DURATION,
+    MAX_WINNERS,
+    DrawResult,
+    EntryResult,
+    check_counts,
+    clean_prize,
+    pick_winners,
+)
+from cogs.giveaways.repository import Giveaway, GiveawayRepository
+from cogs.giveaways.views import giveaway_embed, giveaway_view, pushed_winners_text, winners_text
 
-MAX_WINNERS = 20
-MAX_BONUS = 10
-MAX_PRIZE = 200
-MAX_DURATION = dt.timedelta(weeks=8)
+log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class EntryResult:
-    entered: bool  # True: now in; False: left
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class DrawResult:
-    draw: Draw
-    entrants: int  # distinct members in the snapshot
-    short: bool  # fewer winners than requested (not enough eligible entrants)
-
-
-def clean_prize(prize: str) -> str:
-    cleaned = " ".join(prize.split())
-    if not cleaned:
-        raise UserError("The prize can't be empty.")
-    if len(cleaned) > MAX_PRIZE:
-        raise UserError(f"The prize can be at most {MAX_PRIZE} characters.")
-    return cleaned
-
-
-def pick_winners(snapshot: list[tuple[int, int]], count: int, exclude: set[int], rng: Random) -> list[int]:
-    """Weighted draw without replacement: each member's chance is proportional to their tickets."""
-    pool = [(member, tickets) for member, tickets in snapshot if member not in exclude and tickets > 0]
-    winners: list[int] = []
-    while pool and len(winners) < count:
-        total = sum(tickets for _, tickets in pool)
-        ticket = rng.randrange(total)
-        for index, (member, tickets) in enumerate(pool):
-            if ticket < tickets:
-                winners.append(member)
-                del pool[index]
-                break
-            ticket -= tickets
-    return winners
+FEATURE = "giveaways"
 
 
 class GiveawayService:
-    def __init__(self, pool: asyncpg.Pool, rng: Random | None = None) -> None:
-        self.repo = GiveawayRepository(pool)
-        self._servers = ServerRepository(pool)
+    def __init__(
+        self,
+        db: Executor,
+        servers: ServerService,
+        votes: VoteRepository,
+        messenger: Messenger,
+        notices: AdminNotices,
+        scheduler: Scheduler,
+        clock: Clock,
+        shards: ShardOwnership,
+        *,
+        ready: Callable[[], bool] = lambda: True,
+        rng: Random | None = None,
+    ) -> None:
+        self._repo = GiveawayRepository(db)
+        self._servers = servers
+        self._votes = votes
+        self._messenger = messenger
+        self._notices = notices
+        self._clock = clock
+        self._shards = shards
         self._rng = rng or secrets.SystemRandom()
+        self.job = DueWork(scheduler, "giveaways", self.end_due, ready=ready)
 
+    # ------------------------------------------------------------------ admin commands
     async def start(
         self,
         server: Server,
@@ -87,15 +88,15 @@ class GiveawayService:
         required_role_id: int | None,
         require_vote: bool,
         voter_bonus: int,
-        now: dt.datetime,
     ) -> Giveaway:
+        """Create the giveaway and post it with its Enter button; nothing is kept when the post is refused."""
+        if not await self._servers.is_active(server, FEATURE):
+            raise UserError(f"Giveaways are off for **{escape(server.name)}**. Switch them on with /feature enable.")
         prize = clean_prize(prize)
         length = parse_duration(duration, maximum=MAX_DURATION)
-        if not 1 <= winners <= MAX_WINNERS:
-            raise UserError(f"A giveaway has between 1 and {MAX_WINNERS} winners.")
-        if not 0 <= voter_bonus <= MAX_BONUS:
-            raise UserError(f"Bonus entries for voters go from 0 to {MAX_BONUS}.")
-        return await self.repo.create(
+        check_counts(winners, voter_bonus)
+        now = self._clock()
+        giveaway = await self._repo.create(
             server_id=server.id,
             guild_id=server.guild_id,
             channel_id=channel_id,
@@ -108,60 +109,55 @@ class GiveawayService:
             starts_at=now,
             ends_at=now + length,
         )
+        try:
+            message_id = await self._messenger.post(
+                channel_id, embeds=[giveaway_embed(giveaway, 0)], view=giveaway_view(giveaway.id, 0)
+            )
+        except (Unreachable, discord.HTTPException) as exc:
+            await self._repo.delete(giveaway.id)
+            reason = exc.reason if isinstance(exc, Unreachable) else exc.text
+            raise UserError(
+                f"Discord refused the giveaway post in <#{channel_id}> ({reason}); nothing was started."
+            ) from None
+        await self._repo.set_message(giveaway.id, message_id)
+        self.job.wake(giveaway.ends_at)
+        return giveaway
+
+    async def channel_of(self, server: Server) -> int | None:
+        setting = await self._servers.setting(server.id, FEATURE)
+        return setting.channel_id if setting else None
 
     async def get_in_guild(self, guild_id: int, giveaway_id: int) -> Giveaway:
-        giveaway = await self.repo.get(giveaway_id)
+        giveaway = await self._repo.get(giveaway_id)
         if giveaway is None or giveaway.guild_id != guild_id:
             raise UserError(f"There is no giveaway #{giveaway_id} here. /giveaway list shows them.")
         return giveaway
 
-    async def vote_window(self, giveaway: Giveaway) -> dt.datetime:
-        server = await self._servers.get(giveaway.server_id)
-        return month_start(giveaway.starts_at, server.timezone if server else "UTC")
+    async def list_for_guild(self, guild_id: int, limit: int = 15) -> list[Giveaway]:
+        return await self._repo.list_for_guild(guild_id, limit)
 
-    async def toggle_entry(self, giveaway: Giveaway, user_id: int, role_ids: set[int], now: dt.datetime) -> EntryResult:
-        """Enter (checking the requirements) or, when already in, leave."""
-        if giveaway.status != "running" or now >= giveaway.ends_at:
-            raise UserError("This giveaway has ended.")
-        if await self.repo.leave(giveaway.id, user_id):
-            return EntryResult(False, await self.repo.entry_count(giveaway.id))
-        if giveaway.required_role_id is not None and giveaway.required_role_id not in role_ids:
-            raise UserError(f"This giveaway is only for members with the <@&{giveaway.required_role_id}> role.")
-        if giveaway.require_vote and not await self.repo.has_voted(
-            giveaway.server_id, user_id, await self.vote_window(giveaway), now
-        ):
-            raise UserError("This giveaway is only for members who voted this month. Use /vote, then try again.")
-        await self.repo.enter(giveaway.id, user_id)
-        return EntryResult(True, await self.repo.entry_count(giveaway.id))
+    async def end_now(self, guild_id: int, giveaway_id: int) -> DrawResult:
+        found = await self.get_in_guild(guild_id, giveaway_id)
+        if found.status != "running":
+            raise UserError(f"Giveaway #{found.id} is already {found.status}.")
+        async with self.job.lock:  # never together with the due job: one draw, one announcement
+            now = self._clock()
+            await self._repo.set_ends_at(found.id, now)
+            current = await self._repo.get(found.id)
+            if current is None or current.status != "running":
+                raise UserError(f"Giveaway #{found.id} has just ended.")
+            result = await self.finish(current, now)
+        if result is None:
+            raise UserError("I could not post the winners (check my permissions there); I'll keep retrying.")
+        return result
 
-    async def snapshot(self, giveaway: Giveaway, now: dt.datetime) -> list[tuple[int, int]]:
-        since = await self.vote_window(giveaway)
-        rows = await self.repo.entrants_with_vote_flag(giveaway, since, now)
-        snapshot = []
-        for member, voted in rows:
-            if giveaway.require_vote and not voted:
-                continue  # defensive: entering already checks this
-            snapshot.append((member, 1 + (giveaway.voter_bonus if voted else 0)))
-        return snapshot
-
-    async def end_draw(self, giveaway: Giveaway, now: dt.datetime) -> DrawResult:
-        """The first draw: the stored one when it exists (a retried announcement), else a new one."""
-        existing = await self.repo.draws(giveaway.id)
-        if existing:
-            return self._result(existing[0], giveaway.winner_count)
-        snapshot = await self.snapshot(giveaway, now)
-        winners = pick_winners(snapshot, giveaway.winner_count, set(), self._rng)
-        draw = await self.repo.add_draw(giveaway.id, 1, snapshot, winners, giveaway.winner_count)
-        if draw is None:  # drawn concurrently: use that one
-            draw = (await self.repo.draws(giveaway.id))[0]
-        return self._result(draw, giveaway.winner_count)
-
-    async def reroll(self, giveaway: Giveaway, count: int) -> DrawResult:
+    async def reroll(self, guild_id: int, giveaway_id: int, count: int) -> DrawResult:
+        giveaway = await self.get_in_guild(guild_id, giveaway_id)
         if giveaway.status != "ended":
             raise UserError("Only an ended giveaway can be rerolled.")
         if not 1 <= count <= MAX_WINNERS:
             raise UserError(f"Reroll between 1 and {MAX_WINNERS} winners.")
-        draws = await self.repo.draws(giveaway.id)
+        draws = await self._repo.draws(giveaway.id)
         if not draws:
             raise UserError("This giveaway has no draw to reroll.")
         previous = {member for draw in draws for member in draw.winners}
@@ -169,11 +165,146 @@ class GiveawayService:
         winners = pick_winners(snapshot, count, previous, self._rng)
         if not winners:
             raise UserError("Every eligible entrant has already won: there is nobody left to draw.")
-        draw = await self.repo.add_draw(giveaway.id, draws[-1].draw_no + 1, snapshot, winners, count)
+        draw = await self._repo.add_draw(giveaway.id, draws[-1].draw_no + 1, snapshot, winners, count)
         if draw is None:
             raise UserError("Someone else rerolled at the same moment; try again.")
-        return self._result(draw, count)
+        result = DrawResult.of(draw, count)
+        message_id = await self._announce(giveaway, result, reroll=True)
+        if message_id is None:
+            await self._repo.delete_draw(giveaway.id, draw.draw_no)
+            raise UserError("I could not post the new winners (check my permissions there); nothing was rerolled.")
+        await self._repo.mark_announced(giveaway.id, draw.draw_no, message_id, self._clock())
+        everyone = [w for d in await self._repo.draws(giveaway.id) for w in d.winners]
+        await self._edit_post(giveaway, giveaway_embed(giveaway, result.entrants, everyone))
+        return result
 
-    @staticmethod
-    def _result(draw: Draw, requested: int) -> DrawResult:
-        return DrawResult(draw, len(draw.snapshot), len(draw.winners) < requested)
+    async def cancel(self, guild_id: int, giveaway_id: int) -> Giveaway:
+        found = await self.get_in_guild(guild_id, giveaway_id)
+        if not await self._repo.finish(found.id, "cancelled", self._clock()):
+            raise UserError(f"Giveaway #{found.id} is already {found.status}.")
+        cancelled = await self._repo.get(found.id) or found
+        await self._edit_post(cancelled, giveaway_embed(cancelled, await self._repo.entry_count(found.id)))
+        return cancelled
+
+    # ------------------------------------------------------------------ members
+    async def toggle_entry(
+        self, giveaway_id: int, guild_id: int | None, user_id: int, role_ids: set[int]
+    ) -> tuple[Giveaway, EntryResult]:
+        """Enter (checking the requirements) or, when already in, leave."""
+        giveaway = await self._repo.get(giveaway_id)
+        if giveaway is None or giveaway.guild_id != guild_id:
+            raise UserError("This giveaway no longer exists.")
+        now = self._clock()
+        if giveaway.status != "running" or now >= giveaway.ends_at:
+            raise UserError("This giveaway has ended.")
+        if await self._repo.leave(giveaway.id, user_id):
+            return giveaway, EntryResult(False, await self._repo.entry_count(giveaway.id))
+        if giveaway.required_role_id is not None and giveaway.required_role_id not in role_ids:
+            raise UserError(f"This giveaway is only for members with the <@&{giveaway.required_role_id}> role.")
+        if giveaway.require_vote and not await self._voted(giveaway, [user_id], now):
+            raise UserError("This giveaway is only for members who voted this month. Use /vote, then try again.")
+        await self._repo.enter(giveaway.id, user_id)
+        return giveaway, EntryResult(True, await self._repo.entry_count(giveaway.id))
+
+    async def _voted(self, giveaway: Giveaway, members: list[int], now: dt.datetime) -> set[int]:
+        """Which of ``members`` voted for the giveaway's server this month (see the module docstring)."""
+        server = await self._servers.find(giveaway.server_id)
+        since = month_of(giveaway.starts_at, zone(server.timezone if server else "UTC")).start
+        return await self._votes.members_who_voted(giveaway.server_id, members, since, now + dt.timedelta(seconds=1))
+
+    # ------------------------------------------------------------------ the end
+    async def end_due(self, now: dt.datetime) -> dt.datetime | None:
+        """End every overdue giveaway of our guilds; returns when the next one ends."""
+        for giveaway in await self._repo.due(now):
+            if self._shards.owns(giveaway.guild_id):
+                await self.finish(giveaway, now)
+        return await self._repo.next_end(now)
+
+    async def finish(self, giveaway: Giveaway, now: dt.datetime) -> DrawResult | None:
+        """Draw (or reuse the stored draw), announce, and only then mark the giveaway ended."""
+        result = await self.first_draw(giveaway, now)
+        message_id = await self._announce(giveaway, result, reroll=False)
+        if message_id is None:
+            return None  # still running: retried on the next tick with the same winners
+        await self._repo.mark_announced(giveaway.id, 1, message_id, now)
+        await self._repo.finish(giveaway.id, "ended", now)
+        ended = await self._repo.get(giveaway.id)
+        if ended is not None:
+            await self._edit_post(
+                ended, giveaway_embed(ended, result.entrants, result.draw.winners, short=result.short)
+            )
+        log.info(
+            "giveaway %s ended: %d winner(s) of %d entrants", giveaway.id, len(result.draw.winners), result.entrants
+        )
+        return result
+
+    async def first_draw(self, giveaway: Giveaway, now: dt.datetime) -> DrawResult:
+        """The first draw: the stored one when it exists (a retried announcement), else a new one."""
+        existing = await self._repo.draws(giveaway.id)
+        if existing:
+            return DrawResult.of(existing[0], giveaway.winner_count)
+        entrants = await self._repo.entrants(giveaway.id)
+        voted = await self._voted(giveaway, entrants, now) if entrants else set()
+        snapshot = [
+            (member, 1 + (giveaway.voter_bonus if member in voted else 0))
+            for member in entrants
+            if member in voted or not giveaway.require_vote  # defensive: entering already checks this
+        ]
+        winners = pick_winners(snapshot, giveaway.winner_count, set(), self._rng)
+        draw = await self._repo.add_draw(giveaway.id, 1, snapshot, winners, giveaway.winner_count)
+        if draw is None:  # drawn concurrently: use that one
+            draw = (await self._repo.draws(giveaway.id))[0]
+        return DrawResult.of(draw, giveaway.winner_count)
+
+    async def _announce(self, giveaway: Giveaway, result: DrawResult, *, reroll: bool) -> int | None:
+        text = winners_text(giveaway, result.draw.winners, short=result.short, reroll=reroll)
+        try:
+            return await self._messenger.post(
+                giveaway.channel_id,
+                text,
+                mentions=only_users(*result.draw.winners),
+                nonce=effect_nonce("giveaway", giveaway.id, result.draw.draw_no),
+                reply_to=giveaway.message_id,
+                guild_id=giveaway.guild_id,
+            )
+        except (Unreachable, discord.HTTPException) as exc:
+            reason = exc.reason if isinstance(exc, Unreachable) else exc.text or exc.status
+            log.warning("giveaway %s: winner announcement failed (%s)", giveaway.id, reason)
+            server = await self._servers.find(giveaway.server_id)
+            if not reroll and server is not None:
+                await self._notices.once(
+                    server,
+                    f"giveaway:{giveaway.id}",
+                    f"I could not announce the winners of giveaway #{giveaway.id} in <#{giveaway.channel_id}> "
+                    f"({reason}). It stays open and I keep retrying; check my permissions there.",
+                )
+            return None
+
+    async def _edit_post(self, giveaway: Giveaway, embed: discord.Embed) -> None:
+        if giveaway.message_id is None:
+            return
+        try:
+            await self._messenger.edit(
+                giveaway.channel_id, giveaway.message_id, embeds=[embed], remove_view=True, guild_id=giveaway.guild_id
+            )
+        except (Unreachable, discord.HTTPException) as exc:
+            log.info("giveaway %s: could not edit its message (%s)", giveaway.id, exc)
+
+    # ------------------------------------------------------------------ pushed winners
+    async def announce_pushed(self, server: Server, event: PushedEvent) -> None:
+        """The ``giveaway.winner`` handler: a listing site's giveaway winners, pinging only the listed ids."""
+        setting = await self._servers.active_setting(server, FEATURE)
+        if setting is None or setting.channel_id is None:
+            log.info("server %s: pushed giveaway winners not announced (giveaways off)", server.id)
+            return
+        text, ids = pushed_winners_text(event.data)
+        try:
+            await self._messenger.post(
+                setting.channel_id,
+                text,
+                mentions=only_users(*ids),
+                nonce=effect_nonce("pushed", server.id, event.event_id),
+                guild_id=server.guild_id,
+            )
+        except Unreachable as exc:
+            log.warning("server %s: pushed winners announcement refused: %s", server.id, exc.reason)

@@ -1,4 +1,5 @@
-"""Embeds and persistent buttons of the community features. Outside text is escaped; embeds ping nobody."""
+"""Giveaway posts, the persistent Enter button and winner announcements. Prizes are escaped; winner posts ping
+exactly the winners."""
 
 from __future__ import annotations
 
@@ -6,30 +7,20 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.core.durations import format_duration
 from bot.core.errors import UserError
-from bot.core.interactions import NO_MENTIONS, safe_reply
+from bot.core.interactions import safe_reply
+from bot.core.messaging import only_users
+from bot.core.text import escape
 from cogs.giveaways.repository import Giveaway
-from cogs.giveaways.service import GiveawayService
-from cogs.reviews.repository import Review
-from cogs.reviews.service import stars, trim
-from cogs.setup.views import escape
-from cogs.wipes.repository import Wipe
-
-if TYPE_CHECKING:
-    from bot.app.client import VoteBot
 
 log = logging.getLogger(__name__)
 
 GIVEAWAY_COLOUR = discord.Colour.from_rgb(235, 69, 158)
 ENDED_COLOUR = discord.Colour.dark_grey()
-REVIEW_COLOUR = discord.Colour.gold()
-WIPE_COLOUR = discord.Colour.from_rgb(230, 126, 34)
-REPEAT_LABELS = {"none": "once", "weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"}
 
 
 def ts(moment: dt.datetime, style: str = "f") -> str:
@@ -90,9 +81,7 @@ def winners_text(giveaway: Giveaway, winners: Sequence[int], *, short: bool, rer
 
 def winner_mentions(winners: Sequence[int]) -> discord.AllowedMentions:
     """Ping exactly the winners, nobody else."""
-    return discord.AllowedMentions(
-        everyone=False, roles=False, users=[discord.Object(w) for w in winners], replied_user=False
-    )
+    return only_users(*winners)
 
 
 class GiveawayEnterButton(
@@ -118,14 +107,15 @@ class GiveawayEnterButton(
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: VoteBot = interaction.client  # type: ignore[assignment]
-        service = GiveawayService(bot.pool)
-        giveaway = await service.repo.get(self.giveaway_id)
+        cog: Any = interaction.client.get_cog("Giveaways")  # type: ignore[attr-defined]
+        if cog is None:
+            await safe_reply(interaction, "Giveaways are not available right now.")
+            return
+        roles = {r.id for r in getattr(interaction.user, "roles", [])}
         try:
-            if giveaway is None or giveaway.guild_id != interaction.guild_id:
-                raise UserError("This giveaway no longer exists.")
-            roles = {r.id for r in getattr(interaction.user, "roles", [])}
-            result = await service.toggle_entry(giveaway, interaction.user.id, roles, discord.utils.utcnow())
+            giveaway, result = await cog.service.toggle_entry(
+                self.giveaway_id, interaction.guild_id, interaction.user.id, roles
+            )
         except UserError as exc:
             await safe_reply(interaction, str(exc))
             return
@@ -163,52 +153,6 @@ def giveaway_list_embed(giveaways: Sequence[Giveaway]) -> discord.Embed:
     return embed
 
 
-def wipe_announcement(wipe: Wipe, occurrence: dt.datetime, kind: str, server_name: str) -> tuple[str, discord.Embed]:
-    title = escape(wipe.title)
-    if kind == "reminder":
-        head = f"📅 **{title}** on **{escape(server_name)}** starts {ts(occurrence, 'R')} ({ts(occurrence)})."
-    else:
-        head = f"🚨 **{title}** on **{escape(server_name)}** is starting now!"
-    embed = discord.Embed(title=title[:256], colour=WIPE_COLOUR, description=escape(wipe.description)[:2000] or None)
-    embed.add_field(name="Starts", value=ts(occurrence), inline=True)
-    embed.add_field(name="Duration", value=format_duration(wipe.duration), inline=True)
-    if wipe.repeat != "none":
-        embed.add_field(name="Repeats", value=REPEAT_LABELS[wipe.repeat], inline=True)
-    return head, embed
-
-
-def wipe_list_embed(server_name: str, rows: Sequence[tuple[Wipe, dt.datetime]], tz_name: str) -> discord.Embed:
-    embed = discord.Embed(title=f"Wipes of {escape(server_name)}", colour=WIPE_COLOUR)
-    if not rows:
-        embed.description = "No wipe is planned. Add one with /wipe add."
-        return embed
-    lines = [
-        f"`#{w.id}` **{escape(w.title)}** — {ts(at)} ({ts(at, 'R')}) · {REPEAT_LABELS[w.repeat]}"
-        + (" · from the listing site" if w.source == "api" else "")
-        for w, at in rows
-    ]
-    embed.description = "\n".join(lines)[:4000]
-    embed.set_footer(text=f"Times are entered in the server's time zone: {tz_name}")
-    return embed
-
-
-def review_alert(review: Review, server_name: str) -> discord.Embed:
-    """The alert for a new or edited review, from a member or pushed by a listing site."""
-    verb = "Review updated" if review.edited else "New review"
-    embed = discord.Embed(
-        title=f"{verb} for {escape(server_name)}"[:256],
-        description=f"**{stars(review.rating)}** ({review.rating}/5)\n{escape(trim(review.body))}".strip(),
-        colour=REVIEW_COLOUR,
-        timestamp=review.updated_at,
-    )
-    author = escape(review.author)
-    if review.discord_user_id is not None:
-        author += f" (<@{review.discord_user_id}>)"
-    embed.add_field(name="By", value=author[:1024], inline=True)
-    embed.add_field(name="From", value="Discord" if review.source == "discord" else "the listing site", inline=True)
-    return embed
-
-
 def pushed_winners_text(data: dict[str, Any]) -> tuple[str, list[int]]:
     """Announcement of a ``giveaway.winner`` event and the Discord ids it may ping."""
     names = []
@@ -220,18 +164,3 @@ def pushed_winners_text(data: dict[str, Any]) -> tuple[str, list[int]]:
             text += f" (<@{int(winner['discord_id'])}>)"
         names.append(text)
     return f"🎉 Giveaway winners for **{escape(data['prize'])}**: {', '.join(names)}. Congratulations!"[:2000], ids
-
-
-__all__ = [
-    "NO_MENTIONS",
-    "GiveawayEnterButton",
-    "giveaway_embed",
-    "giveaway_list_embed",
-    "giveaway_view",
-    "pushed_winners_text",
-    "review_alert",
-    "winner_mentions",
-    "winners_text",
-    "wipe_announcement",
-    "wipe_list_embed",
-]

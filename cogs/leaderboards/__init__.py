@@ -1,11 +1,30 @@
-"""The leaderboards feature."""
+"""Live top-10 voters board, the daily leaderboard post and the monthly top-voter role."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.leaderboards.cog import LeaderboardsCog
+from cogs.leaderboards.service import LeaderboardService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
+
+BOARD_INTERVAL = 15.0  # seconds: refresh boards changed by votes, and the ones due
+TICK_INTERVAL = 60.0  # seconds: daily posts and month rollovers
 
 
-async def setup(bot: Any) -> None:
-    from cogs.leaderboards.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    service = LeaderboardService(
+        bot.pool, bot.servers, bot.votes, bot.messenger, bot.notices, bot.boards, bot.clock, bot.ownership
+    )
+    await bot.add_cog(LeaderboardsCog(bot, service))
+    bot.add_vote_consumer(service)
+    if bot.runs_services:
+        bot.scheduler.every("leaderboards:board_tick", BOARD_INTERVAL, service.board_tick)
+        bot.scheduler.every("leaderboards:tick", TICK_INTERVAL, service.tick)
 
-    await setup_cog(bot)
+
+async def teardown(bot: VoteBot) -> None:
+    bot.remove_vote_consumer(LeaderboardService.name)
+    bot.scheduler.cancel("leaderboards:board_tick", "leaderboards:tick")

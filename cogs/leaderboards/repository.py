@@ -1,30 +1,25 @@
-"""Leaderboard queries over many servers at once, and the top-voter role decision. No Discord imports."""
+"""SQL of the leaderboards: every top-10 board's ranking in one set-based query, and the top-voter role holders."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.db.engagement import Voter
 from bot.db.executor import Executor
+from bot.db.votes import ATTRIBUTED_VOTES, Voter
 
-# Every active top-10 board's month-to-date ranking in one set-based query (month start in each server's zone).
-_TOP10_ALL = """
+# The month-to-date ranking of many boards at once; each board brings its own month window (in its server's
+# zone, from bot.core.time). Voters are members (by the attribution rule) or unlinked player names.
+_TOP10 = f"""
 WITH boards AS (
-    SELECT s.id AS server_id,
-           (date_trunc('month', $1::timestamptz AT TIME ZONE s.timezone) AT TIME ZONE s.timezone) AS month_start
-    FROM servers s JOIN server_features f ON f.server_id = s.id AND f.feature = 'top10_board'
-    WHERE f.enabled AND s.enabled AND ($2::bigint[] IS NULL OR s.id = ANY($2::bigint[]))
+    SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS b(server_id, month_start, until)
 ), voters AS (
-    SELECT b.server_id, COALESCE(v.discord_user_id, l.discord_user_id) AS member_id,
-           COALESCE(max(l.player_name), max(v.player_name)) AS name, sum(v.weight)::int AS votes,
-           max(v.voted_at) AS last_vote
+    SELECT b.server_id, a.member_id, COALESCE(max(a.linked_name), max(a.player_name)) AS name,
+           sum(a.weight)::int AS votes, max(a.voted_at) AS last_vote
     FROM boards b
-    JOIN votes v ON v.server_id = b.server_id AND v.voted_at >= b.month_start AND v.voted_at <= $1
-    LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
-    WHERE v.discord_user_id IS NOT NULL OR v.player_name IS NOT NULL
-    GROUP BY b.server_id, COALESCE(v.discord_user_id, l.discord_user_id),
-             CASE WHEN COALESCE(v.discord_user_id, l.discord_user_id) IS NULL THEN lower(v.player_name) END
+    JOIN ({ATTRIBUTED_VOTES}) a ON a.server_id = b.server_id AND a.voted_at >= b.month_start AND a.voted_at < b.until
+    WHERE a.member_id IS NOT NULL OR a.player_name IS NOT NULL
+    GROUP BY b.server_id, a.member_id, CASE WHEN a.member_id IS NULL THEN lower(a.player_name) END
 ), ranked AS (
     SELECT *, row_number() OVER (PARTITION BY server_id ORDER BY votes DESC, last_vote ASC) AS rank FROM voters
 )
@@ -34,25 +29,31 @@ ORDER BY b.server_id, r.rank
 """
 
 
-async def top10_for_boards(
-    db: Executor, now: dt.datetime, server_ids: Sequence[int] | None = None
-) -> dict[int, list[Voter]]:
-    """server id → its top 10 voters this month, for every server with an active board (or the given ones)."""
-    records = await db.fetch(_TOP10_ALL, now, list(server_ids) if server_ids is not None else None)
-    boards: dict[int, list[Voter]] = {}
-    for record in records:
-        voters = boards.setdefault(record["server_id"], [])
-        if record["votes"] is not None:
-            voters.append(Voter(record["member_id"], record["name"], record["votes"]))
-    return boards
+class LeaderboardRepository:
+    def __init__(self, db: Executor) -> None:
+        self._db = db
 
+    async def top10(self, windows: Sequence[tuple[int, dt.datetime, dt.datetime]]) -> dict[int, list[Voter]]:
+        """server id → its top 10 voters in its window ``(server id, start, end)``."""
+        records = await self._db.fetch(
+            _TOP10, [w[0] for w in windows], [w[1] for w in windows], [w[2] for w in windows]
+        )
+        boards: dict[int, list[Voter]] = {}
+        for record in records:
+            voters = boards.setdefault(record["server_id"], [])
+            if record["votes"] is not None:
+                voters.append(Voter(record["member_id"], record["name"], record["votes"]))
+        return boards
 
-def top_voter_winners(voters: Sequence[Voter], ties: str = "all") -> list[int]:
-    """Members who get the monthly role: the best linked voter(s); ``ties='all'`` shares it, ``'first'`` doesn't
-    (the first to reach the top count wins, as the ranking orders by last vote time)."""
-    linked = [v for v in voters if v.member_id is not None]
-    if not linked:
-        return []
-    best = linked[0].votes
-    winners = [v.member_id for v in linked if v.votes == best and v.member_id is not None]
-    return winners[:1] if ties == "first" else winners
+    async def role_holders(self, server_id: int) -> list[tuple[int, int]]:
+        records = await self._db.fetch(
+            "SELECT discord_user_id, role_id FROM top_voter_holders WHERE server_id = $1", server_id
+        )
+        return [(r["discord_user_id"], r["role_id"]) for r in records]
+
+    async def set_role_holders(self, server_id: int, role_id: int, period: str, members: list[int]) -> None:
+        await self._db.execute("DELETE FROM top_voter_holders WHERE server_id = $1", server_id)
+        await self._db.executemany(
+            "INSERT INTO top_voter_holders (server_id, discord_user_id, role_id, period) VALUES ($1, $2, $3, $4)",
+            [(server_id, member, role_id, period) for member in members],
+        )

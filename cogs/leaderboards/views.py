@@ -1,56 +1,18 @@
-"""Messages and persistent buttons of the engagement features. Names are escaped; nothing pings by default."""
+"""The top-10 board and the daily leaderboard post. Player names are escaped; nothing pings anyone."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.text import safe_name
-from bot.db.engagement import Voter
-from cogs.setup.views import VOTE_COLOUR, escape
-
-if TYPE_CHECKING:
-    from bot.db.records import Server
+from bot.core.text import escape, safe_name
+from bot.db.records import Server
+from bot.db.votes import Voter
 
 MEDALS = ("🥇", "🥈", "🥉")
-
-
-class RemindButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"reminders:remind:(?P<server_id>[0-9]+)"):
-    """ "Remind me" on /vote and thank-you messages; survives restarts (state is the server id + the DB)."""
-
-    def __init__(self, server_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Remind me",
-                emoji="⏰",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"reminders:remind:{server_id}",
-            )
-        )
-        self.server_id = server_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RemindButton:
-        return cls(int(match["server_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog: Any = interaction.client.get_cog("Reminders")  # type: ignore[attr-defined]
-        if cog is None:
-            await interaction.response.send_message("Reminders are not available right now.", ephemeral=True)
-            return
-        await cog.remind_me(interaction, self.server_id)
-
-
-def remind_view(server_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(RemindButton(server_id))
-    return view
+VOTE_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 
 
 def voter_label(voter: Voter) -> str:
@@ -60,19 +22,11 @@ def voter_label(voter: Voter) -> str:
     return safe_name(voter.name)
 
 
-def thank_you_text(server: Server, player_name: str | None, member_id: int | None, ping: bool, points: int) -> str:
-    who = f"<@{member_id}>" if member_id is not None and ping else f"**{safe_name(player_name)}**"
-    text = f"🎉 Thank you {who} for voting for **{escape(server.name)}**!"
-    if member_id is not None:
-        text += f" You now have **{points}** vote point{'s' if points != 1 else ''}."
-    return text
-
-
 def ranking_lines(voters: Sequence[Voter]) -> str:
     lines = []
     for position, voter in enumerate(voters, start=1):
         mark = MEDALS[position - 1] if position <= len(MEDALS) else f"`{position:>2}.`"
-        lines.append(f"{mark} {voter_label(voter)} — **{voter.votes}** vote{'s' if voter.votes != 1 else ''}")
+        lines.append(f"{mark} {voter_label(voter)} — **{voter.votes}** {'vote' if voter.votes == 1 else 'votes'}")
     return "\n".join(lines) or "No votes yet."
 
 
@@ -94,3 +48,17 @@ def daily_embed(
     embed.add_field(name=f"Yesterday ({day_key})", value=ranking_lines(yesterday), inline=False)
     embed.add_field(name=f"This month ({month_key})", value=ranking_lines(month), inline=False)
     return embed
+
+
+def role_refused_text(server: Server, role: int, reason: str) -> str:
+    return (
+        f"I can't hand out the top-voter role <@&{role}> of **{escape(server.name)}**: {reason}. "
+        "I keep retrying; fix it in Server Settings → Roles or pick another role with /feature enable."
+    )
+
+
+def daily_refused_text(server: Server, channel_id: int, reason: str) -> str:
+    return (
+        f"I can't post the daily leaderboard of **{escape(server.name)}** in <#{channel_id}> ({reason}). "
+        "I keep retrying for a few hours; fix my permissions there or pick another channel with /feature enable."
+    )

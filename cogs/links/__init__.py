@@ -1,11 +1,17 @@
-"""The links feature."""
+"""/link, /unlink, /points and /links: members' in-game names, so their votes count for them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from bot.db.links import LinkRepository
+from cogs.links.cog import LinkCog
+from cogs.links.service import LinkService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
 
 
-async def setup(bot: Any) -> None:
-    from cogs.links.cog import setup as setup_cog
-
-    await setup_cog(bot)
+async def setup(bot: VoteBot) -> None:
+    service = LinkService(bot.servers, LinkRepository(bot.pool), bot.votes, bot.clock)
+    await bot.add_cog(LinkCog(bot, service))

@@ -1,11 +1,23 @@
-"""The milestones feature."""
+"""Milestones and rank-ups, announced in the milestones channel (see ``service.py``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.milestones.cog import MilestonesCog
+from cogs.milestones.service import MilestoneService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
 
 
-async def setup(bot: Any) -> None:
-    from cogs.milestones.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    service = MilestoneService(bot.pool, bot.servers, bot.votes, bot.messenger, bot.notices)
+    await bot.add_cog(MilestonesCog(bot, service))
+    bot.add_vote_consumer(service)
+    bot.event_handlers.register("rank.update", service.push_rank)
 
-    await setup_cog(bot)
+
+async def teardown(bot: VoteBot) -> None:
+    bot.remove_vote_consumer(MilestoneService.name)
+    bot.event_handlers.unregister("rank.update")

@@ -1,36 +1,34 @@
-"""Milestone rules: monthly thresholds (once per threshold per month) and an optional "every N votes" total."""
+"""Milestones: monthly vote thresholds (each announced once per month, in the server's time zone), an optional
+"every N votes" total, and rank-ups — the server's best rank of the month, computed among the bot's servers
+of its category or pushed by a listing site (``rank.update``).
+
+Announcements are keyed runs (``engagement_runs``) started before and finished after their post, with a
+message nonce: a retried vote, a restart or a crash between the two never announces twice, and an
+announcement that could not be posted (Discord down) is posted on the next attempt instead of being lost.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Sequence
-from typing import Any
 
-DEFAULT_THRESHOLDS: tuple[int, ...] = (50, 100, 250, 500, 1000)
-MAX_THRESHOLDS = 20
+from bot.core.admin_notice import AdminNotices
+from bot.core.messaging import Messenger, Unreachable, effect_nonce
+from bot.core.pushed_events import PushedEvent
+from bot.core.servers import ServerService
+from bot.core.text import escape
+from bot.core.time import month_of, zone
+from bot.db.executor import Executor
+from bot.db.records import Server
+from bot.db.runs import RunRepository
+from bot.db.votes import VoteRepository
+from bot.votes.events import VoteEvent
+from cogs.milestones.spec import EVERY, THRESHOLDS
 
+log = logging.getLogger(__name__)
 
-def thresholds_from(settings: dict[str, Any]) -> tuple[int, ...]:
-    raw = settings.get("thresholds")
-    if not isinstance(raw, list):
-        return DEFAULT_THRESHOLDS
-    values = sorted({int(v) for v in raw if isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 10**9})
-    return tuple(values[:MAX_THRESHOLDS]) or DEFAULT_THRESHOLDS
-
-
-def every_from(settings: dict[str, Any]) -> int | None:
-    value = settings.get("every")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-def parse_thresholds(text: str) -> list[int]:
-    """'50, 100, 250' → [50, 100, 250]; ValueError with a readable message otherwise."""
-    try:
-        values = sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip()})
-    except ValueError:
-        raise ValueError("Thresholds are whole numbers separated by commas, e.g. 50, 100, 250.") from None
-    if not values or values[0] <= 0 or values[-1] > 10**9 or len(values) > MAX_THRESHOLDS:
-        raise ValueError(f"Give 1 to {MAX_THRESHOLDS} positive thresholds, e.g. 50, 100, 250.")
-    return values
+FEATURE = "milestones"
 
 
 def reached(count: int, thresholds: Sequence[int]) -> list[int]:
@@ -42,3 +40,115 @@ def every_mark(total: int, every: int | None) -> int | None:
     if every is None or total < every:
         return None
     return total // every * every
+
+
+def milestone_text(server: Server, threshold: int, month_key: str) -> str:
+    return f"🏆 **{escape(server.name)}** reached **{threshold}** votes this month ({month_key})!"
+
+
+def every_text(server: Server, mark: int) -> str:
+    return f"🎉 **{escape(server.name)}** passed **{mark}** votes in total!"
+
+
+def rank_text(server: Server, rank: int) -> str:
+    category = escape(server.category or "its category")
+    return f"📈 **{escape(server.name)}** climbed to **#{rank}** in {category} this month!"
+
+
+class MilestoneService:
+    name = "milestones"  # the vote consumer's name
+
+    def __init__(
+        self, db: Executor, servers: ServerService, votes: VoteRepository, messenger: Messenger, notices: AdminNotices
+    ) -> None:
+        self._runs = RunRepository(db)
+        self._servers = servers
+        self._votes = votes
+        self._messenger = messenger
+        self._notices = notices
+
+    async def configure(self, server: Server, *, thresholds: str | None, every: int | None) -> str:
+        changes = {key: value for key, value in (("thresholds", thresholds), ("every", every)) if value is not None}
+        setting = await self._servers.configure(server, FEATURE, settings=changes)
+        current = self._servers.current_settings(setting, FEATURE)
+        listed = ", ".join(str(t) for t in current["thresholds"])
+        extra = f"; every {current['every']} votes in total" if current["every"] else ""
+        return f"Milestones: once per month at {listed} votes{extra}."
+
+    # ------------------------------------------------------------------ per vote
+    async def handle(self, event: VoteEvent) -> None:
+        """The vote consumer."""
+        await self.check(event.server, event.voted_at)
+
+    async def check(self, server: Server, voted_at: dt.datetime) -> list[str]:
+        """Announce newly reached milestones and a better category rank; returns the texts announced."""
+        setting = await self._servers.active_setting(server, FEATURE)
+        if setting is None or setting.channel_id is None:
+            return []
+        channel_id = setting.channel_id
+        month = month_of(voted_at, zone(server.timezone))
+        posted: list[str] = []
+        count = await self._votes.count(server.id, month.start, month.end)
+        due = [
+            t
+            for t in reached(count, THRESHOLDS.current(setting.settings))
+            if await self._runs.start(server.id, "milestone", f"{month.key}:{t}")
+        ]
+        if due:  # enabled mid-month past several thresholds: say the highest only
+            keys = [f"{month.key}:{t}" for t in due]
+            if await self._post(server, channel_id, milestone_text(server, due[-1], month.key), "milestone", keys[-1]):
+                posted.append(milestone_text(server, due[-1], month.key))
+            await self._runs.finish(server.id, "milestone", *keys)
+        mark = every_mark(await self._votes.total(server.id), EVERY.current(setting.settings))
+        if mark is not None and await self._runs.start(server.id, "every", str(mark)):
+            if await self._post(server, channel_id, every_text(server, mark), "every", str(mark)):
+                posted.append(every_text(server, mark))
+            await self._runs.finish(server.id, "every", str(mark))
+        if server.category:
+            rank, _ = await self._votes.category_rank(server.id, server.category, month.start, month.end)
+            posted.extend(await self._rank(server, channel_id, rank, month.key))
+        return posted
+
+    # ------------------------------------------------------------------ ranks
+    async def push_rank(self, server: Server, event: PushedEvent) -> None:
+        """The ``rank.update`` handler: a listing site's rank, announced like a computed one (new bests only)."""
+        setting = await self._servers.active_setting(server, FEATURE)
+        if setting is None or setting.channel_id is None:
+            return
+        period = month_of(event.received_at, zone(server.timezone)).key
+        previous = event.data.get("previous_rank")
+        if previous is not None:  # the site says where it came from: a silent baseline
+            await self._runs.improve_best(server.id, "best_rank", period, int(previous))
+        await self._rank(server, setting.channel_id, int(event.data["rank"]), period)
+
+    async def _rank(self, server: Server, channel_id: int, rank: int, period: str) -> list[str]:
+        """Record ``rank`` for the period; announce it when it is a new best (the first rank is the baseline),
+        and any rank-up whose announcement an earlier attempt could not post."""
+        _, improved = await self._runs.improve_best(server.id, "best_rank", period, rank)
+        if improved:
+            await self._runs.start(server.id, "rank_up", f"{period}:{rank}")
+        posted = []
+        for key in await self._runs.unfinished(server.id, "rank_up"):
+            text = rank_text(server, int(key.rpartition(":")[2]))
+            if await self._post(server, channel_id, text, "rank_up", key):
+                posted.append(text)
+            await self._runs.finish(server.id, "rank_up", key)
+        return posted
+
+    async def _post(self, server: Server, channel_id: int, text: str, kind: str, key: str) -> bool:
+        """Post an announcement; False when the channel refuses the bot (the owner is told once). A Discord
+        outage raises: the run stays unfinished and the next attempt posts it."""
+        try:
+            await self._messenger.post(
+                channel_id, text, nonce=effect_nonce(kind, server.id, key), guild_id=server.guild_id
+            )
+        except Unreachable as exc:
+            log.warning("milestone of server %s in channel %s not posted: %s (%s)", server.id, channel_id, exc, text)
+            await self._notices.once(
+                server,
+                f"milestones:{channel_id}",
+                f"I can't post milestones of **{escape(server.name)}** in <#{channel_id}> ({exc.reason}). "
+                "Fix my permissions there or pick another channel with /feature enable milestones.",
+            )
+            return False
+        return True

@@ -1,11 +1,29 @@
-"""The reminders feature."""
+"""Vote reminders: the "Remind me" button, personal DMs, quiet hours and the channel ping."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.reminders.cog import RemindersCog
+from cogs.reminders.service import ReminderService
+from cogs.reminders.views import RemindButton
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
+
+SWEEP_INTERVAL = 20.0  # seconds between sweeps of due reminders
 
 
-async def setup(bot: Any) -> None:
-    from cogs.reminders.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    service = ReminderService(bot.pool, bot.servers, bot.votes, bot.messenger, bot.clock, bot.ownership)
+    await bot.add_cog(RemindersCog(bot, service))
+    bot.add_dynamic_items(RemindButton)
+    bot.add_vote_consumer(service)
+    if bot.runs_services:
+        bot.scheduler.every("reminders:sweep", SWEEP_INTERVAL, service.sweep)
 
-    await setup_cog(bot)
+
+async def teardown(bot: VoteBot) -> None:
+    bot.remove_vote_consumer(ReminderService.name)
+    bot.remove_dynamic_items(RemindButton)
+    bot.scheduler.cancel("reminders:sweep")

@@ -1,16 +1,15 @@
-"""SQL for personal reminders (one row per member and server, claimed with SKIP LOCKED) and feature lookups."""
+"""SQL for personal reminders: subscriptions with quiet hours, and one pending reminder per member and server
+(claimed with SKIP LOCKED under a lease, so a crash mid-send retries later and two processes never send it)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-import asyncpg
-
 from bot.db.executor import Executor
-from bot.db.records import FeatureSetting, Server
-
-_SERVER_COLUMNS = ", ".join(f"s.{name}" for name in Server.__dataclass_fields__)
+from bot.db.records import Server
+from bot.db.servers import server_columns
+from bot.db.shards import shard_filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,19 +92,28 @@ class ReminderStore:
         )
         return status.endswith(" 1")
 
-    async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int = 200) -> list[DueReminder]:
-        """Due reminders, leased to this caller: a crash mid-send retries after the lease, never in parallel."""
+    async def claim_due(
+        self,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        limit: int = 200,
+        *,
+        shard_count: int | None = None,
+        shard_ids: list[int] | None = None,
+    ) -> list[DueReminder]:
+        """Due reminders of our guilds, leased to this caller: a crash mid-send retries after the lease."""
         records = await self._db.fetch(
             f"""
             WITH due AS (
-                SELECT server_id, discord_user_id FROM reminders WHERE due_at <= $1
-                ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED
+                SELECT r.server_id, r.discord_user_id FROM reminders r JOIN servers ds ON ds.id = r.server_id
+                WHERE r.due_at <= $1 AND {shard_filter("ds.guild_id", "$4", "$5")}
+                ORDER BY r.due_at LIMIT $3 FOR UPDATE OF r SKIP LOCKED
             ), leased AS (
                 UPDATE reminders r SET due_at = $1 + $2::interval, attempts = r.attempts + 1
                 FROM due WHERE (r.server_id, r.discord_user_id) = (due.server_id, due.discord_user_id)
                 RETURNING r.server_id, r.discord_user_id, r.due_at, r.attempts
             )
-            SELECT {_SERVER_COLUMNS}, l.discord_user_id, l.due_at, l.attempts,
+            SELECT {server_columns("s", prefix="s_")}, l.discord_user_id, l.due_at, l.attempts,
                    sub.channel_id, sub.quiet_start, sub.quiet_end
             FROM leased l
             JOIN servers s ON s.id = l.server_id
@@ -114,10 +122,12 @@ class ReminderStore:
             now,
             lease,
             limit,
+            shard_count,
+            shard_ids,
         )
         return [
             DueReminder(
-                Server.from_record(r),
+                Server.from_record(r, prefix="s_"),
                 r["discord_user_id"],
                 r["due_at"],
                 r["channel_id"],
@@ -149,24 +159,3 @@ class ReminderStore:
 
     async def pending(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM reminders"))
-
-
-async def active_features(db: Executor, feature: str) -> list[tuple[Server, FeatureSetting]]:
-    """Every server whose ``feature`` and master switch are on, with the feature's setting."""
-    records = await db.fetch(
-        f"""
-        SELECT {_SERVER_COLUMNS}, f.server_id, f.feature, f.enabled AS f_enabled, f.channel_id, f.role_id,
-               f.message_id, f.settings
-        FROM servers s JOIN server_features f ON f.server_id = s.id
-        WHERE f.feature = $1 AND f.enabled AND s.enabled
-        ORDER BY s.id
-        """,
-        feature,
-    )
-    return [(Server.from_record(r), _setting(r)) for r in records]
-
-
-def _setting(record: asyncpg.Record) -> FeatureSetting:
-    data = dict(record)
-    data["enabled"] = data.pop("f_enabled")
-    return FeatureSetting.from_record(data)  # type: ignore[arg-type]

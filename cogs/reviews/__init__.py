@@ -1,11 +1,29 @@
-"""The reviews feature."""
+"""/review, review alerts (members', pushed by a listing site) and the Top.gg review count."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.reviews.cog import ReviewCog
+from cogs.reviews.service import ReviewService
+from cogs.reviews.topgg import TopggReviewPoller
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
+
+TOPGG_POLL_MINUTES = 15
 
 
-async def setup(bot: Any) -> None:
-    from cogs.reviews.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    topgg = bot.config.topgg
+    poller = TopggReviewPoller(bot.pool, topgg.api_token, topgg.api_base_url) if topgg.api_token else None
+    service = ReviewService(bot.pool, bot.servers, bot.messenger, poller)
+    await bot.add_cog(ReviewCog(bot, service))
+    bot.event_handlers.register("review.create", service.pushed)
+    if poller is not None and bot.runs_services:
+        bot.scheduler.every("reviews:topgg", TOPGG_POLL_MINUTES * 60, service.poll_topgg)
 
-    await setup_cog(bot)
+
+async def teardown(bot: VoteBot) -> None:
+    bot.event_handlers.unregister("review.create")
+    bot.scheduler.cancel("reviews:topgg")

@@ -59,11 +59,9 @@ class ReviewRepository:
         """Create the member's review, or replace its rating and text (``edited`` tells which)."""
         return await _upsert(self._db, "discord", "discord_user_id", server_id, user_id, author, rating, body)
 
-    async def save_external(
-        self, connection: asyncpg.Connection, server_id: int, external_id: str, author: str, rating: int, body: str
-    ) -> Review:
+    async def save_external(self, server_id: int, external_id: str, author: str, rating: int, body: str) -> Review:
         """Create or replace a review pushed through the event API, keyed by its external id."""
-        return await _upsert(connection, "api", "external_id", server_id, external_id, author, rating, body)
+        return await _upsert(self._db, "api", "external_id", server_id, external_id, author, rating, body)
 
 
 async def _upsert(

@@ -1,19 +1,30 @@
-"""Reviews without Discord: validating ratings and texts, and trimming them for alerts.
-
-Members write one review per server with ``/review`` (editing replaces it); listing sites push theirs as
-``review.create`` events (see :mod:`bot.community.events`). Both feed the same alert in the reviews channel.
+"""Reviews: members write one per server with ``/review`` (editing replaces it), listing sites push theirs
+(``review.create``), and a growing Top.gg review count is announced. All of them feed the alert in the
+reviews channel.
 """
 
 from __future__ import annotations
 
-import asyncpg
+import logging
+
+import discord
 
 from bot.core.errors import UserError
+from bot.core.messaging import Messenger, Unreachable, effect_nonce
+from bot.core.pushed_events import PushedEvent
+from bot.core.servers import ServerService
+from bot.core.text import escape
+from bot.db.executor import Executor
+from bot.db.records import Server
 from cogs.reviews.repository import Review, ReviewRepository
+from cogs.reviews.topgg import STATE_KEY, ReviewStats, TopggReviewPoller, change_text
+from cogs.reviews.views import review_alert
 
+log = logging.getLogger(__name__)
+
+FEATURE = "reviews"
 MAX_AUTHOR = 100
 MAX_BODY = 4000  # stored; alerts show less
-ALERT_BODY = 1000
 
 
 def parse_rating(value: object) -> int:
@@ -44,20 +55,73 @@ def clean_author(name: str) -> str:
     return author
 
 
-def stars(rating: int) -> str:
-    return "★" * rating + "☆" * (5 - rating)
-
-
-def trim(text: str, limit: int = ALERT_BODY) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 class ReviewService:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.repo = ReviewRepository(pool)
+    def __init__(
+        self, db: Executor, servers: ServerService, messenger: Messenger, poller: TopggReviewPoller | None = None
+    ) -> None:
+        self._repo = ReviewRepository(db)
+        self._servers = servers
+        self._messenger = messenger
+        self._poller = poller
 
-    async def submit(self, server_id: int, user_id: int, author: str, rating: object, text: str | None) -> Review:
-        """Validate everything first; store only a valid review."""
+    async def open_for(self, guild_id: int, server_name: str | None, user_id: int) -> tuple[Server, Review | None]:
+        """The server a member reviews and their current review (to edit); refused when reviews are off."""
+        server = await self._servers.resolve(guild_id, server_name)
+        if not await self._servers.is_active(server, FEATURE):
+            raise UserError(f"Reviews for **{escape(server.name)}** are not open here.")
+        return server, await self._repo.for_member(server.id, user_id)
+
+    async def submit(self, server: Server, user_id: int, author: str, rating: object, text: str | None) -> Review:
+        """Validate everything first; store only a valid review; then post its alert."""
         value = parse_rating(rating)
         body = clean_body(text)
-        return await self.repo.save_member(server_id, user_id, clean_author(author), value, body)
+        review = await self._repo.save_member(server.id, user_id, clean_author(author), value, body)
+        try:
+            if not await self.post_alert(review, server):
+                log.info("server %s: review %s saved without an alert", server.id, review.id)
+        except discord.HTTPException as exc:  # the review is saved; the alert is best effort
+            log.warning("server %s: review alert failed (%s)", server.id, exc.status)
+        return review
+
+    async def post_alert(self, review: Review, server: Server, nonce: str | None = None) -> bool:
+        """Post the review alert; False when the feature has no channel or the channel refuses the bot."""
+        setting = await self._servers.active_setting(server, FEATURE)
+        if setting is None or setting.channel_id is None:
+            return False
+        try:
+            await self._messenger.post(
+                setting.channel_id, embeds=[review_alert(review, server.name)], nonce=nonce, guild_id=server.guild_id
+            )
+        except Unreachable as exc:
+            log.warning("server %s: review alert refused: %s", server.id, exc.reason)
+            return False
+        return True
+
+    async def pushed(self, server: Server, event: PushedEvent) -> None:
+        """The ``review.create`` handler: store (or replace) the site's review and alert about it."""
+        data = event.data
+        review = await self._repo.save_external(
+            server.id, data["review_id"] or event.event_id, data["author"], data["rating"], data["text"]
+        )
+        await self.post_alert(review, server, nonce=effect_nonce("review", server.id, event.event_id))
+
+    async def poll_topgg(self) -> str | None:
+        """Announce new Top.gg reviews (the count went up since the last poll); returns the text posted."""
+        if self._poller is None or (polled := await self._poller.poll()) is None:
+            return None
+        server_id, stats = polled
+        server = await self._servers.find(server_id)
+        setting = await self._servers.setting(server_id, FEATURE)
+        if server is None or setting is None:
+            return None
+        text = change_text(escape(server.name), ReviewStats.from_json(setting.settings.get(STATE_KEY)), stats)
+        await self._servers.set_state(server_id, FEATURE, STATE_KEY, stats.as_json())
+        active = await self._servers.active_setting(server, FEATURE)
+        if text is None or active is None or active.channel_id is None:
+            return None
+        try:
+            await self._messenger.post(active.channel_id, text, guild_id=server.guild_id)
+        except (Unreachable, discord.HTTPException) as exc:
+            log.warning("server %s: Top.gg review announcement failed (%s)", server.id, exc)
+            return None
+        return text

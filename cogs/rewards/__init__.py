@@ -1,11 +1,26 @@
-"""The rewards feature."""
+"""Rewards of each vote: thank-you message, temporary voter role, points (see ``service.py``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.rewards.cog import RewardsCog
+from cogs.rewards.service import RewardsService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
+
+EXPIRY_INTERVAL = 30.0  # seconds between sweeps of expired voter roles
 
 
-async def setup(bot: Any) -> None:
-    from cogs.rewards.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    service = RewardsService(bot.pool, bot.servers, bot.messenger, bot.notices, bot.clock)
+    await bot.add_cog(RewardsCog(bot, service))
+    bot.add_vote_consumer(service)
+    if bot.runs_services:
+        bot.scheduler.every("rewards:expire", EXPIRY_INTERVAL, service.expire_roles)
 
-    await setup_cog(bot)
+
+async def teardown(bot: VoteBot) -> None:
+    bot.remove_vote_consumer(RewardsService.name)
+    bot.scheduler.cancel("rewards:expire")

@@ -1,11 +1,21 @@
-"""The setup feature."""
+"""Linking game servers (/setup), switching features (/feature) and the owner's ``!sync``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from bot.votes.credentials import Endpoints
+from cogs.setup.cog import FeatureCog, OwnerCog, SetupCog
+from cogs.setup.service import SetupService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
 
 
-async def setup(bot: Any) -> None:
-    from cogs.setup.cog import setup as setup_cog
-
-    await setup_cog(bot)
+async def setup(bot: VoteBot) -> None:
+    config = bot.config
+    where = Endpoints(config.webhooks.public_url, config.votifier.port, config.votifier.enabled)
+    service = SetupService(bot.pool, bot.servers, bot.messenger, where)
+    await bot.add_cog(OwnerCog(bot))
+    await bot.add_cog(SetupCog(bot, service))
+    await bot.add_cog(FeatureCog(bot, service))

@@ -1,33 +1,43 @@
-"""/setup: link game servers to this Discord server (Manage Server only)."""
+"""/setup (link game servers, their secrets), /feature (switches) and the owner's ``!sync``."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cli.credentials import describe
+from bot.app.extensions import features
 from bot.core.autocomplete import server_names
-from bot.core.credentials import CREDENTIAL_KINDS, new_secret, store_secret
-from bot.core.interactions import guild_id_of, safe_reply
-from bot.db.credentials import CredentialRepository
+from bot.core.features import MASTER_SWITCH
+from bot.core.guild_checks import usable_channel, usable_role
+from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, safe_reply
+from bot.core.text import escape
 from bot.db.records import Server
-from cogs.setup.secret_modal import SecretModal
-from cogs.setup.views import escape, servers_embed
+from bot.votes.credentials import CREDENTIAL_KINDS, new_secret
+from cogs.setup.service import SetupService
+from cogs.setup.views import SecretModal, features_embed, servers_embed
 
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
-admin_only = app_commands.checks.has_permissions(manage_guild=True)
+log = logging.getLogger(__name__)
+
+FEATURE_CHOICES = [app_commands.Choice(name=f"{MASTER_SWITCH} (master switch)", value=MASTER_SWITCH)] + [
+    app_commands.Choice(name=f"{spec.name} — {spec.label}"[:100], value=spec.name) for spec in features()
+]
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class SetupCog(commands.GroupCog, group_name="setup", group_description="Link game servers to this Discord server"):
-    def __init__(self, bot: VoteBot) -> None:
+class SetupCog(
+    commands.GroupCog, name="Setup", group_name="setup", group_description="Link game servers to this Discord server"
+):
+    def __init__(self, bot: VoteBot, service: SetupService) -> None:
         self.bot = bot
+        self.service = service
         super().__init__()
 
     @app_commands.command(name="server", description="Link a game server: its name, vote page and address")
@@ -48,15 +58,12 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Link ga
         address: app_commands.Range[str, 1, 261] | None = None,
         default: bool = False,
     ) -> None:
-        created = await self.bot.servers.add(
-            guild_id=guild_id_of(interaction), name=name, vote_url=vote_url, game=game, address=address
+        created = await self.service.link(
+            guild_id_of(interaction), name=name, vote_url=vote_url, game=game, address=address, default=default
         )
-        server = created.server
-        if default and not server.is_default:
-            await self.bot.servers.make_default(server)
         await safe_reply(
             interaction,
-            f"Linked **{escape(server.name)}** (id `{server.id}`).\n"
+            f"Linked **{escape(created.server.name)}** (id `{created.server.id}`).\n"
             f"API key for game-server plugins (shown once, keep it secret): `{created.api_key}`\n"
             "Switch features on with /feature enable; members can now use /vote.",
         )
@@ -129,21 +136,19 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Link ga
     async def _store(
         self, interaction: discord.Interaction, server: Server, provider: str, value: str, *, generated: bool
     ) -> None:
-        repo = CredentialRepository(self.bot.pool)
-        shown = await store_secret(repo, server.id, provider, value)
-        info = describe(self.bot.config, server.id, await repo.get(server.id, provider), provider)
-        lines = [f"**{provider}** secret of **{escape(server.name)}** saved (`{shown}`)."]
+        stored = await self.service.store_secret(server, provider, value)
+        lines = [f"**{provider}** secret of **{escape(server.name)}** saved (`{stored.fingerprint}`)."]
         if generated:
             lines.append(f"Generated secret — shown once, paste it into the listing site now: `{value}`")
         for key in ("webhook_url", "integration_url", "host", "port", "public_key"):
-            if info.get(key) is not None:
-                lines.append(f"{key.replace('_', ' ').capitalize()}: `{info[key]}`")
+            if stored.info.get(key) is not None:
+                lines.append(f"{key.replace('_', ' ').capitalize()}: `{stored.info[key]}`")
         await safe_reply(interaction, "\n".join(lines))
 
     @app_commands.command(name="list", description="Show the linked game servers")
     @admin_only
     async def list_servers(self, interaction: discord.Interaction) -> None:
-        servers = await self.bot.servers.servers.list_for_guild(guild_id_of(interaction))
+        servers = await self.bot.servers.list_for_guild(guild_id_of(interaction))
         await safe_reply(interaction, embed=servers_embed(servers))
 
     @app_commands.command(name="default", description="Choose the server /vote uses by default")
@@ -163,5 +168,97 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Link ga
         await safe_reply(interaction, f"Unlinked **{escape(found.name)}** and deleted its settings.")
 
 
-async def setup(bot: VoteBot) -> None:
-    await bot.add_cog(SetupCog(bot))
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class FeatureCog(
+    commands.GroupCog, name="Features", group_name="feature", group_description="Switch features on or off"
+):
+    def __init__(self, bot: VoteBot, service: SetupService) -> None:
+        self.bot = bot
+        self.service = service
+        super().__init__()
+
+    @app_commands.command(name="enable", description="Switch a feature on, with its channel and role")
+    @app_commands.describe(
+        feature="The feature, or 'all' for the master switch",
+        server="Game server (default: this Discord server's default one)",
+        channel="Channel the feature posts in",
+        role="Role the feature pings or hands out",
+    )
+    @app_commands.choices(feature=FEATURE_CHOICES)
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def enable(
+        self,
+        interaction: discord.Interaction,
+        feature: str,
+        server: str | None = None,
+        channel: discord.TextChannel | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        guild = guild_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # posting the notice may be rate limited
+        found = await self.bot.servers.resolve(guild.id, server)
+        target = None
+        if feature != MASTER_SWITCH:
+            spec = self.bot.servers.spec(feature)
+            target = usable_channel(guild, channel.id) if channel is not None else None
+            if role is not None:
+                usable_role(guild, role.id, spec)
+        message = await self.service.enable(
+            found,
+            feature,
+            channel_id=channel.id if channel else None,
+            role_id=role.id if role else None,
+            confirm_in=target.id if target is not None else None,
+        )
+        await safe_reply(interaction, message)
+
+    @app_commands.command(name="disable", description="Switch a feature off (its channel and role are kept)")
+    @app_commands.describe(feature="The feature, or 'all' for the master switch", server="Game server")
+    @app_commands.choices(feature=FEATURE_CHOICES)
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def disable(self, interaction: discord.Interaction, feature: str, server: str | None = None) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        await safe_reply(interaction, await self.service.disable(found, feature))
+
+    @app_commands.command(name="list", description="Show which features are on")
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def list_features(self, interaction: discord.Interaction, server: str | None = None) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        settings = await self.bot.servers.settings_of(found.id)
+        await safe_reply(interaction, embed=features_embed(found, settings, self.bot.servers.registry))
+
+
+class OwnerCog(commands.Cog, name="Owner"):
+    """Owner-only maintenance, sent as a message (``!sync`` in a DM to the bot)."""
+
+    def __init__(self, bot: VoteBot) -> None:
+        self.bot = bot
+
+    @commands.command(name="sync")
+    @commands.is_owner()
+    async def sync(self, ctx: commands.Context[VoteBot], guild_id: int | None = None) -> None:
+        """Publish slash commands: globally, or to one guild at once (``!sync <guild id>``)."""
+        if guild_id is None:
+            synced = await self.bot.tree.sync()
+            where = "globally (Discord may take a few minutes to show them)"
+        else:
+            guild = discord.Object(id=guild_id)
+            self.bot.tree.copy_global_to(guild=guild)
+            synced = await self.bot.tree.sync(guild=guild)
+            where = f"to guild {guild_id}"
+        log.info("synced %d commands %s on request of %s", len(synced), where, ctx.author.id)
+        await ctx.send(f"Synced {len(synced)} commands {where}.", allowed_mentions=NO_MENTIONS)
+
+    @sync.error
+    async def sync_error(self, ctx: commands.Context[VoteBot], error: commands.CommandError) -> None:
+        if isinstance(error, commands.NotOwner):
+            return  # stay silent to strangers
+        if isinstance(error, commands.BadArgument):
+            await ctx.send("Usage: `!sync` or `!sync <guild id>`.", allowed_mentions=NO_MENTIONS)
+            return
+        log.error("sync failed", exc_info=error)
+        await ctx.send("Sync failed; see the bot's log.", allowed_mentions=NO_MENTIONS)

@@ -1,57 +1,24 @@
-"""Embeds shown to members and admins. Outside text is escaped; nothing here pings anyone."""
+"""What /setup and /feature show: the linked servers, every feature with its channel, role and settings, and
+the form in which an admin types a provider secret (so it never appears in a command line)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import discord
 
-from bot.core.features import FEATURES
-from bot.db.records import FeatureSetting, Server, VoteRecord
+from bot.core.features import FeatureRegistry
+from bot.core.interactions import on_tree_error
+from bot.core.text import escape
+from bot.db.records import FeatureSetting, Server
 
-VOTE_COLOUR = discord.Colour.from_rgb(88, 101, 242)
-
-
-def escape(text: str) -> str:
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-
-
-def vote_embed(
-    server: Server, last_vote: VoteRecord | None, next_at: dt.datetime | None, now: dt.datetime
-) -> discord.Embed:
-    embed = discord.Embed(
-        title=f"Vote for {escape(server.name)}",
-        description="Every vote helps the server climb the rankings. Press the button to vote!",
-        colour=VOTE_COLOUR,
-    )
-    if server.game:
-        embed.add_field(name="Game", value=escape(server.game), inline=True)
-    if last_vote is not None:
-        embed.add_field(name="Your last vote", value=discord.utils.format_dt(last_vote.voted_at, "R"), inline=True)
-        if next_at is not None and next_at > now:
-            embed.add_field(
-                name="Next vote",
-                value=f"You can vote again {discord.utils.format_dt(next_at, 'R')} "
-                f"({discord.utils.format_dt(next_at, 't')}).",
-                inline=False,
-            )
-        else:
-            embed.add_field(name="Next vote", value="You can vote now.", inline=False)
-    return embed
+SETUP_COLOUR = discord.Colour.from_rgb(88, 101, 242)
+SECRET_INPUT_ID = "secret"  # noqa: S105 - a component id, not a password
 
 
-def vote_view(server: Server, *, remind: bool = False) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label="Vote now", url=server.vote_url, emoji="🗳️"))
-    if remind:  # persistent "Remind me" (reminders:remind:<server_id>), handled by the reminders cog
-        from cogs.leaderboards.views import RemindButton  # cogs.leaderboards.views imports this module
-
-        view.add_item(RemindButton(server.id))
-    return view
-
-
-def servers_embed(servers: list[Server]) -> discord.Embed:
-    embed = discord.Embed(title="Linked game servers", colour=VOTE_COLOUR)
+def servers_embed(servers: Sequence[Server]) -> discord.Embed:
+    embed = discord.Embed(title="Linked game servers", colour=SETUP_COLOUR)
     if not servers:
         embed.description = "No game server is linked yet. Add one with /setup server."
     for server in servers:
@@ -68,23 +35,56 @@ def servers_embed(servers: list[Server]) -> discord.Embed:
     return embed
 
 
-def features_embed(server: Server, settings: list[FeatureSetting]) -> discord.Embed:
+def _shown(value: Any) -> str:
+    if value is None:
+        return "off"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def features_embed(server: Server, settings: Sequence[FeatureSetting], registry: FeatureRegistry) -> discord.Embed:
     by_name = {s.feature: s for s in settings}
     embed = discord.Embed(
         title=f"Features of {escape(server.name)}",
         description=f"Master switch: **{'on' if server.enabled else 'off'}**"
         + ("" if server.enabled else " — every feature is paused."),
-        colour=VOTE_COLOUR if server.enabled else discord.Colour.dark_grey(),
+        colour=SETUP_COLOUR if server.enabled else discord.Colour.dark_grey(),
     )
     lines = []
-    for name, spec in FEATURES.items():
-        setting = by_name.get(name)
+    for spec in registry:
+        setting = by_name.get(spec.name)
         state = "✅ on" if setting and setting.enabled else "⬜ off"
         extras = []
         if setting and setting.channel_id:
             extras.append(f"<#{setting.channel_id}>")
         if setting and setting.role_id:
             extras.append(f"<@&{setting.role_id}>")
-        lines.append(f"{state} `{name}` — {spec.label}{(' · ' + ' '.join(extras)) if extras else ''}")
-    embed.add_field(name="Features", value="\n".join(lines), inline=False)
+        values = spec.current(setting.settings if setting else {})
+        extras.extend(f"{s.option_name}: {_shown(values[s.name])}" for s in spec.settings)
+        lines.append(f"{state} `{spec.name}` — {spec.label}{(' · ' + ' · '.join(extras)) if extras else ''}")
+    embed.add_field(name="Features", value="\n".join(lines)[:1024], inline=False)
     return embed
+
+
+class SecretModal(discord.ui.Modal):
+    def __init__(self, title: str, on_secret: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
+        super().__init__(title=title[:45], timeout=600)
+        self._on_secret = on_secret
+        self.secret: discord.ui.TextInput[SecretModal] = discord.ui.TextInput(
+            label="Secret (from the listing site)",
+            custom_id=SECRET_INPUT_ID,
+            style=discord.TextStyle.short,
+            min_length=1,
+            max_length=4000,
+            placeholder="whs_… for Top.gg v1, the push secret for Top-Server, …",
+        )
+        self.add_item(self.secret)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._on_secret(interaction, self.secret.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        await on_tree_error(interaction, error)  # same handling as commands: UserError → ephemeral message

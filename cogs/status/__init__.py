@@ -1,11 +1,55 @@
-"""The status feature."""
+"""Live server status: the probe loop, status boards, offline/recovery alerts, /status and /status-admin."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from cogs.status.cog import StatusAdminCog, StatusCog
+from cogs.status.monitor import StatusMonitor
+from cogs.status.query import Prober
+from cogs.status.service import StatusService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
+
+TICK_EVERY_S = 1.0
+FLUSH_EVERY_S = 30
+COMPACT_EVERY_MIN = 10
 
 
-async def setup(bot: Any) -> None:
-    from cogs.status.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    settings = bot.config.status
 
-    await setup_cog(bot)
+    async def in_maintenance(server_id: int, now: dt.datetime) -> bool:
+        return await bot.calendar.in_window(server_id, now)
+
+    async def next_wipe(server_id: int, now: dt.datetime) -> dt.datetime | None:
+        return await bot.calendar.next_start(server_id, now)
+
+    monitor = StatusMonitor(
+        bot.pool,
+        prober=Prober(timeout=settings.probe_timeout, connect_by_name=settings.allow_private_addresses),
+        clock=bot.clock,
+        allow_private=settings.allow_private_addresses,
+        concurrency=settings.concurrency,
+        guild_filter=bot.ownership.owns,
+        maintenance=in_maintenance,
+    )
+    service = StatusService(
+        monitor, bot.servers, bot.messenger, bot.notices, bot.boards, bot.clock, next_wipe=next_wipe, ready=bot.is_ready
+    )
+    monitor.on_result = service.on_result
+    await bot.add_cog(StatusCog(bot, service))
+    await bot.add_cog(StatusAdminCog(bot, service))
+    if bot.runs_services:
+        bot.scheduler.every("status:tick", TICK_EVERY_S, service.tick)
+        bot.scheduler.every("status:alerts", FLUSH_EVERY_S, service.flush_alerts)
+        bot.scheduler.every("status:compact", COMPACT_EVERY_MIN * 60, service.compact)
+
+
+async def teardown(bot: VoteBot) -> None:
+    bot.scheduler.cancel("status:tick", "status:alerts", "status:compact")
+    cog = bot.get_cog("Status")
+    if isinstance(cog, StatusCog):
+        await cog.service.monitor.close()

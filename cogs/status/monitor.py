@@ -11,13 +11,13 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
 
 from bot.core.errors import UserError
+from bot.core.time import utcnow
 from cogs.status.alerts import Alert, AlertPolicy, MonitorState, advance
 from cogs.status.query import Prober, QueryResult
 from cogs.status.repository import StatusRepository, StatusSettings
@@ -29,12 +29,8 @@ DEFAULT_CONCURRENCY = 64
 RELOAD_EVERY = dt.timedelta(seconds=30)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 async def no_maintenance(server_id: int, now: dt.datetime) -> bool:
-    """Hook for the wipes feature (a later issue): True while a wipe/maintenance window is running."""
+    """No maintenance window is ever under way (the default when no calendar is given)."""
     del server_id, now
     return False
 
@@ -93,7 +89,7 @@ class StatusMonitor:
         self.allow_private = allow_private
         self._semaphore = asyncio.Semaphore(concurrency)
         self._maintenance = maintenance
-        self._on_result = on_result
+        self.on_result = on_result
         self._guild_filter = guild_filter
         self._entries: dict[int, Entry] = {}
         self._loaded_at: dt.datetime | None = None
@@ -160,9 +156,9 @@ class StatusMonitor:
             log.exception("status probe of server %s failed unexpectedly", entry.server_id)
             entry.due = self._clock() + dt.timedelta(seconds=entry.settings.interval_s)
             return None
-        if self._on_result is not None:
+        if self.on_result is not None:
             try:
-                await self._on_result(outcome)
+                await self.on_result(outcome)
             except Exception:
                 log.exception("status result handler failed for server %s", entry.server_id)
         return outcome
@@ -216,16 +212,3 @@ class StatusMonitor:
             await self._reload(self._clock())
         entry = self._entries.get(server_id)
         return None if entry is None else await self._guarded(entry)
-
-
-async def run_forever(monitor: StatusMonitor, *, every: float = 1.0) -> None:
-    """The loop the cog runs: tick, sleep, repeat; one bad tick is logged and the loop goes on."""
-    while True:
-        started = time.monotonic()
-        try:
-            await monitor.tick()
-        except (asyncpg.PostgresError, OSError) as exc:
-            log.warning("status tick failed (database unavailable?): %s", exc)
-        except Exception:
-            log.exception("status tick failed")
-        await asyncio.sleep(max(0.05, every - (time.monotonic() - started)))

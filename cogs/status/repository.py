@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
 from bot.db.executor import Executor
+from bot.db.transaction import transaction
 from cogs.status.alerts import Alert, MonitorState, State
 from cogs.status.query import QueryResult
 
@@ -70,10 +69,6 @@ class Uptime:
     @property
     def unknown_share(self) -> float:
         return max(0.0, 1.0 - self.known_s / self.window_s) if self.window_s > 0 else 1.0
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 class StatusRepository:
@@ -155,7 +150,7 @@ class StatusRepository:
             flapping_until=r["flapping_until"],
             last_probe_at=r["last_probe_at"],
         )
-        last, online = _json(r["last_result"]), _json(r["last_online"])
+        last, online = r["last_result"], r["last_online"]
         return StoredState(
             monitor,
             QueryResult.from_json(last) if last else None,
@@ -201,8 +196,8 @@ class StatusRepository:
             list(monitor.alert_times),
             monitor.flapping_until,
             now,
-            json.dumps(result.to_json()),
-            json.dumps(result.to_json()) if result.online else None,
+            result.to_json(),
+            result.to_json() if result.online else None,
         )
         if alert is not None:
             await connection.execute(
@@ -251,7 +246,7 @@ class StatusRepository:
         Uses a transaction-level advisory lock so two processes never fold the same samples twice.
         """
         cutoff = (now - keep_raw).replace(minute=0, second=0, microsecond=0)
-        async with _Connection(self._db) as connection, connection.transaction():
+        async with transaction(self._db) as connection:
             if not await connection.fetchval("SELECT pg_try_advisory_xact_lock(7665746537)"):
                 return 0
             folded = await connection.fetchval(
@@ -309,21 +304,3 @@ class StatusRepository:
             )
         else:
             await self._db.execute("UPDATE status_alerts SET attempts = attempts + 1 WHERE id = $1", alert_id)
-
-
-class _Connection:
-    """A connection from a pool (released afterwards) or the given connection itself."""
-
-    def __init__(self, db: Executor) -> None:
-        self._db = db
-        self._acquired: asyncpg.Connection | None = None
-
-    async def __aenter__(self) -> asyncpg.Connection:
-        if isinstance(self._db, asyncpg.Pool):
-            self._acquired = await self._db.acquire()
-            return self._acquired
-        return self._db
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._acquired is not None and isinstance(self._db, asyncpg.Pool):
-            await self._db.release(self._acquired)

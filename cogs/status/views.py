@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.core.text import escape
 from bot.db.records import Server
-from cogs.setup.views import escape
 from cogs.status.alerts import State
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState, Uptime
 
@@ -132,3 +132,27 @@ def alert_text(server: Server, alert: PendingAlert, role_id: int | None) -> str:
         f"⚠️ **{name}** keeps going up and down. Offline alerts are paused until it has been stable for an hour; "
         "the status board stays live."
     )
+
+
+def configured_text(server: Server, settings: StatusSettings, protocol: str, where: str, result_text: str) -> str:
+    return (
+        f"Status settings of **{escape(server.name)}** saved: `{protocol}` on {where}, every {settings.interval_s} s, "
+        f"alert after {settings.failures_to_down} failed checks ({settings.confirm_interval_s} s apart). "
+        f"Test check: {result_text}."
+    )
+
+
+def test_result_text(players: int | None, max_players: int | None, online: bool, error: str | None) -> str:
+    if online:
+        return f"answers ({players}/{max_players} players)"
+    return f"does not answer right now: {escape(error or 'no answer')}"
+
+
+def check_text(server: Server, protocol: str, online: bool, latency_ms: float | None, name: str | None,
+               players: int | None, max_players: int | None, error: str | None) -> str:  # fmt: skip
+    if online:
+        return (
+            f"**{escape(server.name)}** answers over `{protocol}` in {latency_ms or 0:.0f} ms: "
+            f"{escape(name or '?')} · {players}/{max_players} players"
+        )
+    return f"**{escape(server.name)}** does not answer over `{protocol}`: {escape(error or '?')}"

@@ -1,11 +1,15 @@
-"""The vote feature."""
+"""/vote: the vote button and the member's own cooldown."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.vote.cog import VoteCog
+from cogs.vote.service import VoteService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
 
 
-async def setup(bot: Any) -> None:
-    from cogs.vote.cog import setup as setup_cog
-
-    await setup_cog(bot)
+async def setup(bot: VoteBot) -> None:
+    await bot.add_cog(VoteCog(bot, VoteService(bot.servers, bot.votes, bot.clock)))

@@ -1,11 +1,31 @@
-"""The wipes feature."""
+"""The wipe / event calendar, its announcements, and the maintenance windows the status feature respects."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from cogs.wipes.cog import WipeCog
+from cogs.wipes.service import WipeCalendar, WipeService
+
+if TYPE_CHECKING:
+    from bot.app.client import VoteBot
 
 
-async def setup(bot: Any) -> None:
-    from cogs.wipes.cog import setup as setup_cog
+async def setup(bot: VoteBot) -> None:
+    service = WipeService(
+        bot.pool, bot.servers, bot.messenger, bot.scheduler, bot.clock, bot.ownership, ready=bot.is_ready
+    )
+    await bot.add_cog(WipeCog(bot, service))
+    bot.provide_calendar(WipeCalendar(bot.pool, bot.servers))
+    bot.event_handlers.register("wipe.scheduled", service.schedule_pushed)
+    bot.event_handlers.register("wipe.cancelled", service.cancel_pushed)
+    if bot.runs_services:
+        service.job.start()
 
-    await setup_cog(bot)
+
+async def teardown(bot: VoteBot) -> None:
+    cog = bot.get_cog("Wipes")
+    if isinstance(cog, WipeCog):
+        cog.service.job.stop()
+    bot.event_handlers.unregister("wipe.scheduled")
+    bot.event_handlers.unregister("wipe.cancelled")

@@ -72,7 +72,6 @@ class WipeRepository:
 
     async def upsert_external(
         self,
-        connection: asyncpg.Connection,
         *,
         server_id: int,
         external_id: str,
@@ -83,7 +82,7 @@ class WipeRepository:
         repeat: str,
     ) -> Wipe:
         """A wipe pushed by a listing site: created, or updated (and un-cancelled) when its id is known."""
-        record = await connection.fetchrow(
+        record = await self._db.fetchrow(
             f"""
             INSERT INTO wipes (server_id, external_id, source, title, description, starts_at, duration, repeat)
             VALUES ($1, $2, 'api', $3, $4, $5, $6, $7)
@@ -132,8 +131,8 @@ class WipeRepository:
         )
         return [(Wipe.from_record(r), r["guild_id"], r["timezone"]) for r in records]
 
-    async def cancel(self, wipe_id: int, now: dt.datetime, connection: Executor | None = None) -> bool:
-        result = await (connection or self._db).execute(
+    async def cancel(self, wipe_id: int, now: dt.datetime) -> bool:
+        result = await self._db.execute(
             "UPDATE wipes SET cancelled_at = $2 WHERE id = $1 AND cancelled_at IS NULL", wipe_id, now
         )
         return str(result).endswith(" 1")

@@ -1,120 +1,65 @@
-"""The wipe / event calendar without Discord: occurrences in the server's time zone, and what is due when.
+"""The wipe / event calendar: planning wipes, their announcements (24 h before and at the start, once each),
+Discord scheduled events, wipes pushed by a listing site, and the maintenance windows other features ask for.
 
-A wipe starts at ``starts_at`` and repeats weekly, biweekly or monthly on the same wall-clock time in the
-server's time zone (so daylight saving time does not shift it; a monthly wipe on the 31st falls on the last
-day of shorter months). Each occurrence gets two announcements: a reminder 24 h before (posted as soon as
-possible when the wipe was added later than that) and one at the start (up to ``START_GRACE`` late, e.g.
-after a restart). Their keys live in ``wipe_announcements``, so a restart neither skips nor repeats them.
-
-For the status board: :func:`next_wipe` and :func:`in_wipe_window`.
+Announcements are keyed rows (``wipe_announcements``) claimed before posting and released when a post
+fails, so a restart neither skips nor repeats them; posts carry a nonce, so a crash between posting and
+bookkeeping does not post twice. Announcing is a :class:`DueWork` that wakes at the next due time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
 
-import asyncpg
+import discord
 
-from bot.core.durations import add_months, parse_duration, parse_local, zone
 from bot.core.errors import UserError
+from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_role
+from bot.core.pushed_events import PushedEvent
+from bot.core.scheduling import DueWork, Scheduler
+from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
+from bot.core.time import Clock, parse_duration, parse_local
+from bot.db.executor import Executor
 from bot.db.records import Server
+from cogs.wipes.calendar import (
+    MAX_WIPE_DURATION,
+    DueAnnouncement,
+    check_repeat,
+    check_start,
+    clean_text,
+    due_for,
+    occurrences_around,
+)
 from cogs.wipes.repository import Wipe, WipeRepository
+from cogs.wipes.views import wipe_announcement
 
-REPEATS = ("none", "weekly", "biweekly", "monthly")
-REMINDER_LEAD = dt.timedelta(hours=24)
-START_GRACE = dt.timedelta(hours=3)
-MAX_AHEAD = dt.timedelta(days=366)
-MAX_TITLE = 100
-MAX_DESCRIPTION = 1000
-MAX_WIPE_DURATION = dt.timedelta(days=7)
+log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class DueAnnouncement:
-    wipe: Wipe
-    guild_id: int
-    occurrence: dt.datetime
-    kind: str  # "reminder" | "start"
-
-
-def nth_occurrence(wipe: Wipe, n: int, tz_name: str) -> dt.datetime | None:
-    if n < 0 or (wipe.repeat == "none" and n > 0):
-        return None
-    base = wipe.starts_at.astimezone(zone(tz_name))
-    if wipe.repeat == "monthly":
-        local = add_months(base, n)
-    else:
-        local = base + dt.timedelta(weeks=n * (2 if wipe.repeat == "biweekly" else 1))  # wall-clock arithmetic
-    return local.astimezone(dt.UTC)
-
-
-def occurrences_around(wipe: Wipe, tz_name: str, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """(latest occurrence at or before ``now``, first occurrence after ``now``)."""
-    if now < wipe.starts_at:
-        return None, wipe.starts_at
-    if wipe.repeat == "none":
-        return wipe.starts_at, None
-    if wipe.repeat == "monthly":
-        base = wipe.starts_at.astimezone(zone(tz_name))
-        local_now = now.astimezone(zone(tz_name))
-        n = max(0, (local_now.year - base.year) * 12 + local_now.month - base.month - 1)
-    else:
-        period = dt.timedelta(weeks=2 if wipe.repeat == "biweekly" else 1)
-        n = max(0, (now - wipe.starts_at) // period - 1)
-    while (following := nth_occurrence(wipe, n + 1, tz_name)) is not None and following <= now:
-        n += 1
-    return nth_occurrence(wipe, n, tz_name), following
-
-
-def due_for(
-    wipe: Wipe, guild_id: int, tz_name: str, now: dt.datetime
-) -> tuple[list[DueAnnouncement], dt.datetime | None]:
-    """Announcements due at ``now`` and when this wipe next needs attention."""
-    previous, upcoming = occurrences_around(wipe, tz_name, now)
-    due = []
-    if previous is not None and now < previous + START_GRACE:
-        due.append(DueAnnouncement(wipe, guild_id, previous, "start"))
-    wake = None
-    if upcoming is not None:
-        if now >= upcoming - REMINDER_LEAD:
-            due.append(DueAnnouncement(wipe, guild_id, upcoming, "reminder"))
-            wake = upcoming
-        else:
-            wake = upcoming - REMINDER_LEAD
-    return due, wake
-
-
-def clean_text(title: str, description: str | None) -> tuple[str, str]:
-    title = " ".join(title.split())
-    if not title:
-        raise UserError("The title can't be empty.")
-    if len(title) > MAX_TITLE:
-        raise UserError(f"The title can be at most {MAX_TITLE} characters.")
-    description = (description or "").strip()
-    if len(description) > MAX_DESCRIPTION:
-        raise UserError(f"The description can be at most {MAX_DESCRIPTION} characters.")
-    return title, description
-
-
-def check_start(starts_at: dt.datetime, now: dt.datetime) -> None:
-    if starts_at <= now:
-        raise UserError("That date is in the past. Give a future date and time.")
-    if starts_at > now + MAX_AHEAD:
-        raise UserError("Wipes can be planned at most a year ahead.")
-
-
-def check_repeat(repeat: str) -> str:
-    if repeat not in REPEATS:
-        raise UserError(f"Repeat must be one of: {', '.join(REPEATS)}.")
-    return repeat
+FEATURE = "wipes"
 
 
 class WipeService:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-        self.repo = WipeRepository(pool)
+    def __init__(
+        self,
+        db: Executor,
+        servers: ServerService,
+        messenger: Messenger,
+        scheduler: Scheduler,
+        clock: Clock,
+        shards: ShardOwnership,
+        *,
+        ready: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._repo = WipeRepository(db)
+        self._servers = servers
+        self._messenger = messenger
+        self._clock = clock
+        self._shards = shards
+        self.job = DueWork(scheduler, "wipes", self.announce_due, ready=ready)
 
+    # ------------------------------------------------------------------ admin commands
     async def add(
         self,
         server: Server,
@@ -126,13 +71,13 @@ class WipeService:
         duration: str | None,
         discord_event: bool,
         created_by: int,
-        now: dt.datetime,
-    ) -> Wipe:
+    ) -> tuple[Wipe, list[str]]:
+        """Plan a wipe; returns it with notes for the admin (a refused scheduled event, announcements off)."""
         title, text = clean_text(title, description)
         starts_at = parse_local(when, server.timezone)
-        check_start(starts_at, now)
+        check_start(starts_at, self._clock())
         length = parse_duration(duration, maximum=MAX_WIPE_DURATION) if duration else dt.timedelta(hours=1)
-        return await self.repo.create(
+        wipe = await self._repo.create(
             server_id=server.id,
             title=title,
             description=text,
@@ -142,17 +87,38 @@ class WipeService:
             discord_event=discord_event,
             created_by=created_by,
         )
+        notes = []
+        if discord_event:
+            error = await self._create_event(wipe, server, wipe.starts_at)
+            if error:
+                notes.append(f"Discord refused the scheduled event ({error}): I need Manage Events.")
+        if not await self._servers.is_active(server, FEATURE):
+            notes.append("Note: wipe announcements are off; switch them on with /feature enable wipes.")
+        self.job.wake()
+        return wipe, notes
 
     async def get_for_server(self, server: Server, wipe_id: int) -> Wipe:
-        wipe = await self.repo.get(wipe_id)
+        wipe = await self._repo.get(wipe_id)
         if wipe is None or wipe.server_id != server.id or wipe.cancelled_at is not None:
             raise UserError(f"There is no planned wipe #{wipe_id} for this server. /wipe list shows them.")
         return wipe
 
-    async def upcoming(self, server: Server, now: dt.datetime) -> list[tuple[Wipe, dt.datetime]]:
+    async def remove(self, server: Server, wipe_id: int) -> Wipe:
+        planned = await self.get_for_server(server, wipe_id)
+        if not await self._repo.cancel(planned.id, self._clock()):
+            raise UserError(f"Wipe #{wipe_id} was already removed.")
+        if planned.scheduled_event_id:
+            try:
+                await self._messenger.delete_scheduled_event(server.guild_id, planned.scheduled_event_id)
+            except Unreachable as exc:
+                log.info("wipe %s: could not delete its scheduled event (%s)", planned.id, exc.reason)
+        return planned
+
+    async def upcoming(self, server: Server) -> list[tuple[Wipe, dt.datetime]]:
         """Active wipes with their next (or current) occurrence, soonest first; finished one-offs left out."""
+        now = self._clock()
         result = []
-        for wipe in await self.repo.active_for_server(server.id):
+        for wipe in await self._repo.active_for_server(server.id):
             previous, upcoming = occurrences_around(wipe, server.timezone, now)
             if previous is not None and now < previous + wipe.duration:
                 result.append((wipe, previous))
@@ -160,34 +126,114 @@ class WipeService:
                 result.append((wipe, upcoming))
         return sorted(result, key=lambda pair: pair[1])
 
+    # ------------------------------------------------------------------ announcements
     async def due(self, now: dt.datetime) -> tuple[list[DueAnnouncement], dt.datetime | None]:
         announcements: list[DueAnnouncement] = []
         wakes: list[dt.datetime] = []
-        for wipe, guild_id, tz_name in await self.repo.active_all():
+        for wipe, guild_id, tz_name in await self._repo.active_all():
+            if not self._shards.owns(guild_id):
+                continue
             due, wake = due_for(wipe, guild_id, tz_name, now)
             announcements.extend(due)
             if wake is not None:
                 wakes.append(wake)
         return announcements, min(wakes, default=None)
 
+    async def announce_due(self, now: dt.datetime) -> dt.datetime | None:
+        """Post every announcement due at ``now`` exactly once (keyed rows); returns the next wake-up time."""
+        announcements, wake = await self.due(now)
+        for due in announcements:
+            await self._announce(due, now)
+        return wake
 
-async def _server_tz(pool: asyncpg.Pool, server_id: int) -> str:
-    tz_name: str | None = await pool.fetchval("SELECT timezone FROM servers WHERE id = $1", server_id)
-    return tz_name or "UTC"
+    async def _announce(self, due: DueAnnouncement, now: dt.datetime) -> None:
+        server = await self._servers.find(due.wipe.server_id)
+        setting = await self._servers.active_setting(server, FEATURE) if server is not None else None
+        if server is None or setting is None or setting.channel_id is None:
+            return
+        if not await self._repo.claim(due.wipe.id, due.occurrence, due.kind):
+            return  # already posted (or being posted by another process)
+        head, embed = wipe_announcement(due.wipe, due.occurrence, due.kind, server.name)
+        if setting.role_id:
+            head = f"<@&{setting.role_id}> {head}"
+        try:
+            message_id = await self._messenger.post(
+                setting.channel_id,
+                head,
+                embeds=[embed],
+                mentions=only_role(setting.role_id),
+                nonce=effect_nonce("wipe", due.wipe.id, due.occurrence.isoformat(), due.kind),
+                guild_id=server.guild_id,
+            )
+        except (Unreachable, discord.HTTPException) as exc:
+            log.warning("wipe %s: %s announcement failed (%s); retried later", due.wipe.id, due.kind, exc)
+            await self._repo.release(due.wipe.id, due.occurrence, due.kind)
+            return
+        await self._repo.posted(due.wipe.id, due.occurrence, due.kind, message_id, now)
+        if due.kind == "start" and due.wipe.discord_event:
+            following = occurrences_around(due.wipe, server.timezone, due.occurrence)[1]
+            if following is not None:
+                await self._create_event(due.wipe, server, following)
+
+    async def _create_event(self, wipe: Wipe, server: Server, start: dt.datetime) -> str | None:
+        """Create the Discord scheduled event of an occurrence; returns an error text for the admin, or None."""
+        try:
+            event_id = await self._messenger.create_scheduled_event(
+                server.guild_id,
+                name=wipe.title,
+                start=start,
+                end=start + wipe.duration,
+                location=server.name,
+                description=wipe.description,
+            )
+        except Unreachable as exc:
+            log.warning("wipe %s: could not create the scheduled event (%s)", wipe.id, exc.reason)
+            return exc.reason
+        await self._repo.set_scheduled_event(wipe.id, event_id)
+        return None
+
+    # ------------------------------------------------------------------ pushed wipes
+    async def schedule_pushed(self, server: Server, event: PushedEvent) -> None:
+        """The ``wipe.scheduled`` handler: created, or updated when the site's wipe id is known."""
+        data = event.data
+        await self._repo.upsert_external(
+            server_id=server.id,
+            external_id=data["wipe_id"],
+            title=data["title"],
+            description=data["description"],
+            starts_at=dt.datetime.fromisoformat(data["starts_at"]),
+            duration=dt.timedelta(minutes=data["duration_minutes"]),
+            repeat=data["repeat"],
+        )
+        self.job.wake()
+
+    async def cancel_pushed(self, server: Server, event: PushedEvent) -> None:
+        """The ``wipe.cancelled`` handler (the event API refused ids it never scheduled)."""
+        wipe = await self._repo.get_external(server.id, event.data["wipe_id"])
+        if wipe is not None:
+            await self._repo.cancel(wipe.id, self._clock())
 
 
-async def next_wipe(pool: asyncpg.Pool, server_id: int, now: dt.datetime) -> dt.datetime | None:
-    """Start of the server's next wipe after ``now`` (None when none is planned)."""
-    tz_name = await _server_tz(pool, server_id)
-    starts = [occurrences_around(w, tz_name, now)[1] for w in await WipeRepository(pool).active_for_server(server_id)]
-    return min((s for s in starts if s is not None), default=None)
+class WipeCalendar:
+    """The maintenance calendar other features see (:class:`bot.core.calendar.MaintenanceCalendar`)."""
 
+    def __init__(self, db: Executor, servers: ServerService) -> None:
+        self._repo = WipeRepository(db)
+        self._servers = servers
 
-async def in_wipe_window(pool: asyncpg.Pool, server_id: int, now: dt.datetime) -> bool:
-    """Whether a wipe of the server is under way (from its start for its duration): offline alerts stay quiet."""
-    tz_name = await _server_tz(pool, server_id)
-    for wipe in await WipeRepository(pool).active_for_server(server_id):
-        previous, _ = occurrences_around(wipe, tz_name, now)
-        if previous is not None and now < previous + wipe.duration:
-            return True
-    return False
+    async def next_start(self, server_id: int, now: dt.datetime) -> dt.datetime | None:
+        """Start of the server's next wipe after ``now`` (None when none is planned)."""
+        server = await self._servers.find(server_id)
+        tz_name = server.timezone if server else "UTC"
+        starts = [occurrences_around(w, tz_name, now)[1] for w in await self._repo.active_for_server(server_id)]
+        return min((s for s in starts if s is not None), default=None)
+
+    async def in_window(self, server_id: int, now: dt.datetime) -> bool:
+        """Whether a wipe of the server is under way (from its start for its duration): offline alerts stay quiet."""
+        server = await self._servers.find(server_id)
+        tz_name = server.timezone if server else "UTC"
+        for wipe in await self._repo.active_for_server(server_id):
+            previous, _ = occurrences_around(wipe, tz_name, now)
+            if previous is not None and now < previous + wipe.duration:
+                return True
+        return False

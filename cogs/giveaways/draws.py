@@ -1,0 +1,64 @@
+"""The giveaway rules without a database or Discord: limits, prizes and the fair weighted draw."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from random import Random
+
+from bot.core.errors import UserError
+from cogs.giveaways.repository import Draw
+
+MAX_WINNERS = 20
+MAX_BONUS = 10
+MAX_PRIZE = 200
+MAX_DURATION = dt.timedelta(weeks=8)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryResult:
+    entered: bool  # True: now in; False: left
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DrawResult:
+    draw: Draw
+    entrants: int  # distinct members in the snapshot
+    short: bool  # fewer winners than requested (not enough eligible entrants)
+
+    @classmethod
+    def of(cls, draw: Draw, requested: int) -> DrawResult:
+        return cls(draw, len(draw.snapshot), len(draw.winners) < requested)
+
+
+def clean_prize(prize: str) -> str:
+    cleaned = " ".join(prize.split())
+    if not cleaned:
+        raise UserError("The prize can't be empty.")
+    if len(cleaned) > MAX_PRIZE:
+        raise UserError(f"The prize can be at most {MAX_PRIZE} characters.")
+    return cleaned
+
+
+def check_counts(winners: int, voter_bonus: int) -> None:
+    if not 1 <= winners <= MAX_WINNERS:
+        raise UserError(f"A giveaway has between 1 and {MAX_WINNERS} winners.")
+    if not 0 <= voter_bonus <= MAX_BONUS:
+        raise UserError(f"Bonus entries for voters go from 0 to {MAX_BONUS}.")
+
+
+def pick_winners(snapshot: list[tuple[int, int]], count: int, exclude: set[int], rng: Random) -> list[int]:
+    """Weighted draw without replacement: each member's chance is proportional to their tickets."""
+    pool = [(member, tickets) for member, tickets in snapshot if member not in exclude and tickets > 0]
+    winners: list[int] = []
+    while pool and len(winners) < count:
+        total = sum(tickets for _, tickets in pool)
+        ticket = rng.randrange(total)
+        for index, (member, tickets) in enumerate(pool):
+            if ticket < tickets:
+                winners.append(member)
+                del pool[index]
+                break
+            ticket -= tickets
+    return winners

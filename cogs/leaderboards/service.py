@@ -1,0 +1,220 @@
+"""Live top-10 voters board, the daily leaderboard post and the monthly top-voter role.
+
+The vote consumer marks a server's board stale (``stale_boards``, durable); the board tick refreshes
+stale boards and, every ``refresh_minutes``, the others. Daily posts and month rollovers are keyed by
+their period in ``engagement_runs``, claimed inside the transaction that covers their Discord calls, so a
+restart neither skips nor repeats them; jobs only look at the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import discord
+
+from bot.core.admin_notice import AdminNotices
+from bot.core.boards import BoardContent, BoardKeeper
+from bot.core.messaging import Messenger, Unreachable, effect_nonce
+from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
+from bot.core.text import escape
+from bot.core.time import Clock, day_of, local_at, month_of, parse_hhmm, previous_month, zone
+from bot.db.executor import Executor
+from bot.db.records import FeatureSetting, Server
+from bot.db.runs import RunRepository
+from bot.db.transaction import transaction
+from bot.db.votes import Voter, VoteRepository
+from bot.votes.events import VoteEvent
+from cogs.leaderboards.repository import LeaderboardRepository
+from cogs.leaderboards.spec import POST_TIME, REFRESH_MINUTES, TIES
+from cogs.leaderboards.views import daily_embed, daily_refused_text, role_refused_text, top10_embed
+
+log = logging.getLogger(__name__)
+
+CATCH_UP = dt.timedelta(hours=6)  # a daily post later than this (bot was down) is skipped
+BOARD = "top10_board"
+
+
+class RetryLater(Exception):
+    """A known, reported failure (channel gone, role above the bot): the period stays unclaimed and is retried."""
+
+
+def top_voter_winners(voters: list[Voter], ties: str = "all") -> list[int]:
+    """Members who get the monthly role: the best linked voter(s); ``ties='all'`` shares it, ``'first'`` doesn't
+    (the first to reach the top count wins, as the ranking orders by last vote time)."""
+    linked = [v for v in voters if v.member_id is not None]
+    if not linked:
+        return []
+    best = linked[0].votes
+    winners = [v.member_id for v in linked if v.votes == best and v.member_id is not None]
+    return winners[:1] if ties == "first" else winners
+
+
+class LeaderboardService:
+    name = "leaderboards"  # the vote consumer's name
+
+    def __init__(
+        self,
+        db: Executor,
+        servers: ServerService,
+        votes: VoteRepository,
+        messenger: Messenger,
+        notices: AdminNotices,
+        boards: BoardKeeper,
+        clock: Clock,
+        shards: ShardOwnership,
+    ) -> None:
+        self._db = db
+        self._repo = LeaderboardRepository(db)
+        self._servers = servers
+        self._votes = votes
+        self._messenger = messenger
+        self._notices = notices
+        self._boards = boards
+        self._clock = clock
+        self._shards = shards
+        self._checked: dict[int, dt.datetime] = {}  # when each board was last compared (periodic refresh)
+
+    async def configure(
+        self, server: Server, *, board_refresh: int | None, post_time: str | None, ties: str | None
+    ) -> str:
+        changes = {
+            "top10_board": (REFRESH_MINUTES, board_refresh),
+            "daily_leaderboard": (POST_TIME, post_time),
+            "top_voter_role": (TIES, ties),
+        }
+        for spec, value in changes.values():  # validate everything before saving anything
+            if value is not None:
+                spec.parse(value)
+        for feature, (spec, value) in changes.items():
+            if value is not None:
+                await self._servers.configure(server, feature, settings={spec.name: value})
+        return f"Leaderboard settings of **{escape(server.name)}** saved."
+
+    # ------------------------------------------------------------------ top-10 board
+    async def handle(self, event: VoteEvent) -> None:
+        """The vote consumer: the server's board shows this vote at the next board tick."""
+        if await self._servers.is_active(event.server, BOARD):
+            await self._servers.mark_board_stale(event.server.id, BOARD)
+
+    async def board_tick(self) -> int:
+        """Refresh stale boards and those whose refresh interval passed; returns how many were refreshed."""
+        now = self._clock()
+        try:
+            stale = await self._servers.take_stale_boards(BOARD, *self._shards.sql_args())
+            boards = [(s, f) for s, f in await self._servers.active(BOARD) if self._shards.owns(s.guild_id)]
+            due = [(s, f) for s, f in boards if s.id in stale or self._interval_passed(s.id, f, now)]
+            if not due:
+                return 0
+            windows = []
+            for server, _ in due:
+                month = month_of(now, zone(server.timezone))
+                windows.append((server.id, month.start, min(month.end, now + dt.timedelta(seconds=1))))
+            rankings = await self._repo.top10(windows)
+        except Exception:
+            log.exception("top-10 boards: could not load rankings; retrying next tick")
+            return 0
+        refreshed = 0
+        for server, _ in due:
+            try:
+                month = month_of(now, zone(server.timezone))
+                embed = top10_embed(server, month.key, rankings.get(server.id, []), now)
+                await self._boards.refresh(server, BOARD, BoardContent([embed]))
+                self._checked[server.id] = now
+                refreshed += 1
+            except Exception:
+                log.exception("top-10 board of server %s failed; retrying next tick", server.id)
+                await self._servers.mark_board_stale(server.id, BOARD)
+        return refreshed
+
+    def _interval_passed(self, server_id: int, setting: FeatureSetting, now: dt.datetime) -> bool:
+        last = self._checked.get(server_id)
+        minutes = REFRESH_MINUTES.current(setting.settings)
+        return last is None or now - last >= dt.timedelta(minutes=minutes)
+
+    # ------------------------------------------------------------------ daily post, rollover
+    async def tick(self) -> None:
+        """Daily posts and month rollovers that are due (catching up after downtime). Never raises."""
+        for feature, run in (("daily_leaderboard", self.daily_post), ("top_voter_role", self.rollover)):
+            try:
+                targets = await self._servers.active(feature)
+            except Exception:
+                log.exception("%s: could not list servers; retrying next tick", feature)
+                continue
+            for server, setting in targets:
+                if not self._shards.owns(server.guild_id):
+                    continue
+                try:
+                    await run(server, setting)
+                except RetryLater as exc:
+                    log.warning("%s of server %s: %s; retrying next tick", feature, server.id, exc)
+                except Exception:
+                    log.exception("%s of server %s failed; retrying next tick", feature, server.id)
+
+    async def daily_post(self, server: Server, setting: FeatureSetting) -> bool:
+        """Post day D's leaderboard (D-1's and the month's top voters) at the local post time; True if posted."""
+        if setting.channel_id is None:
+            return False
+        now, tz = self._clock(), zone(server.timezone)
+        at = parse_hhmm(POST_TIME.current(setting.settings))
+        today = now.astimezone(tz).date()
+        for day in (today - dt.timedelta(days=1), today):  # yesterday's post may still be due (late < 6 h)
+            target = local_at(day, at, tz)
+            if not target <= now < target + CATCH_UP:
+                continue
+            async with transaction(self._db) as connection:
+                if not await RunRepository(connection).claim(server.id, "daily", day.isoformat()):
+                    continue
+                previous = day_of(day - dt.timedelta(days=1), tz)
+                month = month_of(previous.start, tz)
+                yesterday = await self._votes.top_voters(server.id, previous.start, previous.end, 10)
+                monthly = await self._votes.top_voters(server.id, month.start, min(month.end, now), 10)
+                embed = daily_embed(server, previous.key, yesterday, month.key, monthly)
+                try:
+                    await self._messenger.post(
+                        setting.channel_id,
+                        embeds=[embed],
+                        nonce=effect_nonce("daily", server.id, day.isoformat()),
+                        guild_id=server.guild_id,
+                    )
+                except Unreachable as exc:
+                    await self._notices.once(
+                        server,
+                        f"daily:{setting.channel_id}",
+                        daily_refused_text(server, setting.channel_id, exc.reason),
+                    )
+                    raise RetryLater(f"daily post in channel {setting.channel_id}: {exc.reason}") from exc
+                return True  # commit: a failure above rolls the claim back and the next tick retries
+        return False
+
+    async def rollover(self, server: Server, setting: FeatureSetting) -> bool:
+        """At the local month change, give last month's top voter(s) the role and take it from the previous
+        holders; once per month (claimed with the Discord calls), caught up on start. True if it ran now."""
+        if setting.role_id is None:
+            return False
+        last = previous_month(self._clock(), zone(server.timezone))
+        async with transaction(self._db) as connection:
+            runs, repo = RunRepository(connection), LeaderboardRepository(connection)
+            if not await runs.claim(server.id, "top_voter_role", last.key):
+                return False
+            voters = await VoteRepository(connection).top_voters(server.id, last.start, last.end, 25, linked_only=True)
+            winners = top_voter_winners(voters, TIES.current(setting.settings))
+            for member, role in await repo.role_holders(server.id):
+                if member not in winners or role != setting.role_id:
+                    await self._role(server, "remove", member, role)
+            for member in winners:
+                await self._role(server, "add", member, setting.role_id)
+            await repo.set_role_holders(server.id, setting.role_id, last.key, winners)
+        log.info("server %s: top-voter role for %s → %s", server.id, last.key, winners or "nobody")
+        return True
+
+    async def _role(self, server: Server, action: str, member: int, role: int) -> None:
+        call = self._messenger.add_role if action == "add" else self._messenger.remove_role
+        try:
+            await call(server.guild_id, member, role, reason="monthly top voter")
+        except Unreachable as exc:
+            await self._notices.once(server, f"top_voter_role:{role}", role_refused_text(server, role, exc.reason))
+            raise RetryLater(f"role {role}: {exc.reason}") from exc
+        except discord.HTTPException as exc:
+            raise RetryLater(f"role {role}: Discord error {exc.status}") from exc

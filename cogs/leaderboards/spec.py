@@ -1,0 +1,40 @@
+"""The leaderboards package's toggles: the monthly top-voter role, the daily post and the live top-10 board."""
+
+from bot.core.features import FeatureSpec, SettingSpec
+
+TIES = SettingSpec(
+    "ties",
+    "choice",
+    "all",
+    "Top-voter role on a tie: everyone tied, or only the first to reach the count",
+    choices=("all", "first"),
+)
+POST_TIME = SettingSpec(
+    "post_time", "time", "09:00", "Local time of the daily leaderboard post, e.g. 09:00 (server time zone)"
+)
+REFRESH_MINUTES = SettingSpec(
+    "refresh_minutes",
+    "int",
+    10,
+    "Minutes between top-10 board refreshes (votes also update it)",
+    minimum=1,
+    maximum=60,
+    option="board_refresh",
+)
+
+TOP_VOTER_ROLE = FeatureSpec(
+    "top_voter_role",
+    "Top-voter role",
+    needs_role=True,
+    grants_role=True,
+    settings=(TIES,),
+    package="leaderboards",
+)
+DAILY_LEADERBOARD = FeatureSpec(
+    "daily_leaderboard", "Daily leaderboard post", needs_channel=True, settings=(POST_TIME,), package="leaderboards"
+)
+TOP10_BOARD = FeatureSpec(
+    "top10_board", "Live top-10 voters board", needs_channel=True, settings=(REFRESH_MINUTES,), package="leaderboards"
+)
+
+FEATURES = (TOP_VOTER_ROLE, DAILY_LEADERBOARD, TOP10_BOARD)

@@ -1,0 +1,187 @@
+"""Vote reminders: personal ones ("Remind me", a DM with a channel fallback, quiet hours, /remind off) and the
+channel ping when the server's vote cooldown slot starts. Reminders are database rows, swept by one job.
+
+The vote consumer schedules the member's next reminder from each vote (idempotent: the same vote sets the
+same time). The sweep claims due reminders under a lease, so a crash mid-send retries after the lease and
+two processes never send the same one; channel pings are keyed by their slot (``engagement_runs``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import discord
+
+from bot.core.errors import UserError
+from bot.core.messaging import DmClosed, Messenger, Unreachable, effect_nonce, only_role, only_users
+from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
+from bot.core.text import escape
+from bot.core.time import Clock, parse_hhmm, quiet_until, slot_of, zone
+from bot.db.executor import Executor
+from bot.db.runs import RunRepository
+from bot.db.votes import VoteRepository
+from bot.votes.events import VoteEvent
+from bot.votes.model import next_vote_at
+from cogs.reminders.repository import DueReminder, ReminderStore
+from cogs.reminders.spec import CHANNEL_PING
+from cogs.reminders.views import channel_ping_text, personal_text
+
+log = logging.getLogger(__name__)
+
+FEATURE = "reminders"
+LEASE = dt.timedelta(minutes=5)  # a claimed reminder not finished by then is retried
+MAX_ATTEMPTS = 5  # a reminder whose fallback channel keeps failing is dropped after this many tries
+SLOT_GRACE = dt.timedelta(hours=1)  # a channel reminder more than this late (bot was down) is skipped
+
+
+class ReminderService:
+    name = "reminders"  # the vote consumer's name
+
+    def __init__(
+        self,
+        db: Executor,
+        servers: ServerService,
+        votes: VoteRepository,
+        messenger: Messenger,
+        clock: Clock,
+        shards: ShardOwnership,
+    ) -> None:
+        self._store = ReminderStore(db)
+        self._runs = RunRepository(db)
+        self._servers = servers
+        self._votes = votes
+        self._messenger = messenger
+        self._clock = clock
+        self._shards = shards
+
+    # ------------------------------------------------------------------ members
+    async def remind_me(self, guild_id: int | None, server_id: int, user_id: int, channel_id: int | None) -> str:
+        """The "Remind me" button: subscribe, and schedule from the member's last vote."""
+        server = await self._servers.in_guild(server_id, guild_id)
+        if server is None:
+            return "This button belongs to a server that is no longer linked here."
+        if not await self._servers.is_active(server, FEATURE):
+            return f"Vote reminders are switched off for **{escape(server.name)}**."
+        await self._store.subscribe(server.id, user_id, channel_id)
+        last = await self._votes.last_for_member(server.id, user_id)
+        next_at = next_vote_at(last.voted_at, last.expires_at, server.vote_cooldown) if last else None
+        if next_at is not None and next_at > self._clock():
+            await self._store.schedule(server.id, user_id, next_at)
+            text = f"⏰ I'll remind you {discord.utils.format_dt(next_at, 'R')} when you can vote again."
+        else:
+            text = "⏰ You can vote right now! After your next vote I'll remind you when the cooldown ends."
+        return text + " Turn it off with /remind off."
+
+    async def off(self, guild_id: int, server_name: str | None, user_id: int) -> bool:
+        server = await self._servers.resolve(guild_id, server_name)
+        return await self._store.unsubscribe(server.id, user_id)
+
+    async def quiet(
+        self, guild_id: int, server_name: str | None, user_id: int, start: str | None, end: str | None
+    ) -> str:
+        server = await self._servers.resolve(guild_id, server_name)
+        if (start is None) != (end is None):
+            raise UserError("Give both a start and an end time, or neither to clear quiet hours.")
+        quiet_start: int | None = None
+        quiet_end: int | None = None
+        if start is not None and end is not None:
+            try:
+                begin, finish = parse_hhmm(start), parse_hhmm(end)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            quiet_start, quiet_end = begin.hour * 60 + begin.minute, finish.hour * 60 + finish.minute
+        if not await self._store.set_quiet(server.id, user_id, quiet_start, quiet_end):
+            raise UserError("Press “Remind me” under /vote first, then set quiet hours.")
+        return f"Quiet hours {start}–{end} ({server.timezone})." if start else "Quiet hours cleared."
+
+    # ------------------------------------------------------------------ per vote
+    async def handle(self, event: VoteEvent) -> None:
+        """The vote consumer: the member's next reminder is due when they may vote again."""
+        if event.discord_user_id is None or event.next_vote_at is None:
+            return
+        await self._store.schedule(event.server.id, event.discord_user_id, event.next_vote_at)
+
+    # ------------------------------------------------------------------ sweep
+    async def sweep(self) -> int:
+        """Deliver due personal reminders and channel pings; returns how many personal ones were sent."""
+        sent = 0
+        count, ids = self._shards.sql_args()
+        try:
+            due = await self._store.claim_due(self._clock(), LEASE, shard_count=count, shard_ids=ids)
+        except Exception:
+            log.exception("reminders: could not claim due reminders; retrying next sweep")
+            due = []
+        for reminder in due:
+            try:
+                sent += await self._deliver(reminder)
+            except Exception:
+                log.exception(
+                    "reminder for member %s (server %s) failed; retrying after %s",
+                    reminder.discord_user_id,
+                    reminder.server.id,
+                    reminder.due_at,
+                )
+        try:
+            await self.channel_pings()
+        except Exception:
+            log.exception("reminders: channel pings failed; retrying next sweep")
+        return sent
+
+    async def _deliver(self, reminder: DueReminder) -> int:
+        server, now = reminder.server, self._clock()
+        setting = await self._servers.active_setting(server, FEATURE)
+        if setting is None:
+            await self._store.finish(reminder)  # paused features send nothing; the next vote schedules again
+            return 0
+        quiet_end = quiet_until(now, zone(server.timezone), reminder.quiet_start, reminder.quiet_end)
+        if quiet_end is not None:
+            await self._store.postpone(reminder, quiet_end)
+            return 0
+        text, user_id = personal_text(server), reminder.discord_user_id
+        nonce = effect_nonce("reminder", server.id, user_id, reminder.due_at.isoformat())
+        try:
+            await self._messenger.dm(user_id, text, nonce=nonce)
+        except DmClosed:  # DMs closed: mention them where they asked instead
+            channel_id = reminder.channel_id or setting.channel_id
+            if channel_id is None:
+                log.info("reminder: DMs of %s closed and no channel to fall back to", user_id)
+            else:
+                try:
+                    await self._messenger.post(
+                        channel_id, f"<@{user_id}> {text}", mentions=only_users(user_id), nonce=nonce
+                    )
+                except (discord.HTTPException, Unreachable) as exc:
+                    if reminder.attempts < MAX_ATTEMPTS:
+                        raise  # retried after the lease
+                    log.warning(
+                        "reminder: DMs of %s closed, channel %s failed (%s); giving up", user_id, channel_id, exc
+                    )
+        except Unreachable as exc:
+            log.info("reminder: %s for user %s; dropping it", exc.reason, user_id)
+        await self._store.finish(reminder)
+        return 1
+
+    async def channel_pings(self) -> None:
+        """The channel reminder: once per cooldown slot counted from local midnight (no daily drift)."""
+        now = self._clock()
+        for server, setting in await self._servers.active(FEATURE):
+            if not self._shards.owns(server.guild_id):
+                continue
+            if setting.channel_id is None or not CHANNEL_PING.current(setting.settings):
+                continue
+            slot = slot_of(now, zone(server.timezone), server.vote_cooldown)
+            if now - slot.start > SLOT_GRACE or not await self._runs.claim(server.id, "channel_ping", slot.key):
+                continue
+            try:
+                await self._messenger.post(
+                    setting.channel_id,
+                    channel_ping_text(server, setting.role_id),
+                    mentions=only_role(setting.role_id),
+                    nonce=effect_nonce("channel_ping", server.id, slot.key),
+                    guild_id=server.guild_id,
+                )
+            except (discord.HTTPException, Unreachable) as exc:
+                log.warning("channel reminder of server %s in %s failed: %s", server.id, setting.channel_id, exc)
+                await self._runs.release(server.id, "channel_ping", slot.key)

@@ -1,0 +1,13 @@
+"""The ``reminders`` toggle: personal reminders and the channel ping when a new vote window opens."""
+
+from bot.core.features import FeatureSpec, SettingSpec
+
+CHANNEL_PING = SettingSpec(
+    "channel_ping", "bool", True, "Ping the channel (and the role) each time the server's vote cooldown starts over"
+)
+
+REMINDERS = FeatureSpec(
+    "reminders", "Vote reminders", needs_channel=True, uses_role=True, settings=(CHANNEL_PING,), package="reminders"
+)
+
+FEATURES = (REMINDERS,)

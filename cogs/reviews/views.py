@@ -1,0 +1,87 @@
+"""The review alert and the /review form. Outside text is escaped; alerts ping nobody."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.errors import UserError
+from bot.core.interactions import safe_reply
+from bot.core.text import escape
+from cogs.reviews.repository import Review
+
+if TYPE_CHECKING:
+    from bot.db.records import Server
+    from cogs.reviews.service import ReviewService
+
+log = logging.getLogger(__name__)
+
+REVIEW_COLOUR = discord.Colour.gold()
+ALERT_BODY = 1000
+MAX_BODY = 4000
+
+
+def stars(rating: int) -> str:
+    return "★" * rating + "☆" * (5 - rating)
+
+
+def trim(text: str, limit: int = ALERT_BODY) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def review_alert(review: Review, server_name: str) -> discord.Embed:
+    """The alert for a new or edited review, from a member or pushed by a listing site."""
+    verb = "Review updated" if review.edited else "New review"
+    embed = discord.Embed(
+        title=f"{verb} for {escape(server_name)}"[:256],
+        description=f"**{stars(review.rating)}** ({review.rating}/5)\n{escape(trim(review.body))}".strip(),
+        colour=REVIEW_COLOUR,
+        timestamp=review.updated_at,
+    )
+    author = escape(review.author)
+    if review.discord_user_id is not None:
+        author += f" (<@{review.discord_user_id}>)"
+    embed.add_field(name="By", value=author[:1024], inline=True)
+    embed.add_field(name="From", value="Discord" if review.source == "discord" else "the listing site", inline=True)
+    return embed
+
+
+class ReviewModal(discord.ui.Modal):
+    def __init__(self, service: ReviewService, server: Server, existing: Review | None) -> None:
+        super().__init__(title=f"Review {server.name}"[:45], custom_id=f"reviews:modal:{server.id}", timeout=900)
+        self.service = service
+        self.server = server
+        self.rating: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Rating from 1 to 5",
+            custom_id="rating",
+            min_length=1,
+            max_length=1,
+            placeholder="5",
+            default=str(existing.rating) if existing else None,
+        )
+        self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Your review",
+            custom_id="text",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=MAX_BODY,
+            default=existing.body if existing else None,
+        )
+        self.add_item(self.rating)
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        try:
+            review = await self.service.submit(
+                self.server, interaction.user.id, interaction.user.display_name, self.rating.value, self.text.value
+            )
+        except UserError as exc:
+            await safe_reply(interaction, f"{exc} Nothing was saved; run /review again.")
+            return
+        await safe_reply(interaction, "Thanks! Your review was " + ("updated." if review.edited else "saved."))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        log.error("review modal failed (guild %s)", interaction.guild_id, exc_info=error)
+        await safe_reply(interaction, "Something went wrong on my side; your review may not have been saved.")

@@ -1,0 +1,25 @@
+"""The ``vote`` toggle: /vote and the rewards of each vote (thank-you message, temporary voter role)."""
+
+from bot.core.features import FeatureSpec, SettingSpec
+
+THANK_YOU = SettingSpec("thank_you", "bool", True, "Post a thank-you message for each vote")
+ROLE_HOURS = SettingSpec(
+    "role_hours",
+    "int",
+    None,
+    "Keep the voter role this many hours instead of until the member may vote again",
+    minimum=1,
+    maximum=720,
+    zero_means_off=True,
+)
+
+VOTE = FeatureSpec(
+    "vote",
+    "/vote command and voter rewards",
+    grants_role=True,
+    enabled_by_default=True,
+    settings=(THANK_YOU, ROLE_HOURS),
+    package="rewards",
+)
+
+FEATURES = (VOTE,)

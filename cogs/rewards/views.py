@@ -1,0 +1,40 @@
+"""Texts of the rewards: the thank-you message and the /rewards setup summary. Names are escaped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.text import escape, safe_name
+from bot.db.records import FeatureSetting, Server
+
+
+def thank_you_text(server: Server, player_name: str | None, member_id: int | None, ping: bool, points: int) -> str:
+    who = f"<@{member_id}>" if member_id is not None and ping else f"**{safe_name(player_name)}**"
+    text = f"🎉 Thank you {who} for voting for **{escape(server.name)}**!"
+    if member_id is not None:
+        text += f" You now have **{points}** vote point{'s' if points != 1 else ''}."
+    return text
+
+
+def setup_summary(server: Server, setting: FeatureSetting, settings: dict[str, Any]) -> str:
+    parts = [f"Rewards for **{escape(server.name)}**:"]
+    parts.append(
+        f"thank-you in <#{setting.channel_id}>"
+        if setting.channel_id and settings["thank_you"]
+        else "no thank-you message"
+    )
+    if setting.role_id:
+        hours = settings["role_hours"]
+        parts.append(f"<@&{setting.role_id}> for {f'{hours} h' if hours else 'the vote cooldown'}")
+    return " · ".join(parts)
+
+
+def thanks_refused_text(server: Server, channel_id: int) -> str:
+    return (
+        f"I can't post thank-you messages for **{escape(server.name)}** in <#{channel_id}> (the channel is gone or "
+        "I lost access). Pick another one with /rewards setup."
+    )
+
+
+def role_refused_text(role_id: int, reason: str) -> str:
+    return f"I can't give the voter role <@&{role_id}>: {reason}. Drag my role above it in Server Settings → Roles."

@@ -1,0 +1,93 @@
+"""Linking game servers to a guild (/setup), their provider secrets, and switching features (/feature).
+
+The checks against the guild (the bot's permissions in a channel, a role's position) run in the cog, where
+the guild is; everything else — validation, storage, what the admin is told — is here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+from bot.core.errors import UserError
+from bot.core.features import MASTER_SWITCH
+from bot.core.messaging import Messenger, Unreachable
+from bot.core.servers import CreatedServer, ServerService
+from bot.core.text import escape
+from bot.db.credentials import CredentialRepository
+from bot.db.executor import Executor
+from bot.db.records import FeatureSetting, Server
+from bot.votes.credentials import Endpoints, describe, store_secret
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSecret:
+    fingerprint: str
+    info: dict[str, object]
+
+
+class SetupService:
+    def __init__(self, db: Executor, servers: ServerService, messenger: Messenger, endpoints: Endpoints) -> None:
+        self._servers = servers
+        self._credentials = CredentialRepository(db)
+        self._messenger = messenger
+        self._endpoints = endpoints
+
+    # ------------------------------------------------------------------ servers
+    async def link(
+        self, guild_id: int, *, name: str, vote_url: str, game: str | None, address: str | None, default: bool
+    ) -> CreatedServer:
+        created = await self._servers.add(guild_id=guild_id, name=name, vote_url=vote_url, game=game, address=address)
+        if default and not created.server.is_default:
+            await self._servers.make_default(created.server)
+        return created
+
+    async def store_secret(self, server: Server, provider: str, value: str) -> StoredSecret:
+        shown = await store_secret(self._credentials, server.id, provider, value)
+        credential = await self._credentials.get(server.id, provider)
+        return StoredSecret(shown, describe(self._endpoints, server.id, credential, provider))
+
+    # ------------------------------------------------------------------ features
+    async def enable(
+        self, server: Server, feature: str, *, channel_id: int | None, role_id: int | None, confirm_in: int | None
+    ) -> str:
+        """Switch a feature (or the master switch) on. ``confirm_in``: post a notice there first, which proves the
+        bot may post (the permission cache can be stale); nothing changes when Discord refuses it."""
+        if feature != MASTER_SWITCH:
+            spec = self._servers.spec(feature)
+            if confirm_in is not None:
+                await self._confirm(confirm_in, spec.label, server)
+        setting = await self._servers.switch_feature(
+            server, feature, enabled=True, channel_id=channel_id, role_id=role_id
+        )
+        return enabled_text(server, setting, self._servers.registry.label(feature))
+
+    async def disable(self, server: Server, feature: str) -> str:
+        await self._servers.switch_feature(server, feature, enabled=False)
+        if feature == MASTER_SWITCH:
+            return f"Master switch of **{escape(server.name)}** is off: every feature is paused."
+        return f"**{self._servers.registry.label(feature)}** is off for **{escape(server.name)}**."
+
+    async def _confirm(self, channel_id: int, label: str, server: Server) -> None:
+        try:
+            await self._messenger.post(
+                channel_id, f"✅ {label} for **{escape(server.name)}** will be posted in this channel."
+            )
+        except Unreachable as exc:
+            raise UserError(
+                f"Discord refused my message in <#{channel_id}> ({exc.reason}). "
+                "Check the channel's permissions for my role; nothing was changed."
+            ) from None
+        except discord.HTTPException as exc:
+            raise UserError(f"Discord did not take my message in <#{channel_id}> ({exc.status}); try again.") from None
+
+
+def enabled_text(server: Server, setting: FeatureSetting | None, label: str) -> str:
+    if setting is None:
+        return f"Master switch of **{escape(server.name)}** is on: enabled features run again."
+    where = f" in <#{setting.channel_id}>" if setting.channel_id else ""
+    message = f"**{label}** is on for **{escape(server.name)}**{where}."
+    if not server.enabled:
+        message += " Note: the master switch is off, so it stays paused until `/feature enable all`."
+    return message

@@ -1,0 +1,204 @@
+"""Live server status around the probe loop: status boards, offline/recovery alerts, /status answers and the
+query settings of /status-admin.
+
+The monitor (``monitor.py``) probes servers and records each result with its state change and alert in one
+transaction; here those results become board edits and alert posts. Alerts are an outbox
+(``status_alerts``): one that Discord refuses for good is dropped and the guild owner told once; one lost
+to an outage is retried on the next flush, up to an hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+
+import asyncpg
+import discord
+
+from bot.core.admin_notice import AdminNotices
+from bot.core.boards import BoardContent, BoardKeeper
+from bot.core.errors import UserError
+from bot.core.messaging import Messenger, Unreachable, only_role
+from bot.core.servers import ServerService
+from bot.core.text import escape
+from bot.core.time import Clock
+from bot.db.records import Server
+from cogs.status.alerts import MonitorState, State
+from cogs.status.monitor import ProbeOutcome, StatusMonitor
+from cogs.status.query import QueryResult
+from cogs.status.repository import PendingAlert, StatusSettings, StoredState
+from cogs.status.spec import QUERY_SETTINGS
+from cogs.status.targets import Target, build_target, protocol_for, resolve
+from cogs.status.views import StatusSnapshot, alert_text, status_embed, status_view
+
+log = logging.getLogger(__name__)
+
+UPTIME_WINDOW = dt.timedelta(days=7)
+ALERT_MAX_AGE = dt.timedelta(hours=1)  # an alert that could not be sent for this long is dropped, not sent late
+ALERT_MAX_ATTEMPTS = 5
+MAX_SHOWN = 10  # embeds per message
+
+
+class StatusService:
+    def __init__(
+        self,
+        monitor: StatusMonitor,
+        servers: ServerService,
+        messenger: Messenger,
+        notices: AdminNotices,
+        boards: BoardKeeper,
+        clock: Clock,
+        *,
+        next_wipe: Callable[[int, dt.datetime], Awaitable[dt.datetime | None]],
+        ready: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.monitor = monitor
+        self._repo = monitor.repository
+        self._servers = servers
+        self._messenger = messenger
+        self._notices = notices
+        self._boards = boards
+        self._clock = clock
+        self._next_wipe = next_wipe
+        self._ready = ready
+
+    # ------------------------------------------------------------------ the loop's outputs
+    async def tick(self) -> None:
+        """One tick of the probe loop (the scheduler runs it every second); never raises."""
+        try:
+            await self.monitor.tick()
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("status tick failed (database unavailable?): %s", exc)
+        except Exception:
+            log.exception("status tick failed")
+
+    async def on_result(self, outcome: ProbeOutcome) -> None:
+        if not self._ready():
+            return  # boards and alerts catch up on the next probe / flush
+        if outcome.alert is not None:
+            await self.flush_alerts()
+        server = await self._servers.find(outcome.server_id)
+        if server is not None and await self._servers.is_active(server, "status_board"):
+            await self.refresh_board(server)
+
+    async def snapshot(self, server: Server, stored: StoredState | None = None) -> StatusSnapshot:
+        now = self._clock()
+        stored = stored or await self._repo.state(server.id)
+        uptime = await self._repo.uptime(server.id, now, UPTIME_WINDOW) if stored is not None else None
+        settings = await self._repo.settings(server.id)
+        return StatusSnapshot(server, settings, stored, uptime, await self._next_wipe(server.id, now))
+
+    async def refresh_board(self, server: Server) -> None:
+        snap = await self.snapshot(server)
+        content = BoardContent([status_embed(snap)], view=status_view(server, snap.settings))
+        outcome = await self._boards.refresh(server, "status_board", content)
+        log.debug("status board of server %s: %s", server.id, outcome)
+
+    async def flush_alerts(self) -> None:
+        if not self._ready():
+            return
+        for alert in await self._repo.unsent_alerts(self.monitor.monitored_ids()):
+            await self._deliver(alert)
+
+    async def _deliver(self, alert: PendingAlert) -> None:
+        now = self._clock()
+        server = await self._servers.find(alert.server_id)
+        setting = await self._servers.active_setting(server, "offline_alerts") if server is not None else None
+        if server is None or setting is None or not setting.channel_id:
+            await self._repo.mark_alert(alert.id, sent=True)  # alerts off: nothing to send, nothing to keep
+            return
+        if now - alert.created_at > ALERT_MAX_AGE or alert.attempts >= ALERT_MAX_ATTEMPTS:
+            log.warning("dropping %s alert %s of server %s: too old or failing", alert.kind, alert.id, server.id)
+            await self._repo.mark_alert(alert.id, sent=True)
+            return
+        role_id = setting.role_id if alert.kind != "flapping" else None
+        try:
+            message_id = await self._messenger.post(
+                setting.channel_id, alert_text(server, alert, role_id), mentions=only_role(role_id)
+            )
+        except Unreachable as exc:
+            await self._repo.mark_alert(alert.id, sent=True)
+            log.warning("offline alert for server %s not delivered: %s", server.id, exc.reason)
+            await self._notices.once(
+                server,
+                f"offline_alerts:{setting.channel_id}",
+                f"I could not post an offline alert for {escape(server.name)} in <#{setting.channel_id}> "
+                f"({exc.reason}). The alert settings are kept; fix my permissions there or pick another channel "
+                "with /feature enable offline_alerts.",
+            )
+            return
+        except discord.HTTPException as exc:
+            log.warning("offline alert for server %s: Discord error %s; retrying", server.id, exc.status)
+            await self._repo.mark_alert(alert.id, sent=False)
+            return
+        await self._notices.resolved(server, f"offline_alerts:{setting.channel_id}")
+        await self._repo.mark_alert(alert.id, sent=True, message_id=message_id)
+
+    async def compact(self) -> None:
+        folded = await self._repo.compact(self._clock())
+        if folded:
+            log.info("status: folded %d samples into hourly rows", folded)
+
+    # ------------------------------------------------------------------ /status
+    async def status_of(self, guild_id: int, server_name: str | None) -> tuple[list[Server], StatusSettings | None]:
+        """The servers /status shows (one by name, or every one with an address) and the settings of a single one."""
+        if server_name is not None:
+            server = await self._servers.resolve(guild_id, server_name)
+            return [server], await self._repo.settings(server.id)
+        servers = [s for s in await self._servers.list_for_guild(guild_id) if s.address]
+        if not servers:
+            raise UserError("No game server with an address is linked here yet. An admin can add one with /setup.")
+        return servers[:MAX_SHOWN], None
+
+    async def detailed_embed(self, server: Server) -> discord.Embed:
+        stored = await self._repo.state(server.id)
+        if stored is None and server.address:
+            stored = await self._live(server)
+        return status_embed(await self.snapshot(server, stored), detailed=True)
+
+    async def _live(self, server: Server) -> StoredState:
+        """A one-off check for a server nobody monitors yet (nothing is stored)."""
+        settings = await self._repo.settings(server.id)
+        try:
+            target = build_target(
+                server.id, server.address, server.game, protocol=settings.protocol, query_port=settings.query_port
+            )
+        except UserError as exc:
+            result = QueryResult(online=False, error=str(exc))
+        else:
+            result = await self.monitor.query(target)
+        now = self._clock()
+        state = MonitorState(State.UP if result.online else State.UNKNOWN, since=now, last_probe_at=now)
+        return StoredState(state, result, result if result.online else None, now)
+
+    # ------------------------------------------------------------------ /status-admin
+    async def configure(
+        self, server: Server, *, protocol: str | None, values: Mapping[str, object]
+    ) -> tuple[StatusSettings, Target, QueryResult]:
+        """Validate and save the query settings (``values`` by option name), then test them once."""
+        changes: dict[str, object] = {}
+        if protocol is not None:
+            changes["protocol"] = protocol_for(server.game, protocol)
+        for spec in QUERY_SETTINGS:
+            value = values.get(spec.option_name)
+            if value is not None:
+                changes[spec.name] = spec.parse(value)
+        settings = replace(await self._repo.settings(server.id), **changes)  # type: ignore[arg-type]
+        if settings.confirm_interval_s > settings.interval_s:
+            raise UserError("The confirmation interval must not be longer than the check interval.")
+        target = build_target(
+            server.id, server.address, server.game, protocol=settings.protocol, query_port=settings.query_port
+        )
+        await resolve(target.host, allow_private=self.monitor.allow_private)  # clear error, nothing saved
+        await self._repo.save_settings(settings)
+        self.monitor.invalidate()
+        return settings, target, await self.monitor.query(target)
+
+    async def check(self, server: Server) -> tuple[Target, QueryResult]:
+        settings = await self._repo.settings(server.id)
+        target = build_target(
+            server.id, server.address, server.game, protocol=settings.protocol, query_port=settings.query_port
+        )
+        return target, await self.monitor.query(target)

@@ -1,0 +1,42 @@
+"""The status package's toggles (live board, offline alerts) and its query settings (/status-admin configure)."""
+
+from bot.core.features import FeatureSpec, SettingSpec
+
+INTERVAL = SettingSpec("interval_s", "int", 60, "Seconds between checks", minimum=30, maximum=3600, option="interval")
+FAILURES = SettingSpec(
+    "failures_to_down",
+    "int",
+    3,
+    "Failed checks in a row before an offline alert",
+    minimum=1,
+    maximum=20,
+    option="failures",
+)
+CONFIRM_INTERVAL = SettingSpec(
+    "confirm_interval_s",
+    "int",
+    15,
+    "Seconds between confirmation checks once a check failed",
+    minimum=5,
+    maximum=600,
+    option="confirm_interval",
+)
+QUERY_PORT = SettingSpec(
+    "query_port",
+    "int",
+    None,
+    "Query port when it differs from the game port (e.g. Rust, ARK)",
+    minimum=1,
+    maximum=65535,
+)
+CONNECT_URL = SettingSpec("connect_url", "url", None, "https:// link for a Connect button on the board")
+
+QUERY_SETTINGS = (QUERY_PORT, INTERVAL, FAILURES, CONFIRM_INTERVAL, CONNECT_URL)
+"""Stored in ``status_settings`` (one row per server, for both toggles), not in the toggles' settings."""
+
+STATUS_BOARD = FeatureSpec("status_board", "Live status board", needs_channel=True, package="status")
+OFFLINE_ALERTS = FeatureSpec(
+    "offline_alerts", "Offline and recovery alerts", needs_channel=True, uses_role=True, package="status"
+)
+
+FEATURES = (STATUS_BOARD, OFFLINE_ALERTS)
