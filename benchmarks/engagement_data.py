@@ -20,7 +20,9 @@ async def database() -> AsyncIterator[asyncpg.Pool]:
 
     cluster, server = await asyncio.to_thread(start_cluster)
     url = await cluster.create_database()
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
+    from bot.db.pool import PoolDefaults, create_pool
+
+    pool = await create_pool(url, PoolDefaults(min_pool_size=1, max_pool_size=4))
     assert pool is not None
     try:
         yield pool

@@ -137,10 +137,11 @@ def _peak_rss_mb() -> float:
 async def link_servers(pool: object, ports: dict[str, list[int]]) -> int:
     import asyncpg
 
+    from bot.app.extensions import features
     from bot.core.servers import ServerService
 
     assert isinstance(pool, asyncpg.Pool)
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     linked = 0
     games = [("minecraft", p) for p in ports["minecraft"]] + [("csgo", p) for p in ports["source"]]
     for index, (game, port) in enumerate(games):
@@ -157,6 +158,7 @@ def board_renderer(pool: object) -> Any:
     """What the status cog does after each probe, minus the Discord request (BoardKeeper skips it when unchanged)."""
     import asyncpg
 
+    from bot.app.extensions import features
     from bot.core.boards import BoardContent
     from bot.core.servers import ServerService
     from cogs.status.monitor import ProbeOutcome
@@ -165,7 +167,7 @@ def board_renderer(pool: object) -> Any:
     from cogs.wipes.service import next_wipe
 
     assert isinstance(pool, asyncpg.Pool)
-    service, repo = ServerService(pool), StatusRepository(pool)
+    service, repo = ServerService(pool, features()), StatusRepository(pool)
 
     async def render(outcome: ProbeOutcome) -> None:
         server = await service.servers.get(outcome.server_id)
@@ -191,7 +193,6 @@ def _spawn_game_servers(count: int) -> tuple[subprocess.Popen[str], dict[str, li
 
 
 async def main(args: argparse.Namespace) -> int:
-    import asyncpg
 
     from bot.db.migrations import migrate_pool
     from bot.db.pool import EmbeddedPostgres
@@ -208,7 +209,9 @@ async def main(args: argparse.Namespace) -> int:
         embedded = EmbeddedPostgres(Path(data_dir))
         url = await embedded.start()
         try:
-            pool = await asyncpg.create_pool(url, min_size=2, max_size=10)
+            from bot.db.pool import PoolDefaults, create_pool
+
+            pool = await create_pool(url, PoolDefaults(min_pool_size=2, max_pool_size=10))
             await migrate_pool(pool)
             await link_servers(pool, ports)
             monitor = StatusMonitor(

@@ -58,12 +58,12 @@ STATS = "/bench/stats"
 
 async def serve_votebot(database_url: str, dispatch: str, port: int) -> None:
     """The ingest server; with ``dispatch == "inline"`` the dispatcher runs in it too (as in ``votebot run``)."""
-    import asyncpg
 
+    from bot.db.pool import PoolDefaults, create_pool
     from bot.votes.group_commit import GroupCommitter
     from bot.web.app import WebhookManager
 
-    pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
+    pool = await create_pool(database_url, PoolDefaults(min_pool_size=2, max_pool_size=10))
     manager = WebhookManager(pool, host="127.0.0.1", port=port)
     if any(os.environ.get(k) for k in ("BENCH_COMMITTERS", "BENCH_WAIT", "BENCH_MIN_PARALLEL")):  # tuning
         manager.intake.committer = GroupCommitter(
@@ -126,10 +126,11 @@ class _CountingDispatcher:
 
 async def serve_dispatcher(database_url: str, port: int) -> None:
     """The dispatcher alone, as the bot process runs it next to ``votebot webhooks`` ingest replicas."""
-    import asyncpg
     from aiohttp import web
 
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
+    from bot.db.pool import PoolDefaults, create_pool
+
+    pool = await create_pool(database_url, PoolDefaults(min_pool_size=1, max_pool_size=3))
     counting = _CountingDispatcher(pool)
     app = web.Application()
 
@@ -524,8 +525,8 @@ async def check_votebot(target: Target, args: argparse.Namespace, pool: Any) -> 
 
 
 async def main(args: argparse.Namespace) -> int:
-    import asyncpg
 
+    from bot.app.extensions import features
     from bot.core.servers import ServerService
     from bot.db.credentials import CredentialRepository
     from bot.db.migrations import migrate_pool
@@ -541,9 +542,13 @@ async def main(args: argparse.Namespace) -> int:
         url = await embedded.start()
         targets: list[Target] = []
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+            from bot.db.pool import PoolDefaults, create_pool
+
+            pool = await create_pool(url, PoolDefaults(min_pool_size=1, max_pool_size=2))
             await migrate_pool(pool)
-            created = await ServerService(pool).add(guild_id=1, name="Bench", vote_url="https://example.com")
+            created = await ServerService(pool, features()).add(
+                guild_id=1, name="Bench", vote_url="https://example.com"
+            )
             server_id = created.server.id
             await CredentialRepository(pool).set_secret(server_id, "topgg", SECRET)
             process, port = spawn("--serve-votebot", url, args.dispatcher)

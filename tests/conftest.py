@@ -9,7 +9,11 @@ import asyncpg
 import pytest
 
 from bot.app.config import Config, load_config
+from bot.app.extensions import features
+from bot.core.servers import ServerService
+from bot.db.pool import PoolDefaults, create_pool
 from bot.web.app import WebhookManager
+from tests.clock import MovableClock
 from tests.pg import TestCluster, start_cluster
 
 if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver keeps lock files there and wants it private (0700)
@@ -48,8 +52,8 @@ async def empty_database_url(pg_cluster: TestCluster) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    created = await asyncpg.create_pool(database_url, min_size=1, max_size=5)
-    assert created is not None
+    """A pool like the bot's own (jsonb codec included) on this test's database."""
+    created = await create_pool(database_url, PoolDefaults(max_pool_size=5))
     try:
         yield created
     finally:
@@ -89,3 +93,15 @@ async def manager(pool: asyncpg.Pool) -> AsyncIterator[WebhookManager]:
 async def http(manager: WebhookManager) -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{manager.port}") as session:
         yield session
+
+
+@pytest.fixture
+def servers(pool: asyncpg.Pool) -> ServerService:
+    """The servers service with the bot's own feature declarations."""
+    return ServerService(pool, features())
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    """The time every service of the bot under test reads (set it to pin a test to an instant)."""
+    return MovableClock()

@@ -9,8 +9,8 @@ from pathlib import Path
 import asyncpg
 
 from bot.app.config import Config
-from bot.app.runtime import VotifierService
 from bot.votes.votifier.protocol import load_public_key
+from bot.votes.votifier.service import VotifierService
 from bot.web.app import WebhookManager
 from tests.cli.test_cli import votebot
 from tests.web.conftest import add_server, vote_rows
@@ -75,7 +75,7 @@ async def test_send_test_vote_each_provider(
         assert done.returncode == 0, done.stderr
     manager = WebhookManager(pool, host="127.0.0.1", port=0)
     await manager.run()
-    votifier = VotifierService(config, pool)
+    votifier = VotifierService(pool, config.votifier.host, config.votifier.port)
     await votifier.start()
     try:
         url = f"http://127.0.0.1:{manager.port}"

@@ -3,25 +3,26 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from bot.app.extensions import features
 from bot.core.errors import UserError
 from bot.core.servers import ServerService, hash_api_key
 from bot.core.validation import clean_address
 
 
 async def test_add_first_server_is_default_and_key_stored_hashed(pool: asyncpg.Pool) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     created = await service.add(guild_id=10, name="  Alpha  ", vote_url="https://example.com/vote/1", game="Minecraft")
     assert created.server.name == "Alpha" and created.server.is_default and created.server.game == "minecraft"
     stored = await pool.fetchval("SELECT api_key_hash FROM servers WHERE id = $1", created.server.id)
     assert stored == hash_api_key(created.api_key) and created.api_key not in stored
     second = await service.add(guild_id=10, name="Beta", vote_url="http://example.com/b")
     assert not second.server.is_default
-    features = {f.feature: f.enabled for f in await service.features.list_for_server(second.server.id)}
-    assert features["vote"] is True and features["reminders"] is False and len(features) == 11
+    switches = {f.feature: f.enabled for f in await service.settings_of(second.server.id)}
+    assert switches["vote"] is True and switches["reminders"] is False and len(switches) == 11
 
 
 async def test_remove_default_promotes_another(pool: asyncpg.Pool) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     a = (await service.add(guild_id=10, name="A", vote_url="https://x.io/a")).server
     b = (await service.add(guild_id=10, name="B", vote_url="https://x.io/b")).server
     await service.remove(a)
@@ -45,7 +46,7 @@ async def test_remove_default_promotes_another(pool: asyncpg.Pool) -> None:
     ],
 )
 async def test_bad_input_writes_nothing(pool: asyncpg.Pool, kwargs: dict[str, str], message: str) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     arguments = {"guild_id": 10, "name": "Alpha", "vote_url": "https://example.com/vote"} | kwargs
     with pytest.raises(UserError, match=message):
         await service.add(**arguments)  # type: ignore[arg-type]
@@ -53,7 +54,7 @@ async def test_bad_input_writes_nothing(pool: asyncpg.Pool, kwargs: dict[str, st
 
 
 async def test_duplicate_name_in_guild(pool: asyncpg.Pool) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     await service.add(guild_id=10, name="Alpha", vote_url="https://x.io")
     with pytest.raises(UserError, match="already has a server"):
         await service.add(guild_id=10, name="Alpha", vote_url="https://y.io")
@@ -61,14 +62,14 @@ async def test_duplicate_name_in_guild(pool: asyncpg.Pool) -> None:
 
 
 async def test_feature_switches_and_master(pool: asyncpg.Pool) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=10, name="A", vote_url="https://x.io")).server
     with pytest.raises(UserError, match="needs a channel"):
         await service.switch_feature(server, "reminders", enabled=True)
     await service.switch_feature(server, "reminders", enabled=True, channel_id=55)
     assert await service.is_active(server, "reminders")
     await service.switch_feature(server, "reminders", enabled=False)
-    setting = await service.features.get(server.id, "reminders")
+    setting = await service.setting(server.id, "reminders")
     assert setting is not None and not setting.enabled and setting.channel_id == 55  # config kept
     await service.switch_feature(server, "all", enabled=False)
     server = await service.get(server.id)
@@ -85,7 +86,7 @@ def test_address_normalisation() -> None:
 
 
 async def test_update_options_validates_everything_first(pool: asyncpg.Pool) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=10, name="A", vote_url="https://x.io")).server
     updated = await service.update_options(server, timezone="Europe/Berlin", category="Survival", cooldown_hours=2)
     assert updated.timezone == "Europe/Berlin" and updated.category == "survival"

@@ -1,4 +1,4 @@
-"""Local periods across DST and month ends, quiet hours, name escaping and milestone rules."""
+"""Local periods across DST and month ends, quiet hours and name escaping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from bot.core.text import clean_player_name, safe_name
 from bot.core.time import day_of, local_at, month_of, previous_month, quiet_until, slot_of, zone
-from cogs.milestones.service import every_mark, parse_thresholds, reached, thresholds_from
 
 BERLIN = zone("Europe/Berlin")
 
@@ -63,15 +62,3 @@ def test_names_are_made_harmless() -> None:
     assert clean_player_name("St\u200beve\u202e") == "Steve"
     assert safe_name("\u200b\u200b") == "Someone"
     assert len(clean_player_name("x" * 500)) == 200
-
-
-def test_milestone_rules() -> None:
-    assert thresholds_from({}) == (50, 100, 250, 500, 1000)
-    assert thresholds_from({"thresholds": [100, 5, "x", True]}) == (5, 100)
-    assert reached(120, (50, 100, 250)) == [50, 100]
-    assert every_mark(99, 50) == 50 and every_mark(10, 50) is None and every_mark(10, None) is None
-    assert parse_thresholds("100, 50;50") == [50, 100]
-    with pytest.raises(ValueError, match="whole numbers"):
-        parse_thresholds("ten")
-    with pytest.raises(ValueError, match="positive"):
-        parse_thresholds("0")

@@ -7,6 +7,7 @@ import discord
 import pytest
 
 from bot.app.config import Config
+from tests.clock import MovableClock
 from tests.e2e.harness import BotRunner, guild_spec
 from tests.fakediscord import FakeDiscord
 
@@ -23,8 +24,10 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def runner(fake: FakeDiscord, config: Config, pool: asyncpg.Pool) -> AsyncIterator[BotRunner]:
-    running = BotRunner(fake, config, pool)
+async def runner(
+    fake: FakeDiscord, config: Config, pool: asyncpg.Pool, clock: MovableClock
+) -> AsyncIterator[BotRunner]:
+    running = BotRunner(fake, config, pool, clock)
     await running.start()
     try:
         yield running

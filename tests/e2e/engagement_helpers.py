@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.records import Server
 from bot.votes.ledger import VoteLedger
@@ -18,7 +19,7 @@ from tests.fakediscord import FakeDiscord
 
 
 async def make_server(pool: asyncpg.Pool, name: str = "Alpha", **columns: Any) -> Server:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=GUILD_ID, name=name, vote_url="https://example.com/vote")).server
     for column, value in columns.items():  # timezone, category, vote_cooldown: no service setter exists yet
         await pool.execute(f"UPDATE servers SET {column} = $2 WHERE id = $1", server.id, value)
@@ -55,3 +56,12 @@ def sent(fake: FakeDiscord, method: str, path_part: str) -> list[dict[str, Any]]
 def member_roles(fake: FakeDiscord, user_id: int) -> list[int]:
     guild = fake.state.get_guild(GUILD_ID)
     return [int(r) for r in fake.state.get_member(guild, user_id)["roles"]]
+
+
+async def delivered(pool: asyncpg.Pool, timeout: float = 5.0) -> None:
+    """Every recorded vote has been handed to every consumer (the bot's dispatcher runs in the background)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await pool.fetchval("SELECT count(*) FROM vote_outbox WHERE failures = '{}'::jsonb"):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("votes still waiting for delivery")
+        await asyncio.sleep(0.02)

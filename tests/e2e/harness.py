@@ -12,6 +12,9 @@ import discord
 
 from bot.app.client import VoteBot, point_at_api
 from bot.app.config import Config
+from bot.app.extensions import EXTENSIONS
+from bot.app.runtime import webhook_manager
+from tests.clock import MovableClock
 from tests.fakediscord import FakeDiscord
 
 GUILD_ID = 1_100_000_000_000_000_001
@@ -60,12 +63,26 @@ class BotRunner:
     fake: FakeDiscord
     config: Config
     pool: asyncpg.Pool
+    clock: MovableClock = field(default_factory=MovableClock)
+    extensions: tuple[str, ...] = EXTENSIONS
     bot: VoteBot | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
+    @property
+    def running(self) -> VoteBot:
+        assert self.bot is not None, "the bot is not running"
+        return self.bot
+
     async def start(self) -> VoteBot:
         point_at_api(self.fake.api_base_url)
-        bot = VoteBot(config=self.config, pool=self.pool, guild_ready_timeout=0.05)
+        bot = VoteBot(
+            config=self.config,
+            pool=self.pool,
+            webhooks=webhook_manager(self.config, self.pool, self.clock),  # as `votebot run`: the same process
+            clock=self.clock,
+            extensions=self.extensions,
+            guild_ready_timeout=0.05,
+        )
         self._task = asyncio.create_task(bot.start(self.fake.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
@@ -107,6 +124,22 @@ class BotRunner:
         if first[0].get("type") == 5:  # deferred ("thinking"): the answer comes as a followup
             return await self.fake.wait_for_response(created["interaction_id"], count=2, timeout=10)
         return first
+
+    def service(self, cog: str) -> Any:
+        """The service behind a loaded cog (``"Rewards"``, ``"Reminders"`` …), to run its timed work by hand."""
+        found = self.running.get_cog(cog)
+        assert found is not None, f"no cog {cog!r}"
+        return found.service  # type: ignore[attr-defined]
+
+    @property
+    def web_url(self) -> str:
+        """The bot's own webhook server (port picked by the OS)."""
+        assert self.running.webhooks is not None
+        return f"http://127.0.0.1:{self.running.webhooks.port}"
+
+    async def deliver(self) -> int:
+        """Deliver every due vote now (as the dispatcher does when woken); returns the rows handled."""
+        return await self.running.dispatcher.drain()
 
 
 def reply_text(responses: list[dict[str, Any]]) -> str:

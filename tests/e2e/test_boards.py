@@ -7,7 +7,8 @@ import datetime as dt
 import asyncpg
 import discord
 
-from bot.core.boards import BoardContent, BoardKeeper, BoardOutcome
+from bot.app.extensions import features
+from bot.core.boards import BoardContent, BoardOutcome
 from bot.core.servers import ServerService
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, BotRunner
 from tests.fakediscord import FakeDiscord
@@ -27,11 +28,10 @@ def board_requests(fake: FakeDiscord) -> list[tuple[str, int]]:
 
 
 async def test_board_lifecycle(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=GUILD_ID, name="Alpha", vote_url="https://e.com")).server
-    assert runner.bot is not None
-    clock = [dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)]
-    keeper = BoardKeeper(runner.bot, refresh_floor=dt.timedelta(minutes=15), clock=lambda: clock[0])
+    runner.clock.set(dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
+    keeper = runner.running.boards  # the bot's own keeper: a 15-minute refresh floor, the bot's clock
 
     assert await keeper.refresh(server, "status_board", content("one")) is BoardOutcome.INACTIVE
     await service.switch_feature(server, "status_board", enabled=True, channel_id=GENERAL)
@@ -41,20 +41,20 @@ async def test_board_lifecycle(runner: BotRunner, pool: asyncpg.Pool, fake: Fake
     posted = fake.messages(GENERAL)[-1]
     assert posted["embeds"][0]["description"] == "one"
     # same content (only the timestamp moved): no request at all
-    clock[0] += dt.timedelta(minutes=1)
+    runner.clock.advance(minutes=1)
     assert await keeper.refresh(server, "status_board", content("one")) is BoardOutcome.UNCHANGED
     assert board_requests(fake) == [("POST", 200)]
     # changed content: one edit of the same message
     assert await keeper.refresh(server, "status_board", content("two")) is BoardOutcome.EDITED
     assert fake.message(int(posted["id"]))["embeds"][0]["description"] == "two"
     # unchanged but older than the floor: refreshed so "last updated" stays honest
-    clock[0] += dt.timedelta(minutes=16)
+    runner.clock.advance(minutes=16)
     assert await keeper.refresh(server, "status_board", content("two")) is BoardOutcome.EDITED
 
     # deleted by someone: posted again and the new id stored
     fake.delete_message(GENERAL, int(posted["id"]))
     assert await keeper.refresh(server, "status_board", content("three")) is BoardOutcome.POSTED
-    setting = await service.features.get(server.id, "status_board")
+    setting = await service.setting(server.id, "status_board")
     assert setting is not None and setting.message_id != int(posted["id"])
     assert [m["embeds"][0]["description"] for m in fake.messages(GENERAL) if m["embeds"]] == ["three"]
 
@@ -64,9 +64,9 @@ async def test_board_lifecycle(runner: BotRunner, pool: asyncpg.Pool, fake: Fake
     assert await keeper.refresh(server, "status_board", content("five")) is BoardOutcome.FAILING
     dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
     assert len(dms) == 1 and dms[0]["json"]["recipient_id"] in {ADMIN, str(ADMIN)}
-    setting = await service.features.get(server.id, "status_board")
+    setting = await service.setting(server.id, "status_board")
     assert setting is not None and setting.enabled and setting.channel_id == GENERAL
     # access back: the next refresh works and clears the failure
     assert await keeper.refresh(server, "status_board", content("six")) is BoardOutcome.EDITED
-    setting = await service.features.get(server.id, "status_board")
+    setting = await service.setting(server.id, "status_board")
     assert setting is not None and "failing_since" not in setting.settings["board"]

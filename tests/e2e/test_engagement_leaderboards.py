@@ -6,19 +6,18 @@ import datetime as dt
 from typing import Any
 
 import asyncpg
-import discord
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
-from tests.e2e.engagement_helpers import make_server, member_roles, record_vote, sent, wait_until
+from tests.e2e.engagement_helpers import delivered, make_server, member_roles, record_vote, sent
 from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner
 from tests.fakediscord import FakeDiscord
 
 
 def boards(runner: BotRunner) -> Any:
-    assert runner.bot is not None
-    return runner.bot.get_cog("Leaderboards")
+    return runner.service("Leaderboards")
 
 
 def writes(fake: FakeDiscord) -> list[str]:
@@ -29,24 +28,23 @@ async def test_board_follows_votes_edits_only_on_change_and_heals(
     runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
 ) -> None:
     server = await make_server(pool)
-    await ServerService(pool).switch_feature(server, "top10_board", enabled=True, channel_id=GENERAL)
+    await ServerService(pool, features()).switch_feature(server, "top10_board", enabled=True, channel_id=GENERAL)
     await runner.command(MEMBER, "link", player="Steve")
     cog = boards(runner)
-    now = discord.utils.utcnow()
-    cog.clock = lambda: now
+    now = runner.clock()
     fake.clear_requests()
     await record_vote(pool, server, "a", now, player_name="steve")
-    await wait_until(lambda: server.id in cog.dirty)
+    await delivered(pool)
     await cog.board_tick()
     board = fake.messages(GENERAL)[-1]
     assert board["embeds"][0]["description"] == f"🥇 <@{MEMBER}> (Steve) — **1** vote"
     await cog.board_tick()  # nothing changed, not due: no request
-    cog._refreshed.clear()  # due by time, same content: still no edit
+    cog._checked.clear()  # due by time, same content: still no edit
     await cog.board_tick()
     assert writes(fake) == ["POST"]
 
     await record_vote(pool, server, "b", now, player_name="**Bob**")
-    await wait_until(lambda: server.id in cog.dirty)
+    await delivered(pool)
     await cog.board_tick()
     assert writes(fake) == ["POST", "PATCH"]
     description = fake.message(int(board["id"]))["embeds"][0]["description"]
@@ -54,7 +52,7 @@ async def test_board_follows_votes_edits_only_on_change_and_heals(
 
     fake.delete_message(GENERAL, int(board["id"]))  # deleted by a moderator: posted again
     await record_vote(pool, server, "c", now, player_name="steve")
-    await wait_until(lambda: server.id in cog.dirty)
+    await delivered(pool)
     await cog.board_tick()
     assert writes(fake)[-2:] == ["PATCH", "POST"]
     assert "**2** votes" in fake.messages(GENERAL)[-1]["embeds"][0]["description"]
@@ -62,7 +60,7 @@ async def test_board_follows_votes_edits_only_on_change_and_heals(
 
 async def test_daily_post_once_across_restart_and_dst(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     server = await make_server(pool, timezone="Europe/Berlin")
-    await ServerService(pool).switch_feature(server, "daily_leaderboard", enabled=True, channel_id=GENERAL)
+    await ServerService(pool, features()).switch_feature(server, "daily_leaderboard", enabled=True, channel_id=GENERAL)
     await runner.command(MEMBER, "link", player="Steve")
     ledger = VoteLedger(pool)
     for day in (27, 28):
@@ -70,7 +68,7 @@ async def test_daily_post_once_across_restart_and_dst(runner: BotRunner, pool: a
         await ledger.record(Vote(server.id, "topserver", f"d{day}", at, player_name="Steve"))
 
     async def tick_at(when: dt.datetime) -> None:
-        boards(runner).clock = lambda: when
+        runner.clock.set(when)
         await boards(runner).tick()
 
     fake.clear_requests()
@@ -102,7 +100,7 @@ async def test_month_rollover_once_across_restart_and_dst(
     runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
 ) -> None:
     server = await make_server(pool, timezone="America/New_York")  # DST ends on Sunday 1 November 2026
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
     await runner.command(MEMBER, "link", player="Steve")
     await runner.command(ADMIN, "link", player="Alex")
@@ -117,7 +115,7 @@ async def test_month_rollover_once_across_restart_and_dst(
         await record_vote(pool, server, key, dt.datetime(2026, 11, 10, tzinfo=dt.UTC), player_name="Alex")
 
     async def tick_at(when: dt.datetime) -> None:
-        boards(runner).clock = lambda: when
+        runner.clock.set(when)
         await boards(runner).tick()
 
     fake.clear_requests()
@@ -142,7 +140,7 @@ async def test_deleted_channel_and_role_above_the_bot_are_reported_once_and_retr
     runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
 ) -> None:
     server = await make_server(pool)
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     gone = 1_100_000_000_000_009_999
     await service.switch_feature(server, "daily_leaderboard", enabled=True, channel_id=gone)
     await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_HIGH)  # moved above the bot
@@ -150,9 +148,9 @@ async def test_deleted_channel_and_role_above_the_bot_are_reported_once_and_retr
     await record_vote(pool, server, "o1", dt.datetime(2026, 10, 10, tzinfo=dt.UTC), player_name="Steve")
     fake.clear_requests()
     for minute in range(3):
-        boards(runner).clock = lambda minute=minute: dt.datetime(2026, 11, 1, 9, minute, tzinfo=dt.UTC)
+        runner.clock.set(dt.datetime(2026, 11, 1, 9, minute, tzinfo=dt.UTC))
         await boards(runner).tick()
-    dms = [r for r in sent(fake, "POST", "/messages") if "**Test Guild**" in (r["json"] or {}).get("content", "")]
+    dms = [r for r in sent(fake, "POST", "/messages") if "**Test Guild**" in ((r["json"] or {}).get("content") or "")]
     assert len(dms) == 2  # one about the channel, one about the role: told once each
     assert any("daily leaderboard" in d["json"]["content"] for d in dms)
     assert any("top-voter role" in d["json"]["content"] for d in dms)

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 import asyncpg
-import discord
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.records import Server
 from tests.e2e.engagement_helpers import make_server, record_vote, sent, texts, wait_until
@@ -16,8 +16,7 @@ from tests.fakediscord import FakeDiscord
 
 
 def reminders(runner: BotRunner) -> Any:
-    assert runner.bot is not None
-    return runner.bot.get_cog("Reminders")
+    return runner.service("Reminders")
 
 
 async def press_remind_me(runner: BotRunner, fake: FakeDiscord, server: Server) -> str:
@@ -40,35 +39,37 @@ async def press_remind_me(runner: BotRunner, fake: FakeDiscord, server: Server) 
 
 async def setup_voted(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, **server_columns: Any) -> Server:
     server = await make_server(pool, **server_columns)
-    await ServerService(pool).switch_feature(server, "reminders", enabled=True, channel_id=GENERAL)
+    await ServerService(pool, features()).switch_feature(server, "reminders", enabled=True, channel_id=GENERAL)
     await runner.command(ADMIN, "rewards setup", channel=str(GENERAL))
     await runner.command(MEMBER, "link", player="Steve")
     return server
 
 
 async def test_remind_me_then_one_dm(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    # 15:00 UTC: the channel ping's 12 h slot (from midnight) began three hours ago, past its one-hour grace
+    now = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
+    runner.clock.set(now)
     server = await setup_voted(runner, pool, fake)
     # /vote shows the button too
     vote_reply = await runner.command(MEMBER, "vote")
     buttons = [c.get("custom_id") for row in vote_reply[0]["data"]["components"] for c in row["components"]]
     assert f"reminders:remind:{server.id}" in buttons
 
-    now = discord.utils.utcnow()
     await record_vote(pool, server, "v1", now, player_name="Steve", expires_at=now + dt.timedelta(hours=2))
     await wait_until(lambda: any("Thank you" in t for t in texts(fake, GENERAL)))
     assert "I'll remind you" in await press_remind_me(runner, fake, server)
     cog = reminders(runner)
     fake.clear_requests()
     assert await cog.sweep() == 0  # not due yet
-    cog.clock = lambda: now + dt.timedelta(hours=2, seconds=1)
+    runner.clock.set(now + dt.timedelta(hours=2, seconds=1))
     assert await cog.sweep() == 1
     assert await cog.sweep() == 0  # delivered once
     await runner.restart()  # and a restart does not deliver it again
-    reminders(runner).clock = lambda: now + dt.timedelta(hours=3)
+    runner.clock.set(now + dt.timedelta(hours=3))
     assert await reminders(runner).sweep() == 0
     assert "You can vote right now" in await press_remind_me(runner, fake, server)  # the button survived
     dms = [r for r in fake.requests if r["method"] == "POST" and r["path"].startswith("/channels/")]
-    dms = [r for r in dms if "You can vote for **Alpha** again" in (r["json"] or {}).get("content", "")]
+    dms = [r for r in dms if "⏰ You can vote for **Alpha** again" in ((r["json"] or {}).get("content") or "")]
     assert len(dms) == 1 and dms[0]["json"]["allowed_mentions"]["parse"] == []
     # the next vote schedules the next reminder on its own; /remind off stops it
     await record_vote(pool, server, "v2", now, player_name="Steve", expires_at=now + dt.timedelta(hours=5))
@@ -86,16 +87,16 @@ async def test_closed_dms_fall_back_to_a_channel_mention_and_quiet_hours_wait(
     await record_vote(pool, server, "v1", voted, player_name="Steve", expires_at=voted + dt.timedelta(hours=4))
     await wait_until(lambda: any("Thank you" in t for t in texts(fake, GENERAL)))
     cog = reminders(runner)
-    cog.clock = lambda: voted
+    runner.clock.set(voted)
     await press_remind_me(runner, fake, server)
     # quiet 22:00-08:00 Berlin; due 22:00 UTC = 23:00 Berlin → waits until 08:00 Berlin (07:00 UTC)
     assert "Quiet hours" in reply_text(await runner.command(MEMBER, "remind quiet", start="22:00", end="08:00"))
     fake.set_dms_open(MEMBER, False)
-    cog.clock = lambda: voted + dt.timedelta(hours=4, minutes=1)
+    runner.clock.set(voted + dt.timedelta(hours=4, minutes=1))
     assert await cog.sweep() == 0
     due = await pool.fetchval("SELECT due_at FROM reminders")
     assert due == dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)
-    cog.clock = lambda: due
+    runner.clock.set(due)
     fake.clear_requests()
     assert await cog.sweep() == 1
     fallback = [r for r in sent(fake, "POST", f"/channels/{GENERAL}/messages") if "again" in r["json"]["content"]]
@@ -107,15 +108,17 @@ async def test_closed_dms_fall_back_to_a_channel_mention_and_quiet_hours_wait(
 
 async def test_channel_ping_once_per_cooldown_slot(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     server = await make_server(pool, timezone="America/New_York")
-    await ServerService(pool).switch_feature(server, "reminders", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER)
+    await ServerService(pool, features()).switch_feature(
+        server, "reminders", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER
+    )
     cog = reminders(runner)
     at = dt.datetime(2026, 11, 24, 17, 5, tzinfo=dt.UTC)  # 12:05 New York: the 12:00 slot of a 12 h cooldown
-    cog.clock = lambda: at
+    runner.clock.set(at)
     fake.clear_requests()
     await cog.sweep()
     await cog.sweep()
     await runner.restart()
-    reminders(runner).clock = lambda: at + dt.timedelta(minutes=10)
+    runner.clock.set(at + dt.timedelta(minutes=10))
     await reminders(runner).sweep()
     pings = [r for r in sent(fake, "POST", f"/channels/{GENERAL}/messages") if "You can vote" in r["json"]["content"]]
     assert len(pings) == 1

@@ -14,8 +14,7 @@ from tests.fakediscord import FakeDiscord
 
 
 def rewards(runner: BotRunner):  # type: ignore[no-untyped-def]
-    assert runner.bot is not None
-    return runner.bot.get_cog("Rewards")
+    return runner.service("Rewards")
 
 
 async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
@@ -31,7 +30,7 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
     # the name is taken now
     assert "already linked" in reply_text(await runner.command(ADMIN, "link", player="steve"))
 
-    now = discord.utils.utcnow()
+    now = runner.clock()
     fake.clear_requests()
     vote_id = await record_vote(pool, server, "v1", now, player_name="steve", expires_at=now + dt.timedelta(hours=1))
     await wait_until(lambda: any("Thank you" in t for t in texts(fake, GENERAL)))
@@ -41,9 +40,9 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
     assert post["json"]["allowed_mentions"]["parse"] == []
     await wait_until(lambda: ROLE_VOTER in member_roles(fake, MEMBER))
 
-    # a duplicate delivery (crash between delivery and commit) changes nothing
+    # the same vote handed over again (a crash between the effects and their bookkeeping) repeats nothing
     event = VoteEvent(vote_id, server, "topserver", "v1", "steve", MEMBER, 1, now, now + dt.timedelta(hours=1))
-    assert await rewards(runner).reward(event) is False
+    await rewards(runner).handle(event)
     assert len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 1
 
     # the bot restarts before the vote expires: removal is in the database, not in memory
@@ -51,7 +50,7 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
     cog = rewards(runner)
     assert await cog.expire_roles() == 0
     assert ROLE_VOTER in member_roles(fake, MEMBER)
-    cog.clock = lambda: now + dt.timedelta(hours=1, seconds=1)
+    runner.clock.set(now + dt.timedelta(hours=1, seconds=1))
     assert await cog.expire_roles() == 1
     assert ROLE_VOTER not in member_roles(fake, MEMBER)
     assert await cog.expire_roles() == 0
@@ -92,20 +91,3 @@ async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
     ]["users"] in ([MEMBER], [str(MEMBER)])
     assert await pool.fetchval("SELECT count(*) FROM vote_rewards") == 2
     assert await runner.command(MEMBER, "points")
-
-
-async def test_rewards_lost_with_a_stopped_listener_are_caught_up_once(
-    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
-) -> None:
-    server = await make_server(pool)
-    await runner.command(ADMIN, "rewards setup", channel=str(GENERAL))
-    # delivered (no outbox row left) but the bot stopped before the listener ran: no vote_rewards row
-    await pool.execute(
-        "INSERT INTO votes (server_id, provider, external_id, player_name, voted_at, recorded_at) "
-        "VALUES ($1, 'topserver', 'lost', 'Lost', now(), now() - interval '1 minute')",
-        server.id,
-    )
-    cog = rewards(runner)
-    assert await cog.catch_up() == 1
-    assert await cog.catch_up() == 0
-    assert [t for t in texts(fake, GENERAL) if "Thank you" in t] == ["🎉 Thank you **Lost** for voting for **Alpha**!"]

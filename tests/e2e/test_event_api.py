@@ -1,23 +1,27 @@
-"""The signed event API end to end: HTTP into the real WebhookManager, alerts out through the real bot."""
+"""The signed event API end to end: HTTP into the bot's own WebhookManager, effects out through the real bot —
+each alert once, duplicates answered 200, invalid data refused with the field named and nothing stored."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
 
-from bot.core.credentials import store_secret
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
-from bot.web.app import WebhookManager
+from bot.db.records import Server
+from bot.votes.credentials import store_secret
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, BotRunner, reply_text
-from tests.e2e.test_reviews import alerts, features_on, wait_alerts
+from tests.e2e.test_reviews import WINNER, alerts, features_on, wait_alerts
 from tests.fakediscord import FakeDiscord
 
 SECRET = "event-secret-0123456789"
@@ -30,16 +34,26 @@ def signed(body: dict[str, object], secret: str = SECRET) -> tuple[bytes, dict[s
 
 
 @pytest.fixture
-async def http(runner: BotRunner, pool: asyncpg.Pool) -> AsyncIterator[aiohttp.ClientSession]:
-    manager = WebhookManager(pool, host="127.0.0.1", port=0)
-    assert runner.bot is not None
-    manager.attach_bot(runner.bot)  # as `votebot run` does: pushed events wake the bot at once
-    await manager.run()
-    try:
-        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{manager.port}") as session:
-            yield session
-    finally:
-        await manager.close()
+async def http(runner: BotRunner) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(base_url=runner.web_url) as session:
+        yield session
+
+
+async def push(http: aiohttp.ClientSession, server_id: int, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    raw, headers = signed(event)
+    async with http.post(f"/events/{server_id}", data=raw, headers=headers) as response:
+        return response.status, await response.json()
+
+
+async def configured(pool: asyncpg.Pool) -> Server:
+    server = await features_on(pool)
+    await store_secret(CredentialRepository(pool), server.id, "events", SECRET)
+    return server
+
+
+async def settled(runner: BotRunner) -> None:
+    """Whatever the bot delivers for stored events has been delivered."""
+    await runner.service("Events").deliver_due(runner.clock())
 
 
 async def test_signed_event_alerts_once_and_bad_signature_is_refused(
@@ -72,7 +86,9 @@ async def test_signed_event_alerts_once_and_bad_signature_is_refused(
 
 async def test_event_bad_input(http: aiohttp.ClientSession, pool: asyncpg.Pool) -> None:
     server = await features_on(pool)
-    unconfigured = (await ServerService(pool).add(guild_id=GUILD_ID, name="Other", vote_url="https://e.com")).server
+    unconfigured = (
+        await ServerService(pool, features()).add(guild_id=GUILD_ID, name="Other", vote_url="https://e.com")
+    ).server
     await store_secret(CredentialRepository(pool), server.id, "events", SECRET)
     cases = [
         (
@@ -100,7 +116,9 @@ async def test_event_bad_input(http: aiohttp.ClientSession, pool: asyncpg.Pool) 
 
 
 async def test_setup_provider_modal_and_generate(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
-    server = (await ServerService(pool).add(guild_id=GUILD_ID, name="Survival", vote_url="https://e.com/v")).server
+    server = (
+        await ServerService(pool, features()).add(guild_id=GUILD_ID, name="Survival", vote_url="https://e.com/v")
+    ).server
     responses = await runner.command(ADMIN, "setup provider", provider="topgg")
     modal = responses[0]
     assert modal["type"] == 9  # a modal: the secret is never part of the command line
@@ -123,3 +141,100 @@ async def test_setup_provider_modal_and_generate(runner: BotRunner, pool: asyncp
     generated = reply_text(await runner.command(ADMIN, "setup provider", provider="events", generate=True))
     stored = await CredentialRepository(pool).get(server.id, "events")
     assert stored is not None and f"`{stored.secret}`" in generated and "shown once" in generated
+
+
+async def test_pushed_review_alert_once_across_a_restart(
+    runner: BotRunner, http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await configured(pool)
+    event = {"type": "review.create", "id": "evt-1", "data": {"author": "@everyone", "rating": 5, "text": "Best"}}
+    assert await push(http, server.id, event) == (202, {"ok": True, "duplicate": False, "type": "review.create",
+                                                      "id": "evt-1"})  # fmt: skip
+    alert = (await wait_alerts(fake, 1))[0]
+    assert "★★★★★" in alert["embeds"][0]["description"] and not alert["mention_everyone"]
+    status, body = await push(http, server.id, event)
+    assert status == 200 and body["duplicate"] is True
+    await runner.restart()  # delivery on start must not repeat the alert either
+    await settled(runner)
+    assert len(alerts(fake)) == 1
+    assert await pool.fetchval("SELECT count(*) FROM reviews WHERE source = 'api'") == 1
+
+
+async def test_pushed_winners_ping_only_winners(
+    runner: BotRunner, http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await configured(pool)
+    fake.add_member({"guild_id": str(GUILD_ID), "id": str(WINNER), "name": "winner"})
+    data = {"prize": "VIP @everyone", "winners": [{"name": "Steve <@1>", "discord_id": str(WINNER)}, {"name": "Alex"}]}
+    assert (await push(http, server.id, {"type": "giveaway.winner", "id": "g-1", "data": data}))[0] == 202
+    message = await fake.state.wait_until(
+        lambda: next((m for m in fake.messages(GENERAL) if "Giveaway winners" in m["content"]), None), 10, "winners"
+    )
+    assert [int(u["id"]) for u in message["mentions"]] == [WINNER] and not message["mention_everyone"]
+
+
+async def test_pushed_wipes_and_ranks(
+    runner: BotRunner, http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await configured(pool)
+    runner.clock.set(dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
+    calendar = runner.running.calendar
+    starts = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    data = {"wipe_id": "w1", "title": "Map wipe", "starts_at": starts.isoformat(), "repeat": "weekly"}
+    assert (await push(http, server.id, {"type": "wipe.scheduled", "id": "e-w1", "data": data}))[0] == 202
+    await settled(runner)
+    assert await calendar.next_start(server.id, runner.clock()) == starts
+    assert (await push(http, server.id, {"type": "wipe.cancelled", "id": "e-w2", "data": {"wipe_id": "w1"}}))[0] == 202
+    await settled(runner)
+    assert await calendar.next_start(server.id, runner.clock()) is None
+
+    # a pushed rank is announced by the milestones feature (a new best this month), once
+    await ServerService(pool, features()).switch_feature(server, "milestones", enabled=True, channel_id=GENERAL)
+    rank = {"type": "rank.update", "id": "r1", "data": {"rank": 3, "previous_rank": 5}}
+    assert (await push(http, server.id, rank))[0] == 202
+    await fake.state.wait_until(
+        lambda: next((m for m in fake.messages(GENERAL) if "climbed to **#3**" in m["content"]), None), 10, "rank-up"
+    )
+    await settled(runner)
+    assert await pool.fetchval("SELECT count(*) FROM community_events WHERE delivered_at IS NULL") == 0
+    assert len([m for m in fake.messages(GENERAL) if "climbed to" in m["content"]]) == 1
+
+
+@pytest.mark.parametrize(
+    ("event_type", "event_id", "data", "status", "message"),
+    [
+        ("review.create", "e1", {"author": "a", "rating": 6}, 400, "data.rating"),
+        ("review.create", "e1", {"author": "a", "rating": True}, 400, "data.rating"),
+        ("review.create", "e1", {"author": "a", "rating": 3, "extra": 1}, 400, "unknown field"),
+        ("review.create", "e1", {"author": "a", "rating": 3, "text": "x" * 20000}, 413, "larger than"),
+        ("review.create", "has space", {"author": "a", "rating": 3}, 400, "id must be"),
+        ("review.spam", "e1", {}, 400, "unknown event type"),
+        ("giveaway.winner", "e1", {"prize": "p", "winners": []}, 400, "1 to 20"),
+        (
+            "giveaway.winner",
+            "e1",
+            {"prize": "p", "winners": [{"name": "a", "discord_id": "@everyone"}]},
+            400,
+            "snowflake",
+        ),
+        ("wipe.scheduled", "e1", {"wipe_id": "w", "title": "t", "starts_at": "2020-01-01T00:00:00Z"}, 400, "past"),
+        ("wipe.scheduled", "e1", {"wipe_id": "w", "title": "t", "starts_at": "2030-01-01T00:00"}, 400, "offset"),
+        ("wipe.scheduled", "e1", {"wipe_id": "w", "title": "t", "starts_at": "soon"}, 400, "ISO 8601"),
+        ("wipe.cancelled", "e1", {"wipe_id": "nope"}, 400, "unknown wipe"),
+        ("rank.update", "e1", {"rank": 0}, 400, "data.rank"),
+    ],
+)
+async def test_invalid_events_store_nothing(
+    http: aiohttp.ClientSession,
+    pool: asyncpg.Pool,
+    event_type: str,
+    event_id: str,
+    data: dict[str, Any],
+    status: int,
+    message: str,
+) -> None:
+    server = await configured(pool)
+    got, body = await push(http, server.id, {"type": event_type, "id": event_id, "data": data})
+    assert got == status and message in body["error"], body
+    for table in ("community_events", "reviews", "wipes", "rank_updates"):
+        assert await pool.fetchval(f"SELECT count(*) FROM {table}") == 0

@@ -3,12 +3,14 @@ rerolls, the Enter button after a restart, bad input."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
 import asyncpg
 import pytest
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.records import Server
 from bot.votes.ledger import VoteLedger
@@ -22,7 +24,7 @@ OUTSIDER = 1_100_000_000_000_000_304
 
 
 async def giveaways_on(pool: asyncpg.Pool) -> Server:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://example.com/vote")).server
     await service.switch_feature(server, "giveaways", enabled=True, channel_id=GENERAL)
     return server
@@ -241,7 +243,7 @@ async def test_bad_input_stores_nothing(
 async def test_member_cannot_start_and_feature_off_is_refused(runner: BotRunner, pool: asyncpg.Pool) -> None:
     server = await giveaways_on(pool)
     assert "Manage Server" in reply_text(await runner.command(MEMBER, "giveaway start", prize="x", duration="1h"))
-    await ServerService(pool).switch_feature(server, "giveaways", enabled=False)
+    await ServerService(pool, features()).switch_feature(server, "giveaways", enabled=False)
     assert "Giveaways are off" in reply_text(await runner.command(ADMIN, "giveaway start", prize="x", duration="1h"))
     assert await pool.fetchval("SELECT count(*) FROM giveaways") == 0
 
@@ -257,17 +259,16 @@ async def test_failed_announcement_keeps_it_running_until_posted(
     await pool.execute(
         "UPDATE giveaways SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 minute'"
     )
-    assert runner.bot is not None
-    cog: Any = runner.bot.get_cog("GiveawayCog")
+    service: Any = runner.service("Giveaways")
     fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403, "count": 1})
-    async with cog.job.lock:
-        await cog.end_due(dt.datetime.now(dt.UTC))
+    async with service.job.lock:
+        await service.end_due(dt.datetime.now(dt.UTC))
     assert await status_of(pool, giveaway_id) == "running"
     dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
     assert len(dms) == 1  # the owner is told once
-    async with cog.job.lock:
-        await cog.end_due(dt.datetime.now(dt.UTC))
-        await cog.end_due(dt.datetime.now(dt.UTC))
+    async with service.job.lock:
+        await service.end_due(dt.datetime.now(dt.UTC))
+        await service.end_due(dt.datetime.now(dt.UTC))
     assert await status_of(pool, giveaway_id) == "ended"
     announcements = [m for m in fake.messages(GENERAL) if "Congratulations" in m["content"]]
     assert len(announcements) == 1 and [int(u["id"]) for u in announcements[0]["mentions"]] == [MEMBER]
@@ -277,9 +278,11 @@ async def test_ends_on_time_through_the_scheduler(runner: BotRunner, pool: async
     await giveaways_on(pool)
     await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1h")
     await click(fake, giveaway_message(fake), MEMBER)
-    await pool.execute("UPDATE giveaways SET ends_at = now() + interval '1 second'")
-    assert runner.bot is not None
-    cog: Any = runner.bot.get_cog("GiveawayCog")
-    cog.job.wake_at(None)  # not due yet: the run schedules its own wake-up at the end time
+    await pool.execute("UPDATE giveaways SET ends_at = $1", runner.clock() + dt.timedelta(seconds=1))
+    service: Any = runner.service("Giveaways")
+    service.job.wake()  # not due yet: the run schedules its own wake-up at the end time
+    await asyncio.sleep(0.2)
+    assert not [m for m in fake.messages(GENERAL) if "Congratulations" in m["content"]]
+    runner.clock.advance(seconds=2)  # the end time passes: the scheduled wake-up ends it
     announcement = await wait_for_text(fake, "Congratulations")
     assert [int(u["id"]) for u in announcement["mentions"]] == [MEMBER]

@@ -7,6 +7,7 @@ import datetime as dt
 
 import asyncpg
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
@@ -17,7 +18,7 @@ EPHEMERAL = 1 << 6
 
 
 async def link_server(pool: asyncpg.Pool, name: str = "Survival", url: str = "https://top-server.example/s/survival"):
-    return (await ServerService(pool).add(guild_id=GUILD_ID, name=name, vote_url=url)).server
+    return (await ServerService(pool, features()).add(guild_id=GUILD_ID, name=name, vote_url=url)).server
 
 
 async def test_vote_for_a_plain_member_shows_embed_and_link_button(runner: BotRunner, pool: asyncpg.Pool) -> None:
@@ -49,7 +50,7 @@ async def test_vote_without_linked_server_or_switched_off(runner: BotRunner, poo
     text = reply_text(await runner.command(MEMBER, "vote"))
     assert "No game server is linked" in text
     server = await link_server(pool)
-    await ServerService(pool).switch_feature(server, "all", enabled=False)
+    await ServerService(pool, features()).switch_feature(server, "all", enabled=False)
     assert "switched off" in reply_text(await runner.command(MEMBER, "vote"))
 
 
@@ -58,7 +59,7 @@ async def test_feature_enable_refused_for_member_and_nothing_changes(runner: Bot
     responses = await runner.command(MEMBER, "feature enable", feature="reminders", channel=str(GENERAL))
     assert "Manage Server permission" in reply_text(responses)
     assert responses[0]["data"]["flags"] & EPHEMERAL
-    setting = await ServerService(pool).features.get(server.id, "reminders")
+    setting = await ServerService(pool, features()).setting(server.id, "reminders")
     assert setting is not None and not setting.enabled and setting.channel_id is None
 
 
@@ -82,7 +83,7 @@ async def test_feature_enable_by_admin_persists_across_restart(
     await runner.restart()
     listing = reply_text(await runner.command(ADMIN, "feature list"))
     assert f"✅ on `reminders` — Vote reminders · <#{GENERAL}>" in listing
-    setting = await ServerService(pool).features.get(server.id, "reminders")
+    setting = await ServerService(pool, features()).setting(server.id, "reminders")
     assert setting is not None and setting.enabled and setting.channel_id == GENERAL
 
 
@@ -90,7 +91,7 @@ async def test_channel_without_send_permission_is_refused_naming_it(runner: BotR
     server = await link_server(pool)
     text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(LOCKED)))
     assert "missing the Send Messages permission" in text
-    setting = await ServerService(pool).features.get(server.id, "reminders")
+    setting = await ServerService(pool, features()).setting(server.id, "reminders")
     assert setting is not None and not setting.enabled
 
 
@@ -149,7 +150,7 @@ async def test_403_on_channel_gives_clear_message_and_bot_keeps_working(
     fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403})
     text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
     assert "Discord refused my message" in text and "nothing was changed" in text
-    setting = await ServerService(pool).features.get(server.id, "reminders")
+    setting = await ServerService(pool, features()).setting(server.id, "reminders")
     assert setting is not None and not setting.enabled
     assert "Vote for Survival" in reply_text(await runner.command(MEMBER, "vote"))  # still alive
 

@@ -10,6 +10,7 @@ import discord
 
 from bot.app.client import VoteBot, point_at_api
 from bot.app.config import Config
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from tests.e2e.harness import BASIC, MEMBER
 from tests.fakediscord import FakeDiscord
@@ -37,7 +38,9 @@ async def test_each_shard_process_sees_only_its_guilds(config: Config, pool: asy
                 "members": [{"id": str(MEMBER), "name": "member", "roles": [], "permissions": str(BASIC)}],
             }
         )
-        await ServerService(pool).add(guild_id=guild_id, name=f"S{shard}", vote_url=f"https://e.com/{shard}")
+        await ServerService(pool, features()).add(
+            guild_id=guild_id, name=f"S{shard}", vote_url=f"https://e.com/{shard}"
+        )
     point_at_api(fake.api_base_url)
     bots = [
         VoteBot(config=config, pool=pool, shard_ids=[shard], shard_count=SHARD_COUNT, guild_ready_timeout=0.05)

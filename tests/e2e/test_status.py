@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 import pytest
 
-from bot.core.boards import BoardKeeper
+from bot.app.extensions import features
 from bot.core.servers import ServerService
-from cogs.status.cog import StatusCog
 from cogs.status.query import Prober
 from cogs.status.repository import StatusSettings
+from cogs.status.service import StatusService
+from tests.clock import MovableClock
 from tests.cogs.status.responders import A2SResponder, MinecraftResponder
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
@@ -21,29 +22,13 @@ T0 = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 NAME = "**Bold** @everyone <@&123456789012345678>"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
-async def driven_cog(runner: BotRunner, clock: Clock) -> StatusCog:
-    """The bot's status cog with its loop stopped, the clock injected and a short probe timeout."""
-    assert runner.bot is not None
-    found = runner.bot.get_cog("StatusCog")  # loaded as an extension: its own module object, so no isinstance
-    assert found is not None and type(found).__name__ == "StatusCog"
-    cog = cast(StatusCog, found)
-    await cog.stop_polling()
-    cog.clock = clock
-    cog.monitor._clock = clock
-    cog.monitor.prober = Prober(timeout=0.2)
-    cog.keeper = BoardKeeper(runner.bot, clock=clock)
-    return cog
+async def driven_cog(runner: BotRunner, clock: MovableClock) -> StatusService:
+    """The bot's status service with its loop stopped (the test probes by hand), the clock at T0 and a short
+    probe timeout."""
+    runner.running.scheduler.cancel("status:tick", "status:alerts", "status:compact")
+    service: StatusService = runner.service("Status")
+    service.monitor.prober = Prober(timeout=0.2)
+    return service
 
 
 def posts(fake: FakeDiscord, method: str) -> list[dict[str, Any]]:
@@ -57,7 +42,7 @@ def alerts(fake: FakeDiscord) -> list[dict[str, Any]]:
     return [r["json"] for r in posts(fake, "POST") if (r.get("json") or {}).get("content")]
 
 
-async def probe(cog: StatusCog, server_id: int, clock: Clock, seconds: float) -> None:
+async def probe(cog: StatusService, server_id: int, clock: MovableClock, seconds: float) -> None:
     out = await cog.monitor.probe_server(server_id)
     assert out is not None
     clock.advance(seconds)
@@ -71,7 +56,7 @@ async def minecraft() -> Any:
 
 
 async def setup_server(pool: asyncpg.Pool, port: int, game: str = "minecraft") -> int:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (
         await service.add(guild_id=GUILD_ID, name=NAME, vote_url="https://vote.example/s/1", game=game,
                           address=f"127.0.0.1:{port}")
@@ -85,7 +70,8 @@ async def test_board_outage_alert_restart_and_recovery(
     runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
 ) -> None:
     server_id = await setup_server(pool, minecraft.port)
-    clock = Clock()
+    clock = runner.clock
+    clock.set(T0)
     cog = await driven_cog(runner, clock)
     await cog.monitor.repository.save_settings(StatusSettings(server_id, failures_to_down=3, confirm_interval_s=15))
     fake.clear_requests()
@@ -115,7 +101,7 @@ async def test_board_outage_alert_restart_and_recovery(
     assert down["allowed_mentions"]["roles"] == [str(ROLE_VOTER)] or down["allowed_mentions"]["roles"] == [ROLE_VOTER]
     assert down["allowed_mentions"]["parse"] == []
     assert f"<t:{int(went_silent.timestamp())}:R>" in down["content"]
-    setting = await ServerService(pool).features.get(server_id, "status_board")
+    setting = await ServerService(pool, features()).setting(server_id, "status_board")
     assert setting is not None and setting.message_id is not None
     board = fake.message(setting.message_id)
     assert board is not None and "Offline" in board["embeds"][0]["description"]
@@ -146,7 +132,8 @@ async def test_board_heals_and_reports_lost_access_once(
     a2s = await A2SResponder().start()
     try:
         server_id = await setup_server(pool, a2s.port, game="csgo")
-        clock = Clock()
+        clock = runner.clock
+        clock.set(T0)
         cog = await driven_cog(runner, clock)
         await probe(cog, server_id, clock, 60)
         [first] = [m for m in fake.messages(GENERAL) if m["embeds"]]
@@ -168,14 +155,14 @@ async def test_board_heals_and_reports_lost_access_once(
             await probe(cog, server_id, clock, 60)
         dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
         assert len(dms) == 1 and str(dms[0]["json"]["recipient_id"]) == str(ADMIN)
-        setting = await ServerService(pool).features.get(server_id, "status_board")
+        setting = await ServerService(pool, features()).setting(server_id, "status_board")
         assert setting is not None and setting.enabled and setting.channel_id == GENERAL
     finally:
         await a2s.stop()
 
 
 async def test_status_command_for_members(runner: BotRunner, pool: asyncpg.Pool, minecraft: MinecraftResponder) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     await service.add(guild_id=GUILD_ID, name=NAME, vote_url="https://e.com", game="minecraft",
                       address=f"127.0.0.1:{minecraft.port}")  # fmt: skip
     responses = await runner.command(MEMBER, "status")  # nobody monitors it yet: a live check
@@ -192,7 +179,7 @@ async def test_status_command_for_members(runner: BotRunner, pool: asyncpg.Pool,
 async def test_status_admin_configure_validates_and_saves(
     runner: BotRunner, pool: asyncpg.Pool, minecraft: MinecraftResponder
 ) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     bad = (await service.add(guild_id=GUILD_ID, name="Nowhere", vote_url="https://e.com", game="rust",
                              address="no-such-host.invalid:28015")).server  # fmt: skip
     good = (await service.add(guild_id=GUILD_ID, name="Mine", vote_url="https://e.com", game="rust",
@@ -205,7 +192,11 @@ async def test_status_admin_configure_validates_and_saves(
     text = reply_text(
         await runner.command(ADMIN, "status-admin configure", server="Mine", connect_url="steam://connect/1.2.3.4")
     )
-    assert "Connect link must start with http" in text
+    assert "`connect_url` must be an http:// or https:// link; `steam://connect/1.2.3.4` is not." in text
+    # out of bounds (Discord's client enforces the range, a crafted interaction does not): the same refusal
+    text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Mine", interval=5))
+    assert "`interval` must be a whole number from 30 to 3600; `5` is not." in text
+    assert await pool.fetchval("SELECT count(*) FROM status_settings") == 0
     text = reply_text(
         await runner.command(
             ADMIN,
@@ -233,7 +224,8 @@ async def test_wipe_window_silences_alerts_and_board_shows_next_wipe(
     from cogs.wipes.repository import WipeRepository
 
     server_id = await setup_server(pool, minecraft.port)
-    clock = Clock()
+    clock = runner.clock
+    clock.set(T0)
     cog = await driven_cog(runner, clock)
     started = T0 - dt.timedelta(minutes=10)
     await WipeRepository(pool).create(
@@ -258,11 +250,12 @@ async def test_wipe_window_silences_alerts_and_board_shows_next_wipe(
 async def test_undeliverable_alerts_keep_config_and_tell_the_owner_once(
     runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
 ) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=GUILD_ID, name="Mine", vote_url="https://e.com", game="minecraft",
                                 address=f"127.0.0.1:{minecraft.port}")).server  # fmt: skip
     await service.switch_feature(server, "offline_alerts", enabled=True, channel_id=LOCKED)  # the bot may not post
-    clock = Clock()
+    clock = runner.clock
+    clock.set(T0)
     cog = await driven_cog(runner, clock)
     await cog.monitor.repository.save_settings(StatusSettings(server.id, failures_to_down=1))
     fake.clear_requests()
@@ -274,5 +267,5 @@ async def test_undeliverable_alerts_keep_config_and_tell_the_owner_once(
     dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
     assert len(dms) == 1
     assert await pool.fetchval("SELECT count(*) FROM status_alerts WHERE sent_at IS NULL") == 0  # not retried forever
-    setting = await service.features.get(server.id, "offline_alerts")
+    setting = await service.setting(server.id, "offline_alerts")
     assert setting is not None and setting.enabled and setting.channel_id == LOCKED

@@ -9,9 +9,10 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from bot.core.credentials import store_secret
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
+from bot.votes.credentials import store_secret
 from cogs.reviews.topgg import TopggReviewPoller, change_text, parse_stats
 from tests.e2e.harness import GENERAL, GUILD_ID, BotRunner
 from tests.fakediscord import FakeDiscord
@@ -37,24 +38,23 @@ async def test_new_topgg_reviews_announced_once(
     runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, topgg_api: tuple[dict[str, Any], str]
 ) -> None:
     project, base_url = topgg_api
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://top.gg/bot/1")).server
     await store_secret(CredentialRepository(pool), server.id, "topgg", "whs_secret_value")
     await service.switch_feature(server, "reviews", enabled=True, channel_id=GENERAL)
-    assert runner.bot is not None
-    cog: Any = runner.bot.get_cog("ReviewCog")
-    cog.poller = TopggReviewPoller(pool, "tok", base_url)
+    cog: Any = runner.service("Reviews")
+    cog._poller = TopggReviewPoller(pool, "tok", base_url)  # as `topgg.api_token` / `api_base_url` would set up
 
-    assert await cog.poll_topgg_reviews() is None  # baseline
-    assert await cog.poll_topgg_reviews() is None  # unchanged
+    assert await cog.poll_topgg() is None  # baseline
+    assert await cog.poll_topgg() is None  # unchanged
     project["review_count"], project["review_score"] = 12, 4.6
-    text = await cog.poll_topgg_reviews()
+    text = await cog.poll_topgg()
     assert text is not None and "2 new reviews" in text and "12 in total" in text and "4.6/5" in text
     assert [m["content"] for m in fake.messages(GENERAL) if "Top.gg" in m["content"]] == [text]
-    assert await cog.poll_topgg_reviews() is None  # announced once
+    assert await cog.poll_topgg() is None  # announced once
 
-    cog.poller = TopggReviewPoller(pool, "wrong-token", base_url)
-    assert await cog.poll_topgg_reviews() is None  # 401: logged, nothing posted
+    cog._poller = TopggReviewPoller(pool, "wrong-token", base_url)
+    assert await cog.poll_topgg() is None  # 401: logged, nothing posted
 
 
 def test_parse_and_text_edge_cases() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
@@ -17,7 +18,7 @@ MANAGE_EVENTS = 1 << 33
 
 
 async def wipes_on(pool: asyncpg.Pool, role: bool = True) -> None:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=GUILD_ID, name="Rust @here", vote_url="https://example.com/vote")).server
     await service.switch_feature(
         server, "wipes", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER if role else None
@@ -29,9 +30,8 @@ def wipe_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
 
 
 async def run_due(runner: BotRunner, now: dt.datetime) -> None:
-    assert runner.bot is not None
-    cog: Any = runner.bot.get_cog("WipeCog")
-    await cog.announce_due(now)
+    runner.clock.set(now)
+    await runner.service("Wipes").announce_due(now)
 
 
 async def test_announcements_once_each_across_restarts(

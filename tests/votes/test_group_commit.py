@@ -8,6 +8,7 @@ import datetime as dt
 import asyncpg
 import pytest
 
+from bot.db.pool import register_codecs
 from bot.votes.group_commit import GroupCommitter
 from bot.votes.ledger import RecordResult, VoteLedger
 from bot.votes.model import Vote
@@ -56,7 +57,9 @@ async def test_a_bad_row_does_not_sink_the_batch(pool: asyncpg.Pool) -> None:
 
 async def test_a_failed_batch_fails_every_request_and_commits_nothing(database_url: str, pool: asyncpg.Pool) -> None:
     sid = await add_server(pool)
-    slow = await asyncpg.create_pool(database_url, min_size=1, max_size=2, server_settings={"statement_timeout": "200"})
+    slow = await asyncpg.create_pool(
+        init=register_codecs, dsn=database_url, min_size=1, max_size=2, server_settings={"statement_timeout": "200"}
+    )
     committer = GroupCommitter(slow, VoteLedger(slow))
     committer.start()
     locker = await asyncpg.connect(database_url)

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import asyncpg
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
 
 
 async def add_server(pool: asyncpg.Pool, name: str = "Alpha", guild_id: int = 1) -> int:
-    created = await ServerService(pool).add(guild_id=guild_id, name=name, vote_url="https://example.com/vote")
+    created = await ServerService(pool, features()).add(
+        guild_id=guild_id, name=name, vote_url="https://example.com/vote"
+    )
     return created.server.id
 
 

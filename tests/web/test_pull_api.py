@@ -8,6 +8,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from bot.app.extensions import features
 from bot.core.servers import CreatedServer, ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
@@ -15,7 +16,7 @@ from bot.votes.model import Vote
 
 @pytest.fixture
 async def created(pool: asyncpg.Pool) -> CreatedServer:
-    return await ServerService(pool).add(guild_id=1, name="Alpha", vote_url="https://example.com/vote")
+    return await ServerService(pool, features()).add(guild_id=1, name="Alpha", vote_url="https://example.com/vote")
 
 
 async def add_vote(pool: asyncpg.Pool, server_id: int, vote_id: str, player: str, minutes_ago: int = 5) -> None:
@@ -107,7 +108,7 @@ async def test_widget_svg(http: aiohttp.ClientSession, pool: asyncpg.Pool, creat
 
 
 async def test_widget_escapes_server_name(http: aiohttp.ClientSession, pool: asyncpg.Pool) -> None:
-    created = await ServerService(pool).add(guild_id=2, name="<b>&\"x'", vote_url="https://e.com")
+    created = await ServerService(pool, features()).add(guild_id=2, name="<b>&\"x'", vote_url="https://e.com")
     async with http.get(f"/api/widget/{created.server.id}") as response:
         text = await response.text()
     ET.fromstring(text)  # noqa: S314 - parses: everything escaped

@@ -10,6 +10,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from bot.app.runtime import webhook_manager
 from bot.web.providers import sign_topgg_v1, sign_topserver
 from tests.web.conftest import add_server, set_secret, vote_rows
 
@@ -241,7 +242,6 @@ async def test_replay_window_and_urls_come_from_config(
     pool: asyncpg.Pool, server_id: int, tmp_path, database_url: str
 ) -> None:
     from bot.app.config import load_config
-    from bot.web.app import WebhookManager
     from tests.conftest import bot_environ
 
     environ = bot_environ(database_url, str(tmp_path / "data")) | {
@@ -249,7 +249,7 @@ async def test_replay_window_and_urls_come_from_config(
         "VOTEBOT_GAMEMONITORING__API_BASE_URL": "http://127.0.0.1:9/gm",
     }
     (tmp_path / "bot.toml").write_text("")
-    manager = WebhookManager.from_config(load_config(tmp_path / "bot.toml", environ=environ), pool)
+    manager = webhook_manager(load_config(tmp_path / "bot.toml", environ=environ), pool)
     assert manager.intake.settings.gamemonitoring_api_base == "http://127.0.0.1:9/gm"
     await manager.run()
     try:

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.db.credentials import CredentialRepository
+from bot.db.pool import register_codecs
 from bot.web.app import WebhookManager
 from bot.web.intake import IntakeSettings
 from bot.web.providers import sign_gamemonitoring, sign_topgg_v1, sign_topserver
@@ -163,7 +164,7 @@ async def test_locked_table_answers_503_and_the_retry_records_once(database_url:
     sid = await add_server(pool)
     await set_secret(pool, sid, "topserver", TS_SECRET)
     slow_pool = await asyncpg.create_pool(
-        database_url, min_size=1, max_size=4, server_settings={"statement_timeout": "300"}
+        init=register_codecs, dsn=database_url, min_size=1, max_size=4, server_settings={"statement_timeout": "300"}
     )
     manager = WebhookManager(slow_pool, host="127.0.0.1", port=0)
     await manager.run()
@@ -200,7 +201,7 @@ async def test_database_down_answers_503_and_nothing_is_lost(database_url: str, 
     sid = await add_server(pool)
     await set_secret(pool, sid, "topserver", TS_SECRET)
     name = urlsplit(database_url).path.lstrip("/")
-    bot_pool = await asyncpg.create_pool(database_url, min_size=2, max_size=4)
+    bot_pool = await asyncpg.create_pool(init=register_codecs, dsn=database_url, min_size=2, max_size=4)
     manager = WebhookManager(bot_pool, host="127.0.0.1", port=0)
     await manager.run()
     body = ts_body()

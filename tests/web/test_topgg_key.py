@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.votes.model import Vote, derived_key
+from bot.votes.model import Vote, derived_key, topgg_vote_key
 from bot.web.providers import parse_topgg_v1
-from bot.web.routes.topgg import topgg_vote_key
 
 
 def test_vote_key_matches_derived_key_for_any_offset() -> None:

@@ -9,9 +9,9 @@ from random import Random
 
 import pytest
 
-from bot.core.durations import add_months, month_start, parse_duration, parse_local
 from bot.core.errors import UserError
-from cogs.giveaways.service import clean_prize, pick_winners
+from bot.core.time import add_months, month_of, parse_duration, parse_local, zone
+from cogs.giveaways.draws import clean_prize, pick_winners
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_local_dates_and_months() -> None:
     with pytest.raises(UserError):
         parse_local("tomorrow", "UTC")
     moment = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)  # already December in Berlin
-    assert month_start(moment, "Europe/Berlin") == dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC)
+    assert month_of(moment, zone("Europe/Berlin")).start == dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC)
     assert add_months(dt.datetime(2026, 1, 31, 18, 0), 1) == dt.datetime(2026, 2, 28, 18, 0)  # noqa: DTZ001
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import asyncpg
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from cogs.status.alerts import State
 from cogs.status.monitor import ProbeOutcome, StatusMonitor
@@ -25,7 +26,7 @@ class Clock:
 
 
 async def add_server(pool: asyncpg.Pool, name: str, address: str, game: str, feature: str = "offline_alerts") -> int:
-    service = ServerService(pool)
+    service = ServerService(pool, features())
     server = (await service.add(guild_id=7, name=name, vote_url="https://e.com", game=game, address=address)).server
     await service.switch_feature(server, feature, enabled=True, channel_id=99)
     return server.id

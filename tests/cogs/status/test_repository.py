@@ -7,6 +7,7 @@ import datetime as dt
 import asyncpg
 import pytest
 
+from bot.app.extensions import features
 from bot.core.servers import ServerService
 from cogs.status.alerts import Alert, MonitorState, State
 from cogs.status.query import QueryResult
@@ -18,7 +19,9 @@ DOWN = QueryResult(online=False, error="no answer (timed out)")
 
 
 async def new_server(pool: asyncpg.Pool) -> int:
-    created = await ServerService(pool).add(guild_id=1, name="Alpha", vote_url="https://e.com", address="127.0.0.1")
+    created = await ServerService(pool, features()).add(
+        guild_id=1, name="Alpha", vote_url="https://e.com", address="127.0.0.1"
+    )
     return created.server.id
 
 

@@ -1,4 +1,4 @@
-"""Wipe occurrences and due announcements without Discord; next_wipe / in_wipe_window against the database."""
+"""Wipe occurrences and due announcements without Discord; the maintenance calendar against the database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import datetime as dt
 import asyncpg
 
 from bot.core.servers import ServerService
+from cogs.wipes.calendar import due_for, nth_occurrence, occurrences_around
 from cogs.wipes.repository import Wipe, WipeRepository
-from cogs.wipes.service import due_for, in_wipe_window, next_wipe, nth_occurrence, occurrences_around
+from cogs.wipes.service import WipeCalendar
 
 UTC = dt.UTC
 
@@ -51,16 +52,17 @@ def test_due_announcements_and_wake_times() -> None:
     assert [(d.kind, d.occurrence) for d in due] == [("reminder", start + dt.timedelta(weeks=1))]
 
 
-async def test_next_wipe_and_window(pool: asyncpg.Pool) -> None:
-    server = (await ServerService(pool).add(guild_id=5, name="A", vote_url="https://e.com")).server
+async def test_next_wipe_and_window(pool: asyncpg.Pool, servers: ServerService) -> None:
+    server = (await servers.add(guild_id=5, name="A", vote_url="https://e.com")).server
+    calendar = WipeCalendar(pool, servers)
     start = dt.datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
-    assert await next_wipe(pool, server.id, start) is None
+    assert await calendar.next_start(server.id, start) is None
     await WipeRepository(pool).create(
         server_id=server.id, title="W", description="", starts_at=start, duration=dt.timedelta(hours=2), repeat="weekly"
     )
-    assert await next_wipe(pool, server.id, start - dt.timedelta(hours=1)) == start
-    assert await next_wipe(pool, server.id, start + dt.timedelta(hours=1)) == start + dt.timedelta(weeks=1)
-    assert not await in_wipe_window(pool, server.id, start - dt.timedelta(minutes=1))
-    assert await in_wipe_window(pool, server.id, start + dt.timedelta(minutes=119))
-    assert not await in_wipe_window(pool, server.id, start + dt.timedelta(hours=2))
-    assert await in_wipe_window(pool, server.id, start + dt.timedelta(weeks=3, minutes=5))
+    assert await calendar.next_start(server.id, start - dt.timedelta(hours=1)) == start
+    assert await calendar.next_start(server.id, start + dt.timedelta(hours=1)) == start + dt.timedelta(weeks=1)
+    assert not await calendar.in_window(server.id, start - dt.timedelta(minutes=1))
+    assert await calendar.in_window(server.id, start + dt.timedelta(minutes=119))
+    assert not await calendar.in_window(server.id, start + dt.timedelta(hours=2))
+    assert await calendar.in_window(server.id, start + dt.timedelta(weeks=3, minutes=5))

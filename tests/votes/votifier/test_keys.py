@@ -10,15 +10,15 @@ import pytest
 from aiovotifier import VotifierClient
 
 from bot.app.config import Config
-from bot.app.runtime import VotifierService
 from bot.db.credentials import CredentialRepository
 from bot.votes.votifier.keys import DatabaseVotifierKeys, set_votifier_token
+from bot.votes.votifier.service import VotifierService
 from tests.web.conftest import add_server, vote_rows
 
 
 @pytest.fixture
 async def votifier(config: Config, pool: asyncpg.Pool) -> AsyncIterator[VotifierService]:
-    service = VotifierService(config, pool)
+    service = VotifierService(pool, config.votifier.host, config.votifier.port)
     await service.start()
     try:
         yield service

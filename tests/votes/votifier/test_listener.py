@@ -18,10 +18,10 @@ from aiovotifier import NuVotifierResponseError, VotifierClient
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from bot.votes.model import Vote, derived_key
+from bot.votes.votifier.listener import VotifierListener
 from bot.votes.votifier.protocol import (
     MAX_FRAME,
     StaticVotifierKeys,
-    VotifierListener,
     VotifierRejected,
     VotifierToken,
     build_v2_frame,
