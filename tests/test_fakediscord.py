@@ -214,6 +214,17 @@ async def test_send_and_read_back(fake: FakeDiscord, bot: commands.AutoShardedBo
     assert excinfo.value.code == 10008
 
 
+async def test_the_same_nonce_returns_the_same_message(fake: FakeDiscord, bot: commands.AutoShardedBot) -> None:
+    """Discord's enforce_nonce (discord.py always sets it): a retry with the nonce creates nothing new."""
+    channel = bot.get_channel(GENERAL)
+    assert isinstance(channel, discord.TextChannel)
+    first = await channel.send("once", nonce="effect-1")
+    again = await channel.send("once, again", nonce="effect-1")
+    other = await channel.send("twice", nonce="effect-2")
+    assert again.id == first.id and other.id != first.id
+    assert [m["content"] for m in fake.messages(GENERAL)] == ["once", "twice"]
+
+
 async def test_rate_limit_is_retried(fake: FakeDiscord, bot: commands.AutoShardedBot) -> None:
     fake.add_fault(
         {"method": "POST", "path_regex": r"^/channels/\d+/messages$", "status": 429, "count": 1, "retry_after": 0.2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from .payloads import member_json, user_json
@@ -23,6 +24,7 @@ from .state import (
 )
 
 EPHEMERAL = 64
+NONCE_WINDOW = 300.0  # seconds Discord remembers an enforced nonce ("the past few minutes")
 LOADING = 128
 SUPPRESS_EMBEDS = 4
 USER_MENTION = re.compile(r"<@!?(\d+)>")
@@ -152,7 +154,14 @@ def create_message(
             raise form_error("message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
         if msg_type == 0:
             msg_type = 19
+    nonce_key = (author_id, str(body["nonce"])) if body.get("nonce") is not None and body.get("enforce_nonce") else None
+    if nonce_key is not None:
+        seen = state.nonces.get(nonce_key)
+        if seen is not None and time.monotonic() - seen[1] < NONCE_WINDOW and seen[0] in state.messages:
+            return state.messages[seen[0]]  # the same nonce again: the existing message, nothing new
     mid = state.snowflake()
+    if nonce_key is not None:
+        state.nonces[nonce_key] = (mid, time.monotonic())
     content = str(body.get("content") or "")
     embeds = [dict(e, type=e.get("type", "rich")) for e in body.get("embeds") or []]
     if not perms & EMBED_LINKS:

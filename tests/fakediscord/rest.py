@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import secrets
@@ -152,8 +153,9 @@ async def _respond(
     if (route is None or route.auth) and not _auth_ok(fake, request):
         return json_response({"message": "401: Unauthorized", "code": 0}, 401)
     fault = fake.state.take_fault(method, path)
-    if fault is not None:
+    if fault is not None and fault.status:
         return fault_response(fault)
+    delay = fault.delay if fault is not None else 0.0  # a slow answer: the work is done, the reply comes late
     if route is None:
         if exists:
             return json_response({"message": "405: Method Not Allowed", "code": 0}, 405)
@@ -166,6 +168,8 @@ async def _respond(
         return json_response(
             {"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": [{"message": repr(exc)}]}}, 400
         )
+    if delay > 0:
+        await asyncio.sleep(delay)
     if result is None:
         return web.Response(status=204)
     return json_response(result)

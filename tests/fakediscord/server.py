@@ -232,6 +232,7 @@ class FakeDiscord:
             code=int(spec["code"]) if spec.get("code") is not None else None,
             message=spec.get("message"),
             is_global=bool(spec.get("global", False)),
+            delay=float(spec.get("delay", 0.0)),
         )
         self.state.faults.append(fault)
         return fault

@@ -113,6 +113,7 @@ class Fault:
     code: int | None = None
     message: str | None = None
     is_global: bool = False
+    delay: float = 0.0  # with status 0: handle the request normally, then answer only after this many seconds
 
     def matches(self, method: str, path: str) -> bool:
         if self.count <= 0:
@@ -151,6 +152,9 @@ class State:
         self.guilds: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}  # every live message (ephemeral ones too), by id
+        # (author id, nonce) -> (message id, monotonic time): Discord's enforce_nonce returns the message created
+        # with the same nonce by the same author in the past few minutes instead of creating another
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.dms_closed: set[int] = set()
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None = global) -> commands
