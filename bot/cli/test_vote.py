@@ -21,6 +21,7 @@ import asyncpg
 
 from bot.app.config import Config
 from bot.app.extensions import features
+from bot.cli.args import server_id, snowflake
 from bot.core.errors import UserError
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
@@ -40,10 +41,10 @@ class Outcome:
 
 def add_arguments(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("send-test-vote", parents=[common], help="send a signed test vote to a running bot")
-    parser.add_argument("--server", type=int, required=True, metavar="ID")
+    parser.add_argument("--server", type=server_id, required=True, metavar="ID")
     parser.add_argument("--provider", required=True, choices=PROVIDERS)
     parser.add_argument("--player", default=DEFAULT_PLAYER, help="player name (Top-Server, Votifier)")
-    parser.add_argument("--user", type=int, default=DEFAULT_USER, metavar="DISCORD_ID", help="voter (Top.gg)")
+    parser.add_argument("--user", type=snowflake, default=DEFAULT_USER, metavar="DISCORD_ID", help="voter (Top.gg)")
     parser.add_argument("--url", help="bot address (default http://127.0.0.1:<webhooks.port>, votifier host:port)")
     parser.add_argument("--v1", action="store_true", help="votifier: send a v1 (RSA) vote instead of v2")
 

@@ -1,7 +1,7 @@
 """What every provider route shares: body cap, server and credential lookup, error mapping, recording.
 
 A route module supplies one ``process(intake, delivery)`` coroutine that verifies and parses (raising
-:class:`~bot.webhooks.providers.ProviderError`) and returns a :class:`Vote` or :class:`NotAVote`;
+:class:`~bot.web.providers.ProviderError`) and returns a :class:`Vote` or :class:`NotAVote`;
 :func:`handle_delivery` does the rest. Nothing Discord-related happens inside a request: the answer
 is sent once the vote is committed (200), or 503 when the database failed so the provider retries.
 """

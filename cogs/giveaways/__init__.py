@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.giveaways.cog import GiveawayCog
+from cogs.giveaways.cog import GiveawaysCog
 from cogs.giveaways.service import GiveawayService
 from cogs.giveaways.views import GiveawayEnterButton
 
@@ -24,7 +24,7 @@ async def setup(bot: VoteBot) -> None:
         bot.ownership,
         ready=bot.is_ready,
     )
-    await bot.add_cog(GiveawayCog(bot, service))
+    await bot.add_cog(GiveawaysCog(bot, service))
     bot.add_dynamic_items(GiveawayEnterButton)
     bot.event_handlers.register("giveaway.winner", service.announce_pushed)
     if bot.runs_services:
@@ -33,7 +33,7 @@ async def setup(bot: VoteBot) -> None:
 
 async def teardown(bot: VoteBot) -> None:
     cog = bot.get_cog("Giveaways")
-    if isinstance(cog, GiveawayCog):
+    if isinstance(cog, GiveawaysCog):
         cog.service.job.stop()
     bot.remove_dynamic_items(GiveawayEnterButton)
     bot.event_handlers.unregister("giveaway.winner")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 async def giveaway_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
     cog = interaction.client.get_cog("Giveaways")  # type: ignore[attr-defined]
-    if interaction.guild_id is None or not isinstance(cog, GiveawayCog):
+    if interaction.guild_id is None or not isinstance(cog, GiveawaysCog):
         return []
     needle = current.casefold().lstrip("#")
     return [
@@ -34,7 +34,7 @@ async def giveaway_choices(interaction: discord.Interaction, current: str) -> li
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class GiveawayCog(commands.GroupCog, name="Giveaways", group_name="giveaway", group_description="Run giveaways"):
+class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", group_description="Run giveaways"):
     def __init__(self, bot: VoteBot, service: GiveawayService) -> None:
         self.bot = bot
         self.service = service

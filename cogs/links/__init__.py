@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.db.links import LinkRepository
-from cogs.links.cog import LinkCog
+from cogs.links.cog import LinksCog
 from cogs.links.service import LinkService
 
 if TYPE_CHECKING:
@@ -14,4 +14,4 @@ if TYPE_CHECKING:
 
 async def setup(bot: VoteBot) -> None:
     service = LinkService(bot.servers, LinkRepository(bot.pool), bot.votes, bot.clock)
-    await bot.add_cog(LinkCog(bot, service))
+    await bot.add_cog(LinksCog(bot, service))

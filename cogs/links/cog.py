@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
-class LinkCog(commands.Cog, name="Links"):
+class LinksCog(commands.Cog, name="Links"):
     links = app_commands.Group(
         name="links",
         description="Manage members' linked player names",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.reviews.cog import ReviewCog
+from cogs.reviews.cog import ReviewsCog
 from cogs.reviews.service import ReviewService
 from cogs.reviews.topgg import TopggReviewPoller
 
@@ -18,7 +18,7 @@ async def setup(bot: VoteBot) -> None:
     topgg = bot.config.topgg
     poller = TopggReviewPoller(bot.pool, topgg.api_token, topgg.api_base_url) if topgg.api_token else None
     service = ReviewService(bot.pool, bot.servers, bot.messenger, poller)
-    await bot.add_cog(ReviewCog(bot, service))
+    await bot.add_cog(ReviewsCog(bot, service))
     bot.event_handlers.register("review.create", service.pushed)
     if poller is not None and bot.runs_services:
         bot.scheduler.every("reviews:topgg", TOPGG_POLL_MINUTES * 60, service.poll_topgg)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
-class ReviewCog(commands.Cog, name="Reviews"):
+class ReviewsCog(commands.Cog, name="Reviews"):
     def __init__(self, bot: VoteBot, service: ReviewService) -> None:
         self.bot = bot
         self.service = service

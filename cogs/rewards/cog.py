@@ -42,7 +42,7 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         channel: discord.TextChannel | None = None,
         role: discord.Role | None = None,
         thank_you: bool | None = None,
-        role_hours: app_commands.Range[int, ROLE_HOURS.minimum, ROLE_HOURS.maximum] | None = None,
+        role_hours: app_commands.Range[int, 0, ROLE_HOURS.maximum] | None = None,
         server: str | None = None,
     ) -> None:
         guild = guild_of(interaction)

@@ -7,7 +7,7 @@ ROLE_HOURS = SettingSpec(
     "role_hours",
     "int",
     None,
-    "Keep the voter role this many hours instead of until the member may vote again",
+    "Keep the voter role this many hours (0: until the member may vote again)",
     minimum=1,
     maximum=720,
     zero_means_off=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.votes.credentials import Endpoints
-from cogs.setup.cog import FeatureCog, OwnerCog, SetupCog
+from cogs.setup.cog import FeaturesCog, OwnerCog, SetupCog
 from cogs.setup.service import SetupService
 
 if TYPE_CHECKING:
@@ -18,4 +18,4 @@ async def setup(bot: VoteBot) -> None:
     service = SetupService(bot.pool, bot.servers, bot.messenger, where)
     await bot.add_cog(OwnerCog(bot))
     await bot.add_cog(SetupCog(bot, service))
-    await bot.add_cog(FeatureCog(bot, service))
+    await bot.add_cog(FeaturesCog(bot, service))

@@ -170,7 +170,7 @@ class SetupCog(
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class FeatureCog(
+class FeaturesCog(
     commands.GroupCog, name="Features", group_name="feature", group_description="Switch features on or off"
 ):
     def __init__(self, bot: VoteBot, service: SetupService) -> None:

@@ -37,7 +37,15 @@ async def setup(bot: VoteBot) -> None:
         maintenance=in_maintenance,
     )
     service = StatusService(
-        monitor, bot.servers, bot.messenger, bot.notices, bot.boards, bot.clock, next_wipe=next_wipe, ready=bot.is_ready
+        monitor,
+        bot.servers,
+        bot.messenger,
+        bot.notices,
+        bot.boards,
+        bot.clock,
+        bot.ownership,
+        next_wipe=next_wipe,
+        ready=bot.is_ready,
     )
     monitor.on_result = service.on_result
     await bot.add_cog(StatusCog(bot, service))

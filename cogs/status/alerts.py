@@ -4,8 +4,8 @@
   ``failures_to_down`` failures in a row make it DOWN (``since`` = the first failed probe) and raise one
   ``down`` alert; one good answer ends PENDING silently (a lost UDP packet is not an outage).
 * DOWN → UP raises an ``up`` alert with the downtime, but only when the outage itself was announced.
-* Maintenance (a wipe window, later) suppresses the ``down`` alert; if the server is still down when the
-  window ends, the next failed probe announces it.
+* Maintenance (a planned wipe, from the wipe calendar) suppresses the ``down`` alert; if the server is still
+  down when the window ends, the next failed probe announces it.
 * Flapping: when ``flap_alerts`` offline alerts were sent within ``flap_window``, the next outage raises a
   single ``flapping`` notice instead and alerts stay muted until the server was calm for a whole window.
 """

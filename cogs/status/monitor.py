@@ -18,6 +18,7 @@ import asyncpg
 
 from bot.core.errors import UserError
 from bot.core.time import utcnow
+from bot.db.transaction import transaction
 from cogs.status.alerts import Alert, AlertPolicy, MonitorState, advance
 from cogs.status.query import Prober, QueryResult
 from cogs.status.repository import StatusRepository, StatusSettings
@@ -194,7 +195,7 @@ class StatusMonitor:
             confirm_interval=dt.timedelta(seconds=settings.confirm_interval_s),
         )
         maintenance = await self._maintenance(entry.server_id, now)
-        async with self._pool.acquire() as connection, connection.transaction():
+        async with transaction(self._pool) as connection:
             stored = await StatusRepository(connection).state(entry.server_id)
             current = stored.monitor if stored is not None else MonitorState.initial(now)
             state, alert = advance(current, result.online, now, policy, maintenance=maintenance, error=result.error)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from bot.db.executor import Executor
+from bot.db.shards import shard_filter
 from bot.db.transaction import transaction
 from cogs.status.alerts import Alert, MonitorState, State
 from cogs.status.query import QueryResult
@@ -284,13 +285,18 @@ class StatusRepository:
         return int(folded or 0)
 
     # -- alert outbox -----------------------------------------------------------------------------------
-    async def unsent_alerts(self, server_ids: list[int] | None = None) -> list[PendingAlert]:
+    async def unsent_alerts(
+        self, shard_count: int | None = None, shard_ids: list[int] | None = None
+    ) -> list[PendingAlert]:
+        """Alerts not sent yet, of our guilds' servers, oldest first."""
         records = await self._db.fetch(
-            """
-            SELECT id, server_id, kind, created_at, down_since, detail, attempts FROM status_alerts
-            WHERE sent_at IS NULL AND ($1::bigint[] IS NULL OR server_id = ANY($1::bigint[])) ORDER BY id
+            f"""
+            SELECT a.id, a.server_id, a.kind, a.created_at, a.down_since, a.detail, a.attempts
+            FROM status_alerts a JOIN servers s ON s.id = a.server_id
+            WHERE a.sent_at IS NULL AND {shard_filter("s.guild_id", "$1", "$2")} ORDER BY a.id
             """,
-            server_ids,
+            shard_count,
+            shard_ids,
         )
         return [PendingAlert(**dict(r)) for r in records]
 

@@ -22,6 +22,7 @@ from bot.core.boards import BoardContent, BoardKeeper
 from bot.core.errors import UserError
 from bot.core.messaging import Messenger, Unreachable, only_role
 from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
 from bot.core.text import escape
 from bot.core.time import Clock
 from bot.db.records import Server
@@ -50,6 +51,7 @@ class StatusService:
         notices: AdminNotices,
         boards: BoardKeeper,
         clock: Clock,
+        ownership: ShardOwnership,
         *,
         next_wipe: Callable[[int, dt.datetime], Awaitable[dt.datetime | None]],
         ready: Callable[[], bool] = lambda: True,
@@ -61,6 +63,7 @@ class StatusService:
         self._notices = notices
         self._boards = boards
         self._clock = clock
+        self._ownership = ownership
         self._next_wipe = next_wipe
         self._ready = ready
 
@@ -99,7 +102,7 @@ class StatusService:
     async def flush_alerts(self) -> None:
         if not self._ready():
             return
-        for alert in await self._repo.unsent_alerts(self.monitor.monitored_ids()):
+        for alert in await self._repo.unsent_alerts(*self._ownership.sql_args()):
             await self._deliver(alert)
 
     async def _deliver(self, alert: PendingAlert) -> None:

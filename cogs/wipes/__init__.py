@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.wipes.cog import WipeCog
+from cogs.wipes.cog import WipesCog
 from cogs.wipes.service import WipeCalendar, WipeService
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ async def setup(bot: VoteBot) -> None:
     service = WipeService(
         bot.pool, bot.servers, bot.messenger, bot.scheduler, bot.clock, bot.ownership, ready=bot.is_ready
     )
-    await bot.add_cog(WipeCog(bot, service))
+    await bot.add_cog(WipesCog(bot, service))
     bot.provide_calendar(WipeCalendar(bot.pool, bot.servers))
     bot.event_handlers.register("wipe.scheduled", service.schedule_pushed)
     bot.event_handlers.register("wipe.cancelled", service.cancel_pushed)
@@ -25,7 +25,7 @@ async def setup(bot: VoteBot) -> None:
 
 async def teardown(bot: VoteBot) -> None:
     cog = bot.get_cog("Wipes")
-    if isinstance(cog, WipeCog):
+    if isinstance(cog, WipesCog):
         cog.service.job.stop()
     bot.event_handlers.unregister("wipe.scheduled")
     bot.event_handlers.unregister("wipe.cancelled")

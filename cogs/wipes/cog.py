@@ -27,7 +27,7 @@ REPEAT_CHOICES = [
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class WipeCog(commands.GroupCog, name="Wipes", group_name="wipe", group_description="Plan wipes and events"):
+class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_description="Plan wipes and events"):
     def __init__(self, bot: VoteBot, service: WipeService) -> None:
         self.bot = bot
         self.service = service

@@ -47,6 +47,36 @@ async def test_server_add_list_and_feature_set(tmp_path: Path, database_url: str
     )
     assert row["enabled"] and row["channel_id"] == 777
 
+    # settings go through the features' declarations: the same refusal as the slash commands give
+    tuned = votebot(
+        tmp_path, database_url, "feature", "set", str(data["id"]), "top10_board", "--on", "--channel", "778",
+        "--set", "board_refresh=15",
+    )  # fmt: skip
+    assert tuned.returncode == 0 and "with board_refresh=15" in tuned.stdout, tuned.stderr
+    assert (
+        await pool.fetchval(
+            "SELECT settings->>'refresh_minutes' FROM server_features WHERE server_id=$1 AND feature='top10_board'",
+            data["id"],
+        )
+        == "15"
+    )
+    for bad, message in (
+        ("board_refresh=0", "`board_refresh` must be a whole number from 1 to 60; `0` is not."),
+        ("colour=red", "has no setting `colour`; its settings are: board_refresh"),
+        ("nonsense", "expected KEY=VALUE"),
+    ):
+        refused = votebot(
+            tmp_path, database_url, "feature", "set", str(data["id"]), "top10_board", "--on", "--set", bad
+        )
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+    assert (
+        await pool.fetchval(
+            "SELECT settings->>'refresh_minutes' FROM server_features WHERE server_id=$1 AND feature='top10_board'",
+            data["id"],
+        )
+        == "15"
+    )
+
 
 async def test_bad_arguments_write_nothing(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None:
     bad_url = votebot(tmp_path, database_url, "server", "add", "--guild", "1", "--name", "X", "--vote-url", "ftp://x")

@@ -44,3 +44,19 @@ async def test_milestone_and_rank_up_announced_once(runner: BotRunner, pool: asy
     for post in sent(fake, "POST", f"/channels/{GENERAL}/messages"):
         assert post["json"]["allowed_mentions"]["parse"] == []
     assert "whole numbers" in reply_text(await runner.command(ADMIN, "milestones settings", thresholds="x, 1"))
+
+
+async def test_out_of_range_settings_are_refused_and_nothing_is_stored(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    """Discord's client enforces option ranges; a crafted interaction does not — the bot refuses the same way."""
+    await make_server(pool, "Alpha")
+    refused = reply_text(await runner.command(ADMIN, "milestones settings", every=-1))
+    assert refused == "`every` must be a whole number from 0 to 1000000 (0 turns it off); `-1` is not."
+    refused = reply_text(await runner.command(ADMIN, "leaderboards settings", board_refresh=0, post_time="09:00"))
+    assert refused == "`board_refresh` must be a whole number from 1 to 60; `0` is not."
+    refused = reply_text(await runner.command(ADMIN, "leaderboards settings", post_time="25:00"))
+    assert "`post_time` must be a time like 09:00" in refused
+    refused = reply_text(await runner.command(ADMIN, "rewards setup", role_hours=721))
+    assert refused == "`role_hours` must be a whole number from 0 to 720 (0 turns it off); `721` is not."
+    stored = await pool.fetch("SELECT feature, settings FROM server_features WHERE settings <> '{}'::jsonb")
+    assert stored == []  # nothing half-saved (the valid post_time above was refused with the bad board_refresh)
+    assert "every 5 votes" in reply_text(await runner.command(ADMIN, "milestones settings", every=5))

@@ -22,7 +22,6 @@ from bot.web.providers import (
     IntegrationDelete,
     NotAVote,
     PayloadTooLarge,
-    PostbackScheme,
     ProviderError,
     SignatureError,
     UpstreamError,
@@ -37,12 +36,10 @@ from bot.web.providers import (
     parse_topgg_v0,
     parse_topgg_v1,
     parse_topserver,
-    postback_signature,
     sign_gamemonitoring,
     sign_topgg_v1,
     sign_topserver,
     verify_gamemonitoring,
-    verify_postback,
     verify_topgg_v0,
     verify_topgg_v1,
     verify_topserver,
@@ -682,42 +679,3 @@ async def test_fetch_gamemonitoring_vote() -> None:
         await runner.cleanup()
     assert "../admin" not in seen
     assert seen[0] == "abc-123"
-
-
-# --------------------------------------------------------------------------- postback variants
-
-
-@pytest.mark.parametrize(
-    "name", ["postback_md5_name_secret", "postback_sha1_name_time_secret", "postback_sha256_dotted"]
-)
-def test_postback_vectors(vectors: dict[str, Any], name: str) -> None:
-    vec = vectors[name]
-    scheme = PostbackScheme(vec["formula"])
-    parts = {
-        "secret": vec["secret"],
-        "name": vec["name"],
-        "timestamp": vec.get("timestamp"),
-        "project": vec.get("project"),
-    }
-    assert postback_signature(scheme, **parts) == vec["hex"]
-    verify_postback(scheme, vec["hex"], **parts)
-    verify_postback(scheme, vec["hex"].upper(), **parts)
-    with pytest.raises(SignatureError):
-        verify_postback(scheme, vec["hex"], **(parts | {"secret": "wrong"}))
-    with pytest.raises(SignatureError):
-        verify_postback(scheme, vec["hex"], **(parts | {"name": "notch"}))
-    with pytest.raises(SignatureError):
-        verify_postback(scheme, vec["hex"][:-1] + "x", **parts)
-    with pytest.raises(SignatureError):
-        verify_postback(scheme, None, **parts)
-
-
-def test_postback_freshness(vectors: dict[str, Any]) -> None:
-    vec = vectors["postback_sha1_name_time_secret"]
-    scheme = PostbackScheme(vec["formula"])
-    parts = {"secret": vec["secret"], "name": vec["name"], "timestamp": vec["timestamp"]}
-    verify_postback(scheme, vec["hex"], **parts, now=1767225600 + 60, max_age=300)
-    with pytest.raises(SignatureError):
-        verify_postback(scheme, vec["hex"], **parts, now=1767225600 + 301, max_age=300)
-    with pytest.raises(SignatureError):  # a timestamped scheme without its timestamp
-        verify_postback(scheme, vec["hex"], secret=vec["secret"], name=vec["name"])

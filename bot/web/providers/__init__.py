@@ -29,7 +29,6 @@ from .gamemonitoring import (
     sign_gamemonitoring,
     verify_gamemonitoring,
 )
-from .postback import PostbackScheme, postback_signature, verify_postback
 from .topgg import (
     IntegrationCreate,
     IntegrationDelete,
@@ -53,7 +52,6 @@ __all__ = [
     "IntegrationDelete",
     "NotAVote",
     "PayloadTooLarge",
-    "PostbackScheme",
     "ProviderError",
     "SignatureError",
     "TopggEvent",
@@ -69,12 +67,10 @@ __all__ = [
     "parse_topgg_v0",
     "parse_topgg_v1",
     "parse_topserver",
-    "postback_signature",
     "sign_gamemonitoring",
     "sign_topgg_v1",
     "sign_topserver",
     "verify_gamemonitoring",
-    "verify_postback",
     "verify_topgg_v0",
     "verify_topgg_v1",
     "verify_topserver",
