@@ -107,9 +107,11 @@ class _CountingDispatcher:
         from bot.votes.dispatcher import VoteDispatcher
 
         self.delivered: dict[int, int] = {}
-        self.dispatcher = VoteDispatcher(pool, self._deliver, poll_interval=1.0)
+        self.name = "bench-counter"
+        self.dispatcher = VoteDispatcher(pool, consumers=[self], poll_interval=1.0)
 
-    async def _deliver(self, event: Any) -> None:
+    async def handle(self, event: Any) -> None:
+        """The vote consumer: count each delivery."""
         self.delivered[event.ledger_id] = self.delivered.get(event.ledger_id, 0) + 1
 
     def stats(self) -> dict[str, int]:

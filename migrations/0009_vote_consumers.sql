@@ -1,9 +1,10 @@
 -- Vote effects exactly once: the dispatcher awaits every vote consumer and keeps, in the vote's outbox row,
 -- which consumers succeeded and which still fail; a consumer that keeps failing is dead-lettered.
 
+-- A new vote's row carries only its id and times (NULLs cost nothing): the columns fill in when a consumer fails.
 ALTER TABLE vote_outbox
-    ADD COLUMN done      text[] NOT NULL DEFAULT '{}',
-    ADD COLUMN failures  jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(failures) = 'object'),
+    ADD COLUMN done      text[],  -- consumers that succeeded (or were dead-lettered); NULL: none yet
+    ADD COLUMN failures  jsonb CHECK (jsonb_typeof(failures) = 'object'),  -- {consumer: {attempts, error}}
     ADD COLUMN consumers text[];  -- deliver to these consumers only (a replayed dead letter); NULL: all of them
 
 -- A new vote is due at once whatever the clock says; retries get an explicit time.

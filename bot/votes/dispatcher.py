@@ -12,8 +12,9 @@ never deliver the same vote) for the transaction that delivers them and writes t
 
 A crash before COMMIT leaves the rows to be delivered again after restart: consumers are idempotent by
 vote id. Votes of one game server are delivered in order, one at a time; different servers in parallel
-(``concurrency``), so one slow guild does not hold up the others. Each consumer call is bounded by
-``consumer_timeout``. With ``--shards`` a dispatcher claims only the votes of its own guilds.
+(``concurrency``), so one slow guild does not hold up the others. One server's batch has
+``consumer_timeout`` seconds: the consumer still running then fails, and the votes not reached wait for
+the next claim. With ``--shards`` a dispatcher claims only the votes of its own guilds.
 
 The dispatcher remembers the highest vote id it claimed and claims after it. Ids come from a sequence but
 transactions commit in any order, so a vote can become visible below that cursor (a slower commit, or a
@@ -32,7 +33,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -43,6 +44,7 @@ from bot.db.records import Server
 from bot.db.transaction import transaction
 from bot.votes import repository
 from bot.votes.events import VoteConsumer, VoteEvent
+from bot.votes.model import next_vote_at
 from bot.votes.repository import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -50,16 +52,31 @@ log = logging.getLogger(__name__)
 DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
-@dataclass
 class _Delivery:
-    """One claimed vote: the consumers it still needs, and what happened to each."""
+    """One claimed vote: the consumers it still needs, how far the calls got, and which failed."""
 
-    event: VoteEvent
-    pending: list[str]
-    done: list[str]
-    failures: dict[str, dict[str, Any]]
-    succeeded: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("attempted", "done", "event", "failed", "failures", "pending", "reached")
+
+    def __init__(
+        self, event: VoteEvent, pending: list[str], done: list[str], failures: dict[str, dict[str, Any]]
+    ) -> None:
+        self.event = event
+        self.pending = pending
+        self.done = done
+        self.failures = failures  # from earlier attempts
+        self.failed: dict[str, str] | None = None  # this attempt's failures
+        self.reached = 0  # how many of ``pending`` were called
+        self.attempted = False  # every pending consumer was called (a group cut off by its deadline leaves the rest)
+
+    def fail(self, name: str, reason: str) -> None:
+        if self.failed is None:
+            self.failed = {}
+        self.failed[name] = reason[:500]
+
+    @property
+    def succeeded(self) -> list[str]:
+        failed = self.failed or {}
+        return [name for name in self.pending[: self.reached] if name not in failed]
 
 
 class VoteDispatcher:
@@ -195,74 +212,97 @@ class VoteDispatcher:
         async with transaction(self._pool) as connection:
             now = self._clock()
             rows = await self._claim(connection, now)
-            deliveries = self._deliveries(rows)
-            by_server: dict[int, list[_Delivery]] = defaultdict(list)
-            for delivery in deliveries:
-                by_server[delivery.event.server.id].append(delivery)
-            await asyncio.gather(*(self._deliver_in_order(group) for group in by_server.values()))
+            deliveries, servers = self._deliveries(rows)
+            if servers <= 1:
+                await self._deliver_in_order(deliveries)  # one server (the common case under load): no tasks
+            else:
+                by_server: dict[int, list[_Delivery]] = defaultdict(list)
+                for delivery in deliveries:
+                    by_server[delivery.event.server.id].append(delivery)
+                await asyncio.gather(*(self._deliver_in_order(group) for group in by_server.values()))
             await self._write_outcome(connection, deliveries, self._clock())
             return len(rows)
 
-    def _deliveries(self, rows: list[asyncpg.Record]) -> list[_Delivery]:
+    def _deliveries(self, rows: list[asyncpg.Record]) -> tuple[list[_Delivery], int]:
+        """The claimed votes, and how many servers they belong to."""
         servers: dict[int, Server] = {}  # one Server per server in the batch, not one per row
+        everyone = sorted(self._consumers)
         deliveries = []
         for row in rows:
             server = servers.get(row["server_id"])
             if server is None:
                 server = servers[row["server_id"]] = Server.from_record(row, prefix="s_")
-            wanted = row["consumers"] if row["consumers"] is not None else self._consumers
-            done = list(row["done"])
-            unknown = [name for name in wanted if name not in self._consumers and name not in done]
-            if unknown:  # e.g. a replayed dead letter of a consumer this version no longer has
-                log.warning("vote %s: no consumer called %s here; counted as done", row["id"], ", ".join(unknown))
-                done.extend(unknown)
-            pending = [name for name in sorted(wanted) if name not in done]
-            event = VoteEvent.of(
-                ledger_id=row["id"],
-                server=server,
-                provider=row["provider"],
-                vote_id=row["external_id"],
-                player_name=row["player_name"],
-                discord_user_id=row["discord_user_id"],
-                weight=row["weight"],
-                voted_at=row["voted_at"],
-                expires_at=row["expires_at"],
+            done: list[str] = row["done"] or []
+            if row["consumers"] is None and not done:  # a new vote: every consumer (the usual case)
+                pending = everyone
+            else:
+                wanted = row["consumers"] if row["consumers"] is not None else everyone
+                unknown = [name for name in wanted if name not in self._consumers and name not in done]
+                if unknown:  # e.g. a replayed dead letter of a consumer this version no longer has
+                    log.warning("vote %s: no consumer called %s here; counted as done", row["id"], ", ".join(unknown))
+                    done = [*done, *unknown]
+                pending = [name for name in sorted(wanted) if name not in done]
+            voted_at = row["voted_at"]
+            event = VoteEvent(
+                row["id"],
+                server,
+                row["provider"],
+                row["external_id"],
+                row["player_name"],
+                row["discord_user_id"],
+                row["weight"],
+                voted_at,
+                next_vote_at(voted_at, row["expires_at"], server.vote_cooldown),
             )
-            deliveries.append(_Delivery(event, pending, done, dict(row["failures"])))
-        return deliveries
+            deliveries.append(_Delivery(event, pending, done, row["failures"] or {}))
+        return deliveries, len(servers)
 
     async def _deliver_in_order(self, group: list[_Delivery]) -> None:
-        async with self._slots:
-            for delivery in group:
-                await asyncio.gather(*(self._call(delivery, name) for name in delivery.pending))
+        """One server's votes in order; each vote's consumers one after the other (no task per call).
 
-    async def _call(self, delivery: _Delivery, name: str) -> None:
-        consumer = self._consumers[name]
-        attempt = int(delivery.failures.get(name, {}).get("attempts", 0)) + 1
-        event = delivery.event
-        if attempt > 1:
-            event = replace(event, attempt=attempt)
-        try:
-            await asyncio.wait_for(consumer.handle(event), timeout=self._consumer_timeout)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # one failing consumer must never stop the others
-            self.failures += 1
-            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if isinstance(exc, TimeoutError):
-                reason = f"timed out after {self._consumer_timeout:g} s"
-            log.warning(
-                "vote %s: consumer %s failed (attempt %d of %d): %s",
-                event.ledger_id,
-                name,
-                attempt,
-                self.max_attempts,
-                reason,
-                exc_info=not isinstance(exc, TimeoutError | asyncpg.PostgresError | OSError),
-            )
-            delivery.failed[name] = reason[:500]
-            return
-        delivery.succeeded.append(name)
+        The group has ``consumer_timeout`` seconds: a consumer still running then fails with a timeout, and
+        the votes not reached yet stay in the outbox untouched, to be claimed again at once."""
+        consumers = self._consumers
+        async with self._slots:
+            delivery: _Delivery | None = None
+            try:
+                async with asyncio.timeout(self._consumer_timeout):
+                    for delivery in group:
+                        event = delivery.event
+                        for name in delivery.pending:
+                            retried = delivery.failures.get(name)
+                            try:
+                                if retried is None:
+                                    await consumers[name].handle(event)
+                                else:
+                                    await consumers[name].handle(replace(event, attempt=retried["attempts"] + 1))
+                            except Exception as exc:  # one failing consumer must never stop the others
+                                self._failed(delivery, name, exc)
+                            delivery.reached += 1
+                        delivery.attempted = True
+            except TimeoutError:
+                if delivery is not None and not delivery.attempted:
+                    name = delivery.pending[delivery.reached]
+                    self.failures += 1
+                    log.warning("vote %s: consumer %s timed out", delivery.event.ledger_id, name)
+                    delivery.fail(name, f"timed out after {self._consumer_timeout:g} s")
+                    delivery.reached += 1
+                    delivery.attempted = True
+
+    def _failed(self, delivery: _Delivery, name: str, exc: Exception) -> None:
+        self.failures += 1
+        attempt = int((delivery.failures.get(name) or {}).get("attempts", 0)) + 1
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        log.warning(
+            "vote %s: consumer %s failed (attempt %d of %d): %s",
+            delivery.event.ledger_id,
+            name,
+            attempt,
+            self.max_attempts,
+            reason,
+            exc_info=not isinstance(exc, TimeoutError | asyncpg.PostgresError | OSError),
+        )
+        delivery.fail(name, reason)
 
     async def _write_outcome(
         self, connection: asyncpg.Connection, deliveries: list[_Delivery], now: dt.datetime
@@ -270,8 +310,14 @@ class VoteDispatcher:
         finished: list[int] = []
         for delivery in deliveries:
             vote_id = delivery.event.ledger_id
-            done = [*delivery.done, *delivery.succeeded]
-            failures = {k: v for k, v in delivery.failures.items() if k not in delivery.succeeded}
+            if not delivery.attempted:
+                continue  # cut off by the group's deadline: still due, claimed again next time
+            if not delivery.failed:  # every consumer is done (the usual case)
+                finished.append(vote_id)
+                continue
+            succeeded = delivery.succeeded
+            done = [*delivery.done, *succeeded]
+            failures = {k: v for k, v in delivery.failures.items() if k not in succeeded}
             retry_in: list[dt.timedelta] = []
             for name, reason in delivery.failed.items():
                 attempts = int(failures.get(name, {}).get("attempts", 0)) + 1

@@ -7,9 +7,9 @@ group committer and a page of the Top.gg backfill all go through it.
 
 The outbox row of a vote is its delivery state: ``done`` lists the consumers that succeeded (or were
 dead-lettered), ``failures`` holds ``{consumer: {"attempts": n, "error": "…"}}`` of the ones still
-failing, ``available_at`` when the next retry is due (``-infinity`` for a new vote: due at once, whatever
-the clock), ``consumers`` restricts delivery to some consumers (a replayed dead letter). The row is
-deleted once every consumer is done.
+failing (both NULL for a new vote, so its row is as small as can be), ``available_at`` is when the next
+retry is due (``-infinity`` for a new vote: due at once, whatever the clock), ``consumers`` restricts
+delivery to some consumers (a replayed dead letter). The row is deleted once every consumer is done.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ async def outbox_stats(db: Executor) -> OutboxStats:
     record = await db.fetchrow(
         """
         SELECT (SELECT count(*) FROM vote_outbox) AS backlog,
-               (SELECT count(*) FROM vote_outbox WHERE failures <> '{}'::jsonb) AS retrying,
+               (SELECT count(*) FROM vote_outbox WHERE failures IS NOT NULL) AS retrying,
                (SELECT count(*) FROM vote_dead_letters) AS dead_letters,
                coalesce(extract(epoch FROM now() - (SELECT min(created_at) FROM vote_outbox)), 0)::float8 AS lag
         """
@@ -256,6 +256,7 @@ async def replay_dead_letters(
             SELECT vote_id, consumers, '-infinity' FROM per_vote
             ON CONFLICT (vote_id) DO UPDATE SET
                 done = ARRAY(SELECT unnest(vote_outbox.done) EXCEPT SELECT unnest(EXCLUDED.consumers)),
+                failures = vote_outbox.failures - EXCLUDED.consumers,
                 consumers = CASE WHEN vote_outbox.consumers IS NULL THEN NULL
                                  ELSE ARRAY(SELECT unnest(vote_outbox.consumers) UNION
                                             SELECT unnest(EXCLUDED.consumers)) END,

@@ -61,7 +61,7 @@ def member_roles(fake: FakeDiscord, user_id: int) -> list[int]:
 async def delivered(pool: asyncpg.Pool, timeout: float = 5.0) -> None:
     """Every recorded vote has been handed to every consumer (the bot's dispatcher runs in the background)."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while await pool.fetchval("SELECT count(*) FROM vote_outbox WHERE failures = '{}'::jsonb"):
+    while await pool.fetchval("SELECT count(*) FROM vote_outbox WHERE failures IS NULL"):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("votes still waiting for delivery")
         await asyncio.sleep(0.02)
