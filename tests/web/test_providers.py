@@ -337,7 +337,7 @@ def test_topgg_v1_parse_vote(vectors: dict[str, Any]) -> None:
     assert vote.weight == 1
     assert vote.voted_at == dt.datetime(2026, 2, 9, 0, 47, 14, 251014, tzinfo=UTC)
     assert vote.expires_at == dt.datetime(2026, 2, 9, 12, 47, 14, 251014, tzinfo=UTC)
-    assert vote.raw["data"]["id"] == "808499215864008704"
+    assert vote.raw == {"topgg_vote_id": "808499215864008704"}  # Top.gg's own id, kept for the logs
     # the project's Discord id is accepted as well; another project is refused
     parse_topgg_v1(3, vectors["topgg_v1_pretty"]["body"].encode(), expected_project_id="160105994217586689")
     with pytest.raises(WrongServer):
