@@ -80,8 +80,8 @@ def config(tmp_path, database_url: str) -> Config:
 
 
 @pytest.fixture
-async def manager(pool: asyncpg.Pool) -> AsyncIterator[WebhookManager]:
-    running = WebhookManager(pool, host="127.0.0.1", port=0)
+async def manager(pool: asyncpg.Pool, clock: MovableClock) -> AsyncIterator[WebhookManager]:
+    running = WebhookManager(pool, host="127.0.0.1", port=0, clock=clock)
     await running.run()
     try:
         yield running

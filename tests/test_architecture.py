@@ -1,4 +1,4 @@
-"""The layout of DESIGN.md, checked: package dependencies, SQL only in repositories, small cog modules."""
+"""The layout of DESIGN.md, checked: package dependencies, SQL only in repositories, small cog modules, one clock."""
 
 from __future__ import annotations
 
@@ -12,6 +12,14 @@ MAX_COG_LINES = 400
 SQL = re.compile(
     r"\b(SELECT\b[\s\S]+\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|ON\s+CONFLICT\b)", re.IGNORECASE
 )
+WALL_CLOCK = re.compile(r"\b(datetime\.now|datetime\.utcnow|utils\.utcnow|time\.time)\(")
+# The only modules that may read the host's clock, and why.
+WALL_CLOCK_READERS = {
+    "bot.core.time": "utcnow(): the production Clock every service is given",
+    "bot.core.scheduling": "maps a clock time to APScheduler's real-time run date",
+    "bot.votes.votifier.protocol": "the Votifier client stamps the vote it sends",
+    "bot.cli.test_vote": "`votebot test-vote` sends a real, freshly signed vote to a running bot",
+}
 
 
 def modules() -> dict[str, Path]:
@@ -123,6 +131,18 @@ def test_cog_modules_stay_small() -> None:
     assert not long, f"cog modules over {MAX_COG_LINES} lines (a service is missing): {long}"
 
 
+def test_time_comes_from_the_injected_clock() -> None:
+    """Anything that decides by time reads the Clock it was given, so tests pin it to any instant."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for name, path in modules().items()
+        if name not in WALL_CLOCK_READERS
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if WALL_CLOCK.search(line)
+    ]
+    assert not offenders, "the host's clock read outside bot.core.time:\n" + "\n".join(offenders)
+
+
 def test_every_feature_package_has_the_layout() -> None:
     for package in sorted(p for p in (ROOT / "cogs").iterdir() if p.is_dir() and not p.name.startswith("_")):
         names = {p.name for p in package.iterdir()}
@@ -134,7 +154,8 @@ def test_every_feature_package_has_the_layout() -> None:
 def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:
     """The detectors themselves: a cycle, SQL in a string, a relative import resolved to its package."""
     assert SQL.search("SELECT id FROM votes") and SQL.search("insert into x values (1)")
-    assert not SQL.search("Select a server from the list") or True  # prose may match; keep strings out of code
+    assert WALL_CLOCK.search("now = dt.datetime.now(dt.UTC)") and WALL_CLOCK.search("int(time.time())")
+    assert not WALL_CLOCK.search("now = self._clock()")
     module = tmp_path / "mod.py"
     module.write_text("from .repository import X\nfrom bot.db import votes\n")
     assert imports_of(module, "cogs.demo.mod") >= {"cogs.demo.repository", "bot.db", "bot.db.votes"}

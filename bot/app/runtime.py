@@ -72,12 +72,14 @@ def webhook_manager(config: Config, pool: asyncpg.Pool, clock: Clock = utcnow) -
 
 
 @contextlib.asynccontextmanager
-async def votifier_running(config: Config, pool: asyncpg.Pool) -> AsyncIterator[VotifierService | None]:
+async def votifier_running(
+    config: Config, pool: asyncpg.Pool, clock: Clock = utcnow
+) -> AsyncIterator[VotifierService | None]:
     """Run the Votifier listener for the duration of the block when ``votifier.enabled``."""
     if not config.votifier.enabled:
         yield None
         return
-    service = VotifierService(pool, config.votifier.host, config.votifier.port)
+    service = VotifierService(pool, config.votifier.host, config.votifier.port, clock=clock)
     await service.start()
     try:
         yield service

@@ -20,30 +20,32 @@ class ClaimRepository:
         record = await self._pool.fetchrow(f"SELECT {server_columns()} FROM servers WHERE api_key_hash = $1", key_hash)
         return Server.from_record(record) if record else None
 
-    async def pending(self, server_id: int, player: str) -> list[asyncpg.Record]:
+    async def pending(self, server_id: int, player: str, now: dt.datetime) -> list[asyncpg.Record]:
         return await self._pool.fetch(
             """
             SELECT external_id, voted_at FROM votes
             WHERE server_id = $1 AND lower(player_name) = lower($2) AND claimed_at IS NULL
-              AND voted_at > now() - $3::interval
+              AND voted_at > $3::timestamptz - $4::interval
             ORDER BY voted_at
             """,
             server_id,
             player,
+            now,
             PENDING_WINDOW,
         )
 
-    async def claim(self, server_id: int, player: str) -> int:
+    async def claim(self, server_id: int, player: str, now: dt.datetime) -> int:
         """Mark the player's pending votes claimed; concurrent claims each get disjoint votes."""
         rows = await self._pool.fetch(
             """
-            UPDATE votes SET claimed_at = now()
+            UPDATE votes SET claimed_at = $3
             WHERE server_id = $1 AND lower(player_name) = lower($2) AND claimed_at IS NULL
-              AND voted_at > now() - $3::interval
+              AND voted_at > $3::timestamptz - $4::interval
             RETURNING id
             """,
             server_id,
             player,
+            now,
             PENDING_WINDOW,
         )
         return len(rows)

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from bot.core.time import Clock, utcnow
 from bot.db.credentials import CredentialRepository
 from bot.db.votes import VoteRepository
 from bot.votes.ledger import VoteLedger
@@ -60,8 +61,10 @@ class TopggBackfill:
         api_base_url: str = "https://top.gg/api/v1",
         *,
         timeout: float = 15.0,
+        clock: Clock = utcnow,
     ) -> None:
         self._pool = pool
+        self._clock = clock
         self._token = api_token
         self._base = api_base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -102,7 +105,7 @@ class TopggBackfill:
         return await project_server(self._pool, project if isinstance(project, dict) else {})
 
     async def _backfill(self, session: aiohttp.ClientSession, server_id: int) -> BackfillResult:
-        now = dt.datetime.now(dt.UTC)
+        now = self._clock()
         last = await self._votes.last_at(server_id, "topgg")
         start = max(last or now - DEFAULT_LOOKBACK, now - MAX_LOOKBACK)
         params = {"startDate": start.isoformat().replace("+00:00", "Z")}

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 
 import asyncpg
-import discord
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
@@ -22,7 +21,7 @@ async def test_milestone_and_rank_up_announced_once(runner: BotRunner, pool: asy
     await ServerService(pool, features()).switch_feature(alpha, "milestones", enabled=True, channel_id=GENERAL)
     answer = reply_text(await runner.command(ADMIN, "milestones settings", thresholds="2, 5", every=3))
     assert "at 2, 5 votes; every 3 votes in total" in answer
-    now = discord.utils.utcnow()
+    now = runner.clock.now
     for key in ("b1", "b2"):
         await record_vote(pool, beta, key, now, player_name="Other")
     await record_vote(pool, alpha, "a1", now, player_name="Steve")  # rank 2 of 2: the month's baseline

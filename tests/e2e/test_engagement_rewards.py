@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import asyncpg
-import discord
 
 from bot.votes.events import VoteEvent
 from tests.e2e.engagement_helpers import make_server, member_roles, record_vote, sent, texts, wait_until
@@ -60,7 +59,7 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
 async def test_hostile_player_names_ping_no_one(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     server = await make_server(pool)
     await runner.command(ADMIN, "rewards setup", channel=str(GENERAL))
-    now = discord.utils.utcnow()
+    now = runner.clock.now
     await record_vote(pool, server, "a", now, player_name="@everyone **x**\u200b")
     await record_vote(pool, server, "b", now, player_name=f"<@&{ROLE_HIGH}> " + "y" * 174)
     await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 2)
@@ -79,7 +78,7 @@ async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
     server = await make_server(pool)
     await runner.command(ADMIN, "rewards setup", channel=str(GENERAL), role=str(ROLE_VOTER))
     await runner.command(MEMBER, "link", player="Steve", ping=True)
-    now = discord.utils.utcnow()
+    now = runner.clock.now
     await record_vote(pool, server, "a", now, player_name="Steve")
     await record_vote(pool, server, "b", now, discord_user_id=4242, player_name="Ghost")  # not in the guild
     await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 2)

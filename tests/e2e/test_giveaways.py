@@ -128,11 +128,7 @@ async def test_entries_role_requirement_end_after_restart_and_reroll(
 
     # the bot is down while the end passes; on start it ends the overdue giveaway
     await runner.stop()
-    await pool.execute(
-        "UPDATE giveaways SET starts_at = now() - interval '2 hours', ends_at = now() - interval '5 minutes' "
-        "WHERE id = $1",
-        giveaway_id,
-    )
+    runner.clock.advance(hours=1, minutes=35)
     await runner.start()
     announcement = await wait_for_text(fake, "Congratulations")
     winners = {int(u["id"]) for u in announcement["mentions"]}
@@ -168,7 +164,7 @@ async def test_voted_requirement_bonus_and_more_winners_than_entrants(
             server_id=server.id,
             provider="topgg",
             external_id="v1",
-            voted_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+            voted_at=runner.clock.now - dt.timedelta(minutes=5),
             discord_user_id=voter,
         )
     )
@@ -256,19 +252,17 @@ async def test_failed_announcement_keeps_it_running_until_posted(
     posted = giveaway_message(fake)
     await click(fake, posted, MEMBER)
     giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
-    await pool.execute(
-        "UPDATE giveaways SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 minute'"
-    )
+    runner.clock.advance(hours=1, minutes=1)  # past its end
     service: Any = runner.service("Giveaways")
     fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403, "count": 1})
     async with service.job.lock:
-        await service.end_due(dt.datetime.now(dt.UTC))
+        await service.end_due(runner.clock.now)
     assert await status_of(pool, giveaway_id) == "running"
     dms = [r for r in fake.requests if r["method"] == "POST" and r["path"] == "/users/@me/channels"]
     assert len(dms) == 1  # the owner is told once
     async with service.job.lock:
-        await service.end_due(dt.datetime.now(dt.UTC))
-        await service.end_due(dt.datetime.now(dt.UTC))
+        await service.end_due(runner.clock.now)
+        await service.end_due(runner.clock.now)
     assert await status_of(pool, giveaway_id) == "ended"
     announcements = [m for m in fake.messages(GENERAL) if "Congratulations" in m["content"]]
     assert len(announcements) == 1 and [int(u["id"]) for u in announcements[0]["mentions"]] == [MEMBER]

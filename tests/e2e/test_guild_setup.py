@@ -36,7 +36,7 @@ async def test_vote_for_a_plain_member_shows_embed_and_link_button(runner: BotRu
 
 async def test_vote_shows_cooldown_from_last_vote(runner: BotRunner, pool: asyncpg.Pool) -> None:
     server = await link_server(pool)
-    voted_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    voted_at = runner.clock.now - dt.timedelta(hours=1)
     await VoteLedger(pool).record(
         Vote(server_id=server.id, provider="topgg", external_id="x1", voted_at=voted_at, discord_user_id=MEMBER)
     )
@@ -188,7 +188,7 @@ async def test_setup_options_and_linked_vote_shows_cooldown(runner: BotRunner, p
     assert "time zone Europe/Berlin" in text and "vote cooldown 2 h" in text
     assert "not a time zone" in reply_text(await runner.command(ADMIN, "setup options", timezone="Nowhere/City"))
     # a Top-Server vote carries only the in-game name; once linked it counts for /vote's cooldown
-    voted_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    voted_at = runner.clock.now - dt.timedelta(minutes=30)
     await VoteLedger(pool).record(
         Vote(server_id=server.id, provider="topserver", external_id="ts1", voted_at=voted_at, player_name="Steve")
     )

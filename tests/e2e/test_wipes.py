@@ -40,7 +40,7 @@ async def test_announcements_once_each_across_restarts(
     await wipes_on(pool)
     guild = fake.state.get_guild(GUILD_ID)
     guild["roles"][guild["bot_role_id"]]["permissions"] |= MANAGE_EVENTS
-    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    start = (runner.clock.now + dt.timedelta(days=3)).replace(second=0, microsecond=0)
     text = reply_text(
         await runner.command(
             ADMIN,
@@ -85,7 +85,7 @@ async def test_announcements_once_each_across_restarts(
 
 async def test_failed_post_is_retried_not_lost(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     await wipes_on(pool, role=False)
-    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    start = (runner.clock.now + dt.timedelta(days=2)).replace(second=0, microsecond=0)
     await runner.command(ADMIN, "wipe add", title="Wipe", when=start.strftime("%Y-%m-%d %H:%M"))
     fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403, "count": 1})
     await run_due(runner, start - dt.timedelta(hours=2))
@@ -96,7 +96,7 @@ async def test_failed_post_is_retried_not_lost(runner: BotRunner, pool: asyncpg.
 
 async def test_list_and_remove(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     await wipes_on(pool)
-    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    start = (runner.clock.now + dt.timedelta(days=2)).replace(second=0, microsecond=0)
     text = reply_text(
         await runner.command(
             ADMIN, "wipe add", title="Monthly wipe", when=start.strftime("%Y-%m-%d %H:%M"), discord_event=True
@@ -125,6 +125,6 @@ async def test_bad_input_stores_nothing(
     runner: BotRunner, pool: asyncpg.Pool, when: str | None, extra: dict[str, Any], error: str
 ) -> None:
     await wipes_on(pool)
-    when = when or (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    when = when or (runner.clock.now + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
     assert error in reply_text(await runner.command(ADMIN, "wipe add", title="W", when=when, **extra))
     assert await pool.fetchval("SELECT count(*) FROM wipes") == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from aiohttp import web
 
 from bot.votes.topgg_backfill import TopggBackfill
 from bot.web.providers import sign_topgg_v1
+from tests.clock import MovableClock
 from tests.http_util import serving
 from tests.web.conftest import add_server, set_secret, vote_rows
 from tests.web.test_routes import post, topgg_body
@@ -57,19 +57,25 @@ def listed(user: str, created: str) -> dict[str, Any]:
 
 
 async def test_backfill_pages_and_dedupes_against_webhook_copies(
-    http: aiohttp.ClientSession, pool: asyncpg.Pool, fake_topgg: tuple[FakeTopgg, str]
+    http: aiohttp.ClientSession,
+    pool: asyncpg.Pool,
+    fake_topgg: tuple[FakeTopgg, str],
+    clock: MovableClock,
 ) -> None:
     fake, base = fake_topgg
     sid = await add_server(pool)
     await set_secret(pool, sid, "topgg", SECRET)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = clock.now.replace(microsecond=0)
     t1 = (now - dt.timedelta(hours=3)).isoformat()
     t2 = (now - dt.timedelta(hours=2)).isoformat()
     t3 = (now - dt.timedelta(hours=1)).isoformat()
     # The webhook delivered the first vote (with fractional seconds and a vote id the listing lacks).
     body = topgg_body(vote_id="999", user="111", created=t1.replace("+00:00", ".1234567+00:00"))
     status, _ = await post(
-        http, f"/webhooks/topgg/{sid}", body, {"x-topgg-signature": sign_topgg_v1(SECRET, body, int(time.time()))}
+        http,
+        f"/webhooks/topgg/{sid}",
+        body,
+        {"x-topgg-signature": sign_topgg_v1(SECRET, body, int(clock.now.timestamp()))},
     )
     assert status == 200
     fake.pages = {
@@ -77,7 +83,7 @@ async def test_backfill_pages_and_dedupes_against_webhook_copies(
         "c1": {"cursor": "c2", "data": [listed("333", t3), {"platform_id": "nope"}]},
         "c2": {"cursor": "c3", "data": []},
     }
-    result = await TopggBackfill(pool, TOKEN, base).run()
+    result = await TopggBackfill(pool, TOKEN, base, clock=clock).run()
     assert (result.server_id, result.recorded, result.stopped) == (sid, 2, None)
     rows = await vote_rows(pool, "topgg")
     assert sorted(r["discord_user_id"] for r in rows) == [111, 222, 333]
@@ -89,25 +95,30 @@ async def test_backfill_pages_and_dedupes_against_webhook_copies(
     # The webhook copy of a backfilled vote, arriving late, is a duplicate.
     late = topgg_body(vote_id="1000", user="222", created=t2)
     status, text = await post(
-        http, f"/webhooks/topgg/{sid}", late, {"x-topgg-signature": sign_topgg_v1(SECRET, late, int(time.time()))}
+        http,
+        f"/webhooks/topgg/{sid}",
+        late,
+        {"x-topgg-signature": sign_topgg_v1(SECRET, late, int(clock.now.timestamp()))},
     )
     assert status == 200 and json.loads(text)["duplicate"] is True
     assert len(await vote_rows(pool, "topgg")) == 3
 
     fake.requests.clear()
-    again = await TopggBackfill(pool, TOKEN, base).run()
+    again = await TopggBackfill(pool, TOKEN, base, clock=clock).run()
     assert again.recorded == 0
     assert len(await vote_rows(pool)) == 3
 
 
-async def test_backfill_defaults_to_12h_and_stops_on_429(pool: asyncpg.Pool, fake_topgg: tuple[FakeTopgg, str]) -> None:
+async def test_backfill_defaults_to_12h_and_stops_on_429(
+    pool: asyncpg.Pool, fake_topgg: tuple[FakeTopgg, str], clock: MovableClock
+) -> None:
     fake, base = fake_topgg
     sid = await add_server(pool)
     await set_secret(pool, sid, "topgg", "legacy-v0-secret")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = clock.now.replace(microsecond=0)
     fake.pages = {"first": {"cursor": "c1", "data": [listed("111", (now - dt.timedelta(hours=1)).isoformat())]}}
     fake.rate_limit_on = "c1"
-    result = await TopggBackfill(pool, TOKEN, base).run()
+    result = await TopggBackfill(pool, TOKEN, base, clock=clock).run()
     assert (result.recorded, result.stopped) == (1, "rate limited")
     start = dt.datetime.fromisoformat(fake.requests[0]["startDate"].replace("Z", "+00:00"))
     assert abs((now - start) - dt.timedelta(hours=12)) < dt.timedelta(minutes=1)
@@ -115,7 +126,10 @@ async def test_backfill_defaults_to_12h_and_stops_on_429(pool: asyncpg.Pool, fak
 
 
 async def test_backfill_skips_v0_copy_in_the_same_cooldown(
-    http: aiohttp.ClientSession, pool: asyncpg.Pool, fake_topgg: tuple[FakeTopgg, str]
+    http: aiohttp.ClientSession,
+    pool: asyncpg.Pool,
+    fake_topgg: tuple[FakeTopgg, str],
+    clock: MovableClock,
 ) -> None:
     fake, base = fake_topgg
     sid = await add_server(pool)
@@ -123,19 +137,22 @@ async def test_backfill_skips_v0_copy_in_the_same_cooldown(
     body = json.dumps({"bot": "42", "user": "111", "type": "upvote"}).encode()
     status, _ = await post(http, f"/webhooks/topgg/{sid}", body, {"Authorization": "legacy-v0-secret"})
     assert status == 200
-    created = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)).isoformat()
+    created = (clock.now - dt.timedelta(seconds=5)).isoformat()
     fake.pages = {"first": {"cursor": "c1", "data": [listed("111", created)]}}
-    result = await TopggBackfill(pool, TOKEN, base).run()
+    result = await TopggBackfill(pool, TOKEN, base, clock=clock).run()
     assert (result.recorded, result.skipped) == (0, 1)
     assert len(await vote_rows(pool)) == 1
 
 
-async def test_backfill_needs_a_target_server(pool: asyncpg.Pool, fake_topgg: tuple[FakeTopgg, str]) -> None:
+async def test_backfill_needs_a_target_server(
+    pool: asyncpg.Pool, fake_topgg: tuple[FakeTopgg, str], clock: MovableClock
+) -> None:
     _, base = fake_topgg
-    assert (await TopggBackfill(pool, TOKEN, base).run()).server_id is None
+    assert (await TopggBackfill(pool, TOKEN, base, clock=clock).run()).server_id is None
     for name in ("A", "B"):
         sid = await add_server(pool, name, guild_id=ord(name))
         await set_secret(pool, sid, "topgg", "secret-" + name)
-    assert (await TopggBackfill(pool, TOKEN, base).run()).server_id is None  # ambiguous: two servers, no project_id
+    ambiguous = await TopggBackfill(pool, TOKEN, base, clock=clock).run()
+    assert ambiguous.server_id is None  # two servers, no project_id
     await set_secret(pool, sid, "topgg", "secret-B", project_id="803190510032756736")
-    assert (await TopggBackfill(pool, TOKEN, base).run()).server_id == sid
+    assert (await TopggBackfill(pool, TOKEN, base, clock=clock).run()).server_id == sid

@@ -606,9 +606,11 @@ def test_gamemonitoring_vote_shapes() -> None:
     assert vote_b.voted_at == dt.datetime(2026, 6, 22, 2, 59, 0, 123456, tzinfo=UTC)
     assert vote_b.external_id == vote.external_id
     unix = {"response": shape_b["response"] | {"created_at": 1767225600}}
-    assert parse_gamemonitoring_vote(5, None, unix, DELIVERY).voted_at == dt.datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_gamemonitoring_vote(5, None, unix, DELIVERY, received_at=RECEIVED).voted_at == dt.datetime(
+        2026, 1, 1, tzinfo=UTC
+    )
     with pytest.raises(WrongServer) as info:
-        parse_gamemonitoring_vote(5, "999", shape_a, DELIVERY)
+        parse_gamemonitoring_vote(5, "999", shape_a, DELIVERY, received_at=RECEIVED)
     assert info.value.status == 403
 
 

@@ -12,6 +12,7 @@ from bot.app.extensions import features
 from bot.core.servers import CreatedServer, ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
+from tests.clock import PINNED, MovableClock
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ async def created(pool: asyncpg.Pool) -> CreatedServer:
 
 
 async def add_vote(pool: asyncpg.Pool, server_id: int, vote_id: str, player: str, minutes_ago: int = 5) -> None:
-    voted_at = dt.datetime.now(dt.UTC).replace(microsecond=123456) - dt.timedelta(minutes=minutes_ago)
+    voted_at = PINNED.replace(microsecond=123456) - dt.timedelta(minutes=minutes_ago)  # the web server's clock
     await VoteLedger(pool).record(
         Vote(server_id=server_id, provider="topserver", external_id=vote_id, voted_at=voted_at, player_name=player)
     )
@@ -105,6 +106,33 @@ async def test_widget_svg(http: aiohttp.ClientSession, pool: asyncpg.Pool, creat
         assert response.status == 404
     async with http.get(f"/api/widget/{created.server.id}", params={"type": "bogus"}) as response:
         assert response.status == 400
+
+
+async def test_pending_window_and_widget_month_follow_the_web_servers_clock(
+    http: aiohttp.ClientSession, pool: asyncpg.Pool, created: CreatedServer, clock: MovableClock
+) -> None:
+    """Both read the injected clock, never PostgreSQL's or the host's: the answer is the same any day."""
+    await add_vote(pool, created.server.id, "old", "Steve", minutes_ago=29 * 24 * 60)  # 29 days ago
+    await add_vote(pool, created.server.id, "new", "Alex")  # 18 November, 11:55 UTC
+
+    async def pending(player: str) -> int:
+        async with http.get("/api/v1/vote/check", params={"key": created.api_key, "player": player}) as response:
+            return int((await response.json())["pending"])
+
+    async def votes_badge() -> str:
+        async with http.get(f"/api/widget/{created.server.id}", params={"type": "votes"}) as response:
+            root = ET.fromstring(await response.text())  # noqa: S314 - our own output
+        return root.findtext("{http://www.w3.org/2000/svg}title") or ""
+
+    assert await pending("Steve") == 1
+    assert await votes_badge() == "votes this month: 1"  # October's vote is not November's
+    clock.advance(days=2)  # the old vote is now 31 days old: past the 30-day window
+    assert await pending("Steve") == 0
+    async with http.post("/api/v1/vote/claim", json={"key": created.api_key, "player": "Steve"}) as response:
+        assert (await response.json())["claimed"] == 0
+    clock.set(dt.datetime(2026, 12, 1, 0, 30, tzinfo=dt.UTC))  # the server's month (UTC) turned
+    assert await votes_badge() == "votes this month: 0"
+    assert await pending("Alex") == 1
 
 
 async def test_widget_escapes_server_name(http: aiohttp.ClientSession, pool: asyncpg.Pool) -> None:

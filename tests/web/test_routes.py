@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import aiohttp
 import asyncpg
@@ -12,6 +11,7 @@ import pytest
 
 from bot.app.runtime import webhook_manager
 from bot.web.providers import sign_topgg_v1, sign_topserver
+from tests.clock import MovableClock
 from tests.web.conftest import add_server, set_secret, vote_rows
 
 TS_SECRET = "ts-push-secret-0123456789"
@@ -128,13 +128,15 @@ async def test_unknown_server_and_unconfigured_provider_are_404(
 # --------------------------------------------------------------------------- Top.gg
 
 
-async def test_topgg_v1_valid_and_test_event(http: aiohttp.ClientSession, pool: asyncpg.Pool, server_id: int) -> None:
+async def test_topgg_v1_valid_and_test_event(
+    http: aiohttp.ClientSession, pool: asyncpg.Pool, server_id: int, clock: MovableClock
+) -> None:
     body = topgg_body()
     status, text = await post(
         http,
         f"/webhooks/topgg/{server_id}",
         body,
-        {"x-topgg-signature": sign_topgg_v1(V1_SECRET, body, int(time.time()))},
+        {"x-topgg-signature": sign_topgg_v1(V1_SECRET, body, int(clock.now.timestamp()))},
     )
     assert status == 200, text
     rows = await vote_rows(pool, "topgg")
@@ -145,17 +147,21 @@ async def test_topgg_v1_valid_and_test_event(http: aiohttp.ClientSession, pool: 
         http,
         f"/webhooks/topgg/{server_id}",
         test,
-        {"x-topgg-signature": sign_topgg_v1(V1_SECRET, test, int(time.time()))},
+        {"x-topgg-signature": sign_topgg_v1(V1_SECRET, test, int(clock.now.timestamp()))},
     )
     assert status == 204
     assert len(await vote_rows(pool)) == 1
 
 
 async def test_topgg_v1_rejections(
-    http: aiohttp.ClientSession, pool: asyncpg.Pool, server_id: int, caplog: pytest.LogCaptureFixture
+    http: aiohttp.ClientSession,
+    pool: asyncpg.Pool,
+    server_id: int,
+    caplog: pytest.LogCaptureFixture,
+    clock: MovableClock,
 ) -> None:
     body = topgg_body()
-    now = int(time.time())
+    now = int(clock.now.timestamp())
     path = f"/webhooks/topgg/{server_id}"
     flipped = bytearray(body)
     flipped[20] ^= 0x01
@@ -180,7 +186,7 @@ async def test_topgg_v1_rejections(
     assert V1_SECRET not in caplog.text
 
 
-async def test_topgg_v0(http: aiohttp.ClientSession, pool: asyncpg.Pool) -> None:
+async def test_topgg_v0(http: aiohttp.ClientSession, pool: asyncpg.Pool, clock: MovableClock) -> None:
     sid = await add_server(pool, "Legacy", guild_id=3)
     await set_secret(pool, sid, "topgg", V0_SECRET)
     body = json.dumps({"bot": "42", "user": "160105994217586689", "type": "upvote", "isWeekend": True}).encode()
@@ -190,7 +196,7 @@ async def test_topgg_v0(http: aiohttp.ClientSession, pool: asyncpg.Pool) -> None
         http,
         f"/webhooks/topgg/{sid}",
         body,
-        {"x-topgg-signature": sign_topgg_v1("whs_x_00000000", body, int(time.time()))},
+        {"x-topgg-signature": sign_topgg_v1("whs_x_00000000", body, int(clock.now.timestamp()))},
     )
     assert status == 401 and "v0 Authorization secret" in text
     for _ in range(2):
@@ -201,10 +207,13 @@ async def test_topgg_v0(http: aiohttp.ClientSession, pool: asyncpg.Pool) -> None
 
 
 async def test_100_concurrent_deliveries_of_one_vote(
-    http: aiohttp.ClientSession, pool: asyncpg.Pool, server_id: int
+    http: aiohttp.ClientSession,
+    pool: asyncpg.Pool,
+    server_id: int,
+    clock: MovableClock,
 ) -> None:
     body = topgg_body()
-    header = sign_topgg_v1(V1_SECRET, body, int(time.time()))
+    header = sign_topgg_v1(V1_SECRET, body, int(clock.now.timestamp()))
     results = await asyncio.gather(
         *(post(http, f"/webhooks/topgg/{server_id}", body, {"x-topgg-signature": header}) for _ in range(100))
     )
@@ -239,7 +248,11 @@ async def test_metrics_and_healthz(http: aiohttp.ClientSession, pool: asyncpg.Po
 
 
 async def test_replay_window_and_urls_come_from_config(
-    pool: asyncpg.Pool, server_id: int, tmp_path, database_url: str
+    pool: asyncpg.Pool,
+    server_id: int,
+    tmp_path,
+    database_url: str,
+    clock: MovableClock,
 ) -> None:
     from bot.app.config import load_config
     from tests.conftest import bot_environ
@@ -249,13 +262,13 @@ async def test_replay_window_and_urls_come_from_config(
         "VOTEBOT_GAMEMONITORING__API_BASE_URL": "http://127.0.0.1:9/gm",
     }
     (tmp_path / "bot.toml").write_text("")
-    manager = webhook_manager(load_config(tmp_path / "bot.toml", environ=environ), pool)
+    manager = webhook_manager(load_config(tmp_path / "bot.toml", environ=environ), pool, clock)
     assert manager.intake.settings.gamemonitoring_api_base == "http://127.0.0.1:9/gm"
     await manager.run()
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{manager.port}") as http:
             body = topgg_body()
-            header = sign_topgg_v1(V1_SECRET, body, int(time.time()) - 100)
+            header = sign_topgg_v1(V1_SECRET, body, int(clock.now.timestamp()) - 100)
             status, text = await post(http, f"/webhooks/topgg/{server_id}", body, {"x-topgg-signature": header})
             assert status == 401 and "60s window" in text
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from bot.db.pool import register_codecs
 from bot.web.app import WebhookManager
 from bot.web.intake import IntakeSettings
 from bot.web.providers import sign_gamemonitoring, sign_topgg_v1, sign_topserver
+from tests.clock import MovableClock
 from tests.http_util import serving
 from tests.web.conftest import add_server, set_secret, vote_rows
 from tests.web.test_routes import TS_SECRET, post, topgg_body, ts_body
@@ -51,9 +51,11 @@ async def fake_gm() -> AsyncIterator[tuple[FakeGM, str]]:
 
 
 @pytest.fixture
-async def configured(pool: asyncpg.Pool, fake_gm: tuple[FakeGM, str]) -> AsyncIterator[aiohttp.ClientSession]:
+async def configured(
+    pool: asyncpg.Pool, fake_gm: tuple[FakeGM, str], clock: MovableClock
+) -> AsyncIterator[aiohttp.ClientSession]:
     settings = IntakeSettings(public_url=PUBLIC, gamemonitoring_api_base=fake_gm[1])
-    manager = WebhookManager(pool, host="127.0.0.1", port=0, settings=settings)
+    manager = WebhookManager(pool, host="127.0.0.1", port=0, settings=settings, clock=clock)
     await manager.run()
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{manager.port}") as session:
@@ -97,7 +99,9 @@ async def test_gamemonitoring(
     assert [r["external_id"] for r in await vote_rows(pool)] == ["server.vote:ev-1", "server.vote:ev-3"]
 
 
-async def test_topgg_integration_flow(configured: aiohttp.ClientSession, pool: asyncpg.Pool) -> None:
+async def test_topgg_integration_flow(
+    configured: aiohttp.ClientSession, pool: asyncpg.Pool, clock: MovableClock
+) -> None:
     sid = await add_server(pool)
     await set_secret(pool, sid, "topgg", "v0-secret-value", integration_token="tok-abcdef0123456789")
     create = json.dumps(
@@ -123,7 +127,7 @@ async def test_topgg_integration_flow(configured: aiohttp.ClientSession, pool: a
     webhook_path = urlsplit(json.loads(text)["webhook_url"]).path
 
     body = topgg_body()
-    signed = {"x-topgg-signature": sign_topgg_v1("whs_connection_secret_01", body, int(time.time()))}
+    signed = {"x-topgg-signature": sign_topgg_v1("whs_connection_secret_01", body, int(clock.now.timestamp()))}
     status, text = await post(configured, webhook_path, body, signed)
     assert status == 200, text
     assert len(await vote_rows(pool, "topgg")) == 1
@@ -133,7 +137,7 @@ async def test_topgg_integration_flow(configured: aiohttp.ClientSession, pool: a
     assert status == 204
     assert await CredentialRepository(pool).topgg_connections(sid) == []
     other = topgg_body(user="160105994217586690")
-    signed = {"x-topgg-signature": sign_topgg_v1("whs_connection_secret_01", other, int(time.time()))}
+    signed = {"x-topgg-signature": sign_topgg_v1("whs_connection_secret_01", other, int(clock.now.timestamp()))}
     status, _ = await post(configured, webhook_path, other, signed)
     assert status == 401  # the deleted connection's secret no longer works (cache invalidated)
 

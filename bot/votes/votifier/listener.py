@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
-import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.core.time import Clock, utcnow
 from bot.votes.model import Vote
 from bot.votes.votifier.protocol import (
     DEFAULT_PORT,
@@ -57,7 +57,7 @@ class VotifierListener:
         read_timeout: float = 5.0,
         write_timeout: float = 5.0,
         max_connections: int = 256,
-        clock: Callable[[], dt.datetime] | None = None,
+        clock: Clock = utcnow,
         challenge_factory: Callable[[], str] = new_challenge,
     ) -> None:
         self._keys = keys
@@ -65,7 +65,7 @@ class VotifierListener:
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._max_connections = max_connections
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._clock = clock
         self._new_challenge = challenge_factory
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

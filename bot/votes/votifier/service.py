@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from bot.core.time import Clock, utcnow
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from bot.votes.votifier.keys import DatabaseVotifierKeys
@@ -11,12 +12,12 @@ from bot.votes.votifier.listener import VotifierListener
 
 
 class VotifierService:
-    def __init__(self, pool: asyncpg.Pool, host: str, port: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, host: str, port: int, *, clock: Clock = utcnow) -> None:
         self._host = host
         self._port = port
         self.keys = DatabaseVotifierKeys(pool)
         self._ledger = VoteLedger(pool)
-        self.listener = VotifierListener(self.keys, self._record)
+        self.listener = VotifierListener(self.keys, self._record, clock=clock)
 
     async def _record(self, vote: Vote) -> None:
         await self._ledger.record(vote)

@@ -209,7 +209,7 @@ def parse_gamemonitoring_vote(
     response_json: Mapping[str, Any],
     delivery: Delivery,
     *,
-    received_at: dt.datetime | None = None,
+    received_at: dt.datetime,
 ) -> Vote:
     """Build the :class:`Vote` from the API answer, in either known shape.
 
@@ -218,7 +218,7 @@ def parse_gamemonitoring_vote(
     An unexpected answer raises :class:`UpstreamError` (503, retried); a vote for another
     GAMEMONITORING server than ``expected_gm_server_id`` raises :class:`WrongServer` (403).
     ``external_id`` is ``"<event_type>:<event_id>"``; ``voted_at`` is ``created_at`` when present,
-    else ``received_at`` (default: now).
+    else ``received_at`` (the intake's clock).
     """
     response = response_json.get("response")
     if not isinstance(response, dict):
@@ -241,13 +241,12 @@ def parse_gamemonitoring_vote(
     nickname = response.get("nickname")
     if not isinstance(nickname, str) or player_name_problem(nickname) is not None:
         raise UpstreamError("GAMEMONITORING vote has no usable nickname")
-    fallback = received_at or dt.datetime.now(dt.UTC)
     user = response.get("user")
     return Vote(
         server_id=server_id,
         provider=PROVIDER,
         external_id=delivery.external_id,
-        voted_at=_created_at(response.get("created_at"), fallback),
+        voted_at=_created_at(response.get("created_at"), received_at),
         player_name=nickname,
         raw={"delivery": delivery.payload, "response": response, "gm_user_id": _id_text(user.get("id"))}
         if isinstance(user, dict)

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.core.servers import hash_api_key
 from bot.db.claims import ClaimRepository
 from bot.db.records import Server
+from bot.web.intake import INTAKE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ async def check(request: web.Request) -> web.Response:
     if isinstance(auth, web.Response):
         return auth
     server, player = auth
-    rows = await request.app[CLAIMS_KEY].pending(server.id, player)
+    rows = await request.app[CLAIMS_KEY].pending(server.id, player, request.app[INTAKE_KEY].clock())
     return web.json_response(
         {
             "ok": True,
@@ -88,7 +89,7 @@ async def claim(request: web.Request) -> web.Response:
     if isinstance(auth, web.Response):
         return auth
     server, player = auth
-    claimed = await request.app[CLAIMS_KEY].claim(server.id, player)
+    claimed = await request.app[CLAIMS_KEY].claim(server.id, player, request.app[INTAKE_KEY].clock())
     log.info("server %s: %d vote(s) claimed", server.id, claimed)
     return web.json_response({"ok": True, "claimed": claimed})
 

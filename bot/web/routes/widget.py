@@ -10,10 +10,11 @@ import hashlib
 
 from aiohttp import web
 
-from bot.core.time import month_of, utcnow, zone
+from bot.core.time import month_of, zone
 from bot.db.servers import ServerRepository
 from bot.db.votes import VoteRepository
 from bot.web.badges import badge
+from bot.web.intake import INTAKE_KEY
 
 SERVERS_KEY = web.AppKey("servers", ServerRepository)
 VOTES_KEY = web.AppKey("votes", VoteRepository)
@@ -32,7 +33,7 @@ async def widget(request: web.Request) -> web.Response:
     if server is None:
         raise web.HTTPNotFound(text="unknown server")
     votes = request.app[VOTES_KEY]
-    month = month_of(utcnow(), zone(server.timezone))
+    month = month_of(request.app[INTAKE_KEY].clock(), zone(server.timezone))
     if kind == "players":
         svg = badge("players", "unknown", "#9f9f9f")  # filled in by the status feature once it probes
     else:
