@@ -22,7 +22,7 @@ async def database() -> AsyncIterator[asyncpg.Pool]:
     url = await cluster.create_database()
     from bot.db.pool import PoolDefaults, create_pool
 
-    pool = await create_pool(url, PoolDefaults(min_pool_size=1, max_pool_size=4))
+    pool = await create_pool(url, PoolDefaults(min_pool_size=1, max_pool_size=4, command_timeout=3600))
     assert pool is not None
     try:
         yield pool

@@ -5,19 +5,19 @@
 A child process runs the game servers: half Minecraft (Server List Ping over TCP), half Source (A2S_INFO
 with the S2C_CHALLENGE round trip, plus A2S_PLAYER), each on its own loopback port. This process starts
 the embedded PostgreSQL, links the servers (status board on), and runs the monitor exactly as the bot
-does (``run_forever``: 1 s ticks, probes spread over the 60 s interval, concurrency bound, every result
-recorded with its state in PostgreSQL). It prints the monitor process's CPU % of one core (and
-PostgreSQL's), its peak RSS, probe latency p50/p99, failed probes and missed probes (started more than
-one interval late, or servers with fewer probes than whole minutes elapsed). Target: < 25 % of one core,
-no missed probes. ``--render`` also does the status board's per-probe work except the HTTP call (the
-cog's queries, the embed and its digest), as the bot does after every probe. Not run by CI.
+does (the scheduler's ``status:tick`` job every second, as the status cog registers it; probes spread over
+the 60 s interval, concurrency bound, every result recorded with its state in PostgreSQL). It prints the
+monitor process's CPU % of one core (and PostgreSQL's), its peak RSS, probe latency p50/p99, failed probes
+and missed probes (started more than one interval late, or servers with fewer probes than whole minutes
+elapsed). Target: < 25 % of one core,
+no missed probes. ``--render`` also runs the status service's per-probe work (``on_result``: the board's
+queries, embed and digest), stopping before the Discord request. Not run by CI.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import resource
@@ -149,38 +149,40 @@ async def link_servers(pool: object, ports: dict[str, list[int]]) -> int:
             guild_id=1 + index // 25, name=f"{game}-{index}", vote_url="https://example.com", game=game,
             address=f"127.0.0.1:{port}",
         )  # fmt: skip
-        await service.features.set(created.server.id, "status_board", enabled=True, channel_id=1)
+        await service.switch_feature(created.server, "status_board", enabled=True, channel_id=1)
         linked += 1
     return linked
 
 
-def board_renderer(pool: object) -> Any:
-    """What the status cog does after each probe, minus the Discord request (BoardKeeper skips it when unchanged)."""
+class DigestOnlyBoards:
+    """The BoardKeeper's work before its Discord request: read the board's setting, digest the content."""
+
+    def __init__(self, servers: Any) -> None:
+        self._servers = servers
+
+    async def refresh(self, server: Any, feature: str, content: Any) -> None:
+        await self._servers.setting(server.id, feature)
+        content.digest()
+
+
+def status_service(pool: object, monitor: Any) -> Any:
+    """The status cog's service as the bot builds it, its board keeper stopping short of Discord."""
     import asyncpg
 
     from bot.app.extensions import features
-    from bot.core.boards import BoardContent
     from bot.core.servers import ServerService
-    from cogs.status.monitor import ProbeOutcome
-    from cogs.status.repository import StatusRepository
-    from cogs.status.views import StatusSnapshot, status_embed, status_view
-    from cogs.wipes.service import next_wipe
+    from bot.core.shards import ShardOwnership
+    from bot.core.time import utcnow
+    from cogs.status.service import StatusService
+    from cogs.wipes.service import WipeCalendar
 
     assert isinstance(pool, asyncpg.Pool)
-    service, repo = ServerService(pool, features()), StatusRepository(pool)
-
-    async def render(outcome: ProbeOutcome) -> None:
-        server = await service.servers.get(outcome.server_id)
-        if server is None or not await service.is_active(server, "status_board"):
-            return
-        await service.features.get(server.id, "status_board")  # BoardKeeper reads the stored digest
-        now = outcome.probed_at
-        stored, settings = await repo.state(server.id), await repo.settings(server.id)
-        uptime = await repo.uptime(server.id, now, dt.timedelta(days=7))
-        snapshot = StatusSnapshot(server, settings, stored, uptime, await next_wipe(pool, server.id, now))
-        BoardContent([status_embed(snapshot)], view=status_view(server, settings)).digest()
-
-    return render
+    servers = ServerService(pool, features())
+    calendar = WipeCalendar(pool, servers)
+    return StatusService(
+        monitor, servers, messenger=None, notices=None, boards=DigestOnlyBoards(servers),  # type: ignore[arg-type]
+        clock=utcnow, ownership=ShardOwnership(), next_wipe=calendar.next_start,
+    )  # fmt: skip
 
 
 def _spawn_game_servers(count: int) -> tuple[subprocess.Popen[str], dict[str, list[int]]]:
@@ -194,9 +196,11 @@ def _spawn_game_servers(count: int) -> tuple[subprocess.Popen[str], dict[str, li
 
 async def main(args: argparse.Namespace) -> int:
 
+    from bot.core.scheduling import Scheduler
     from bot.db.migrations import migrate_pool
     from bot.db.pool import EmbeddedPostgres
-    from cogs.status.monitor import StatusMonitor, run_forever, spread_offset
+    from cogs.status import TICK_EVERY_S
+    from cogs.status.monitor import StatusMonitor, spread_offset
     from cogs.status.query import Prober
 
     child, ports = _spawn_game_servers(args.servers)
@@ -214,15 +218,18 @@ async def main(args: argparse.Namespace) -> int:
             pool = await create_pool(url, PoolDefaults(min_pool_size=2, max_pool_size=10))
             await migrate_pool(pool)
             await link_servers(pool, ports)
-            monitor = StatusMonitor(
-                pool, prober=Prober(timeout=5.0), concurrency=args.concurrency,
-                on_result=board_renderer(pool) if args.render else None,
-            )  # fmt: skip
+            monitor = StatusMonitor(pool, prober=Prober(timeout=5.0), concurrency=args.concurrency)
+            service = status_service(pool, monitor)
+            if args.render:
+                monitor.on_result = service.on_result
             monitor.stats.keep_latencies = True
+            scheduler = Scheduler()
             cpu0, pg0, wall0 = _self_cpu(), _postgres_cpu(), time.monotonic()
-            loop_task = asyncio.create_task(run_forever(monitor))
+            scheduler.every("status:tick", TICK_EVERY_S, service.tick)
+            scheduler.start()
             await asyncio.sleep(args.duration)
-            loop_task.cancel()
+            scheduler.shutdown()  # a tick already running still starts its probes: let it, then wait for them
+            await asyncio.sleep(2 * TICK_EVERY_S)
             await monitor.drain()
             cpu, pg, wall = _self_cpu() - cpu0, _postgres_cpu() - pg0, time.monotonic() - wall0
             counts = dict(await pool.fetch("SELECT server_id, count(*) FROM status_samples GROUP BY 1"))
