@@ -88,8 +88,13 @@ async def feature_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
         settings = setting_pairs(args.set)
     except argparse.ArgumentTypeError as exc:
         raise UserError(str(exc)) from None
-    await service.switch_feature(
+    stored = await service.switch_feature(
         server, args.feature, enabled=args.enabled, channel_id=args.channel, role_id=args.role, settings=settings
     )
-    extra = f" with {', '.join(f'{k}={v}' for k, v in settings.items())}" if settings else ""
+    details = [f"{k}={v}" for k, v in settings.items()]
+    if stored is not None and stored.channel_id is not None:
+        details.insert(0, f"channel {stored.channel_id}")
+    if stored is not None and stored.role_id is not None:
+        details.insert(1 if stored.channel_id is not None else 0, f"role {stored.role_id}")
+    extra = f" ({', '.join(details)})" if details else ""
     print(f"{args.feature} is {'on' if args.enabled else 'off'} for server {server.id} ({server.name}){extra}")

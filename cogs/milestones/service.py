@@ -42,12 +42,16 @@ def every_mark(total: int, every: int | None) -> int | None:
     return total // every * every
 
 
+def _votes(count: int) -> str:
+    return "vote" if count == 1 else "votes"
+
+
 def milestone_text(server: Server, threshold: int, month_key: str) -> str:
-    return f"🏆 **{escape(server.name)}** reached **{threshold}** votes this month ({month_key})!"
+    return f"🏆 **{escape(server.name)}** reached **{threshold}** {_votes(threshold)} this month ({month_key})!"
 
 
 def every_text(server: Server, mark: int) -> str:
-    return f"🎉 **{escape(server.name)}** passed **{mark}** votes in total!"
+    return f"🎉 **{escape(server.name)}** passed **{mark}** {_votes(mark)} in total!"
 
 
 def rank_text(server: Server, rank: int) -> str:

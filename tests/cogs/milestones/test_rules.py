@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.errors import UserError
-from cogs.milestones.service import every_mark, reached
+from bot.db.records import SERVER_FIELDS, Server
+from cogs.milestones.service import every_mark, every_text, milestone_text, reached
 from cogs.milestones.spec import EVERY, THRESHOLDS
 
 
@@ -26,3 +27,10 @@ def test_settings_are_parsed_as_declared() -> None:
     assert EVERY.parse(0) is None and EVERY.parse("250") == 250
     with pytest.raises(UserError, match=r"`every` must be a whole number from 0 to 1000000 \(0 turns it off\); `-1`"):
         EVERY.parse(-1)
+
+
+def test_announcements_count_in_words() -> None:
+    server = Server(**{name: None for name in SERVER_FIELDS} | {"id": 1, "name": "Alpha_*"})
+    assert every_text(server, 1) == "🎉 **Alpha\\_\\*** passed **1** vote in total!"
+    assert every_text(server, 50) == "🎉 **Alpha\\_\\*** passed **50** votes in total!"
+    assert milestone_text(server, 1, "2026-11") == "🏆 **Alpha\\_\\*** reached **1** vote this month (2026-11)!"
