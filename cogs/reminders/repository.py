@@ -78,13 +78,15 @@ class ReminderStore:
         return Subscription(**dict(record)) if record else None
 
     async def schedule(self, server_id: int, user_id: int, due_at: dt.datetime) -> bool:
-        """Set the member's reminder (one per server) if they subscribed; returns whether one was set."""
+        """Set the member's reminder (one per server) if they subscribed; returns whether one was set. Never moves
+        a reminder earlier: a vote delivered late (a retry, a replayed dead letter) cannot shorten a newer cooldown."""
         status = await self._db.execute(
             """
             INSERT INTO reminders (server_id, discord_user_id, due_at)
             SELECT server_id, discord_user_id, $3 FROM reminder_subscriptions
             WHERE server_id = $1 AND discord_user_id = $2
             ON CONFLICT (server_id, discord_user_id) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0
+            WHERE reminders.due_at < EXCLUDED.due_at
             """,
             server_id,
             user_id,

@@ -101,6 +101,8 @@ class ReminderService:
         """The vote consumer: the member's next reminder is due when they may vote again."""
         if event.discord_user_id is None or event.next_vote_at is None:
             return
+        if event.next_vote_at <= self._clock():  # a late retry of an old vote: that cooldown is over
+            return
         await self._store.schedule(event.server.id, event.discord_user_id, event.next_vote_at)
 
     # ------------------------------------------------------------------ sweep
@@ -166,22 +168,32 @@ class ReminderService:
     async def channel_pings(self) -> None:
         """The channel reminder: once per cooldown slot counted from local midnight (no daily drift)."""
         now = self._clock()
+        candidates = []  # servers inside the first SLOT_GRACE of a cooldown slot
         for server, setting in await self._servers.active(FEATURE):
             if not self._shards.owns(server.guild_id):
                 continue
             if setting.channel_id is None or not CHANNEL_PING.current(setting.settings):
                 continue
             slot = slot_of(now, zone(server.timezone), server.vote_cooldown)
-            if now - slot.start > SLOT_GRACE or not await self._runs.claim(server.id, "channel_ping", slot.key):
+            if now - slot.start <= SLOT_GRACE:
+                candidates.append((server, setting, setting.channel_id, slot.key))
+        if not candidates:
+            return
+        done = await self._runs.finished_among("channel_ping", [(s.id, key) for s, _, _, key in candidates])
+        for server, setting, channel_id, key in candidates:
+            # started, then finished once posted: a crash or an outage in between posts it on a later sweep
+            # of the grace period, with the same nonce, so Discord shows it once
+            if (server.id, key) in done or not await self._runs.start(server.id, "channel_ping", key):
                 continue
             try:
                 await self._messenger.post(
-                    setting.channel_id,
+                    channel_id,
                     channel_ping_text(server, setting.role_id),
                     mentions=only_role(setting.role_id),
-                    nonce=effect_nonce("channel_ping", server.id, slot.key),
+                    nonce=effect_nonce("channel_ping", server.id, key),
                     guild_id=server.guild_id,
                 )
             except (discord.HTTPException, Unreachable) as exc:
-                log.warning("channel reminder of server %s in %s failed: %s", server.id, setting.channel_id, exc)
-                await self._runs.release(server.id, "channel_ping", slot.key)
+                log.warning("channel reminder of server %s in %s failed: %s", server.id, channel_id, exc)
+                continue
+            await self._runs.finish(server.id, "channel_ping", key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -9,7 +10,10 @@ import asyncpg
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
+from bot.core.time import slot_of, zone
 from bot.db.records import Server
+from bot.db.runs import RunRepository
+from bot.votes.events import VoteEvent
 from tests.e2e.engagement_helpers import make_server, record_vote, sent, texts, wait_until
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
@@ -124,3 +128,46 @@ async def test_channel_ping_once_per_cooldown_slot(runner: BotRunner, pool: asyn
     assert len(pings) == 1
     assert pings[0]["json"]["content"].startswith(f"<@&{ROLE_VOTER}> ")
     assert pings[0]["json"]["allowed_mentions"]["roles"] in ([ROLE_VOTER], [str(ROLE_VOTER)])
+
+
+async def test_a_late_retry_of_an_older_vote_neither_moves_nor_repeats_the_reminder(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """The dispatcher retries a failed consumer after newer votes went ahead, and replays dead letters."""
+    now = runner.clock.now
+    server = await setup_voted(runner, pool, fake)
+    await record_vote(pool, server, "v1", now, player_name="Steve", expires_at=now + dt.timedelta(hours=2))
+    await wait_until(lambda: any("Thank you" in t for t in texts(fake, GENERAL)))
+    assert "I'll remind you" in await press_remind_me(runner, fake, server)
+    service = reminders(runner)
+    older = VoteEvent(0, server, "topserver", "v0", "Steve", MEMBER, 1, now, now + dt.timedelta(hours=1))
+    await service.handle(older)  # an older vote's cooldown ends sooner: it must not pull the reminder forward
+    assert await pool.fetchval("SELECT due_at FROM reminders") == now + dt.timedelta(hours=2)
+    runner.clock.set(now + dt.timedelta(hours=2, seconds=1))
+    assert await service.sweep() == 1
+    await service.handle(older)  # replayed after the reminder went out: its cooldown is long over
+    await service.handle(dataclasses.replace(older, next_vote_at=now + dt.timedelta(hours=2)))
+    assert await pool.fetchval("SELECT count(*) FROM reminders") == 0
+    assert await service.sweep() == 0
+
+
+async def test_a_channel_ping_started_before_a_crash_is_posted_once_after_it(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await ServerService(pool, features()).switch_feature(
+        server, "reminders", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER
+    )
+    at = dt.datetime(2026, 11, 24, 12, 5, tzinfo=dt.UTC)  # the 12:00 UTC slot of a 12 h cooldown
+    runner.clock.set(at)
+    # a process started the slot's ping, then died before Discord saw it
+    slot = slot_of(at, zone(server.timezone), server.vote_cooldown)
+    assert await RunRepository(pool).start(server.id, "channel_ping", slot.key)
+    fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 503, "count": 1})
+    fake.clear_requests()
+    await reminders(runner).sweep()  # Discord down for this one: still to do
+    await reminders(runner).sweep()
+    await reminders(runner).sweep()
+    pings = [r for r in sent(fake, "POST", f"/channels/{GENERAL}/messages") if r["status"] == 200]
+    assert len([p for p in pings if "You can vote" in p["json"]["content"]]) == 1
+    assert await RunRepository(pool).unfinished(server.id, "channel_ping") == []
