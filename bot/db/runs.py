@@ -34,22 +34,41 @@ class RunRepository:
 
     async def start(self, server_id: int, kind: str, period: str) -> bool:
         """Claim the key for an output; True while that output is still to do (new, or started and unfinished)."""
-        finished = await self._db.fetchval(
+        return bool(await self.start_many(server_id, kind, [period]))
+
+    async def start_many(self, server_id: int, kind: str, periods: list[str]) -> list[str]:
+        """:meth:`start` for several keys in one statement; returns those still to do."""
+        records = await self._db.fetch(
             """
             WITH new AS (
-                INSERT INTO engagement_runs (server_id, kind, period) VALUES ($1, $2, $3)
-                ON CONFLICT DO NOTHING RETURNING finished
+                INSERT INTO engagement_runs (server_id, kind, period)
+                SELECT $1, $2, p FROM unnest($3::text[]) AS p
+                ON CONFLICT DO NOTHING RETURNING period
             )
-            SELECT finished FROM new
-            UNION ALL
-            SELECT finished FROM engagement_runs WHERE server_id = $1 AND kind = $2 AND period = $3
-            LIMIT 1
+            SELECT period FROM new
+            UNION
+            SELECT period FROM engagement_runs
+            WHERE server_id = $1 AND kind = $2 AND period = ANY($3::text[]) AND NOT finished
             """,
             server_id,
             kind,
-            period[:64],
+            [period[:64] for period in periods],
         )
-        return not finished
+        return [r["period"] for r in records]
+
+    async def finished_among(self, kind: str, keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of these ``(server id, period)`` keys of ``kind`` are done, in one query (a sweep over servers)."""
+        records = await self._db.fetch(
+            """
+            SELECT r.server_id, r.period FROM unnest($2::bigint[], $3::text[]) AS k(server_id, period)
+            JOIN engagement_runs r ON (r.server_id, r.kind, r.period) = (k.server_id, $1, k.period)
+            WHERE r.finished
+            """,
+            kind,
+            [key[0] for key in keys],
+            [key[1][:64] for key in keys],
+        )
+        return {(r["server_id"], r["period"]) for r in records}
 
     async def finish(self, server_id: int, kind: str, *periods: str) -> None:
         """The outputs of these keys are done (posted, or skipped for good)."""
@@ -77,16 +96,6 @@ class RunRepository:
             server_id,
             kind,
             period[:64],
-        )
-
-    async def has_run(self, server_id: int, kind: str, period: str) -> bool:
-        return bool(
-            await self._db.fetchval(
-                "SELECT true FROM engagement_runs WHERE server_id = $1 AND kind = $2 AND period = $3",
-                server_id,
-                kind,
-                period[:64],
-            )
         )
 
     async def improve_best(self, server_id: int, kind: str, period: str, rank: int) -> tuple[bool, bool]:

@@ -93,17 +93,16 @@ class MilestoneService:
         month = month_of(voted_at, zone(server.timezone))
         posted: list[str] = []
         count = await self._votes.count(server.id, month.start, month.end)
-        due = [
-            t
-            for t in reached(count, THRESHOLDS.current(setting.settings))
-            if await self._runs.start(server.id, "milestone", f"{month.key}:{t}")
-        ]
+        reached_now = {f"{month.key}:{t}": t for t in reached(count, THRESHOLDS.current(setting.settings))}
+        to_do = await self._runs.start_many(server.id, "milestone", list(reached_now)) if reached_now else []
+        due = sorted(reached_now[key] for key in to_do)
         if due:  # enabled mid-month past several thresholds: say the highest only
             keys = [f"{month.key}:{t}" for t in due]
             if await self._post(server, channel_id, milestone_text(server, due[-1], month.key), "milestone", keys[-1]):
                 posted.append(milestone_text(server, due[-1], month.key))
             await self._runs.finish(server.id, "milestone", *keys)
-        mark = every_mark(await self._votes.total(server.id), EVERY.current(setting.settings))
+        every = EVERY.current(setting.settings)
+        mark = every_mark(await self._votes.total(server.id), every) if every else None
         if mark is not None and await self._runs.start(server.id, "every", str(mark)):
             if await self._post(server, channel_id, every_text(server, mark), "every", str(mark)):
                 posted.append(every_text(server, mark))
