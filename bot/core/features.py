@@ -34,6 +34,7 @@ class SettingSpec:
     choices: tuple[str, ...] = ()
     max_items: int | None = None  # int_list
     zero_means_off: bool = False  # int: 0 is accepted and stored as "off" (None)
+    off_text: str = "off"  # what "off" (None) means, in listings and in the refusal's "(0: …)"
     option: str = ""  # the slash-command option (and CLI key) when it differs from the stored key
 
     @property
@@ -44,7 +45,9 @@ class SettingSpec:
         if self.kind == "int":
             low = 0 if self.zero_means_off else self.minimum
             text = f"a whole number from {low} to {self.maximum}"
-            return text + " (0 turns it off)" if self.zero_means_off else text
+            if not self.zero_means_off:
+                return text
+            return text + (" (0 turns it off)" if self.off_text == "off" else f" (0: {self.off_text})")
         if self.kind == "int_list":
             return f"1 to {self.max_items} whole numbers from {self.minimum} to {self.maximum}, separated by commas"
         if self.kind == "choice":

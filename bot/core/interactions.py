@@ -78,6 +78,11 @@ async def on_tree_error(interaction: discord.Interaction, error: app_commands.Ap
         await safe_reply(interaction, _missing_permissions_text(original))
     elif isinstance(original, app_commands.NoPrivateMessage):
         await safe_reply(interaction, "This command only works inside a Discord server.")
+    elif isinstance(original, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
+        log.warning("guild %s used a command this bot does not have (any more): %s", interaction.guild_id, original)
+        await safe_reply(
+            interaction, "This command has changed since it was published here. An admin can run `votebot sync`."
+        )
     elif isinstance(original, app_commands.CommandOnCooldown):
         await safe_reply(interaction, f"Slow down: try again in {original.retry_after:.0f} s.")
     elif isinstance(original, app_commands.CheckFailure):

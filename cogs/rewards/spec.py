@@ -11,6 +11,7 @@ ROLE_HOURS = SettingSpec(
     minimum=1,
     maximum=720,
     zero_means_off=True,
+    off_text="until the member may vote again",
 )
 
 VOTE = FeatureSpec(

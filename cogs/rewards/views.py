@@ -17,16 +17,15 @@ def thank_you_text(server: Server, player_name: str | None, member_id: int | Non
 
 
 def setup_summary(server: Server, setting: FeatureSetting, settings: dict[str, Any]) -> str:
-    parts = [f"Rewards for **{escape(server.name)}**:"]
-    parts.append(
+    parts = [
         f"thank-you in <#{setting.channel_id}>"
         if setting.channel_id and settings["thank_you"]
         else "no thank-you message"
-    )
+    ]
     if setting.role_id:
         hours = settings["role_hours"]
         parts.append(f"<@&{setting.role_id}> for {f'{hours} h' if hours else 'the vote cooldown'}")
-    return " · ".join(parts)
+    return f"Rewards for **{escape(server.name)}**: " + " · ".join(parts)
 
 
 def thanks_refused_text(server: Server, channel_id: int) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.core.features import FeatureRegistry
+from bot.core.features import FeatureRegistry, SettingSpec
 from bot.core.interactions import on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
@@ -35,9 +35,9 @@ def servers_embed(servers: Sequence[Server]) -> discord.Embed:
     return embed
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, spec: SettingSpec) -> str:
     if value is None:
-        return "off"
+        return spec.off_text
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, list):
@@ -47,13 +47,11 @@ def _shown(value: Any) -> str:
 
 def features_embed(server: Server, settings: Sequence[FeatureSetting], registry: FeatureRegistry) -> discord.Embed:
     by_name = {s.feature: s for s in settings}
-    embed = discord.Embed(
-        title=f"Features of {escape(server.name)}",
-        description=f"Master switch: **{'on' if server.enabled else 'off'}**"
+    lines = [
+        f"Master switch: **{'on' if server.enabled else 'off'}**"
         + ("" if server.enabled else " — every feature is paused."),
-        colour=SETUP_COLOUR if server.enabled else discord.Colour.dark_grey(),
-    )
-    lines = []
+        "",
+    ]
     for spec in registry:
         setting = by_name.get(spec.name)
         state = "✅ on" if setting and setting.enabled else "⬜ off"
@@ -63,10 +61,13 @@ def features_embed(server: Server, settings: Sequence[FeatureSetting], registry:
         if setting and setting.role_id:
             extras.append(f"<@&{setting.role_id}>")
         values = spec.current(setting.settings if setting else {})
-        extras.extend(f"{s.option_name}: {_shown(values[s.name])}" for s in spec.settings)
+        extras.extend(f"{s.option_name}: {_shown(values[s.name], s)}" for s in spec.settings)
         lines.append(f"{state} `{spec.name}` — {spec.label}{(' · ' + ' · '.join(extras)) if extras else ''}")
-    embed.add_field(name="Features", value="\n".join(lines)[:1024], inline=False)
-    return embed
+    return discord.Embed(  # the description holds 4096 characters: every feature with its channel, role, settings
+        title=f"Features of {escape(server.name)}",
+        description="\n".join(lines),
+        colour=SETUP_COLOUR if server.enabled else discord.Colour.dark_grey(),
+    )
 
 
 class SecretModal(discord.ui.Modal):

@@ -80,7 +80,7 @@ def default_port(protocol: str) -> int:
 def split_address(address: str) -> tuple[str, int | None]:
     normal = clean_address(address)
     if normal is None:
-        raise UserError("The server has no address. Set one with /setup server.")
+        raise UserError("The server has no address. Set one with /setup options address:host:port.")
     if normal.startswith("["):
         host, _, rest = normal[1:].partition("]")
         return host, int(rest[1:]) if rest else None
@@ -99,7 +99,7 @@ def build_target(
 ) -> Target:
     """A probe target from the server's stored address and game plus the optional status settings."""
     if not address:
-        raise UserError("The server has no address. Set one with /setup server.")
+        raise UserError("The server has no address. Set one with /setup options address:host:port.")
     key = protocol_for(game, protocol)
     host, port = split_address(address)
     port = check_port(port or default_port(key))

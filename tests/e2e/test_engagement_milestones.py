@@ -55,7 +55,9 @@ async def test_out_of_range_settings_are_refused_and_nothing_is_stored(runner: B
     refused = reply_text(await runner.command(ADMIN, "leaderboards settings", post_time="25:00"))
     assert "`post_time` must be a time like 09:00" in refused
     refused = reply_text(await runner.command(ADMIN, "rewards setup", role_hours=721))
-    assert refused == "`role_hours` must be a whole number from 0 to 720 (0 turns it off); `721` is not."
+    assert refused == (
+        "`role_hours` must be a whole number from 0 to 720 (0: until the member may vote again); `721` is not."
+    )
     stored = await pool.fetch("SELECT feature, settings FROM server_features WHERE settings <> '{}'::jsonb")
     assert stored == []  # nothing half-saved (the valid post_time above was refused with the bad board_refresh)
     assert "every 5 votes" in reply_text(await runner.command(ADMIN, "milestones settings", every=5))

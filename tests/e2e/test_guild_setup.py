@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 
 import asyncpg
+import pytest
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
@@ -85,6 +86,23 @@ async def test_feature_enable_by_admin_persists_across_restart(
     assert f"✅ on `reminders` — Vote reminders · <#{GENERAL}>" in listing
     setting = await ServerService(pool, features()).setting(server.id, "reminders")
     assert setting is not None and setting.enabled and setting.channel_id == GENERAL
+
+
+async def test_feature_list_shows_every_feature_whole_with_what_off_means(
+    runner: BotRunner, pool: asyncpg.Pool
+) -> None:
+    server = await link_server(pool)
+    service = ServerService(pool, features())
+    for spec in service.registry:  # every feature on, each with a channel and a role: the longest listing
+        await service.switch_feature(server, spec.name, enabled=True, channel_id=GENERAL, role_id=ROLE_HIGH)
+    responses = await runner.command(ADMIN, "feature list")
+    embed = responses[0]["data"]["embeds"][0]
+    lines = embed["description"].splitlines()
+    assert lines[0] == "Master switch: **on**"
+    assert [line.split("`")[1] for line in lines[2:]] == [spec.name for spec in service.registry]
+    assert all(line.startswith("✅ on") and f"<#{GENERAL}> · <@&{ROLE_HIGH}>" in line for line in lines[2:])
+    assert "role_hours: until the member may vote again" in lines[2]  # not "off": the role is kept, not refused
+    assert "every: off" in next(line for line in lines if "`milestones`" in line)
 
 
 async def test_channel_without_send_permission_is_refused_naming_it(runner: BotRunner, pool: asyncpg.Pool) -> None:
@@ -197,6 +215,15 @@ async def test_setup_options_and_linked_vote_shows_cooldown(runner: BotRunner, p
     )
     text = reply_text(await runner.command(MEMBER, "vote"))
     assert f"<t:{int((voted_at + dt.timedelta(hours=2)).timestamp())}:R>" in text
+
+
+async def test_a_command_published_before_an_update_gets_a_clear_answer(
+    runner: BotRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Discord still shows commands synced by an older version until `votebot sync` runs again."""
+    text = reply_text(await runner.command(ADMIN, "remind me"))
+    assert text == "This command has changed since it was published here. An admin can run `votebot sync`."
+    assert "incident" not in caplog.text and "does not have (any more)" in caplog.text
 
 
 async def test_crafted_unknown_feature_is_a_clear_refusal(runner: BotRunner, pool: asyncpg.Pool) -> None:
