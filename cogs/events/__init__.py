@@ -15,16 +15,8 @@ async def setup(bot: VoteBot) -> None:
     delivery = EventDelivery(
         bot.pool, bot.servers, bot.event_handlers, bot.scheduler, bot.clock, bot.ownership, ready=bot.is_ready
     )
-    await bot.add_cog(EventsCog(delivery))
+    await bot.add_cog(EventsCog(delivery, bot.webhooks))
     if bot.webhooks is not None:
         bot.webhooks.on_event_stored(delivery.stored)
     if bot.runs_services:
         delivery.job.start()
-
-
-async def teardown(bot: VoteBot) -> None:
-    cog = bot.get_cog("Events")
-    if isinstance(cog, EventsCog):
-        cog.service.job.stop()
-        if bot.webhooks is not None:
-            bot.webhooks.forget_event_listener(cog.service.stored)

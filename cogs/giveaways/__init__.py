@@ -31,9 +31,6 @@ async def setup(bot: VoteBot) -> None:
         service.job.start()
 
 
-async def teardown(bot: VoteBot) -> None:
-    cog = bot.get_cog("Giveaways")
-    if isinstance(cog, GiveawaysCog):
-        cog.service.job.stop()
+async def teardown(bot: VoteBot) -> None:  # the cogs are gone by now: each stops its own work in cog_unload
     bot.remove_dynamic_items(GiveawayEnterButton)
     bot.event_handlers.unregister("giveaway.winner")

@@ -40,6 +40,9 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
         self.service = service
         super().__init__()
 
+    async def cog_unload(self) -> None:
+        self.service.job.stop()
+
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         self.service.job.wake()  # overdue giveaways end right after a restart

@@ -56,8 +56,5 @@ async def setup(bot: VoteBot) -> None:
         bot.scheduler.every("status:compact", COMPACT_EVERY_MIN * 60, service.compact)
 
 
-async def teardown(bot: VoteBot) -> None:
+async def teardown(bot: VoteBot) -> None:  # StatusCog.cog_unload has closed the monitor
     bot.scheduler.cancel("status:tick", "status:alerts", "status:compact")
-    cog = bot.get_cog("Status")
-    if isinstance(cog, StatusCog):
-        await cog.service.monitor.close()

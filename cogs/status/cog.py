@@ -29,6 +29,9 @@ class StatusCog(commands.Cog, name="Status"):
         self.bot = bot
         self.service = service
 
+    async def cog_unload(self) -> None:  # probes in flight must not outlive the pool
+        await self.service.monitor.close()
+
     @app_commands.command(name="status", description="Live status of this Discord server's game server(s)")
     @app_commands.describe(server="Which game server (default: all of them)")
     @app_commands.autocomplete(server=server_names)

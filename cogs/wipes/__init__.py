@@ -23,9 +23,6 @@ async def setup(bot: VoteBot) -> None:
         service.job.start()
 
 
-async def teardown(bot: VoteBot) -> None:
-    cog = bot.get_cog("Wipes")
-    if isinstance(cog, WipesCog):
-        cog.service.job.stop()
+async def teardown(bot: VoteBot) -> None:  # the cogs are gone by now: each stops its own work in cog_unload
     bot.event_handlers.unregister("wipe.scheduled")
     bot.event_handlers.unregister("wipe.cancelled")

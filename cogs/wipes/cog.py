@@ -33,6 +33,9 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
         self.service = service
         super().__init__()
 
+    async def cog_unload(self) -> None:
+        self.service.job.stop()
+
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         self.service.job.wake()
