@@ -9,6 +9,7 @@ to an outage is retried on the next flush, up to an hour.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,7 +21,7 @@ import discord
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
 from bot.core.errors import UserError
-from bot.core.messaging import Messenger, Unreachable, only_role
+from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_role
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
@@ -66,6 +67,7 @@ class StatusService:
         self._ownership = ownership
         self._next_wipe = next_wipe
         self._ready = ready
+        self._flushing = asyncio.Lock()  # probes and the 30 s job both flush: one at a time, each alert once
 
     # ------------------------------------------------------------------ the loop's outputs
     async def tick(self) -> None:
@@ -102,8 +104,9 @@ class StatusService:
     async def flush_alerts(self) -> None:
         if not self._ready():
             return
-        for alert in await self._repo.unsent_alerts(*self._ownership.sql_args()):
-            await self._deliver(alert)
+        async with self._flushing:
+            for alert in await self._repo.unsent_alerts(*self._ownership.sql_args()):
+                await self._deliver(alert)
 
     async def _deliver(self, alert: PendingAlert) -> None:
         now = self._clock()
@@ -119,7 +122,11 @@ class StatusService:
         role_id = setting.role_id if alert.kind != "flapping" else None
         try:
             message_id = await self._messenger.post(
-                setting.channel_id, alert_text(server, alert, role_id), mentions=only_role(role_id)
+                setting.channel_id,
+                alert_text(server, alert, role_id),
+                mentions=only_role(role_id),
+                nonce=effect_nonce("status_alert", alert.id),  # a crash before mark_alert: Discord drops the repeat
+                guild_id=server.guild_id,
             )
         except Unreachable as exc:
             await self._repo.mark_alert(alert.id, sent=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -269,3 +270,23 @@ async def test_undeliverable_alerts_keep_config_and_tell_the_owner_once(
     assert await pool.fetchval("SELECT count(*) FROM status_alerts WHERE sent_at IS NULL") == 0  # not retried forever
     setting = await service.setting(server.id, "offline_alerts")
     assert setting is not None and setting.enabled and setting.channel_id == LOCKED
+
+
+async def test_concurrent_flushes_post_each_alert_once(
+    runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    """Every probe's result flushes alerts, and so does the 30 s job: they overlap on a busy bot."""
+    server_id = await setup_server(pool, minecraft.port)
+    clock = runner.clock
+    clock.set(T0)
+    cog = await driven_cog(runner, clock)
+    await cog.monitor.repository.save_settings(StatusSettings(server_id, failures_to_down=1))
+    cog.monitor.on_result = None  # the alert waits in the table until the flushes below
+    await probe(cog, server_id, clock, 60)
+    minecraft.mode = "silent"
+    await probe(cog, server_id, clock, 60)
+    assert await pool.fetchval("SELECT count(*) FROM status_alerts WHERE sent_at IS NULL") == 1
+    fake.clear_requests()
+    await asyncio.gather(cog.flush_alerts(), cog.flush_alerts(), cog.flush_alerts())
+    assert len(alerts(fake)) == 1
+    assert len([m for m in fake.messages(GENERAL) if "is offline" in (m.get("content") or "")]) == 1
