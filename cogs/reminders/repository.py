@@ -85,8 +85,9 @@ class ReminderStore:
             INSERT INTO reminders (server_id, discord_user_id, due_at)
             SELECT server_id, discord_user_id, $3 FROM reminder_subscriptions
             WHERE server_id = $1 AND discord_user_id = $2
-            ON CONFLICT (server_id, discord_user_id) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0
-            WHERE reminders.due_at < EXCLUDED.due_at
+            ON CONFLICT (server_id, discord_user_id) DO UPDATE
+                SET due_at = EXCLUDED.due_at, attempts = 0, leased_until = NULL
+                WHERE reminders.due_at < EXCLUDED.due_at
             """,
             server_id,
             user_id,
@@ -103,15 +104,17 @@ class ReminderStore:
         shard_count: int | None = None,
         shard_ids: list[int] | None = None,
     ) -> list[DueReminder]:
-        """Due reminders of our guilds, leased to this caller: a crash mid-send retries after the lease."""
+        """Due reminders of our guilds, leased to this caller: a crash mid-send retries after the lease, with the
+        same ``due_at`` (the time it was scheduled for, which the message nonce is made from)."""
         records = await self._db.fetch(
             f"""
             WITH due AS (
                 SELECT r.server_id, r.discord_user_id FROM reminders r JOIN servers ds ON ds.id = r.server_id
-                WHERE r.due_at <= $1 AND {shard_filter("ds.guild_id", "$4", "$5")}
+                WHERE r.due_at <= $1 AND (r.leased_until IS NULL OR r.leased_until <= $1)
+                  AND {shard_filter("ds.guild_id", "$4", "$5")}
                 ORDER BY r.due_at LIMIT $3 FOR UPDATE OF r SKIP LOCKED
             ), leased AS (
-                UPDATE reminders r SET due_at = $1 + $2::interval, attempts = r.attempts + 1
+                UPDATE reminders r SET leased_until = $1 + $2::interval, attempts = r.attempts + 1
                 FROM due WHERE (r.server_id, r.discord_user_id) = (due.server_id, due.discord_user_id)
                 RETURNING r.server_id, r.discord_user_id, r.due_at, r.attempts
             )
@@ -151,7 +154,7 @@ class ReminderStore:
 
     async def postpone(self, reminder: DueReminder, due_at: dt.datetime) -> None:
         await self._db.execute(
-            "UPDATE reminders SET due_at = $4, attempts = 0 "
+            "UPDATE reminders SET due_at = $4, attempts = 0, leased_until = NULL "
             "WHERE server_id = $1 AND discord_user_id = $2 AND due_at = $3",
             reminder.server.id,
             reminder.discord_user_id,

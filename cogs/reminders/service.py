@@ -120,10 +120,10 @@ class ReminderService:
                 sent += await self._deliver(reminder)
             except Exception:
                 log.exception(
-                    "reminder for member %s (server %s) failed; retrying after %s",
+                    "reminder for member %s (server %s) failed; retrying in %s",
                     reminder.discord_user_id,
                     reminder.server.id,
-                    reminder.due_at,
+                    LEASE,
                 )
         try:
             await self.channel_pings()

@@ -171,3 +171,33 @@ async def test_a_channel_ping_started_before_a_crash_is_posted_once_after_it(
     pings = [r for r in sent(fake, "POST", f"/channels/{GENERAL}/messages") if r["status"] == 200]
     assert len([p for p in pings if "You can vote" in p["json"]["content"]]) == 1
     assert await RunRepository(pool).unfinished(server.id, "channel_ping") == []
+
+
+async def test_a_crash_after_the_dm_does_not_send_it_twice(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """The DM went out, the process died before it deleted the reminder: after the lease the retry carries
+    the same nonce (made from the time the reminder was scheduled for, which the lease leaves alone)."""
+    now = runner.clock.now
+    server = await setup_voted(runner, pool, fake)
+    await record_vote(pool, server, "v1", now, player_name="Steve", expires_at=now + dt.timedelta(hours=2))
+    await wait_until(lambda: any("Thank you" in t for t in texts(fake, GENERAL)))
+    assert "I'll remind you" in await press_remind_me(runner, fake, server)
+    service = reminders(runner)
+    store = service._store  # the crash lands between the DM and its finish()
+    finish = store.finish
+
+    async def crash(reminder: Any) -> None:
+        store.finish = finish
+        raise ConnectionResetError("killed")
+
+    store.finish = crash
+    runner.clock.set(now + dt.timedelta(hours=2, seconds=1))
+    assert await service.sweep() == 0  # sent, then "crashed"
+    assert await service.sweep() == 0  # leased: nobody else picks it up meanwhile
+    runner.clock.advance(minutes=6)  # past the lease
+    assert await service.sweep() == 1
+    dm = fake.state.dm_channel_for(MEMBER)
+    reminders_sent = [m for m in fake.messages(int(dm["id"])) if "again" in (m.get("content") or "")]
+    assert len(reminders_sent) == 1
+    assert await pool.fetchval("SELECT count(*) FROM reminders") == 0
