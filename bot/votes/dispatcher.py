@@ -12,9 +12,11 @@ never deliver the same vote) for the transaction that delivers them and writes t
 
 A crash before COMMIT leaves the rows to be delivered again after restart: consumers are idempotent by
 vote id. Votes of one game server are delivered in order, one at a time; different servers in parallel
-(``concurrency``), so one slow guild does not hold up the others. One server's batch has
-``consumer_timeout`` seconds: the consumer still running then fails, and the votes not reached wait for
-the next claim. With ``--shards`` a dispatcher claims only the votes of its own guilds.
+(``concurrency``), so one slow guild does not hold up the others. A consumer call has at least half of
+``consumer_timeout`` and at most all of it (one timer per half-timeout, not one per call): a call still
+running then fails with a timeout and the next consumer goes on. A replayed dead letter of a consumer this
+process does not have is dead-lettered again, not dropped. With ``--shards`` a dispatcher claims only the
+votes of its own guilds.
 
 The dispatcher remembers the highest vote id it claimed and claims after it. Ids come from a sequence but
 transactions commit in any order, so a vote can become visible below that cursor (a slower commit, or a
@@ -53,20 +55,24 @@ DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
 class _Delivery:
-    """One claimed vote: the consumers it still needs, how far the calls got, and which failed."""
+    """One claimed vote: the consumers it still needs, and which of them failed."""
 
-    __slots__ = ("attempted", "done", "event", "failed", "failures", "pending", "reached")
+    __slots__ = ("done", "event", "failed", "failures", "missing", "pending")
 
     def __init__(
-        self, event: VoteEvent, pending: list[str], done: list[str], failures: dict[str, dict[str, Any]]
+        self,
+        event: VoteEvent,
+        pending: list[str],
+        done: list[str],
+        failures: dict[str, dict[str, Any]],
+        missing: list[str],
     ) -> None:
         self.event = event
         self.pending = pending
         self.done = done
         self.failures = failures  # from earlier attempts
         self.failed: dict[str, str] | None = None  # this attempt's failures
-        self.reached = 0  # how many of ``pending`` were called
-        self.attempted = False  # every pending consumer was called (a group cut off by its deadline leaves the rest)
+        self.missing = missing  # wanted consumers this process does not have (a replay after a rename)
 
     def fail(self, name: str, reason: str) -> None:
         if self.failed is None:
@@ -76,7 +82,7 @@ class _Delivery:
     @property
     def succeeded(self) -> list[str]:
         failed = self.failed or {}
-        return [name for name in self.pending[: self.reached] if name not in failed]
+        return [name for name in self.pending if name not in failed]
 
 
 class VoteDispatcher:
@@ -233,15 +239,13 @@ class VoteDispatcher:
             if server is None:
                 server = servers[row["server_id"]] = Server.from_record(row, prefix="s_")
             done: list[str] = row["done"] or []
+            missing: list[str] = []
             if row["consumers"] is None and not done:  # a new vote: every consumer (the usual case)
                 pending = everyone
             else:
                 wanted = row["consumers"] if row["consumers"] is not None else everyone
-                unknown = [name for name in wanted if name not in self._consumers and name not in done]
-                if unknown:  # e.g. a replayed dead letter of a consumer this version no longer has
-                    log.warning("vote %s: no consumer called %s here; counted as done", row["id"], ", ".join(unknown))
-                    done = [*done, *unknown]
-                pending = [name for name in sorted(wanted) if name not in done]
+                missing = [name for name in wanted if name not in self._consumers and name not in done]
+                pending = [name for name in sorted(wanted) if name not in done and name not in missing]
             voted_at = row["voted_at"]
             event = VoteEvent(
                 row["id"],
@@ -254,40 +258,44 @@ class VoteDispatcher:
                 voted_at,
                 next_vote_at(voted_at, row["expires_at"], server.vote_cooldown),
             )
-            deliveries.append(_Delivery(event, pending, done, row["failures"] or {}))
+            deliveries.append(_Delivery(event, pending, done, row["failures"] or {}, missing))
         return deliveries, len(servers)
 
     async def _deliver_in_order(self, group: list[_Delivery]) -> None:
         """One server's votes in order; each vote's consumers one after the other (no task per call).
 
-        The group has ``consumer_timeout`` seconds: a consumer still running then fails with a timeout, and
-        the votes not reached yet stay in the outbox untouched, to be claimed again at once."""
-        consumers = self._consumers
+        A call gets at least half of ``consumer_timeout``: the shared deadline moves on whenever less than
+        that is left, so there is one timer per half-timeout instead of one per call. A call cut off by it
+        fails with a timeout; the calls after it go on under a fresh deadline."""
+        calls = [(delivery, name) for delivery in group for name in delivery.pending]
+        loop = asyncio.get_running_loop()
+        budget, floor = self._consumer_timeout, self._consumer_timeout / 2
+        position = 0
         async with self._slots:
-            delivery: _Delivery | None = None
-            try:
-                async with asyncio.timeout(self._consumer_timeout):
-                    for delivery in group:
-                        event = delivery.event
-                        for name in delivery.pending:
-                            retried = delivery.failures.get(name)
-                            try:
-                                if retried is None:
-                                    await consumers[name].handle(event)
-                                else:
-                                    await consumers[name].handle(replace(event, attempt=retried["attempts"] + 1))
-                            except Exception as exc:  # one failing consumer must never stop the others
-                                self._failed(delivery, name, exc)
-                            delivery.reached += 1
-                        delivery.attempted = True
-            except TimeoutError:
-                if delivery is not None and not delivery.attempted:
-                    name = delivery.pending[delivery.reached]
+            while position < len(calls):
+                try:
+                    async with asyncio.timeout_at(loop.time() + budget) as deadline:
+                        while position < len(calls):
+                            now = loop.time()
+                            if (deadline.when() or now) - now < floor:
+                                deadline.reschedule(now + budget)
+                            delivery, name = calls[position]
+                            await self._call(delivery, name)
+                            position += 1
+                except TimeoutError:
+                    delivery, name = calls[position]
                     self.failures += 1
                     log.warning("vote %s: consumer %s timed out", delivery.event.ledger_id, name)
-                    delivery.fail(name, f"timed out after {self._consumer_timeout:g} s")
-                    delivery.reached += 1
-                    delivery.attempted = True
+                    delivery.fail(name, f"timed out after at most {budget:g} s")
+                    position += 1
+
+    async def _call(self, delivery: _Delivery, name: str) -> None:
+        retried = delivery.failures.get(name)
+        event = delivery.event if retried is None else replace(delivery.event, attempt=retried["attempts"] + 1)
+        try:
+            await self._consumers[name].handle(event)
+        except Exception as exc:  # one failing consumer must never stop the others
+            self._failed(delivery, name, exc)
 
     def _failed(self, delivery: _Delivery, name: str, exc: Exception) -> None:
         self.failures += 1
@@ -310,16 +318,20 @@ class VoteDispatcher:
         finished: list[int] = []
         for delivery in deliveries:
             vote_id = delivery.event.ledger_id
-            if not delivery.attempted:
-                continue  # cut off by the group's deadline: still due, claimed again next time
-            if not delivery.failed:  # every consumer is done (the usual case)
+            if not delivery.failed and not delivery.missing:  # every consumer is done (the usual case)
                 finished.append(vote_id)
                 continue
             succeeded = delivery.succeeded
             done = [*delivery.done, *succeeded]
             failures = {k: v for k, v in delivery.failures.items() if k not in succeeded}
+            for name in delivery.missing:  # kept where the operator sees it, to replay where it exists
+                log.error("vote %s: no consumer called %s in this process; dead-lettered again", vote_id, name)
+                attempts = max(1, int(failures.pop(name, {}).get("attempts", 0)))
+                reason = f"no consumer called {name!r} in the process that claimed it"
+                await repository.add_dead_letter(connection, vote_id, name, attempts, reason, now)
+                done.append(name)
             retry_in: list[dt.timedelta] = []
-            for name, reason in delivery.failed.items():
+            for name, reason in (delivery.failed or {}).items():
                 attempts = int(failures.get(name, {}).get("attempts", 0)) + 1
                 if attempts >= self.max_attempts:
                     log.error(

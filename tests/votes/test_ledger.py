@@ -150,6 +150,44 @@ async def test_a_consumer_failing_for_good_is_dead_lettered_and_replayed(pool: a
     assert await repository.replay_dead_letters(pool) == []
 
 
+async def test_a_hung_consumer_times_out_alone_and_the_others_still_run(pool: asyncpg.Pool, server_id: int) -> None:
+    """Each call has its own budget: the hung one fails for itself, the consumers after it and the other
+    votes of the batch go on, and a dead-lettered hang does not take the unreached consumers with it."""
+
+    class Hanging(Recorder):
+        async def handle(self, event: object) -> None:
+            if event.vote_id == "a":  # type: ignore[attr-defined]
+                await asyncio.sleep(5)
+            await super().handle(event)  # type: ignore[arg-type]
+
+    before, hanging, after = Recorder("a_first"), Hanging("m_hangs"), Recorder("z_last")
+    dispatcher = VoteDispatcher(pool, consumers=[before, hanging, after], consumer_timeout=0.3, max_attempts=1)
+    await VoteLedger(pool).record_many([vote(server_id, key) for key in "abc"])
+    assert await dispatcher.drain() == 3
+    assert [e.vote_id for e in after.events] == ["a", "b", "c"]  # called after the hang, in order
+    assert [e.vote_id for e in hanging.events] == ["b", "c"]  # b and c were not charged for a's hang
+    assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0
+    [letter] = await repository.dead_letters(pool)
+    assert letter.consumer == "m_hangs" and "timed out" in (letter.last_error or "")
+
+
+async def test_replaying_to_a_consumer_this_process_lacks_keeps_the_dead_letter(
+    pool: asyncpg.Pool, server_id: int
+) -> None:
+    """A rolling deploy or a renamed consumer: the replay is not dropped as if it were done."""
+    clock = MovableClock(NOW)
+    good, broken = Recorder("good"), Recorder("broken", failing=-1)
+    await VoteLedger(pool).record(vote(server_id))
+    await VoteDispatcher(pool, consumers=[good, broken], clock=clock, max_attempts=1).drain()
+    assert [(letter.consumer, letter.attempts) for letter in await repository.dead_letters(pool)] == [("broken", 1)]
+    await repository.replay_dead_letters(pool)
+    assert await VoteDispatcher(pool, consumers=[good], clock=clock).drain() == 1  # "broken" is not here
+    [letter] = await repository.dead_letters(pool)
+    assert letter.consumer == "broken" and "no consumer called 'broken'" in (letter.last_error or "")
+    assert len(good.events) == 1  # and the others were not run again
+    assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0
+
+
 async def test_votes_of_one_server_are_delivered_in_order(pool: asyncpg.Pool, server_id: int) -> None:
     class Slow(Recorder):
         async def handle(self, event: object) -> None:
