@@ -38,21 +38,18 @@ class RunRepository:
 
     async def start_many(self, server_id: int, kind: str, periods: list[str]) -> list[str]:
         """:meth:`start` for several keys in one statement; returns those still to do."""
+        # DO UPDATE (of nothing) rather than DO NOTHING + SELECT: it reads the latest committed row, so a
+        # key another caller finished a moment ago is not reported as still to do
         records = await self._db.fetch(
             """
-            WITH new AS (
-                INSERT INTO engagement_runs (server_id, kind, period)
-                SELECT $1, $2, p FROM unnest($3::text[]) AS p
-                ON CONFLICT DO NOTHING RETURNING period
-            )
-            SELECT period FROM new
-            UNION
-            SELECT period FROM engagement_runs
-            WHERE server_id = $1 AND kind = $2 AND period = ANY($3::text[]) AND NOT finished
+            INSERT INTO engagement_runs (server_id, kind, period)
+            SELECT $1, $2, p FROM unnest($3::text[]) AS p
+            ON CONFLICT (server_id, kind, period) DO UPDATE SET finished = false WHERE NOT engagement_runs.finished
+            RETURNING period
             """,
             server_id,
             kind,
-            [period[:64] for period in periods],
+            list(dict.fromkeys(period[:64] for period in periods)),
         )
         return [r["period"] for r in records]
 

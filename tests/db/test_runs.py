@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 
 from bot.db.runs import RunRepository
@@ -35,3 +37,16 @@ async def test_finished_among_answers_for_many_servers_at_once(pool: asyncpg.Poo
     await runs.claim(first, "notice", "2026-11-24#1")  # another kind, same period: not counted
     keys = [(first, "2026-11-24#1"), (second, "2026-11-24#1"), (second, "2026-11-24#0")]
     assert await runs.finished_among("channel_ping", keys) == {(second, "2026-11-24#1")}
+
+
+async def test_a_key_finished_while_another_caller_starts_it_is_not_to_do(pool: asyncpg.Pool) -> None:
+    """Two processes on one key: the one that starts it while the other is finishing must see it finished."""
+    server_id = await add_server(pool)
+    runs = RunRepository(pool)
+    assert await runs.start(server_id, "rank_up", "2026-11:1")
+    async with pool.acquire() as connection, connection.transaction():
+        await RunRepository(connection).finish(server_id, "rank_up", "2026-11:1")  # not committed yet
+        other = asyncio.create_task(runs.start(server_id, "rank_up", "2026-11:1"))
+        await asyncio.sleep(0.2)
+        assert not other.done()  # waits for the finishing transaction instead of reading the old row
+    assert await other is False
