@@ -101,6 +101,7 @@ class LeaderboardService:
     async def board_tick(self) -> int:
         """Refresh stale boards and those whose refresh interval passed; returns how many were refreshed."""
         now = self._clock()
+        stale: frozenset[int] = frozenset()
         try:
             stale = await self._servers.take_stale_boards(BOARD, *self._shards.sql_args())
             boards = [(s, f) for s, f in await self._servers.active(BOARD) if self._shards.owns(s.guild_id)]
@@ -114,6 +115,8 @@ class LeaderboardService:
             rankings = await self._repo.top10(windows)
         except Exception:
             log.exception("top-10 boards: could not load rankings; retrying next tick")
+            for server_id in stale:  # taken but not refreshed: marked again, or the votes would wait for the interval
+                await self._servers.mark_board_stale(server_id, BOARD)
             return 0
         refreshed = 0
         for server, _ in due:
@@ -168,8 +171,9 @@ class LeaderboardService:
                     continue
                 previous = day_of(day - dt.timedelta(days=1), tz)
                 month = month_of(previous.start, tz)
-                yesterday = await self._votes.top_voters(server.id, previous.start, previous.end, 10)
-                monthly = await self._votes.top_voters(server.id, month.start, min(month.end, now), 10)
+                votes = VoteRepository(connection)  # the claim's connection: one per post, not two
+                yesterday = await votes.top_voters(server.id, previous.start, previous.end, 10)
+                monthly = await votes.top_voters(server.id, month.start, min(month.end, now), 10)
                 embed = daily_embed(server, previous.key, yesterday, month.key, monthly)
                 try:
                     await self._messenger.post(

@@ -159,3 +159,22 @@ async def test_deleted_channel_and_role_above_the_bot_are_reported_once_and_retr
     await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
     await boards(runner).tick()
     assert ROLE_VOTER in member_roles(fake, MEMBER)
+
+
+async def test_a_vote_survives_a_failed_board_tick(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    server = await make_server(pool)
+    await ServerService(pool, features()).switch_feature(server, "top10_board", enabled=True, channel_id=GENERAL)
+    cog = boards(runner)
+    await cog.board_tick()  # the empty board, and the periodic refresh is not due for a while
+    await record_vote(pool, server, "a", runner.clock(), player_name="Steve")
+    await delivered(pool)
+    top10 = cog._repo.top10
+
+    async def database_hiccup(*args: Any) -> Any:
+        cog._repo.top10 = top10
+        raise ConnectionResetError("database gone for a moment")
+
+    cog._repo.top10 = database_hiccup
+    assert await cog.board_tick() == 0
+    assert await cog.board_tick() == 1  # still marked stale: shown at the next tick, not after the interval
+    assert "Steve" in fake.messages(GENERAL)[-1]["embeds"][0]["description"]
