@@ -180,8 +180,10 @@ class GiveawayService:
 
     async def cancel(self, guild_id: int, giveaway_id: int) -> Giveaway:
         found = await self.get_in_guild(guild_id, giveaway_id)
-        if not await self._repo.finish(found.id, "cancelled", self._clock()):
-            raise UserError(f"Giveaway #{found.id} is already {found.status}.")
+        async with self.job.lock:  # not while the due job draws and announces it
+            if not await self._repo.finish(found.id, "cancelled", self._clock()):
+                current = await self._repo.get(found.id) or found
+                raise UserError(f"Giveaway #{found.id} is already {current.status}.")
         cancelled = await self._repo.get(found.id) or found
         await self._edit_post(cancelled, giveaway_embed(cancelled, await self._repo.entry_count(found.id)))
         return cancelled
@@ -223,10 +225,11 @@ class GiveawayService:
     async def finish(self, giveaway: Giveaway, now: dt.datetime) -> DrawResult | None:
         """Draw (or reuse the stored draw), announce, and only then mark the giveaway ended."""
         result = await self.first_draw(giveaway, now)
-        message_id = await self._announce(giveaway, result, reroll=False)
-        if message_id is None:
-            return None  # still running: retried on the next tick with the same winners
-        await self._repo.mark_announced(giveaway.id, 1, message_id, now)
+        if result.draw.announced_at is None:  # announced before a crash or a failed update: not twice
+            message_id = await self._announce(giveaway, result, reroll=False)
+            if message_id is None:
+                return None  # still running: retried on the next tick with the same winners
+            await self._repo.mark_announced(giveaway.id, 1, message_id, now)
         await self._repo.finish(giveaway.id, "ended", now)
         ended = await self._repo.get(giveaway.id)
         if ended is not None:

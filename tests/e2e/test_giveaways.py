@@ -280,3 +280,43 @@ async def test_ends_on_time_through_the_scheduler(runner: BotRunner, pool: async
     runner.clock.advance(seconds=2)  # the end time passes: the scheduled wake-up ends it
     announcement = await wait_for_text(fake, "Congratulations")
     assert [int(u["id"]) for u in announcement["mentions"]] == [MEMBER]
+
+
+async def test_winners_announced_before_a_failed_update_are_not_announced_again(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    await giveaways_on(pool)
+    await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1h", winners=1)
+    posted = giveaway_message(fake)
+    await click(fake, posted, MEMBER)
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+    runner.clock.advance(hours=1, minutes=1)
+    service: Any = runner.service("Giveaways")
+    finish = service._repo.finish
+
+    async def database_gone(*args: Any) -> bool:
+        service._repo.finish = finish
+        raise ConnectionResetError("database gone after the announcement")
+
+    service._repo.finish = database_gone
+    async with service.job.lock:
+        with pytest.raises(ConnectionResetError):
+            await service.end_due(runner.clock.now)
+        fake.state.nonces.clear()  # the retry comes later than Discord's nonce window
+        await service.end_due(runner.clock.now)
+    assert await status_of(pool, giveaway_id) == "ended"
+    announcements = [m for m in fake.messages(GENERAL) if "Congratulations" in m["content"]]
+    assert len(announcements) == 1
+
+
+async def test_cancel_waits_for_a_draw_in_progress(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    """A cancel landing while the due job draws would mark it cancelled under winners being announced."""
+    await giveaways_on(pool)
+    await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1h", winners=1)
+    giveaway_id = int(button(giveaway_message(fake))["custom_id"].rsplit(":", 1)[1])
+    service: Any = runner.service("Giveaways")
+    async with service.job.lock:  # the due job is drawing
+        cancel = asyncio.create_task(service.cancel(GUILD_ID, giveaway_id))
+        await asyncio.sleep(0.1)
+        assert not cancel.done() and await status_of(pool, giveaway_id) == "running"
+    assert (await cancel).status == "cancelled"
