@@ -9,6 +9,8 @@ import asyncpg
 
 from bot.db.executor import Executor
 
+CLAIM_LEASE = dt.timedelta(minutes=5)  # an announcement claimed this long ago and never posted is taken over
+
 _COLUMNS = (
     "id, server_id, title, description, starts_at, duration, repeat, discord_event, scheduled_event_id, source, "
     "external_id, created_by, cancelled_at"
@@ -140,16 +142,22 @@ class WipeRepository:
     async def set_scheduled_event(self, wipe_id: int, event_id: int | None) -> None:
         await self._db.execute("UPDATE wipes SET scheduled_event_id = $2 WHERE id = $1", wipe_id, event_id)
 
-    async def claim(self, wipe_id: int, occurrence: dt.datetime, kind: str) -> bool:
-        """Take the announcement's key; False when it was taken before (posted, or being posted)."""
+    async def claim(self, wipe_id: int, occurrence: dt.datetime, kind: str, now: dt.datetime) -> bool:
+        """Take the announcement's key; False when it is posted, or being posted. A claim never posted for
+        :data:`CLAIM_LEASE` (the process died mid-post) is taken over: the nonce keeps Discord from showing
+        it twice."""
         claimed = await self._db.fetchval(
             """
-            INSERT INTO wipe_announcements (wipe_id, occurrence, kind) VALUES ($1, $2, $3)
-            ON CONFLICT DO NOTHING RETURNING true
+            INSERT INTO wipe_announcements (wipe_id, occurrence, kind, claimed_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (wipe_id, occurrence, kind) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+                WHERE wipe_announcements.posted_at IS NULL AND wipe_announcements.claimed_at <= $4 - $5::interval
+            RETURNING true
             """,
             wipe_id,
             occurrence,
             kind,
+            now,
+            CLAIM_LEASE,
         )
         return bool(claimed)
 

@@ -151,7 +151,7 @@ class WipeService:
         setting = await self._servers.active_setting(server, FEATURE) if server is not None else None
         if server is None or setting is None or setting.channel_id is None:
             return
-        if not await self._repo.claim(due.wipe.id, due.occurrence, due.kind):
+        if not await self._repo.claim(due.wipe.id, due.occurrence, due.kind, now):
             return  # already posted (or being posted by another process)
         head, embed = wipe_announcement(due.wipe, due.occurrence, due.kind, server.name)
         if setting.role_id:

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
+from cogs.wipes.repository import WipeRepository
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
@@ -91,6 +92,24 @@ async def test_failed_post_is_retried_not_lost(runner: BotRunner, pool: asyncpg.
     await run_due(runner, start - dt.timedelta(hours=2))
     assert wipe_posts(fake) == []
     await run_due(runner, start - dt.timedelta(hours=1))
+    assert len(wipe_posts(fake)) == 1
+
+
+async def test_a_post_cut_off_by_a_crash_is_taken_over_after_its_lease(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    await wipes_on(pool, role=False)
+    start = (runner.clock.now + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    await runner.command(ADMIN, "wipe add", title="Wipe", when=start.strftime("%Y-%m-%d %H:%M"))
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    claimed_at = start - dt.timedelta(hours=1)
+    # a process claimed the day-before reminder, then died before Discord answered
+    assert await WipeRepository(pool).claim(wipe_id, start, "reminder", claimed_at)
+    await run_due(runner, claimed_at + dt.timedelta(minutes=1))
+    assert wipe_posts(fake) == []  # still being posted, as far as anyone can tell
+    await run_due(runner, claimed_at + dt.timedelta(minutes=6))
+    assert len(wipe_posts(fake)) == 1
+    await run_due(runner, claimed_at + dt.timedelta(minutes=20))
     assert len(wipe_posts(fake)) == 1
 
 
