@@ -17,7 +17,7 @@ TOPGG_POLL_MINUTES = 15
 async def setup(bot: VoteBot) -> None:
     topgg = bot.config.topgg
     poller = TopggReviewPoller(bot.pool, topgg.api_token, topgg.api_base_url) if topgg.api_token else None
-    service = ReviewService(bot.pool, bot.servers, bot.messenger, poller)
+    service = ReviewService(bot.pool, bot.servers, bot.messenger, poller, bot.ownership)
     await bot.add_cog(ReviewsCog(bot, service))
     bot.event_handlers.register("review.create", service.pushed)
     if poller is not None and bot.runs_services:

@@ -13,6 +13,7 @@ from bot.core.errors import UserError
 from bot.core.messaging import Messenger, Unreachable, effect_nonce
 from bot.core.pushed_events import PushedEvent
 from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
 from bot.core.text import escape
 from bot.db.executor import Executor
 from bot.db.records import Server
@@ -57,12 +58,18 @@ def clean_author(name: str) -> str:
 
 class ReviewService:
     def __init__(
-        self, db: Executor, servers: ServerService, messenger: Messenger, poller: TopggReviewPoller | None = None
+        self,
+        db: Executor,
+        servers: ServerService,
+        messenger: Messenger,
+        poller: TopggReviewPoller | None = None,
+        ownership: ShardOwnership = ShardOwnership(),  # noqa: B008 - frozen, immutable
     ) -> None:
         self._repo = ReviewRepository(db)
         self._servers = servers
         self._messenger = messenger
         self._poller = poller
+        self._ownership = ownership
 
     async def open_for(self, guild_id: int, server_name: str | None, user_id: int) -> tuple[Server, Review | None]:
         """The server a member reviews and their current review (to edit); refused when reviews are off."""
@@ -112,16 +119,23 @@ class ReviewService:
         server_id, stats = polled
         server = await self._servers.find(server_id)
         setting = await self._servers.setting(server_id, FEATURE)
-        if server is None or setting is None:
-            return None
+        if server is None or setting is None or not self._ownership.owns(server.guild_id):
+            return None  # with --shards, only the process that owns the guild announces
         text = change_text(escape(server.name), ReviewStats.from_json(setting.settings.get(STATE_KEY)), stats)
-        await self._servers.set_state(server_id, FEATURE, STATE_KEY, stats.as_json())
-        active = await self._servers.active_setting(server, FEATURE)
-        if text is None or active is None or active.channel_id is None:
-            return None
-        try:
-            await self._messenger.post(active.channel_id, text, guild_id=server.guild_id)
-        except (Unreachable, discord.HTTPException) as exc:
-            log.warning("server %s: Top.gg review announcement failed (%s)", server.id, exc)
-            return None
-        return text
+        posted = None
+        if text is not None and setting.enabled and server.enabled and setting.channel_id is not None:
+            try:
+                await self._messenger.post(
+                    setting.channel_id,
+                    text,
+                    nonce=effect_nonce("topgg_reviews", server.id, stats.count),
+                    guild_id=server.guild_id,
+                )
+                posted = text
+            except discord.HTTPException as exc:  # Discord trouble: the count is kept, the next poll posts it
+                log.warning("server %s: Top.gg review announcement failed (%s); retried next poll", server.id, exc)
+                return None
+            except Unreachable as exc:
+                log.warning("server %s: Top.gg review announcement refused: %s", server.id, exc.reason)
+        await self._servers.set_state(server_id, FEATURE, STATE_KEY, stats.as_json())  # only once it was said
+        return posted

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
+from bot.core.shards import ShardOwnership
 from bot.db.credentials import CredentialRepository
 from bot.votes.credentials import store_secret
 from cogs.reviews.topgg import TopggReviewPoller, change_text, parse_stats
@@ -52,6 +53,22 @@ async def test_new_topgg_reviews_announced_once(
     assert text is not None and "2 new reviews" in text and "12 in total" in text and "4.6/5" in text
     assert [m["content"] for m in fake.messages(GENERAL) if "Top.gg" in m["content"]] == [text]
     assert await cog.poll_topgg() is None  # announced once
+
+    # Discord fails the next announcement: it is not forgotten, the next poll makes it
+    project["review_count"] = 13
+    fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 503, "count": 5})
+    assert await cog.poll_topgg() is None
+    fake.clear_faults()
+    later = await cog.poll_topgg()
+    assert later is not None and "1 new review" in later and "13 in total" in later
+
+    # with --shards, a process that does not own the guild leaves the announcement to the one that does
+    shard = (GUILD_ID >> 22) % 2
+    cog._ownership = ShardOwnership.of([1 - shard], 2)
+    project["review_count"] = 14
+    assert await cog.poll_topgg() is None
+    cog._ownership = ShardOwnership.of([shard], 2)
+    assert "1 new review" in (await cog.poll_topgg() or "")
 
     cog._poller = TopggReviewPoller(pool, "wrong-token", base_url)
     assert await cog.poll_topgg() is None  # 401: logged, nothing posted
