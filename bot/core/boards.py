@@ -28,7 +28,6 @@ from bot.db.records import FeatureSetting, Server
 log = logging.getLogger(__name__)
 
 REFRESH_FLOOR = dt.timedelta(minutes=15)
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 @dataclass(frozen=True)

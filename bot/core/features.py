@@ -8,12 +8,12 @@ value out of bounds is refused the same way everywhere (:meth:`SettingSpec.parse
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.core.errors import UserError
+from bot.core.time import parse_hhmm
 from bot.core.validation import clean_vote_url
 
 MASTER_SWITCH = "all"
@@ -206,15 +206,10 @@ def _int_list(value: object, spec: SettingSpec) -> list[int]:
 
 
 def _hhmm(value: object, spec: SettingSpec) -> str:
-    text = str(value).strip()
-    hours, sep, minutes = text.partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
-        raise spec.refuse(value)
     try:
-        moment = dt.time(int(hours), int(minutes))
+        return parse_hhmm(str(value)).strftime("%H:%M")
     except ValueError:
         raise spec.refuse(value) from None
-    return moment.strftime("%H:%M")
 
 
 def _url(value: object, spec: SettingSpec) -> str:

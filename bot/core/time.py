@@ -69,9 +69,11 @@ def local_at(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
 
 
 def parse_hhmm(text: str) -> dt.time:
-    """'22:30' → time; raises ValueError with a readable message."""
+    """'22:30' or '9:05' → time (the one reading of a time of day); raises ValueError with a readable message."""
+    hours, sep, minutes = text.strip().partition(":")
     try:
-        hours, minutes = text.strip().split(":")
+        if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+            raise ValueError
         return dt.time(int(hours), int(minutes))
     except ValueError:
         raise ValueError(f"{text!r} is not a time like 22:30") from None

@@ -101,20 +101,6 @@ class FeatureRepository:
         )
         return [(Server.from_record(r, prefix="s_"), FeatureSetting.from_record(r)) for r in records]
 
-    async def is_active(self, server_id: int, feature: str) -> bool:
-        """The feature and its server's master switch are both on."""
-        return bool(
-            await self._db.fetchval(
-                """
-                SELECT s.enabled AND f.enabled FROM servers s
-                JOIN server_features f ON f.server_id = s.id AND f.feature = $2 WHERE s.id = $1
-                """,
-                server_id,
-                feature,
-            )
-        )
-
-    # -- boards waiting for a refresh (a durable "dirty" mark, set by vote consumers) ------------------
     async def mark_board_stale(self, server_id: int, feature: str) -> None:
         """Ask for a refresh of the server's board; marking it again before the refresh costs nothing."""
         await self._db.execute(

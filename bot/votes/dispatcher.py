@@ -137,10 +137,6 @@ class VoteDispatcher:
     def unregister(self, name: str) -> None:
         self._consumers.pop(name, None)
 
-    @property
-    def consumer_names(self) -> list[str]:
-        return sorted(self._consumers)
-
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self._listener = await self._pool.acquire()

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.db.records import Server
-from bot.votes.model import next_vote_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,32 +21,6 @@ class VoteEvent:
     voted_at: dt.datetime
     next_vote_at: dt.datetime | None  # when the voter may vote again
     attempt: int = 1  # 1 on the first delivery; more when this consumer is retried
-
-    @classmethod
-    def of(
-        cls,
-        *,
-        ledger_id: int,
-        server: Server,
-        provider: str,
-        vote_id: str,
-        player_name: str | None,
-        discord_user_id: int | None,
-        weight: int,
-        voted_at: dt.datetime,
-        expires_at: dt.datetime | None,
-    ) -> VoteEvent:
-        return cls(
-            ledger_id,
-            server,
-            provider,
-            vote_id,
-            player_name,
-            discord_user_id,
-            weight,
-            voted_at,
-            next_vote_at(voted_at, expires_at, server.vote_cooldown),
-        )
 
 
 class VoteConsumer(Protocol):

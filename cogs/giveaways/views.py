@@ -3,17 +3,16 @@ exactly the winners."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
 import discord
+from discord.utils import format_dt
 
 from bot.core.errors import UserError
 from bot.core.interactions import safe_reply
-from bot.core.messaging import only_users
 from bot.core.text import escape
 from cogs.giveaways.repository import Giveaway
 
@@ -21,10 +20,6 @@ log = logging.getLogger(__name__)
 
 GIVEAWAY_COLOUR = discord.Colour.from_rgb(235, 69, 158)
 ENDED_COLOUR = discord.Colour.dark_grey()
-
-
-def ts(moment: dt.datetime, style: str = "f") -> str:
-    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]
 
 
 def giveaway_embed(
@@ -37,12 +32,12 @@ def giveaway_embed(
     )
     lines = []
     if running:
-        lines.append(f"Ends {ts(giveaway.ends_at, 'R')} ({ts(giveaway.ends_at)})")
+        lines.append(f"Ends {format_dt(giveaway.ends_at, 'R')} ({format_dt(giveaway.ends_at)})")
         lines.append("Press **Enter** to join; press it again to leave.")
     elif giveaway.status == "cancelled":
         lines.append("This giveaway was cancelled.")
     else:
-        lines.append(f"Ended {ts(giveaway.finished_at or giveaway.ends_at)}")
+        lines.append(f"Ended {format_dt(giveaway.finished_at or giveaway.ends_at)}")
         if winners:
             lines.append("Winners: " + ", ".join(f"<@{w}>" for w in winners))
         else:
@@ -77,11 +72,6 @@ def winners_text(giveaway: Giveaway, winners: Sequence[int], *, short: bool, rer
     if short:
         text += " (There were fewer eligible entrants than winners, so everyone eligible won.)"
     return text + f"\n-# Giveaway #{giveaway.id}"
-
-
-def winner_mentions(winners: Sequence[int]) -> discord.AllowedMentions:
-    """Ping exactly the winners, nobody else."""
-    return only_users(*winners)
 
 
 class GiveawayEnterButton(
@@ -147,7 +137,7 @@ def giveaway_list_embed(giveaways: Sequence[Giveaway]) -> discord.Embed:
         return embed
     lines = []
     for g in giveaways:
-        when = f"ends {ts(g.ends_at, 'R')}" if g.status == "running" else f"{g.status}"
+        when = f"ends {format_dt(g.ends_at, 'R')}" if g.status == "running" else f"{g.status}"
         lines.append(f"`#{g.id}` **{escape(g.prize)}** — {when} · <#{g.channel_id}>")
     embed.description = "\n".join(lines)[:4000]
     return embed

@@ -56,4 +56,7 @@ class LinkService:
         month = month_of(self._clock(), zone(server.timezone))
         total = await self._votes.points(server.id, user_id)
         monthly = await self._votes.points(server.id, user_id, since=month.start, until=month.end)
-        return f"You have **{total}** vote points on {escape(server.name)} ({monthly} in {month.key})."
+        return (
+            f"You have **{total}** vote point{'' if total == 1 else 's'} on {escape(server.name)} "
+            f"({monthly} in {month.key})."
+        )

@@ -23,14 +23,6 @@ class DueReminder:
     attempts: int
 
 
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    channel_id: int | None
-    quiet_start: int | None
-    quiet_end: int | None
-    due_at: dt.datetime | None
-
-
 class ReminderStore:
     def __init__(self, db: Executor) -> None:
         self._db = db
@@ -63,19 +55,6 @@ class ReminderStore:
             end,
         )
         return status.endswith(" 1")
-
-    async def subscription(self, server_id: int, user_id: int) -> Subscription | None:
-        record = await self._db.fetchrow(
-            """
-            SELECT s.channel_id, s.quiet_start, s.quiet_end, r.due_at
-            FROM reminder_subscriptions s
-            LEFT JOIN reminders r ON (r.server_id, r.discord_user_id) = (s.server_id, s.discord_user_id)
-            WHERE s.server_id = $1 AND s.discord_user_id = $2
-            """,
-            server_id,
-            user_id,
-        )
-        return Subscription(**dict(record)) if record else None
 
     async def schedule(self, server_id: int, user_id: int, due_at: dt.datetime) -> bool:
         """Set the member's reminder (one per server) if they subscribed; returns whether one was set. Never moves

@@ -94,7 +94,10 @@ class ReminderService:
             quiet_start, quiet_end = begin.hour * 60 + begin.minute, finish.hour * 60 + finish.minute
         if not await self._store.set_quiet(server.id, user_id, quiet_start, quiet_end):
             raise UserError("Press “Remind me” under /vote first, then set quiet hours.")
-        return f"Quiet hours {start}–{end} ({server.timezone})." if start else "Quiet hours cleared."
+        if quiet_start is None or quiet_end is None:
+            return "Quiet hours cleared."
+        shown = [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in (quiet_start, quiet_end)]
+        return f"Quiet hours {shown[0]}–{shown[1]} ({server.timezone})."
 
     # ------------------------------------------------------------------ per vote
     async def handle(self, event: VoteEvent) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.core.components import REMIND_ME_TEMPLATE, remind_me_custom_id
+from bot.core.components import REMIND_ME_TEMPLATE, remind_me_button
 from bot.core.interactions import safe_reply
 from bot.core.text import escape
 from bot.db.records import Server
@@ -17,14 +17,7 @@ class RemindButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMI
     """ "Remind me" under /vote and thank-you messages; survives restarts (state is the server id + the DB)."""
 
     def __init__(self, server_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Remind me",
-                emoji="⏰",
-                style=discord.ButtonStyle.secondary,
-                custom_id=remind_me_custom_id(server_id),
-            )
-        )
+        super().__init__(remind_me_button(server_id))
         self.server_id = server_id
 
     @classmethod

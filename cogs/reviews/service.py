@@ -18,6 +18,7 @@ from bot.core.text import escape
 from bot.db.executor import Executor
 from bot.db.records import Server
 from cogs.reviews.repository import Review, ReviewRepository
+from cogs.reviews.spec import MAX_BODY
 from cogs.reviews.topgg import STATE_KEY, ReviewStats, TopggReviewPoller, change_text
 from cogs.reviews.views import review_alert
 
@@ -25,7 +26,6 @@ log = logging.getLogger(__name__)
 
 FEATURE = "reviews"
 MAX_AUTHOR = 100
-MAX_BODY = 4000  # stored; alerts show less
 
 
 def parse_rating(value: object) -> int:

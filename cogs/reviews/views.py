@@ -11,6 +11,7 @@ from bot.core.errors import UserError
 from bot.core.interactions import safe_reply
 from bot.core.text import escape
 from cogs.reviews.repository import Review
+from cogs.reviews.spec import MAX_BODY
 
 if TYPE_CHECKING:
     from bot.db.records import Server
@@ -20,7 +21,6 @@ log = logging.getLogger(__name__)
 
 REVIEW_COLOUR = discord.Colour.gold()
 ALERT_BODY = 1000
-MAX_BODY = 4000
 
 
 def stars(rating: int) -> str:

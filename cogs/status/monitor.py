@@ -97,9 +97,6 @@ class StatusMonitor:
         self._inflight: dict[int, asyncio.Task[ProbeOutcome | None]] = {}
         self.stats = MonitorStats()
 
-    def monitored_ids(self) -> list[int]:
-        return list(self._entries)
-
     def invalidate(self) -> None:
         """Reload the monitored servers on the next tick (settings or features changed)."""
         self._loaded_at = None

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import discord
+from discord.utils import format_dt
 
 from bot.core.text import escape
 from bot.core.time import format_duration
@@ -15,18 +16,15 @@ WIPE_COLOUR = discord.Colour.from_rgb(230, 126, 34)
 REPEAT_LABELS = {"none": "once", "weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"}
 
 
-def ts(moment: dt.datetime, style: str = "f") -> str:
-    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]
-
-
 def wipe_announcement(wipe: Wipe, occurrence: dt.datetime, kind: str, server_name: str) -> tuple[str, discord.Embed]:
     title = escape(wipe.title)
     if kind == "reminder":
-        head = f"📅 **{title}** on **{escape(server_name)}** starts {ts(occurrence, 'R')} ({ts(occurrence)})."
+        when = f"{format_dt(occurrence, 'R')} ({format_dt(occurrence)})"
+        head = f"📅 **{title}** on **{escape(server_name)}** starts {when}."
     else:
         head = f"🚨 **{title}** on **{escape(server_name)}** is starting now!"
     embed = discord.Embed(title=title[:256], colour=WIPE_COLOUR, description=escape(wipe.description)[:2000] or None)
-    embed.add_field(name="Starts", value=ts(occurrence), inline=True)
+    embed.add_field(name="Starts", value=format_dt(occurrence), inline=True)
     embed.add_field(name="Duration", value=format_duration(wipe.duration), inline=True)
     if wipe.repeat != "none":
         embed.add_field(name="Repeats", value=REPEAT_LABELS[wipe.repeat], inline=True)
@@ -39,7 +37,7 @@ def wipe_list_embed(server_name: str, rows: Sequence[tuple[Wipe, dt.datetime]], 
         embed.description = "No wipe is planned. Add one with /wipe add."
         return embed
     lines = [
-        f"`#{w.id}` **{escape(w.title)}** — {ts(at)} ({ts(at, 'R')}) · {REPEAT_LABELS[w.repeat]}"
+        f"`#{w.id}` **{escape(w.title)}** — {format_dt(at)} ({format_dt(at, 'R')}) · {REPEAT_LABELS[w.repeat]}"
         + (" · from the listing site" if w.source == "api" else "")
         for w, at in rows
     ]

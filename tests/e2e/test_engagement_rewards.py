@@ -89,4 +89,5 @@ async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
         "allowed_mentions"
     ]["users"] in ([MEMBER], [str(MEMBER)])
     assert await pool.fetchval("SELECT count(*) FROM vote_rewards") == 2
-    assert await runner.command(MEMBER, "points")
+    points = reply_text(await runner.command(MEMBER, "points"))  # Steve's vote, through the link
+    assert points == f"You have **1** vote point on Alpha (1 in {runner.clock.now:%Y-%m})."

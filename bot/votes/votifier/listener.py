@@ -76,10 +76,6 @@ class VotifierListener:
             raise RuntimeError("listener is not started")
         return int(self._server.sockets[0].getsockname()[1])
 
-    @property
-    def active_connections(self) -> int:
-        return len(self._tasks)
-
     async def start(self, host: str = "0.0.0.0", port: int = DEFAULT_PORT) -> None:  # noqa: S104
         if self._server is not None:
             raise RuntimeError("listener already started")
