@@ -37,6 +37,7 @@ async def test_milestone_and_rank_up_announced_once(runner: BotRunner, pool: asy
     await runner.service("Milestones").handle(event)
     await runner.service("Milestones").handle(dataclasses.replace(event, attempt=2))
     assert len([t for t in texts(fake, GENERAL) if "🏆" in t or "📈" in t]) == 2
+    assert fake.state.nonce_hits == []  # the finished runs said so: not even sent again
 
     await record_vote(pool, alpha, "a3", now, player_name="@everyone")
     await wait_until(lambda: any("passed **3** votes in total" in t for t in texts(fake, GENERAL)))

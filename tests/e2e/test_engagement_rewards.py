@@ -43,6 +43,7 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
     event = VoteEvent(vote_id, server, "topserver", "v1", "steve", MEMBER, 1, now, now + dt.timedelta(hours=1))
     await rewards(runner).handle(event)
     assert len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 1
+    assert fake.state.nonce_hits == []  # vote_rewards knew it was thanked: not even sent again
 
     # the bot restarts before the vote expires: removal is in the database, not in memory
     await runner.restart()

@@ -116,13 +116,19 @@ async def test_a_discord_outage_loses_no_effect_and_repeats_none(
     assert milestones(fake) == ["🏆 **Alpha** reached **3** votes this month (2026-11)!"]
     assert len(reminder_dms(fake)) == 1
 
-    # nothing is left to do, and doing it all again (a restart, more sweeps) repeats nothing
+    assert fake.state.nonce_hits == []  # failed posts were not made: each effect was sent once
+
+    # nothing is left to do, and doing it all again (a restart, every vote handed over again, more sweeps)
+    # repeats nothing: the features' own records say it is done, not Discord's nonce window
     assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0
     await runner.restart()
     runner.clock.advance(hours=2)
+    await pool.execute("INSERT INTO vote_outbox (vote_id) SELECT id FROM votes")
     await runner.deliver()
+    await outbox_empty(pool)
     await runner.service("Reminders").sweep()
     assert len(thanks(fake)) == 3 and len(milestones(fake)) == 1 and len(reminder_dms(fake)) == 1
+    assert fake.state.nonce_hits == []
 
 
 @pytest.fixture
@@ -253,6 +259,7 @@ async def test_killed_mid_way_each_effect_happens_once_after_restart(
     assert milestones_total(fake) == ["🎉 **Alpha** passed **20** votes in total!"]
     assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0
     assert await pool.fetchval("SELECT count(*) FROM vote_rewards WHERE thanked_at IS NOT NULL") == 20
+    assert fake.state.nonce_hits  # the kill did land mid-request: a post Discord made was sent again, and dropped
 
 
 def milestones_total(fake: FakeDiscord) -> list[str]:

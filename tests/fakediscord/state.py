@@ -155,6 +155,7 @@ class State:
         # (author id, nonce) -> (message id, monotonic time): Discord's enforce_nonce returns the message created
         # with the same nonce by the same author in the past few minutes instead of creating another
         self.nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        self.nonce_hits: list[tuple[int, str]] = []  # (author, nonce) of posts answered with an existing message
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.dms_closed: set[int] = set()
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None = global) -> commands
