@@ -12,7 +12,10 @@ MAX_COG_LINES = 400
 SQL = re.compile(
     r"\b(SELECT\b[\s\S]+\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|ON\s+CONFLICT\b)", re.IGNORECASE
 )
-WALL_CLOCK = re.compile(r"\b(datetime\.now|datetime\.utcnow|utils\.utcnow|time\.time)\(")
+WALL_CLOCK = re.compile(
+    r"\b(datetime\.(now|utcnow|today)|date\.today|utils\.utcnow|time\.(time|gmtime|localtime))\("
+    r"|(?<![\w.])utcnow\(\)"  # bot.core.time.utcnow called instead of handed over as the default Clock
+)
 # The only modules that may read the host's clock, and why.
 WALL_CLOCK_READERS = {
     "bot.core.time": "utcnow(): the production Clock every service is given",
@@ -69,8 +72,7 @@ def dependency_graph() -> dict[str, set[str]]:
     return graph
 
 
-def test_no_import_cycle_between_packages() -> None:
-    graph = dependency_graph()
+def find_cycles(graph: dict[str, set[str]]) -> list[str]:
     cycles = []
 
     def visit(node: str, path: list[str]) -> None:
@@ -82,7 +84,12 @@ def test_no_import_cycle_between_packages() -> None:
 
     for start in sorted(graph):
         visit(start, [start])
-    assert not cycles, "import cycles between packages:\n" + "\n".join(sorted(set(cycles)))
+    return sorted(set(cycles))
+
+
+def test_no_import_cycle_between_packages() -> None:
+    cycles = find_cycles(dependency_graph())
+    assert not cycles, "import cycles between packages:\n" + "\n".join(cycles)
 
 
 def test_the_core_never_imports_a_feature_package() -> None:
@@ -111,14 +118,24 @@ def is_repository(name: str) -> bool:
     return name.startswith("bot.db.") or name.endswith(".repository")
 
 
+def string_text(node: ast.AST) -> str | None:
+    """A string literal's text; an f-string's with ``{}`` for each placeholder (``f"SELECT {cols} FROM t"``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
 def test_sql_lives_only_in_repository_modules() -> None:
     offenders = []
     for name, path in modules().items():
         if is_repository(name):
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
-                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value.strip()[:60]!r}")
+            text = string_text(node)
+            if text is not None and SQL.search(text):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text.strip()[:60]!r}")
     assert not offenders, "SQL outside repository modules:\n" + "\n".join(offenders)
 
 
@@ -154,8 +171,17 @@ def test_every_feature_package_has_the_layout() -> None:
 def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:
     """The detectors themselves: a cycle, SQL in a string, a relative import resolved to its package."""
     assert SQL.search("SELECT id FROM votes") and SQL.search("insert into x values (1)")
+    fstring = ast.parse('f"SELECT {columns} FROM votes"').body[0].value  # type: ignore[attr-defined]
+    assert SQL.search(string_text(fstring) or "")
     assert WALL_CLOCK.search("now = dt.datetime.now(dt.UTC)") and WALL_CLOCK.search("int(time.time())")
-    assert not WALL_CLOCK.search("now = self._clock()")
+    assert WALL_CLOCK.search("now = utcnow()") and WALL_CLOCK.search("dt.date.today()")
+    assert not WALL_CLOCK.search("now = self._clock()") and not WALL_CLOCK.search("clock: Clock = utcnow,")
+    assert not WALL_CLOCK.search("started = time.monotonic()")  # durations, not the time of day
+    assert find_cycles({"bot.core": {"bot.db"}, "bot.db": {"bot.core"}, "cogs.x": {"bot.core"}}) == [
+        "bot.core → bot.db → bot.core",
+        "bot.db → bot.core → bot.db",
+    ]
+    assert find_cycles({"cogs.x": {"bot.core"}, "bot.core": {"bot.db"}}) == []
     module = tmp_path / "mod.py"
     module.write_text("from .repository import X\nfrom bot.db import votes\n")
     assert imports_of(module, "cogs.demo.mod") >= {"cogs.demo.repository", "bot.db", "bot.db.votes"}
