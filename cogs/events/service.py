@@ -19,8 +19,11 @@ from bot.core.shards import ShardOwnership
 from bot.core.time import Clock
 from bot.db.executor import Executor
 from bot.db.pushed_events import PushedEventRepository
+from bot.db.records import Server
 
 log = logging.getLogger(__name__)
+
+BATCH = 50  # events per query
 
 
 class EventDelivery:
@@ -54,9 +57,19 @@ class EventDelivery:
         self.job.wake()
 
     async def deliver_due(self, now: dt.datetime) -> dt.datetime | None:
+        """Every due event, batch after batch (a burst does not wait for the next ticks)."""
+        while await self._deliver_batch(now) == BATCH:
+            pass
+        return None
+
+    async def _deliver_batch(self, now: dt.datetime) -> int:
         count, ids = self._shards.sql_args()
-        for event in await self._events.due(now, shard_count=count, shard_ids=ids):
-            server = await self._servers.find(event.server_id)
+        events = await self._events.due(now, limit=BATCH, shard_count=count, shard_ids=ids)
+        servers: dict[int, Server | None] = {}  # one lookup per server in the batch
+        for event in events:
+            if event.server_id not in servers:
+                servers[event.server_id] = await self._servers.find(event.server_id)
+            server = servers[event.server_id]
             handler = self._handlers.get(event.type)
             if server is None or handler is None:
                 note = "server removed" if server is None else f"no feature handles {event.type}"
@@ -84,4 +97,4 @@ class EventDelivery:
                 await self._events.failed(event, f"{type(exc).__name__}: {exc}", retry_at)
                 continue
             await self._events.delivered(event, now)
-        return None
+        return len(events)

@@ -18,6 +18,7 @@ import pytest
 from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
+from bot.db.pushed_events import PushedEventRepository
 from bot.db.records import Server
 from bot.votes.credentials import store_secret
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, BotRunner, reply_text
@@ -238,3 +239,12 @@ async def test_invalid_events_store_nothing(
     assert got == status and message in body["error"], body
     for table in ("community_events", "reviews", "wipes", "rank_updates"):
         assert await pool.fetchval(f"SELECT count(*) FROM {table}") == 0
+
+
+async def test_a_burst_is_delivered_in_one_run_not_fifty_per_tick(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await configured(pool)
+    events = PushedEventRepository(pool)
+    for i in range(120):
+        await events.record(server.id, f"burst-{i}", "rank.update", {"rank": 100 + i})
+    await runner.service("Events").deliver_due(runner.clock())
+    assert await pool.fetchval("SELECT count(*) FROM community_events WHERE delivered_at IS NULL") == 0

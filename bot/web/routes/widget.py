@@ -36,15 +36,15 @@ async def widget(request: web.Request) -> web.Response:
     month = month_of(request.app[INTAKE_KEY].clock(), zone(server.timezone))
     if kind == "players":
         svg = badge("players", "unknown", "#9f9f9f")  # filled in by the status feature once it probes
+    elif kind == "votes":  # each badge runs only the queries it shows: the endpoint is public
+        svg = badge("votes this month", str(await votes.count(server.id, month.start, month.end)))
+    elif kind == "rank":
+        rank, total = await votes.category_rank(server.id, server.category, month.start, month.end)
+        svg = badge("rank", f"#{rank} of {total}", "#007ec6")
     else:
         count = await votes.count(server.id, month.start, month.end)
-        rank, total = await votes.category_rank(server.id, server.category, month.start, month.end)
-        if kind == "votes":
-            svg = badge("votes this month", str(count))
-        elif kind == "rank":
-            svg = badge("rank", f"#{rank} of {total}", "#007ec6")
-        else:
-            svg = badge(server.name, f"{count} votes · #{rank}", "#007ec6")
+        rank, _ = await votes.category_rank(server.id, server.category, month.start, month.end)
+        svg = badge(server.name, f"{count} votes · #{rank}", "#007ec6")
     etag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:16] + '"'
     headers = {"Cache-Control": f"public, max-age={CACHE_SECONDS}", "ETag": etag}
     if request.headers.get("If-None-Match") == etag:
