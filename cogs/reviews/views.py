@@ -73,6 +73,8 @@ class ReviewModal(discord.ui.Modal):
         self.add_item(self.text)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        # answered at once: saving is quick, but the channel alert may wait on a rate limit past the 3 s
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             review = await self.service.submit(
                 self.server, interaction.user.id, interaction.user.display_name, self.rating.value, self.text.value

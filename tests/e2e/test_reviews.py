@@ -50,7 +50,9 @@ async def submit_review(runner: BotRunner, fake: FakeDiscord, fields: dict[str, 
             "fields": fields,
         }
     )
-    return await fake.wait_for_response(created["interaction_id"], timeout=10)
+    first = await fake.wait_for_response(created["interaction_id"], timeout=10)
+    assert first[0]["type"] == 5 and first[0]["data"]["flags"] & EPHEMERAL  # "thinking", privately, at once
+    return (await fake.wait_for_response(created["interaction_id"], count=2, timeout=10))[1:]
 
 
 async def test_review_modal_alert_and_edit(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
