@@ -20,6 +20,7 @@ from bot.core.shards import ShardOwnership
 from bot.core.text import escape
 from bot.core.time import Clock, parse_hhmm, quiet_until, slot_of, zone
 from bot.db.executor import Executor
+from bot.db.records import FeatureSetting
 from bot.db.runs import RunRepository
 from bot.db.votes import VoteRepository
 from bot.votes.events import VoteEvent
@@ -118,9 +119,12 @@ class ReminderService:
         except Exception:
             log.exception("reminders: could not claim due reminders; retrying next sweep")
             due = []
+        settings: dict[int, FeatureSetting | None] = {}  # one lookup per server per sweep, not per reminder
         for reminder in due:
             try:
-                sent += await self._deliver(reminder)
+                if reminder.server.id not in settings:
+                    settings[reminder.server.id] = await self._servers.active_setting(reminder.server, FEATURE)
+                sent += await self._deliver(reminder, settings[reminder.server.id])
             except Exception:
                 log.exception(
                     "reminder for member %s (server %s) failed; retrying in %s",
@@ -134,9 +138,8 @@ class ReminderService:
             log.exception("reminders: channel pings failed; retrying next sweep")
         return sent
 
-    async def _deliver(self, reminder: DueReminder) -> int:
+    async def _deliver(self, reminder: DueReminder, setting: FeatureSetting | None) -> int:
         server, now = reminder.server, self._clock()
-        setting = await self._servers.active_setting(server, FEATURE)
         if setting is None:
             await self._store.finish(reminder)  # paused features send nothing; the next vote schedules again
             return 0
