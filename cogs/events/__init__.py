@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.events.cog import EventsCog
-from cogs.events.service import EventDelivery
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.events.cog import EventsCog
+    from cogs.events.service import EventDelivery
+
     delivery = EventDelivery(
         bot.pool, bot.servers, bot.event_handlers, bot.scheduler, bot.clock, bot.ownership, ready=bot.is_ready
     )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.giveaways.cog import GiveawaysCog
-from cogs.giveaways.service import GiveawayService
-from cogs.giveaways.views import GiveawayEnterButton
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.giveaways.cog import GiveawaysCog
+    from cogs.giveaways.service import GiveawayService
+    from cogs.giveaways.views import GiveawayEnterButton
+
     service = GiveawayService(
         bot.pool,
         bot.servers,
@@ -32,5 +32,7 @@ async def setup(bot: VoteBot) -> None:
 
 
 async def teardown(bot: VoteBot) -> None:  # the cogs are gone by now: each stops its own work in cog_unload
+    from cogs.giveaways.views import GiveawayEnterButton
+
     bot.remove_dynamic_items(GiveawayEnterButton)
     bot.event_handlers.unregister("giveaway.winner")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.leaderboards.cog import LeaderboardsCog
-from cogs.leaderboards.service import LeaderboardService
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
@@ -15,6 +12,9 @@ TICK_INTERVAL = 60.0  # seconds: daily posts and month rollovers
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.leaderboards.cog import LeaderboardsCog
+    from cogs.leaderboards.service import LeaderboardService
+
     service = LeaderboardService(
         bot.pool, bot.servers, bot.votes, bot.messenger, bot.notices, bot.boards, bot.clock, bot.ownership
     )
@@ -26,5 +26,7 @@ async def setup(bot: VoteBot) -> None:
 
 
 async def teardown(bot: VoteBot) -> None:
+    from cogs.leaderboards.service import LeaderboardService
+
     bot.remove_vote_consumer(LeaderboardService.name)
     bot.scheduler.cancel("leaderboards:board_tick", "leaderboards:tick")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.db.links import LinkRepository
-from cogs.links.cog import LinksCog
-from cogs.links.service import LinkService
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
 async def setup(bot: VoteBot) -> None:
+    from bot.db.links import LinkRepository
+    from cogs.links.cog import LinksCog
+    from cogs.links.service import LinkService
+
     service = LinkService(bot.servers, LinkRepository(bot.pool), bot.votes, bot.clock)
     await bot.add_cog(LinksCog(bot, service))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.milestones.cog import MilestonesCog
-from cogs.milestones.service import MilestoneService
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.milestones.cog import MilestonesCog
+    from cogs.milestones.service import MilestoneService
+
     service = MilestoneService(bot.pool, bot.servers, bot.votes, bot.messenger, bot.notices)
     await bot.add_cog(MilestonesCog(bot, service))
     bot.add_vote_consumer(service)
@@ -19,5 +19,7 @@ async def setup(bot: VoteBot) -> None:
 
 
 async def teardown(bot: VoteBot) -> None:
+    from cogs.milestones.service import MilestoneService
+
     bot.remove_vote_consumer(MilestoneService.name)
     bot.event_handlers.unregister("rank.update")

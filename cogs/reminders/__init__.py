@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.reminders.cog import RemindersCog
-from cogs.reminders.service import ReminderService
-from cogs.reminders.views import RemindButton
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
@@ -15,6 +11,10 @@ SWEEP_INTERVAL = 20.0  # seconds between sweeps of due reminders
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.reminders.cog import RemindersCog
+    from cogs.reminders.service import ReminderService
+    from cogs.reminders.views import RemindButton
+
     service = ReminderService(bot.pool, bot.servers, bot.votes, bot.messenger, bot.clock, bot.ownership)
     await bot.add_cog(RemindersCog(bot, service))
     bot.add_dynamic_items(RemindButton)
@@ -24,6 +24,9 @@ async def setup(bot: VoteBot) -> None:
 
 
 async def teardown(bot: VoteBot) -> None:
+    from cogs.reminders.service import ReminderService
+    from cogs.reminders.views import RemindButton
+
     bot.remove_vote_consumer(ReminderService.name)
     bot.remove_dynamic_items(RemindButton)
     bot.scheduler.cancel("reminders:sweep")

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.reviews.cog import ReviewsCog
-from cogs.reviews.service import ReviewService
-from cogs.reviews.topgg import TopggReviewPoller
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
@@ -15,6 +11,10 @@ TOPGG_POLL_MINUTES = 15
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.reviews.cog import ReviewsCog
+    from cogs.reviews.service import ReviewService
+    from cogs.reviews.topgg import TopggReviewPoller
+
     topgg = bot.config.topgg
     poller = TopggReviewPoller(bot.pool, topgg.api_token, topgg.api_base_url) if topgg.api_token else None
     service = ReviewService(bot.pool, bot.servers, bot.messenger, poller, bot.ownership)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.rewards.cog import RewardsCog
-from cogs.rewards.service import RewardsService
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
@@ -14,6 +11,9 @@ EXPIRY_INTERVAL = 30.0  # seconds between sweeps of expired voter roles
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.rewards.cog import RewardsCog
+    from cogs.rewards.service import RewardsService
+
     service = RewardsService(bot.pool, bot.servers, bot.messenger, bot.notices, bot.clock)
     await bot.add_cog(RewardsCog(bot, service))
     bot.add_vote_consumer(service)
@@ -22,5 +22,7 @@ async def setup(bot: VoteBot) -> None:
 
 
 async def teardown(bot: VoteBot) -> None:
+    from cogs.rewards.service import RewardsService
+
     bot.remove_vote_consumer(RewardsService.name)
     bot.scheduler.cancel("rewards:expire")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.votes.credentials import Endpoints
-from cogs.setup.cog import FeaturesCog, OwnerCog, SetupCog
-from cogs.setup.service import SetupService
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
 async def setup(bot: VoteBot) -> None:
+    from bot.votes.credentials import Endpoints
+    from cogs.setup.cog import FeaturesCog, OwnerCog, SetupCog
+    from cogs.setup.service import SetupService
+
     config = bot.config
     where = Endpoints(config.webhooks.public_url, config.votifier.port, config.votifier.enabled)
     service = SetupService(bot.pool, bot.servers, bot.messenger, where)

@@ -5,11 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from cogs.status.cog import StatusAdminCog, StatusCog
-from cogs.status.monitor import StatusMonitor
-from cogs.status.query import Prober
-from cogs.status.service import StatusService
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
@@ -19,6 +14,11 @@ COMPACT_EVERY_MIN = 10
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.status.cog import StatusAdminCog, StatusCog
+    from cogs.status.monitor import StatusMonitor
+    from cogs.status.query import Prober
+    from cogs.status.service import StatusService
+
     settings = bot.config.status
 
     async def in_maintenance(server_id: int, now: dt.datetime) -> bool:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.wipes.cog import WipesCog
-from cogs.wipes.service import WipeCalendar, WipeService
-
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
 
 
 async def setup(bot: VoteBot) -> None:
+    from cogs.wipes.cog import WipesCog
+    from cogs.wipes.service import WipeCalendar, WipeService
+
     service = WipeService(
         bot.pool, bot.servers, bot.messenger, bot.scheduler, bot.clock, bot.ownership, ready=bot.is_ready
     )

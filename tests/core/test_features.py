@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bot.app.extensions import features
@@ -54,3 +57,13 @@ def test_a_feature_knows_its_settings_by_option_name() -> None:
     assert top10.current({"refresh_minutes": 999}) == {"refresh_minutes": 10}  # out of bounds stored: default
     with pytest.raises(UserError, match="has no setting `colour`; its settings are: board_refresh"):
         top10.setting("colour")
+
+
+def test_reading_the_declarations_loads_no_cog_and_no_discord() -> None:
+    """The CLI and the ingest-only process read every feature's spec.py; the cogs load only in setup()."""
+    code = (
+        "import sys; from bot.app.extensions import features; features(); "
+        "print(sorted(m for m in sys.modules if m == 'discord' or m.endswith('.cog')))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
+    assert found.stdout.strip() == "[]"
