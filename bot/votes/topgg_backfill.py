@@ -27,6 +27,7 @@ from bot.db.credentials import CredentialRepository
 from bot.db.votes import VoteRepository
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote, topgg_vote_key
+from bot.votes.parsing import parse_iso8601, parse_snowflake
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ class TopggBackfill:
                 break
             votes = [vote for item in data if (vote := self._vote(server_id, item)) is not None]
             listed += len(data)
-            fresh = [v for v in votes if not await self._has_cooldown_copy(v)]
+            copied = await self._cooldown_copies(server_id, votes)
+            fresh = [v for v in votes if v.discord_user_id not in copied]
             skipped += len(data) - len(fresh)
             if fresh:
                 results = await self._ledger.record_many(fresh)
@@ -151,8 +153,8 @@ class TopggBackfill:
         if not isinstance(item, dict):
             return None
         try:
-            user = _snowflake(item.get("platform_id"))
-            created = _timestamp(item.get("created_at"))
+            user = parse_snowflake(item.get("platform_id"), "platform_id")
+            created = parse_iso8601(item.get("created_at"), "created_at")
             expires = item.get("expires_at")
             weight = item.get("weight", 1)
             return Vote(
@@ -162,37 +164,22 @@ class TopggBackfill:
                 voted_at=created,
                 discord_user_id=user,
                 weight=weight if isinstance(weight, int) and not isinstance(weight, bool) and 1 <= weight <= 100 else 1,
-                expires_at=_timestamp(expires) if expires is not None else None,
+                expires_at=parse_iso8601(expires, "expires_at") if expires is not None else None,
                 raw={"source": "backfill", "topgg_user_id": str(item.get("user_id"))},
             )
         except ValueError as exc:
             log.warning("Top.gg backfill: listed vote ignored: %s", exc)
             return None
 
-    async def _has_cooldown_copy(self, vote: Vote) -> bool:
-        """A v0 webhook copy of this vote (keyed by its 12-hour bucket) is already in the ledger."""
-        assert vote.discord_user_id is not None  # noqa: S101 - set by _vote
-        start = vote.voted_at - dt.timedelta(minutes=2)
-        end = vote.voted_at + COOLDOWN - dt.timedelta(minutes=2)
-        return await self._votes.has_vote_between(vote.server_id, "topgg", vote.discord_user_id, start, end)
-
-
-def _snowflake(value: object) -> int:
-    """A Discord id as the Top.gg API lists it (a decimal string)."""
-    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    if not (text.isascii() and text.isdigit() and 0 < int(text) < 2**63):
-        raise ValueError(f"platform_id {str(value)[:30]!r} is not a Discord id")
-    return int(text)
-
-
-def _timestamp(value: object) -> dt.datetime:
-    """An ISO 8601 time with an offset (Top.gg sends 7 fractional digits: Python 3.11 reads them)."""
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("created_at/expires_at must be an ISO 8601 string")
-    moment = dt.datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"{value!r} has no time zone offset")
-    return moment.astimezone(dt.UTC)
+    async def _cooldown_copies(self, server_id: int, votes: list[Vote]) -> set[int]:
+        """Voters of these listed votes whose v0 webhook copy (keyed by its 12-hour bucket) is already in the
+        ledger, for the whole page in one query."""
+        windows = [
+            (v.discord_user_id, v.voted_at - dt.timedelta(minutes=2), v.voted_at + COOLDOWN - dt.timedelta(minutes=2))
+            for v in votes
+            if v.discord_user_id is not None
+        ]
+        return await self._votes.with_vote_between(server_id, "topgg", windows) if windows else set()
 
 
 async def project_server(pool: asyncpg.Pool, project: dict[str, Any]) -> int | None:

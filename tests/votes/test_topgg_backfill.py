@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.votes.topgg_backfill import TopggBackfill
-from bot.web.providers import sign_topgg_v1
+from bot.web.providers import BadPayload, parse_iso8601, sign_topgg_v1
 from tests.clock import MovableClock
 from tests.http_util import serving
 from tests.web.conftest import add_server, set_secret, vote_rows
@@ -156,3 +156,12 @@ async def test_backfill_needs_a_target_server(
     assert ambiguous.server_id is None  # two servers, no project_id
     await set_secret(pool, sid, "topgg", "secret-B", project_id="803190510032756736")
     assert (await TopggBackfill(pool, TOKEN, base, clock=clock).run()).server_id == sid
+
+
+@pytest.mark.parametrize("created", ["20260102T030405Z", "2026-W01-1T03:04:05Z", "2026-01-02T03:04:05"])
+def test_a_listed_time_the_webhook_would_refuse_is_ignored(created: str, pool: asyncpg.Pool) -> None:
+    """One reading of ids and times for the webhook and the backfill: the ledger key is made from it."""
+    with pytest.raises(BadPayload):
+        parse_iso8601(created, "data.created_at")
+    assert TopggBackfill(pool, TOKEN)._vote(1, listed("111", created)) is None
+    assert TopggBackfill(pool, TOKEN)._vote(1, listed("111", "2026-01-02T03:04:05.1234567+00:00")) is not None

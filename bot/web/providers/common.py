@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.votes import parsing
+
 MAX_BODY = 64 * 1024
 """Largest request body any provider may send (bytes). Bigger bodies are refused before hashing."""
 
 MAX_ID_LENGTH = 128
 MAX_PLAYER_NAME = 64
-MAX_SNOWFLAKE = 2**63 - 1
 
 __all__ = [
     "MAX_BODY",
@@ -211,16 +212,11 @@ def require_id(obj: Mapping[str, Any], key: str, where: str, *, allow_int: bool 
 
 
 def parse_snowflake(value: object, where: str) -> int:
-    """A Discord id sent as a decimal string (or int); must fit a signed 64-bit column."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and 1 <= len(value) <= 20 and value.isascii() and value.isdigit():
-        number = int(value)
-    else:
-        raise BadPayload(f"{where} must be a Discord id (decimal digits)")
-    if not 0 < number <= MAX_SNOWFLAKE:
-        raise BadPayload(f"{where} is out of range for a Discord id")
-    return number
+    """:func:`bot.votes.parsing.parse_snowflake`, refused with a 400."""
+    try:
+        return parsing.parse_snowflake(value, where)
+    except parsing.InvalidValue as exc:
+        raise BadPayload(str(exc)) from None
 
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -251,43 +247,10 @@ def validate_player_name(value: object, where: str, *, max_len: int = MAX_PLAYER
 
 # --------------------------------------------------------------------------- time
 
-_ISO = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:[.,](?P<frac>\d{1,9}))?"
-    r"(?P<tz>[Zz]|[+-]\d{2}:?\d{2})?",
-    re.ASCII,
-)
-
 
 def parse_iso8601(value: object, where: str, *, assume_utc: bool = False) -> dt.datetime:
-    """Parse an ISO-8601 timestamp into an aware UTC ``datetime``.
-
-    Accepts ``Z``, ``±hh:mm`` / ``±hhmm`` offsets and 1–9 fractional digits (Top.gg sends 7; the
-    extra digits are truncated to microseconds). A timestamp without offset raises unless
-    ``assume_utc``. Raises :class:`BadPayload` on anything else.
-    """
-    if not isinstance(value, str):
-        raise BadPayload(f"{where} must be an ISO-8601 string")
-    match = _ISO.fullmatch(value.strip())
-    if match is None:
-        raise BadPayload(f"{where} is not an ISO-8601 timestamp")
-    frac = match["frac"] or ""
-    tz = match["tz"]
-    if tz is not None and tz != "z" and match[0][10] != "t":
-        # The usual case: datetime parses every form the pattern admits, except a lower-case t/z.
-        try:
-            return dt.datetime.fromisoformat(match[0]).astimezone(dt.UTC)
-        except (ValueError, OverflowError) as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
-            raise BadPayload(f"{where} is not a valid date/time: {exc}") from exc
-    if tz is None:
-        if not assume_utc:
-            raise BadPayload(f"{where} has no time zone offset")
-        tz = "+00:00"
-    elif tz in ("Z", "z"):
-        tz = "+00:00"
-    elif ":" not in tz:
-        tz = f"{tz[:3]}:{tz[3:]}"
-    text = f"{match['date']}T{match['time']}{'.' + frac[:6].ljust(6, '0') if frac else ''}{tz}"
+    """:func:`bot.votes.parsing.parse_iso8601`, refused with a 400."""
     try:
-        return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-    except (ValueError, OverflowError) as exc:
-        raise BadPayload(f"{where} is not a valid date/time: {exc}") from exc
+        return parsing.parse_iso8601(value, where, assume_utc=assume_utc)
+    except parsing.InvalidValue as exc:
+        raise BadPayload(str(exc)) from None
