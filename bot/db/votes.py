@@ -12,6 +12,7 @@ Periods (``start``/``end``) come from :mod:`bot.core.time` in the server's zone;
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.db.executor import Executor
@@ -166,20 +167,24 @@ class VoteRepository:
             "SELECT max(voted_at) FROM votes WHERE server_id = $1 AND provider = $2", server_id, provider
         )
 
-    async def has_vote_between(
-        self, server_id: int, provider: str, discord_user_id: int, start: dt.datetime, end: dt.datetime
-    ) -> bool:
-        """Whether this user already has a vote of ``provider`` for the server with ``start <= voted_at < end``."""
-        found = await self._db.fetchval(
+    async def with_vote_between(
+        self, server_id: int, provider: str, windows: Sequence[tuple[int, dt.datetime, dt.datetime]]
+    ) -> set[int]:
+        """Of these ``(discord user, start, end)``, the users who already have a vote of ``provider`` for the
+        server with ``start <= voted_at < end`` — one query for a whole page of listed votes."""
+        records = await self._db.fetch(
             """
-            SELECT 1 FROM votes
-            WHERE server_id = $1 AND provider = $2 AND discord_user_id = $3 AND voted_at >= $4 AND voted_at < $5
-            LIMIT 1
+            SELECT w.user_id FROM unnest($3::bigint[], $4::timestamptz[], $5::timestamptz[]) AS w(user_id, s, e)
+            WHERE EXISTS (
+                SELECT 1 FROM votes v
+                WHERE v.server_id = $1 AND v.provider = $2 AND v.discord_user_id = w.user_id
+                  AND v.voted_at >= w.s AND v.voted_at < w.e
+            )
             """,
             server_id,
             provider,
-            discord_user_id,
-            start,
-            end,
+            [w[0] for w in windows],
+            [w[1] for w in windows],
+            [w[2] for w in windows],
         )
-        return found is not None
+        return {r["user_id"] for r in records}
