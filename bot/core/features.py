@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.core.errors import UserError
 from bot.core.time import parse_hhmm
-from bot.core.validation import clean_vote_url
+from bot.core.validation import clean_vote_url, is_ascii_digits
 
 MASTER_SWITCH = "all"
 
@@ -186,7 +186,7 @@ def _int(value: object, spec: SettingSpec) -> int:
         raise spec.refuse(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and is_ascii_digits(value.strip().removeprefix("-")):
         return int(value.strip())
     raise spec.refuse(value)
 

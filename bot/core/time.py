@@ -72,7 +72,13 @@ def parse_hhmm(text: str) -> dt.time:
     """'22:30' or '9:05' → time (the one reading of a time of day); raises ValueError with a readable message."""
     hours, sep, minutes = text.strip().partition(":")
     try:
-        if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        if (
+            not sep
+            or not (hours + minutes).isascii()
+            or not hours.isdigit()
+            or not minutes.isdigit()
+            or len(minutes) != 2
+        ):
             raise ValueError
         return dt.time(int(hours), int(minutes))
     except ValueError:

@@ -18,6 +18,11 @@ _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$", re.I)
 
 
+def is_ascii_digits(text: str) -> bool:
+    """``"25565"`` yes; ``"²"``, ``"٣"`` or ``"-1"`` no (``str.isdigit`` says yes to the first two)."""
+    return text.isascii() and text.isdigit()
+
+
 def _has_control_chars(text: str) -> bool:
     return any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
 
@@ -73,7 +78,7 @@ def clean_address(value: str | None) -> str | None:
             port = rest[1:]
     elif text.count(":") == 1:
         host, port = text.split(":")
-    if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
+    if port is not None and (not is_ascii_digits(port) or not 1 <= int(port) <= 65535):
         raise UserError("The port must be a number between 1 and 65535.")
     try:
         ipaddress.ip_address(host)

@@ -15,6 +15,7 @@ from bot.core.pushed_events import PushedEvent
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
+from bot.core.validation import is_ascii_digits
 from bot.db.executor import Executor
 from bot.db.records import Server
 from cogs.reviews.repository import Review, ReviewRepository
@@ -34,7 +35,7 @@ def parse_rating(value: object) -> int:
         raise UserError("The rating must be a whole number from 1 to 5.")
     if isinstance(value, str):
         value = value.strip()
-        if not value.isdigit():
+        if not is_ascii_digits(value):
             raise UserError("The rating must be a whole number from 1 to 5.")
         value = int(value)
     if not isinstance(value, int) or not 1 <= value <= 5:
