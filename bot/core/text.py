@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import discord
 
@@ -35,11 +35,24 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword", "pass", "passwd", "sslkey", "token", "secret"})
+
+
 def mask(secret: str) -> str:
-    """Show that a secret is set without revealing it."""
-    if "://" in secret:  # URL: hide the password only
-        parts = urlsplit(secret)
-        if parts.password:
-            return secret.replace(f":{parts.password}@", ":****@", 1)
-        return secret
+    """Show that a secret is set without revealing it (a URL keeps all but its passwords, in userinfo or query)."""
+    if "://" in secret:
+        try:
+            parts = urlsplit(secret)
+            password = parts.password
+        except ValueError:  # unparsable: show nothing of it
+            return "****"
+        netloc = parts.netloc
+        if password:
+            user_info, _, host = netloc.rpartition("@")
+            netloc = f"{user_info.partition(':')[0]}:****@{host}"
+        query = "&".join(
+            f"{name}=****" if name.lower() in _SECRET_PARAMETERS else f"{name}={value}" if sep else name
+            for name, sep, value in (part.partition("=") for part in parts.query.split("&") if part)
+        )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     return f"****{secret[-4:]}" if len(secret) >= 16 else "****"

@@ -17,6 +17,7 @@ from bot.votes.votifier.keys import set_votifier_token
 
 CREDENTIAL_KINDS: tuple[str, ...] = (*PROVIDERS, "events")  # "events": the signed event API
 MAX_SECRET = 4096
+MIN_SECRET = 16  # a listing site's generated secrets are longer; a short one could be guessed
 SETTING_KEYS: dict[str, tuple[str, ...]] = {
     "topserver": ("topserver_id",),
     "topgg": ("project_id",),
@@ -28,8 +29,13 @@ PLACEHOLDER = "<set webhooks.public_url>"
 
 
 def check_secret(value: str) -> str:
-    if not value or value != value.strip() or len(value) > MAX_SECRET or any(ord(ch) < 32 for ch in value):
-        raise UserError(f"The secret must be 1 to {MAX_SECRET} visible characters without surrounding spaces.")
+    if value != value.strip() or len(value) > MAX_SECRET or any(ord(ch) < 32 for ch in value):
+        raise UserError(f"The secret must be {MIN_SECRET} to {MAX_SECRET} visible characters, no surrounding spaces.")
+    if len(value) < MIN_SECRET:
+        raise UserError(
+            f"That secret is too short ({len(value)} characters); a guessable secret lets anyone forge votes. "
+            f"Use at least {MIN_SECRET} characters: copy the full secret the listing site shows, or generate one."
+        )
     return value
 
 

@@ -86,6 +86,28 @@ def test_effective_config_masks_secrets(tmp_path: Path) -> None:
     assert mask("short") == "****"
 
 
+def test_a_password_anywhere_in_the_dsn_is_never_shown() -> None:
+    for dsn in (
+        "postgresql://bot@db/votes?password=hunter22&sslmode=require",
+        "postgresql://bot:hunter22@db:5432/votes?sslpassword=hunter22",
+        "postgresql:///votes?host=/run/pg&PASSWORD=hunter22",
+    ):
+        shown = mask(dsn)
+        assert "hunter22" not in shown and "****" in shown, shown
+    assert mask("postgresql://bot@db/votes?password=x&sslmode=require").endswith("?password=****&sslmode=require")
+
+
+def test_short_tokens_and_bad_proxy_lists_are_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="webhooks.metrics_token: must be at least 16"):
+        load_config(write(tmp_path, '[webhooks]\nmetrics_token = "abc"\n'), environ={})
+    with pytest.raises(ConfigError, match="webhooks.trusted_proxies: 'nope'"):
+        load_config(write(tmp_path, '[webhooks]\ntrusted_proxies = ["10.0.0.0/8", "nope"]\n'), environ={})
+    with pytest.raises(ConfigError, match="webhooks.public_read_concurrency: must be below database.max_pool_size"):
+        load_config(write(tmp_path, "[webhooks]\npublic_read_concurrency = 10\n"), environ={})
+    config = load_config(write(tmp_path, '[webhooks]\ntrusted_proxies = ["10.0.0.1"]\n'), environ={})
+    assert config.webhooks.trusted_proxies == ("10.0.0.1",) and config.webhooks.keepalive_timeout == 15.0
+
+
 def test_example_file_is_valid_and_documents_every_key() -> None:
     from bot.app.config import SCHEMA
 

@@ -103,6 +103,11 @@ def test_check_config_masks_and_names_bad_keys(tmp_path: Path, database_url: str
     )
     assert shown.returncode == 0
     assert "abcdefghijklmnopqrstuvwxyz123456" not in shown.stdout and 'discord.token = "****3456"' in shown.stdout
+    with_password = votebot(
+        tmp_path, database_url, "check-config", extra_env={"DATABASE_URL": "postgresql://bot@db/v?password=hunter22"}
+    )
+    assert with_password.returncode == 0 and "hunter22" not in with_password.stdout + with_password.stderr
+    assert 'database.url = "postgresql://bot@db/v?password=****"' in with_password.stdout
     bad = votebot(tmp_path, database_url, "check-config", extra_env={"VOTEBOT_WEBHOOKS__PORT": "100000"})
     assert bad.returncode == 2 and "webhooks.port" in bad.stderr
     no_token = votebot(tmp_path, database_url, "run", extra_env={"DISCORD_TOKEN": ""})

@@ -25,21 +25,25 @@ async def cli(tmp_path: Path, database_url: str, *args: str, env: dict[str, str]
 async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None:
     sid = str(await add_server(pool))
     done = await cli(
-        tmp_path, database_url, "server", "secret", sid, "--provider", "topserver", "--secret", "push-secret-123"
+        tmp_path, database_url, "server", "secret", sid, "--provider", "topserver", "--secret", "push-secret-1234567"
     )
     assert done.returncode == 0, done.stderr
-    assert "push-secret-123" not in done.stdout and "sha256:" in done.stdout
+    assert "push-secret-1234567" not in done.stdout and "sha256:" in done.stdout
     generated = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--generate")
     assert generated.returncode == 0 and "legacy v0" in generated.stdout
     secret = generated.stdout.split("shown once, paste it into the listing site now): ")[1].split()[0]
     votifier = await cli(
-        tmp_path, database_url, "server", "secret", sid, "--provider", "votifier", "--secret", "vtok-1234"
+        tmp_path, database_url, "server", "secret", sid, "--provider", "votifier", "--secret", "vtok-1234-abcdefgh"
     )
     assert votifier.returncode == 0, votifier.stderr
 
     shown = await cli(tmp_path, database_url, "server", "show", sid, "--json", env=PUBLIC)
     assert shown.returncode == 0, shown.stderr
-    assert secret not in shown.stdout and "push-secret-123" not in shown.stdout and "vtok-1234" not in shown.stdout
+    assert (
+        secret not in shown.stdout
+        and "push-secret-1234567" not in shown.stdout
+        and "vtok-1234-abcdefgh" not in shown.stdout
+    )
     data = json.loads(shown.stdout)["providers"]
     assert data["topserver"]["webhook_url"] == f"https://votes.example.com/webhooks/topserver/{sid}"
     assert data["topgg"]["integration_url"].startswith(
@@ -55,6 +59,8 @@ async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.
     assert unknown.returncode == 1 and "no server with id 999" in unknown.stderr
     bad = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "myspace", "--secret", "x")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    short = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topserver", "--secret", "a")
+    assert short.returncode == 1 and "at least 16 characters" in short.stderr and "(1 characters)" in short.stderr
     bad_setting = await cli(
         tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--secret", "x", "--set", "nope=1"
     )
@@ -66,10 +72,10 @@ async def test_send_test_vote_each_provider(
 ) -> None:
     sid = str(await add_server(pool))
     for provider, secret in (
-        ("topserver", "ts-secret"),
+        ("topserver", "ts-secret-0123456789"),
         ("topgg", "whs_cli_secret_0123"),
-        ("gamemonitoring", "gm-token"),
-        ("votifier", "vtok"),
+        ("gamemonitoring", "gm-token-0123456789"),
+        ("votifier", "vtok-0123456789abc"),
     ):
         done = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", provider, "--secret", secret)
         assert done.returncode == 0, done.stderr
@@ -142,7 +148,15 @@ async def test_webhooks_process_serves_routes_and_votifier(
 
     sid = await add_server(pool)
     done = await cli(
-        tmp_path, database_url, "server", "secret", str(sid), "--provider", "votifier", "--secret", "vtok-9"
+        tmp_path,
+        database_url,
+        "server",
+        "secret",
+        str(sid),
+        "--provider",
+        "votifier",
+        "--secret",
+        "vtok-9-0123456789ab",
     )
     assert done.returncode == 0, done.stderr
     web_port, votifier_port = _free_port(), _free_port()
@@ -170,11 +184,13 @@ async def test_webhooks_process_serves_routes_and_votifier(
                 raise AssertionError("votebot webhooks did not come up")
             async with http.get(f"http://127.0.0.1:{web_port}/metrics") as response:
                 assert response.status == 200
-        reply = await VotifierClient("127.0.0.1", votifier_port, "MCList", "vtok-9").nu_vote("Herobrine", "1.1.1.1")
+        reply = await VotifierClient("127.0.0.1", votifier_port, "MCList", "vtok-9-0123456789ab").nu_vote(
+            "Herobrine", "1.1.1.1"
+        )
         assert reply == {"status": "ok"}
         assert [r["player_name"] for r in await vote_rows(pool, "votifier")] == ["Herobrine"]
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.to_thread(process.communicate, timeout=30)
     assert process.returncode == 0, stderr
-    assert "vtok-9" not in stderr
+    assert "vtok-9-0123456789ab" not in stderr

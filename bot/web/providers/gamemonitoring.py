@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 PROVIDER = "gamemonitoring"
 VOTE_EVENT = "server.vote"
 DEFAULT_API_BASE = "https://api.gamemonitoring.net"
+MAX_LOGGED = 300  # characters of the canonical string a mismatch logs (bodies may be 64 KiB)
 _EVENT_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}", re.ASCII)
 
 __all__ = [
@@ -117,7 +118,10 @@ def verify_gamemonitoring(token: str, payload: Mapping[str, Any]) -> None:
     if not isinstance(signature, str) or not signature:
         raise SignatureError("missing signature")
     if not hex_digest_matches(_digest(token, payload), signature):
-        log.warning("GAMEMONITORING signature mismatch; canonical string was %r", canonical_string(payload))
+        shown = canonical_string(payload)
+        if len(shown) > MAX_LOGGED:
+            shown = f"{shown[:MAX_LOGGED]}… ({len(shown)} characters)"
+        log.warning("GAMEMONITORING signature mismatch; canonical string was %r", shown)
         raise SignatureError("invalid signature")
 
 
