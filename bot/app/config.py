@@ -8,6 +8,7 @@ that names the key. Secrets are masked whenever the config is shown.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import tomllib
@@ -22,6 +23,7 @@ from bot.core.text import mask
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 ENV_PREFIX = "VOTEBOT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_SECRET = 16
 
 TOKEN_HELP = (
     "no Discord bot token configured (key 'discord.token'). Create an application at "  # noqa: S105
@@ -112,6 +114,28 @@ def _database_url(key: str, value: Any) -> str:
     return text
 
 
+def _token(key: str, value: Any) -> str:
+    text = _str(key, value)
+    if text and len(text) < MIN_SECRET:
+        raise ConfigError(f"{key}: must be at least {MIN_SECRET} characters (or empty to switch it off)")
+    return text
+
+
+def _networks(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{key}: expected a list of IP addresses or networks, got {value!r}")
+    for item in value:
+        try:
+            ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{key}: {item!r} is not an IP address or network (e.g. 10.0.0.1 or 10.0.0.0/8)"
+            ) from None
+    return tuple(item.strip() for item in value)
+
+
 def _log_level(key: str, value: Any) -> str:
     text = _str(key, value).upper()
     if text not in LOG_LEVELS:
@@ -154,6 +178,16 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("webhooks", "port"): Setting(_port, 8080),
     ("webhooks", "public_url"): Setting(_optional_url, ""),
     ("webhooks", "topgg_replay_window"): Setting(_positive_int, 300, doc="seconds a Top.gg v1 signature stays valid"),
+    ("webhooks", "keepalive_timeout"): Setting(_float, 15.0, doc="seconds an idle or half-sent request may stay"),
+    ("webhooks", "body_timeout"): Setting(_float, 10.0, doc="seconds a request body may take to arrive"),
+    ("webhooks", "max_connections"): Setting(_positive_int, 2000, doc="open connections in all"),
+    ("webhooks", "max_connections_per_source"): Setting(_positive_int, 200, doc="open connections per address"),
+    ("webhooks", "public_read_concurrency"): Setting(
+        _positive_int, 4, doc="database connections badges, health and the PULL API may use at once"
+    ),
+    ("webhooks", "failed_auth_per_minute"): Setting(_positive_int, 30, doc="failed signatures per address before 429"),
+    ("webhooks", "metrics_token"): Setting(_token, "", secret=True, doc="bearer token /metrics requires when set"),
+    ("webhooks", "trusted_proxies"): Setting(_networks, (), doc="reverse proxies whose X-Forwarded-For is believed"),
     ("votifier", "enabled"): Setting(_bool, True),
     ("votifier", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104
     ("votifier", "port"): Setting(_port, 8192),
@@ -192,6 +226,14 @@ class WebhooksConfig:
     port: int
     public_url: str
     topgg_replay_window: int = 300
+    keepalive_timeout: float = 15.0
+    body_timeout: float = 10.0
+    max_connections: int = 2000
+    max_connections_per_source: int = 200
+    public_read_concurrency: int = 4
+    failed_auth_per_minute: int = 30
+    metrics_token: str = field(default="", repr=False)
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +360,11 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     if database.min_pool_size > database.max_pool_size:
         raise ConfigError("database.min_pool_size: must not exceed database.max_pool_size")
     webhooks = WebhooksConfig(**{k: v for (s, k), v in values.items() if s == "webhooks"})
+    if webhooks.public_read_concurrency >= database.max_pool_size:
+        raise ConfigError(
+            "webhooks.public_read_concurrency: must be below database.max_pool_size "
+            f"({database.max_pool_size}) so vote intake always keeps a connection"
+        )
     votifier = VotifierConfig(**{k: v for (s, k), v in values.items() if s == "votifier"})
     if webhooks.enabled and votifier.enabled and webhooks.port and webhooks.port == votifier.port:
         raise ConfigError("votifier.port: must differ from webhooks.port")

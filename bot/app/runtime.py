@@ -20,6 +20,7 @@ from bot.db.pool import Database
 from bot.votes.topgg_backfill import TopggBackfill
 from bot.votes.votifier.service import VotifierService
 from bot.web.app import WebhookManager
+from bot.web.guard import WebLimits, parse_networks
 from bot.web.intake import IntakeSettings
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,18 @@ def webhook_manager(config: Config, pool: asyncpg.Pool, clock: Clock = utcnow) -
         topgg_replay_window=config.webhooks.topgg_replay_window,
         gamemonitoring_api_base=config.gamemonitoring.api_base_url,
     )
-    return WebhookManager(pool, host=config.webhooks.host, port=config.webhooks.port, settings=settings, clock=clock)
+    hooks = config.webhooks
+    limits = WebLimits(
+        keepalive_timeout=hooks.keepalive_timeout,
+        body_timeout=hooks.body_timeout,
+        max_connections=hooks.max_connections,
+        max_connections_per_source=hooks.max_connections_per_source,
+        public_read_concurrency=hooks.public_read_concurrency,
+        failed_auth_per_minute=hooks.failed_auth_per_minute,
+        metrics_token=hooks.metrics_token,
+        trusted_proxies=parse_networks(hooks.trusted_proxies),
+    )
+    return WebhookManager(pool, host=hooks.host, port=hooks.port, settings=settings, clock=clock, limits=limits)
 
 
 @contextlib.asynccontextmanager

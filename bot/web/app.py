@@ -19,6 +19,7 @@ from bot.core.time import Clock, utcnow
 from bot.db.claims import ClaimRepository
 from bot.db.servers import ServerRepository
 from bot.db.votes import VoteRepository
+from bot.web.guard import PUBLIC_READS_KEY, ConnectionGuard, PublicReads, WebLimits
 from bot.web.intake import INTAKE_KEY, Intake, IntakeSettings
 from bot.web.routes import events, gamemonitoring, health, integrations, pull_api, topgg, topserver, widget
 
@@ -50,15 +51,24 @@ class WebhookManager:
         settings: IntakeSettings | None = None,
         group_commit: bool = True,
         clock: Clock = utcnow,
+        limits: WebLimits | None = None,
     ) -> None:
         self._host = host
         self._port = port
+        self.limits = limits or WebLimits()
+        self.connections = ConnectionGuard(
+            max_total=self.limits.max_connections, max_per_source=self.limits.max_connections_per_source
+        )
         self._app = web.Application(client_max_size=MAX_BODY)
         self._app[health.POOL_KEY] = pool
+        self._app[PUBLIC_READS_KEY] = PublicReads(self.limits.public_read_concurrency)
         self._app[pull_api.CLAIMS_KEY] = ClaimRepository(pool)
         self._app[widget.SERVERS_KEY] = ServerRepository(pool)
         self._app[widget.VOTES_KEY] = VoteRepository(pool)
-        self.intake = Intake(pool, settings or IntakeSettings(), group_commit=group_commit, clock=clock)
+        self._app[widget.BADGES_KEY] = widget.BadgeCache(clock)
+        self.intake = Intake(
+            pool, settings or IntakeSettings(), group_commit=group_commit, clock=clock, limits=self.limits
+        )
         self._app[INTAKE_KEY] = self.intake
         self._stored_events = add_routes(self._app)
         self._runner: web.AppRunner | None = None
@@ -96,8 +106,16 @@ class WebhookManager:
         if port is not None:
             self._port = port
         await self.intake.start()
-        runner = web.AppRunner(self._app, access_log=None, handle_signals=False, shutdown_timeout=5)
+        runner = web.AppRunner(
+            self._app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=5,
+            keepalive_timeout=self.limits.keepalive_timeout,  # also cuts idle and half-sent requests
+        )
         await runner.setup()
+        assert runner.server is not None  # noqa: S101 - set by setup()
+        self.connections.install(runner.server)
         site = web.TCPSite(runner, self._host, self._port)
         try:
             await site.start()

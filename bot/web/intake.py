@@ -8,6 +8,7 @@ is sent once the vote is committed (200), or 503 when the database failed so the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -18,6 +19,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from bot.core.ratelimit import KeyedRateLimit, Monotonic
 from bot.core.time import Clock, utcnow
 from bot.db.credentials import (
     CredentialRepository,
@@ -28,6 +30,7 @@ from bot.db.credentials import (
 from bot.votes.group_commit import GroupCommitter
 from bot.votes.ledger import RecordResult, VoteLedger
 from bot.votes.model import Vote
+from bot.web.guard import WebLimits, client_address
 from bot.web.metrics import IntakeMetrics
 from bot.web.providers import MAX_BODY, NotAVote, PayloadTooLarge, ProviderError
 
@@ -44,10 +47,22 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class NotConfigured(ProviderError):
-    """The server exists but has no credential for this provider → 404."""
+    """The server exists but has no credential for this provider → the uniform 401 (the reason is only logged)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(404, reason)
+        super().__init__(401, reason)
+
+
+class ClientGone(Exception):
+    """The sender disconnected or stalled before its body arrived: nothing to record, nothing to blame."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+UNAUTHORIZED = "invalid or missing signature"
+"""The one answer to every authentication failure: which check failed is logged, never told to the sender."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +94,20 @@ class Intake:
     """Per-manager state shared by the routes: repositories, the committer, metrics, a credential cache."""
 
     def __init__(
-        self, pool: asyncpg.Pool, settings: IntakeSettings, *, group_commit: bool = True, clock: Clock = utcnow
+        self,
+        pool: asyncpg.Pool,
+        settings: IntakeSettings,
+        *,
+        group_commit: bool = True,
+        clock: Clock = utcnow,
+        limits: WebLimits | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.pool = pool
         self.settings = settings
         self.clock = clock
+        self.limits = limits or WebLimits()
+        self.failed_auth = KeyedRateLimit(burst=self.limits.failed_auth_per_minute, per_seconds=60, clock=monotonic)
         self.credentials = CredentialRepository(pool)
         self.ledger = VoteLedger(pool)
         self.committer = GroupCommitter(pool, self.ledger) if group_commit else None
@@ -157,14 +181,52 @@ _RECORDED_BODY = b'{"ok": true, "duplicate": false}'
 _DUPLICATE_BODY = b'{"ok": true, "duplicate": true}'
 
 
-async def read_body(request: web.Request) -> bytes:
-    """The raw body, refusing anything over 64 KiB with :class:`PayloadTooLarge` (413)."""
+async def read_body(request: web.Request, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+    """The raw body, refusing anything over 64 KiB with :class:`PayloadTooLarge` (413).
+
+    A body that does not arrive within ``timeout`` seconds (default: the manager's ``body_timeout``) or whose
+    sender disconnects raises :class:`ClientGone`.
+    """
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise PayloadTooLarge(request.content_length)
+    if timeout is None:
+        timeout = request.app[INTAKE_KEY].limits.body_timeout
     try:
-        return await request.read()
+        return await asyncio.wait_for(request.read(), timeout)
     except web.HTTPRequestEntityTooLarge:
         raise PayloadTooLarge(MAX_BODY + 1) from None
+    except TimeoutError:
+        raise ClientGone(f"body not received within {timeout:g} s") from None
+    except (ConnectionError, aiohttp.ClientPayloadError) as exc:
+        raise ClientGone(f"client disconnected ({type(exc).__name__})") from None
+
+
+def client_gone(request: web.Request, provider: str, exc: ClientGone) -> web.Response:
+    """Log and count a sender that went away; the answer (408) reaches it only if it is still listening."""
+    log.info("%s request from %s dropped: %s", provider, request.remote, exc.reason)
+    request.app[INTAKE_KEY].metrics.rejected[(provider, "client_gone")] += 1
+    return json_error(408, "request body not received")
+
+
+def throttled(request: web.Request) -> web.Response | None:
+    """A 429 when this source failed authentication too often lately (checked before any secret is tried)."""
+    intake = request.app[INTAKE_KEY]
+    source = client_address(request, intake.limits.trusted_proxies)
+    if intake.failed_auth.allows(source):
+        return None
+    retry = max(1, round(intake.failed_auth.retry_after(source)))
+    return web.json_response(
+        {"ok": False, "error": "too many failed attempts, retry later"}, status=429, headers={"Retry-After": str(retry)}
+    )
+
+
+def unauthorized(request: web.Request, what: str, reason: str) -> web.Response:
+    """Log why (truncated), charge the source's failure budget, answer the uniform 401."""
+    intake = request.app[INTAKE_KEY]
+    source = client_address(request, intake.limits.trusted_proxies)
+    intake.failed_auth.hit(source)
+    log.warning("%s from %s refused (401): %s", what, source, reason[:200])
+    return json_error(401, UNAUTHORIZED)
 
 
 def parse_server_id(raw: str) -> int | None:
@@ -187,6 +249,10 @@ async def handle_delivery(request: web.Request, provider: str, process: Process)
     metrics.received[provider] += 1
     server_id = parse_server_id(request.match_info.get("server_id", ""))
     try:
+        refusal = throttled(request)
+        if refusal is not None:
+            metrics.rejected[(provider, "throttled")] += 1
+            return refusal
         if server_id is None:
             metrics.rejected[(provider, "unknown_server")] += 1
             return json_error(404, "unknown server")
@@ -205,7 +271,12 @@ async def handle_delivery(request: web.Request, provider: str, process: Process)
                 )
                 return web.Response(status=outcome.status)
             result = await intake.record(outcome)
+        except ClientGone as exc:
+            return client_gone(request, provider, exc)
         except ProviderError as exc:
+            if exc.status == 401:
+                metrics.rejected[(provider, "signature")] += 1
+                return unauthorized(request, f"{provider} delivery for server {server_id}", exc.reason)
             level = logging.INFO if exc.status == 413 else logging.WARNING
             log.log(level, "%s delivery for server %s rejected (%d): %s", provider, server_id, exc.status, exc.reason)
             metrics.rejected[(provider, _reason_label(exc.status))] += 1

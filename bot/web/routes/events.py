@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.db.pushed_events import PushedEventRepository, UnknownServer, UnknownWipe
-from bot.web.intake import DATABASE_ERRORS, INTAKE_KEY, json_error, parse_server_id, read_body
+from bot.web.intake import (
+    DATABASE_ERRORS,
+    INTAKE_KEY,
+    ClientGone,
+    client_gone,
+    json_error,
+    parse_server_id,
+    read_body,
+    throttled,
+    unauthorized,
+)
 from bot.web.providers import ProviderError, SignatureError
 from bot.web.providers.common import load_json_object
 from bot.web.providers.events import EventError, parse_event
@@ -45,21 +55,25 @@ async def receive_event(request: web.Request) -> web.Response:
     if server_id is None:
         return json_error(404, "unknown server")
     intake = request.app[INTAKE_KEY]
+    refusal = throttled(request)
+    if refusal is not None:
+        return refusal
     try:
         raw = await read_body(request)
         credentials = await intake.lookup(server_id, "events")
         if not credentials.server_exists:
             return json_error(404, "unknown server")
         if credentials.credential is None:
-            log.warning("event for server %s refused: no event secret configured", server_id)
-            return json_error(404, "no event secret configured for this server")
+            return unauthorized(request, f"event for server {server_id}", "no event secret configured")
         try:
             verify_topserver(credentials.credential.secret, raw, request.headers.get(SIGNATURE_HEADER))
         except SignatureError as exc:
-            log.warning("event for server %s refused: %s", server_id, str(exc).replace("x-topserver", "x-votebot"))
-            return json_error(401, f"missing or invalid {SIGNATURE_HEADER}")
+            reason = exc.reason.replace("x-topserver", "x-votebot")
+            return unauthorized(request, f"event for server {server_id}", reason)
         event = parse_event(load_json_object(raw), intake.clock())
         new = await PushedEventRepository(intake.pool).record(server_id, event.id, event.type, event.data)
+    except ClientGone as exc:
+        return client_gone(request, "events", exc)
     except ProviderError as exc:
         return json_error(exc.status, exc.reason)
     except EventError as exc:

@@ -1,7 +1,12 @@
-"""``GET /healthz`` (database, delivery backlog, dead letters) and ``GET /metrics`` (Prometheus text)."""
+"""``GET /healthz`` (database, delivery backlog, dead letters) and ``GET /metrics`` (Prometheus text).
+
+Both are public unless ``webhooks.metrics_token`` is set (then ``/metrics`` wants ``Authorization: Bearer …``).
+Their database reads run inside the public-read bound, so polling them can never starve vote intake.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
@@ -9,16 +14,27 @@ import asyncpg
 from aiohttp import web
 
 from bot.votes.repository import OutboxStats, outbox_stats
+from bot.web.guard import PUBLIC_READS_KEY
 from bot.web.intake import DATABASE_ERRORS, INTAKE_KEY
 
 log = logging.getLogger(__name__)
 
 POOL_KEY = web.AppKey("pool", asyncpg.Pool)
+UNAVAILABLE: tuple[type[BaseException], ...] = (web.HTTPServiceUnavailable, *DATABASE_ERRORS)
 
 
 async def _stats(request: web.Request) -> OutboxStats:
-    async with request.app[POOL_KEY].acquire(timeout=2) as connection:
+    async with request.app[PUBLIC_READS_KEY].slot(), request.app[POOL_KEY].acquire(timeout=2) as connection:
         return await outbox_stats(connection)
+
+
+def _metrics_allowed(request: web.Request) -> bool:
+    token = request.app[INTAKE_KEY].limits.metrics_token
+    if not token:
+        return True
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    given_bytes = given.strip().encode("utf-8", "surrogateescape")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given_bytes, token.encode())
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -43,10 +59,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    if not _metrics_allowed(request):
+        return web.json_response(
+            {"ok": False, "error": "metrics need the bearer token (webhooks.metrics_token)"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="votebot metrics"'},
+        )
     stats: OutboxStats | None = None
     try:
         stats = await _stats(request)
-    except DATABASE_ERRORS as exc:  # counters are still worth serving
+    except UNAVAILABLE as exc:  # counters are still worth serving
         log.warning("metrics: outbox gauges unavailable: %s", type(exc).__name__)
     text = request.app[INTAKE_KEY].metrics.render(stats)
     return web.Response(body=text.encode(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})

@@ -15,7 +15,17 @@ import logging
 from aiohttp import web
 
 from bot.votes.credentials import webhook_url as credential_webhook_url
-from bot.web.intake import DATABASE_ERRORS, INTAKE_KEY, json_error, parse_server_id, read_body
+from bot.web.intake import (
+    DATABASE_ERRORS,
+    INTAKE_KEY,
+    ClientGone,
+    client_gone,
+    json_error,
+    parse_server_id,
+    read_body,
+    throttled,
+    unauthorized,
+)
 from bot.web.providers import (
     IntegrationCreate,
     ProviderError,
@@ -36,16 +46,18 @@ async def topgg_integration(request: web.Request) -> web.Response:
     intake = request.app[INTAKE_KEY]
     server_id = parse_server_id(request.query.get("server", ""))
     token = request.query.get("token", "")
+    refusal = throttled(request)
+    if refusal is not None:
+        return refusal
     try:
         raw_body = await read_body(request)
         credential = (await intake.lookup(server_id, "topgg")).credential if server_id is not None else None
         expected = credential.settings.get("integration_token") if credential is not None else None
+        what = f"Top.gg integration request for server {server_id}"
         if not isinstance(expected, str) or not expected or not token:
-            log.warning("Top.gg integration request for server %s refused (401): no or unknown token", server_id)
-            return json_error(401, "missing or invalid integration token")
+            return unauthorized(request, what, "no or unknown token")
         if not hmac.compare_digest(expected.encode(), token.encode("utf-8", "surrogateescape")):
-            log.warning("Top.gg integration request for server %s refused (401): token mismatch", server_id)
-            return json_error(401, "missing or invalid integration token")
+            return unauthorized(request, what, "token mismatch")
         assert server_id is not None  # noqa: S101 - a credential was found for it
         event = parse_integration_event(raw_body)
         if isinstance(event, IntegrationCreate):
@@ -68,6 +80,8 @@ async def topgg_integration(request: web.Request) -> web.Response:
         removed = await intake.credentials.delete_topgg_connection(event.connection_id, server_id)
         log.info("Top.gg integration %s for server %s deleted (existed: %s)", event.connection_id, server_id, removed)
         return web.Response(status=204)
+    except ClientGone as exc:
+        return client_gone(request, "topgg_integration", exc)
     except ProviderError as exc:
         log.warning("Top.gg integration request for server %s rejected (%d): %s", server_id, exc.status, exc.reason)
         return json_error(exc.status, exc.reason)

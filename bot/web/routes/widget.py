@@ -2,36 +2,105 @@
 
 Votes and rank count the server's month in its own time zone (:func:`bot.core.time.month_of`), like every
 other monthly figure; the rank is among the servers of the same category, over the same window.
+
+The endpoint is public, so each badge is kept in process for :data:`FRESH` (keyed by server and type
+only: other query parameters cannot defeat it), fresh on the web server's clock and never past the month's end,
+answered with ``Cache-Control`` and an ``ETag``, and rendered
+inside the public-read bound so badge traffic never takes the database connections vote intake needs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.core.time import month_of, zone
+from bot.core.time import Clock, month_of, zone
 from bot.db.servers import ServerRepository
 from bot.db.votes import VoteRepository
 from bot.web.badges import badge
-from bot.web.intake import INTAKE_KEY
+from bot.web.guard import PUBLIC_READS_KEY
+from bot.web.intake import INTAKE_KEY, parse_server_id
 
 SERVERS_KEY = web.AppKey("servers", ServerRepository)
 VOTES_KEY = web.AppKey("votes", VoteRepository)
 TYPES = ("full", "votes", "players", "rank")
 CACHE_SECONDS = 300
+FRESH = dt.timedelta(seconds=60)
+MAX_CACHED = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class CachedBadge:
+    expires: dt.datetime  # on the web server's clock; never after the end of the month it counts
+    svg: str | None  # None: no such server
+    etag: str
+
+
+class BadgeCache:
+    """Rendered badges by ``(server id, type)``, fresh for :data:`FRESH` on the web server's (injected) clock."""
+
+    def __init__(self, clock: Clock, fresh: dt.timedelta = FRESH) -> None:
+        self.fresh = fresh
+        self._clock = clock
+        self._entries: dict[tuple[int, str], CachedBadge] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[int, str]) -> CachedBadge | None:
+        entry = self._entries.get(key)
+        if entry is None or entry.expires <= self._clock():
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: tuple[int, str], rendered: Rendered) -> CachedBadge:
+        now = self._clock()
+        if len(self._entries) >= MAX_CACHED:
+            self._entries = {k: v for k, v in self._entries.items() if v.expires > now}
+            if len(self._entries) >= MAX_CACHED:
+                self._entries.clear()
+        svg, month_end = rendered
+        expires = min(now + self.fresh, month_end) if month_end is not None else now + self.fresh
+        etag = '"' + hashlib.sha256((svg or "").encode()).hexdigest()[:16] + '"'
+        entry = self._entries[key] = CachedBadge(expires, svg, etag)
+        return entry
+
+
+BADGES_KEY = web.AppKey("badges", BadgeCache)
 
 
 async def widget(request: web.Request) -> web.Response:
-    raw_id = request.match_info["server_id"]
     kind = request.query.get("type", "full")
     if kind not in TYPES:
         raise web.HTTPBadRequest(text=f"type must be one of {', '.join(TYPES)}")
-    if not raw_id.isdigit() or len(raw_id) > 18:
+    server_id = parse_server_id(request.match_info["server_id"])
+    if server_id is None:
         raise web.HTTPNotFound(text="unknown server")
-    server = await request.app[SERVERS_KEY].get(int(raw_id))
+    cache = request.app[BADGES_KEY]
+    entry = cache.get((server_id, kind))
+    if entry is None:
+        async with request.app[PUBLIC_READS_KEY].slot():
+            entry = cache.put((server_id, kind), await _render(request, server_id, kind))
+    if entry.svg is None:
+        raise web.HTTPNotFound(text="unknown server")
+    headers = {"Cache-Control": f"public, max-age={CACHE_SECONDS}", "ETag": entry.etag}
+    if entry.etag in (tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")):
+        return web.Response(status=304, headers=headers)
+    return web.Response(text=entry.svg, content_type="image/svg+xml", headers=headers)
+
+
+Rendered = tuple[str | None, dt.datetime | None]
+"""The badge's SVG (``None``: no such server) and the end of the month it counts."""
+
+
+async def _render(request: web.Request, server_id: int, kind: str) -> Rendered:
+    server = await request.app[SERVERS_KEY].get(server_id)
     if server is None:
-        raise web.HTTPNotFound(text="unknown server")
+        return None, None
     votes = request.app[VOTES_KEY]
     month = month_of(request.app[INTAKE_KEY].clock(), zone(server.timezone))
     if kind == "players":
@@ -45,11 +114,7 @@ async def widget(request: web.Request) -> web.Response:
         count = await votes.count(server.id, month.start, month.end)
         rank, _ = await votes.category_rank(server.id, server.category, month.start, month.end)
         svg = badge(server.name, f"{count} votes · #{rank}", "#007ec6")
-    etag = '"' + hashlib.sha256(svg.encode()).hexdigest()[:16] + '"'
-    headers = {"Cache-Control": f"public, max-age={CACHE_SECONDS}", "ETag": etag}
-    if request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers=headers)
-    return web.Response(text=svg, content_type="image/svg+xml", headers=headers)
+    return svg, month.end
 
 
 def add_routes(app: web.Application) -> None:
