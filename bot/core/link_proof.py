@@ -133,6 +133,10 @@ class LinkProof:
             return None
         return claim
 
+    async def cancel(self, server_id: int, user_id: int) -> bool:
+        """Forget the member's claim (on unlink: an old code must not link them again)."""
+        return await LinkClaimRepository(self._pool).delete(server_id, user_id)
+
     async def key_throttled(self, address: str, now: dt.datetime) -> int:
         """Seconds to wait when ``address`` sent too many wrong API keys lately, else 0."""
         failures = await LinkClaimRepository(self._pool).bad_key_failures(address, now - WINDOW)

@@ -97,6 +97,12 @@ class LinkClaimRepository:
         )
         return LinkClaim.from_record(record) if record else None
 
+    async def delete(self, server_id: int, user_id: int) -> bool:
+        status = await self._db.execute(
+            "DELETE FROM link_claims WHERE server_id = $1 AND discord_user_id = $2", server_id, user_id
+        )
+        return status.endswith(" 1")
+
     async def by_code_for_update(self, server_id: int, code_hash: str) -> LinkClaim | None:
         record = await self._db.fetchrow(
             f"SELECT {_COLUMNS} FROM link_claims WHERE server_id = $1 AND code_hash = $2 FOR UPDATE",

@@ -79,8 +79,10 @@ class LinkService:
         )
 
     async def unlink(self, guild_id: int, server_name: str | None, user_id: int) -> bool:
+        """Remove the member's link and any code still waiting, so an old code cannot link them again."""
         server = await self._servers.resolve(guild_id, server_name)
-        return await self._links.unlink(server.id, user_id)
+        cancelled = await self._proof.cancel(server.id, user_id)
+        return await self._links.unlink(server.id, user_id) or cancelled
 
     async def points(self, guild_id: int, server_name: str | None, user_id: int) -> str:
         server: Server = await self._servers.resolve(guild_id, server_name)

@@ -44,3 +44,11 @@ async def test_someone_elses_name_is_not_linked_and_links_set_stays_direct(
     answer = reply_text(await runner.command(ADMIN, "links set", member=str(MEMBER), player="Notch"))
     assert "is now linked to **Notch**" in answer
     assert await links(pool) == {MEMBER: "Notch"}
+
+
+async def test_unlink_also_cancels_a_code_still_waiting(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await make_server(pool)
+    code = link_code(reply_text(await runner.command(MEMBER, "link")))  # no name: the game's name is taken
+    assert "unlinked" in reply_text(await runner.command(MEMBER, "unlink"))
+    assert await confirm_link(runner, pool, server, code, "Steve") == (404, {"ok": False, "error": "unknown code"})
+    assert await links(pool) == {}
