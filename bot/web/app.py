@@ -15,6 +15,7 @@ from collections.abc import Callable
 import asyncpg
 from aiohttp import web
 
+from bot.core.link_proof import LinkProof
 from bot.core.time import Clock, utcnow
 from bot.db.claims import ClaimRepository
 from bot.db.servers import ServerRepository
@@ -36,7 +37,7 @@ def add_routes(app: web.Application) -> events.StoredEvents:
     integrations.add_routes(app)  # POST /integrations/topgg
     gamemonitoring.add_routes(app)  # POST /webhooks/gamemonitoring/{server_id}
     stored = events.add_routes(app)  # POST /events/{server_id}
-    pull_api.add_routes(app)  # GET /api/v1/vote/check, POST /api/v1/vote/claim
+    pull_api.add_routes(app)  # GET /api/v1/vote/check, POST /api/v1/vote/claim, POST /api/v1/link/confirm
     widget.add_routes(app)  # GET /api/widget/{server_id}
     return stored
 
@@ -63,6 +64,7 @@ class WebhookManager:
         self._app[health.POOL_KEY] = pool
         self._app[PUBLIC_READS_KEY] = PublicReads(self.limits.public_read_concurrency)
         self._app[pull_api.CLAIMS_KEY] = ClaimRepository(pool)
+        self._app[pull_api.LINK_PROOF_KEY] = LinkProof(pool)
         self._app[widget.SERVERS_KEY] = ServerRepository(pool)
         self._app[widget.VOTES_KEY] = VoteRepository(pool)
         self._app[widget.BADGES_KEY] = widget.BadgeCache(clock)

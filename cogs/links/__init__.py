@@ -9,9 +9,10 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: VoteBot) -> None:
+    from bot.core.link_proof import LinkProof
     from bot.db.links import LinkRepository
     from cogs.links.cog import LinksCog
     from cogs.links.service import LinkService
 
-    service = LinkService(bot.servers, LinkRepository(bot.pool), bot.votes, bot.clock)
+    service = LinkService(bot.servers, LinkRepository(bot.pool), LinkProof(bot.pool), bot.votes, bot.clock)
     await bot.add_cog(LinksCog(bot, service))

@@ -1,4 +1,5 @@
-"""/link, /unlink and /points for members; /links set|remove for admins (reassign or unlink anyone)."""
+"""/link (a one-time code to type in game), /unlink and /points for members; /links set|remove for admins
+(link, reassign or unlink anyone directly, no proof asked)."""
 
 from __future__ import annotations
 
@@ -30,18 +31,17 @@ class LinksCog(commands.Cog, name="Links"):
 
     @app_commands.command(name="link", description="Link your in-game name so your votes count for you")
     @app_commands.describe(
-        player="Your in-game name, exactly as you vote with it",
+        player="Your in-game name (optional: the game server tells me when you type the code)",
         ping="Mention me in thank-you messages (default off)",
         server="Game server (default: this Discord server's main one)",
     )
     @app_commands.autocomplete(server=server_names)
     @app_commands.guild_only()
     async def link(
-        self, interaction: discord.Interaction, player: str, ping: bool = False, server: str | None = None
+        self, interaction: discord.Interaction, player: str | None = None, ping: bool = False, server: str | None = None
     ) -> None:
-        text = await self.service.link(
-            guild_id_of(interaction), server, interaction.user.id, player, ping=ping, reassign=False
-        )
+        # not linked at once: the member proves the name in game with a one-time code (ephemeral reply)
+        text = await self.service.request_link(guild_id_of(interaction), server, interaction.user.id, player, ping=ping)
         await safe_reply(interaction, text)
 
     @app_commands.command(name="unlink", description="Remove your linked in-game name")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import asyncpg
 
 from bot.app.extensions import features
-from bot.core.servers import ServerService
+from bot.core.servers import ServerService, hash_api_key
 from bot.db.records import Server
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
-from tests.e2e.harness import GUILD_ID
+from tests.e2e.harness import GUILD_ID, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
 
@@ -65,3 +67,34 @@ async def delivered(pool: asyncpg.Pool, timeout: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("votes still waiting for delivery")
         await asyncio.sleep(0.02)
+
+
+PLUGIN_KEY = "vb_test-plugin-key"  # the API key the game plugin of the tests' servers is configured with
+CODE = re.compile(r"`([A-Z2-9]{4}-[A-Z2-9]{4})`")
+
+
+def link_code(reply: str) -> str:
+    found = CODE.search(reply)
+    assert found, f"no link code in {reply!r}"
+    return found.group(1)
+
+
+async def confirm_link(runner: BotRunner, pool: asyncpg.Pool, server: Server, code: str, username: str) -> Any:
+    """What the game plugin does when the player types the code: the bot's PULL API, over HTTP."""
+    await pool.execute("UPDATE servers SET api_key_hash = $2 WHERE id = $1", server.id, hash_api_key(PLUGIN_KEY))
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{runner.web_url}/api/v1/link/confirm", json={"key": PLUGIN_KEY, "code": code, "username": username}
+        ) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def link_in_game(
+    runner: BotRunner, pool: asyncpg.Pool, server: Server, user_id: int, player: str, *, ping: bool = False
+) -> None:
+    """A member links ``player`` as members do: /link, then the code typed in game as that player."""
+    code = link_code(reply_text(await runner.command(user_id, "link", player=player, ping=ping)))
+    status, body = await confirm_link(runner, pool, server, code, player)
+    assert status == 200, body

@@ -11,7 +11,7 @@ from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
-from tests.e2e.engagement_helpers import delivered, make_server, member_roles, record_vote, sent
+from tests.e2e.engagement_helpers import delivered, link_in_game, make_server, member_roles, record_vote, sent
 from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner
 from tests.fakediscord import FakeDiscord
 
@@ -29,7 +29,7 @@ async def test_board_follows_votes_edits_only_on_change_and_heals(
 ) -> None:
     server = await make_server(pool)
     await ServerService(pool, features()).switch_feature(server, "top10_board", enabled=True, channel_id=GENERAL)
-    await runner.command(MEMBER, "link", player="Steve")
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
     cog = boards(runner)
     now = runner.clock()
     fake.clear_requests()
@@ -61,7 +61,7 @@ async def test_board_follows_votes_edits_only_on_change_and_heals(
 async def test_daily_post_once_across_restart_and_dst(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     server = await make_server(pool, timezone="Europe/Berlin")
     await ServerService(pool, features()).switch_feature(server, "daily_leaderboard", enabled=True, channel_id=GENERAL)
-    await runner.command(MEMBER, "link", player="Steve")
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
     ledger = VoteLedger(pool)
     for day in (27, 28):
         at = dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC)
@@ -102,8 +102,8 @@ async def test_month_rollover_once_across_restart_and_dst(
     server = await make_server(pool, timezone="America/New_York")  # DST ends on Sunday 1 November 2026
     service = ServerService(pool, features())
     await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
-    await runner.command(MEMBER, "link", player="Steve")
-    await runner.command(ADMIN, "link", player="Alex")
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
+    await link_in_game(runner, pool, server, ADMIN, "Alex")
     october = dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)
     for key in ("o1", "o2"):
         await record_vote(pool, server, key, october, player_name="Steve")
@@ -144,7 +144,7 @@ async def test_deleted_channel_and_role_above_the_bot_are_reported_once_and_retr
     gone = 1_100_000_000_000_009_999
     await service.switch_feature(server, "daily_leaderboard", enabled=True, channel_id=gone)
     await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_HIGH)  # moved above the bot
-    await runner.command(MEMBER, "link", player="Steve")
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
     await record_vote(pool, server, "o1", dt.datetime(2026, 10, 10, tzinfo=dt.UTC), player_name="Steve")
     fake.clear_requests()
     for minute in range(3):

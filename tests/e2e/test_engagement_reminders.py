@@ -14,7 +14,7 @@ from bot.core.time import slot_of, zone
 from bot.db.records import Server
 from bot.db.runs import RunRepository
 from bot.votes.events import VoteEvent
-from tests.e2e.engagement_helpers import make_server, record_vote, sent, texts, wait_until
+from tests.e2e.engagement_helpers import link_in_game, make_server, record_vote, sent, texts, wait_until
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
@@ -45,7 +45,7 @@ async def setup_voted(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, 
     server = await make_server(pool, **server_columns)
     await ServerService(pool, features()).switch_feature(server, "reminders", enabled=True, channel_id=GENERAL)
     await runner.command(ADMIN, "rewards setup", channel=str(GENERAL))
-    await runner.command(MEMBER, "link", player="Steve")
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
     return server
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import asyncpg
 
 from bot.votes.events import VoteEvent
-from tests.e2e.engagement_helpers import make_server, member_roles, record_vote, sent, texts, wait_until
+from tests.e2e.engagement_helpers import link_in_game, make_server, member_roles, record_vote, sent, texts, wait_until
 from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
@@ -25,9 +25,7 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
     assert "above my highest role" in refused
     answer = reply_text(await runner.command(ADMIN, "rewards setup", channel=str(GENERAL), role=str(ROLE_VOTER)))
     assert "thank-you in" in answer
-    assert "linked to **Steve**" in reply_text(await runner.command(MEMBER, "link", player="Steve"))
-    # the name is taken now
-    assert "already linked" in reply_text(await runner.command(ADMIN, "link", player="steve"))
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
 
     now = runner.clock()
     fake.clear_requests()
@@ -78,7 +76,7 @@ async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
 ) -> None:
     server = await make_server(pool)
     await runner.command(ADMIN, "rewards setup", channel=str(GENERAL), role=str(ROLE_VOTER))
-    await runner.command(MEMBER, "link", player="Steve", ping=True)
+    await link_in_game(runner, pool, server, MEMBER, "Steve", ping=True)
     now = runner.clock.now
     await record_vote(pool, server, "a", now, player_name="Steve")
     await record_vote(pool, server, "b", now, discord_user_id=4242, player_name="Ghost")  # not in the guild
@@ -91,4 +89,4 @@ async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
     ]["users"] in ([MEMBER], [str(MEMBER)])
     assert await pool.fetchval("SELECT count(*) FROM vote_rewards") == 2
     points = reply_text(await runner.command(MEMBER, "points"))  # Steve's vote, through the link
-    assert points == f"You have **1** vote point on Alpha (1 in {runner.clock.now:%Y-%m})."
+    assert points == f"You have **1** vote point on Alpha (1 in {runner.clock.now:%Y-%m}). Linked as **Steve**."

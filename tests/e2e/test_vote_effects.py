@@ -29,7 +29,7 @@ from bot.votes.model import Vote
 from tests.clock import MovableClock
 from tests.conftest import bot_environ
 from tests.e2e.broken_consumer import NAME as BROKEN
-from tests.e2e.engagement_helpers import make_server, record_vote, texts, wait_until
+from tests.e2e.engagement_helpers import link_in_game, make_server, record_vote, texts, wait_until
 from tests.e2e.harness import GENERAL, GUILD_ID, MEMBER, BotRunner
 from tests.fakediscord import FakeDiscord
 
@@ -83,7 +83,7 @@ async def test_a_discord_outage_loses_no_effect_and_repeats_none(
     servers = runner.running.servers
     server = await make_server(pool)
     await switch_on(servers, server)
-    await runner.command(MEMBER, "link", player="Steve")
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
     subscribed = await runner.service("Reminders").remind_me(GUILD_ID, server.id, MEMBER, GENERAL)  # "Remind me"
     assert "You can vote right now" in subscribed
 

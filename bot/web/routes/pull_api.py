@@ -2,6 +2,12 @@
 
 ``GET /api/v1/vote/check?key=&player=`` and ``POST /api/v1/vote/claim`` (JSON, form or query string).
 Errors: 400 when key or player is missing, 401 when the key is wrong.
+
+``POST /api/v1/link/confirm`` with ``key``, ``code`` and ``username`` (same encodings): the player typed the
+code ``/link`` gave them in game; the name is linked to that member (see :mod:`bot.core.link_proof`).
+Answers 200, or 400 (missing/invalid field), 401 (wrong key, always the same answer), 404 (unknown code),
+409 (code already used, or issued for another name), 410 (code expired), 429 (too many failed attempts,
+with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 
 from aiohttp import web
 
+from bot.core.link_proof import LinkProof, Outcome, normalise_code
 from bot.core.servers import hash_api_key
 from bot.db.claims import ClaimRepository
 from bot.db.records import Server
@@ -23,7 +30,9 @@ from bot.web.providers.common import load_json_object
 log = logging.getLogger(__name__)
 
 CLAIMS_KEY = web.AppKey("claims", ClaimRepository)
+LINK_PROOF_KEY = web.AppKey("link_proof", LinkProof)
 MAX_PLAYER = 64
+MAX_KEY = 200
 
 
 def iso_millis(value: dt.datetime) -> str:
@@ -72,7 +81,7 @@ async def _authenticate(request: web.Request) -> tuple[Server, str] | web.Respon
     key, player = params.get("key", "").strip(), params.get("player", "").strip()
     if not key or not player:
         return _error(400, "missing key or player")
-    if len(player) > MAX_PLAYER or len(key) > 200:
+    if len(player) > MAX_PLAYER or len(key) > MAX_KEY:
         return _error(400, "key or player too long")
     async with request.app[PUBLIC_READS_KEY].slot():
         server = await request.app[CLAIMS_KEY].server_for_key_hash(hash_api_key(key))
@@ -112,6 +121,65 @@ async def claim(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "claimed": claimed})
 
 
+_CONFIRM_STATUS = {
+    Outcome.LINKED: 200,
+    Outcome.UNKNOWN: 404,
+    Outcome.USED: 409,
+    Outcome.MISMATCH: 409,
+    Outcome.EXPIRED: 410,
+    Outcome.THROTTLED: 429,
+}
+
+
+def _valid_username(text: str) -> str | None:
+    name = text.strip()
+    if not name or len(name) > MAX_PLAYER or not name.isprintable():
+        return None
+    return name
+
+
+async def confirm_link(request: web.Request) -> web.Response:
+    params = await _params(request)
+    key, code_text, username = (params.get(k, "") for k in ("key", "code", "username"))
+    if not key.strip() or not code_text.strip() or not username.strip():
+        return _error(400, "missing key, code or username")
+    proof, now = request.app[LINK_PROOF_KEY], request.app[INTAKE_KEY].clock()
+    address = request.remote or "unknown"
+    if wait := await proof.key_throttled(address, now):
+        return _throttled(wait)
+    server = None
+    if len(key) <= MAX_KEY:
+        server = await request.app[CLAIMS_KEY].server_for_key_hash(hash_api_key(key.strip()))
+    if server is None:
+        await proof.bad_key(address, now)
+        return _error(401, "invalid key")
+    code = normalise_code(code_text.strip())
+    if code is None:
+        return _error(400, "code must be 8 letters and digits, e.g. ABCD-EFGH")
+    name = _valid_username(username)
+    if name is None:
+        return _error(400, f"username must be 1 to {MAX_PLAYER} printable characters")
+    result = await proof.confirm(server.id, code, name, address=address, now=now)
+    if result.outcome is Outcome.THROTTLED:
+        return _throttled(result.retry_after)
+    if result.outcome is not Outcome.LINKED:
+        log.info("server %s: link confirm refused (%s)", server.id, result.outcome.value)
+        return _error(_CONFIRM_STATUS[result.outcome], result.outcome.value)
+    log.info("server %s: player name linked to member %s by a confirmed code", server.id, result.discord_user_id)
+    if result.replaced_user_id is not None:
+        log.info("server %s: the name was taken from member %s (proof wins)", server.id, result.replaced_user_id)
+    return web.json_response(
+        {"ok": True, "server": server.name, "player": result.player_name, "discordUserId": str(result.discord_user_id)}
+    )
+
+
+def _throttled(seconds: int) -> web.Response:
+    response = _error(429, Outcome.THROTTLED.value)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/vote/check", check)
     app.router.add_post("/api/v1/vote/claim", claim)
+    app.router.add_post("/api/v1/link/confirm", confirm_link)

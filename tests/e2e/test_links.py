@@ -1,0 +1,54 @@
+"""/link asks for proof: a one-time code typed in game and confirmed by the game plugin; /links set stays direct."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from tests.e2e.engagement_helpers import confirm_link, link_code, make_server, record_vote
+from tests.e2e.harness import ADMIN, MEMBER, BotRunner, reply_text
+
+
+async def links(pool: asyncpg.Pool) -> dict[int, str]:
+    return {r["discord_user_id"]: r["player_name"] for r in await pool.fetch("SELECT * FROM player_links")}
+
+
+async def test_link_gives_a_code_and_links_only_once_the_game_confirms(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await make_server(pool)
+    responses = await runner.command(MEMBER, "link", player="Steve")
+    assert responses[0]["data"]["flags"] & 64  # ephemeral: nobody else sees the code
+    reply = reply_text(responses)
+    code = link_code(reply)
+    assert "expires <t:" in reply and "Steve" in reply
+    assert await links(pool) == {}  # nothing linked yet: anyone may type /link Steve
+    assert "Linked as" not in reply_text(await runner.command(MEMBER, "points"))
+    assert "code is waiting" in reply_text(await runner.command(MEMBER, "points"))
+
+    status, body = await confirm_link(runner, pool, server, code, "steve")  # the game's spelling is stored
+    assert status == 200 and body["player"] == "steve" and body["discordUserId"] == str(MEMBER)
+    assert await links(pool) == {MEMBER: "steve"}
+    await record_vote(pool, server, "v1", runner.clock(), player_name="STEVE")  # a vote carrying only the name
+    points = reply_text(await runner.command(MEMBER, "points"))
+    assert "You have **1** vote point" in points and "Linked as **steve**" in points
+    assert "code is waiting" not in points
+
+
+async def test_someone_elses_name_is_not_linked_and_links_set_stays_direct(
+    runner: BotRunner, pool: asyncpg.Pool
+) -> None:
+    server = await make_server(pool)
+    reply = reply_text(await runner.command(MEMBER, "link", player="Notch"))  # not their name
+    status, body = await confirm_link(runner, pool, server, link_code(reply), "Mallory")  # typed by who they are
+    assert (status, body) == (409, {"ok": False, "error": "code was issued for another player name"})
+    assert await links(pool) == {}
+
+    answer = reply_text(await runner.command(ADMIN, "links set", member=str(MEMBER), player="Notch"))
+    assert "is now linked to **Notch**" in answer
+    assert await links(pool) == {MEMBER: "Notch"}
+
+
+async def test_unlink_also_cancels_a_code_still_waiting(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await make_server(pool)
+    code = link_code(reply_text(await runner.command(MEMBER, "link")))  # no name: the game's name is taken
+    assert "unlinked" in reply_text(await runner.command(MEMBER, "unlink"))
+    assert await confirm_link(runner, pool, server, code, "Steve") == (404, {"ok": False, "error": "unknown code"})
+    assert await links(pool) == {}
