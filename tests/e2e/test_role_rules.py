@@ -2,19 +2,21 @@
 
 A member with Manage Server but not Manage Roles must not make a role the voter or top-voter role and then earn
 it by voting; nobody (the owner neither) may have the bot hand out a role with moderator powers; a role that is
-not mentionable may be pinged only on behalf of a member who could ping it.
+not mentionable may be pinged only on behalf of a member who could ping it; and a role that gained such powers
+after it was configured is not handed out.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import asyncpg
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
-from tests.e2e.engagement_helpers import make_server, wait_until
-from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, ROLE_VOTER, BotRunner, reply_text
+from tests.e2e.engagement_helpers import delivered, make_server, member_roles, record_vote, sent, wait_until
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.state import (
     ADMINISTRATOR,
@@ -155,3 +157,45 @@ async def test_a_role_that_is_not_mentionable_is_pinged_only_for_members_who_cou
     assert "is on" in reply_text(await enable(MANAGER, ROLE_VOTER))  # mentionable: anyone may ping it
     assert "is on" in reply_text(await enable(PINGER, ROLE_QUIET))  # has Mention Everyone, as Discord asks
     assert await role_of(pool, server.id, "reminders") == ROLE_QUIET
+
+
+async def test_a_role_that_gained_administrator_is_not_handed_out_and_the_owner_is_told(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await staff(runner, fake)
+    assert "Rewards for **Alpha**" in reply_text(await runner.command(MANAGER, "rewards setup", role=str(ROLE_VOTER)))
+    await ServerService(pool, features()).switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
+    await runner.command(MEMBER, "link", player="Steve")
+    fake.add_role({"guild_id": GUILD_ID, "id": ROLE_VOTER, "permissions": ADMINISTRATOR})  # changed afterwards
+    cached = runner.running.get_guild(GUILD_ID)
+    assert cached is not None
+    await wait_until(lambda: cached.get_role(ROLE_VOTER).permissions.administrator)  # type: ignore[union-attr]
+    fake.clear_requests()
+
+    now = runner.clock()
+    await record_vote(pool, server, "v1", now, player_name="steve", expires_at=now + dt.timedelta(hours=1))
+    await delivered(pool)
+    assert ROLE_VOTER not in member_roles(fake, MEMBER)
+    assert sent(fake, "PUT", "/roles/") == []
+
+    def owner_notices() -> list[str]:
+        posts = [(r["json"] or {}).get("content") or "" for r in sent(fake, "POST", "/messages")]
+        return [p for p in posts if "**Test Guild**" in p]
+
+    await wait_until(lambda: owner_notices())
+    assert len(owner_notices()) == 1
+    assert "voter role" in owner_notices()[0] and "Administrator" in owner_notices()[0]
+
+    # the monthly top-voter role: not handed out either, retried (the role may be fixed), the owner told once
+    for minute in range(2):
+        runner.clock.set(now.replace(day=1, hour=12, minute=minute) + dt.timedelta(days=32))
+        await runner.service("Leaderboards").tick()
+    assert sent(fake, "PUT", "/roles/") == []
+    assert len(owner_notices()) == 2 and "top-voter role" in owner_notices()[1]
+    assert await pool.fetchval("SELECT count(*) FROM engagement_runs WHERE kind = 'top_voter_role'") == 0
+    # fixed: the next tick hands it out
+    fake.add_role({"guild_id": GUILD_ID, "id": ROLE_VOTER, "permissions": 0})
+    await wait_until(lambda: not cached.get_role(ROLE_VOTER).permissions.administrator)  # type: ignore[union-attr]
+    await runner.service("Leaderboards").tick()
+    assert ROLE_VOTER in member_roles(fake, MEMBER)
