@@ -363,6 +363,22 @@ async def test_role_hierarchy(fake: FakeDiscord, bot: commands.AutoShardedBot) -
     assert fake.add_member({"guild_id": GUILD_ID, "id": ALICE})["roles"] == []
 
 
+async def test_roles_created_and_changed_reach_the_client(fake: FakeDiscord, bot: commands.AutoShardedBot) -> None:
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None
+    new_role = 4000000000000000009
+    async with aiohttp.ClientSession() as http:
+        spec = {"guild_id": str(GUILD_ID), "id": str(new_role), "name": "mods", "permissions": "32", "position": 2}
+        async with http.post(f"{fake.base_url}/_fake/roles", json=spec) as resp:
+            assert resp.status == 200 and (await resp.json())["permissions"] == "32"
+    await wait_until(lambda: guild.get_role(new_role) is not None)  # GUILD_ROLE_CREATE
+    assert guild.get_role(new_role).permissions.manage_guild  # type: ignore[union-attr]
+    fake.add_role({"guild_id": GUILD_ID, "id": VOTER_ROLE, "permissions": "8"})  # only what is given changes
+    await wait_until(lambda: guild.get_role(VOTER_ROLE).permissions.administrator)  # type: ignore[union-attr]
+    voter = guild.get_role(VOTER_ROLE)
+    assert voter is not None and voter.name == "voter" and voter.position == 1
+
+
 async def test_wrong_token(fake: FakeDiscord) -> None:
     old_base = discord.http.Route.BASE
     discord.http.Route.BASE = fake.api_base_url

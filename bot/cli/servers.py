@@ -88,6 +88,9 @@ async def feature_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
         settings = setting_pairs(args.set)
     except argparse.ArgumentTypeError as exc:
         raise UserError(str(exc)) from None
+    # The operator who runs the CLI is trusted (they run the bot): no member's rights are checked here, unlike
+    # the slash commands (bot/core/guild_checks.py), and the bot's own checks need the gateway. A role carrying
+    # a dangerous permission is still never handed out: every grant refuses it (Messenger.add_role).
     stored = await service.switch_feature(
         server, args.feature, enabled=args.enabled, channel_id=args.channel, role_id=args.role, settings=settings
     )

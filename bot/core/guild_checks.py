@@ -1,4 +1,5 @@
-"""Checks against the bot's own permissions, run when an admin configures a channel or role."""
+"""Checks run when an admin configures a channel or role: the bot's permissions, and for a role also what the
+member who asks may do with it and whether it is safe to hand out."""
 
 from __future__ import annotations
 
@@ -35,12 +36,65 @@ def check_channel(channel: discord.abc.GuildChannel, me: discord.Member) -> None
         )
 
 
-def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member) -> None:
+# Permissions a role the bot hands out for voting must not carry, whoever configures it (the guild owner too):
+# a vote is open to anyone, so such a role would sell moderator powers for a vote. They are Discord's own
+# "elevated" set, the powers it asks 2FA for (discord.Permissions.elevated(): Administrator, Manage Server,
+# Manage Roles, Manage Channels, Kick and Ban Members, Manage Webhooks — a webhook posts as anyone and pings
+# @everyone —, Manage Messages, Manage Threads, Manage Expressions, Timeout Members), plus Mention @everyone,
+# which would make every voter a mass-pinger. A role the bot only pings may carry anything: it is not given.
+DANGEROUS_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("administrator", "Administrator"),
+    ("manage_guild", "Manage Server"),
+    ("manage_roles", "Manage Roles"),
+    ("manage_channels", "Manage Channels"),
+    ("ban_members", "Ban Members"),
+    ("kick_members", "Kick Members"),
+    ("manage_webhooks", "Manage Webhooks"),
+    ("mention_everyone", "Mention @everyone, @here and All Roles"),
+    ("manage_messages", "Manage Messages"),
+    ("manage_threads", "Manage Threads"),
+    ("manage_expressions", "Manage Expressions"),
+    ("moderate_members", "Timeout Members"),
+)
+
+
+def dangerous_permissions(permissions: discord.Permissions) -> list[str]:
+    """The labels of the :data:`DANGEROUS_PERMISSIONS` that ``permissions`` (a role's own) grant."""
+    return [label for attribute, label in DANGEROUS_PERMISSIONS if getattr(permissions, attribute)]
+
+
+def _listed(labels: list[str]) -> str:
+    return f"the {', '.join(labels)} permission{'s' if len(labels) > 1 else ''}"
+
+
+def refusal_to_grant(permissions: discord.Permissions) -> str | None:
+    """Why the bot must not hand out a role with these (its own) permissions, or None when it may. Checked each
+    time the bot grants a role (:meth:`bot.core.messaging.Messenger.add_role`): the role may have changed since."""
+    found = dangerous_permissions(permissions)
+    return f"it carries {_listed(found)}, which I never hand out" if found else None
+
+
+def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member, member: discord.Member) -> None:
+    """The one rule for configuring a role, run wherever a member picks one (``member`` is who asks).
+
+    A role the bot hands out: no dangerous permission (for anyone, the owner too); ``member`` could assign
+    it themselves — Manage Roles (Administrator implies it) and the role strictly below their top role, as
+    Discord asks of them (the owner stands above every role); and so could the bot. A role the bot pings:
+    when it is not mentionable, ``member`` and the bot both need Mention @everyone, as Discord asks of anyone
+    who pings it.
+    """
     if role.is_default():
         raise UserError("@everyone can't be used here; pick or create a dedicated role.")
     if role.managed:
         raise UserError(f"{role.mention} is managed by an integration and can't be used here.")
     if spec.needs_role or spec.grants_role:  # the bot will give and take this role
+        found = dangerous_permissions(role.permissions)
+        if found:
+            raise UserError(
+                f"{role.mention} carries {_listed(found)}, and I never hand out a role like that: anyone who "
+                "votes would get it. Pick a role without moderator permissions."
+            )
+        _check_member_may_assign(role, member)
         if not me.guild_permissions.manage_roles:
             raise UserError("I need the Manage Roles permission to hand out this role.")
         if role >= me.top_role:
@@ -48,10 +102,34 @@ def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member) -> Non
                 f"{role.mention} is above my highest role ({me.top_role.mention}), so Discord won't let me assign it. "
                 "Drag my role above it in Server Settings → Roles."
             )
-    elif not role.mentionable and not me.guild_permissions.mention_everyone:
+    elif not role.mentionable:
+        if not member.guild_permissions.mention_everyone:
+            raise UserError(
+                f"{role.mention} is not mentionable, and you lack the Mention @everyone, @here and All Roles "
+                "permission, so you could not ping it yourself. Make the role mentionable or ask someone who has "
+                "that permission."
+            )
+        if not me.guild_permissions.mention_everyone:
+            raise UserError(
+                f"{role.mention} is not mentionable and I lack Mention @everyone, @here and All Roles, so my pings "
+                "would not notify anyone. Make the role mentionable or grant me that permission."
+            )
+
+
+def _check_member_may_assign(role: discord.Role, member: discord.Member) -> None:
+    """Could ``member`` give ``role`` to someone themselves? Discord's rule: Manage Roles, and the role below
+    their own top role; the guild owner may assign any role."""
+    if member.id == role.guild.owner_id:
+        return
+    if not member.guild_permissions.manage_roles:  # Administrator implies it (guild_permissions knows)
         raise UserError(
-            f"{role.mention} is not mentionable and I lack Mention @everyone, @here and All Roles, so my pings "
-            "would not notify anyone. Make the role mentionable or grant me that permission."
+            f"You need the Manage Roles permission to choose a role I hand out ({role.mention}): "
+            "you could not give it to anyone yourself."
+        )
+    if role >= member.top_role:
+        raise UserError(
+            f"{role.mention} is not below your highest role ({member.top_role.mention}), so you could not give it "
+            "to anyone yourself. Pick a lower role, or ask someone above it."
         )
 
 
@@ -64,12 +142,13 @@ def usable_channel(guild: discord.Guild, channel_id: int) -> discord.TextChannel
     return channel
 
 
-def usable_role(guild: discord.Guild, role_id: int, spec: FeatureSpec) -> discord.Role:
-    """The guild's role, checked for what ``spec`` does with it (hand it out, or ping it)."""
+def usable_role(guild: discord.Guild, role_id: int, spec: FeatureSpec, member: discord.Member) -> discord.Role:
+    """The guild's role, checked for what ``spec`` does with it (hand it out, or ping it) on behalf of ``member``,
+    the member configuring it (:func:`check_role`). Every slash command that takes a feature's role calls this."""
     role = guild.get_role(role_id)
     if role is None:
         raise UserError("That role no longer exists.")
-    check_role(spec, role, guild.me)
+    check_role(spec, role, guild.me, member)
     return role
 
 

@@ -64,6 +64,13 @@ def guild_of(interaction: discord.Interaction) -> discord.Guild:
     return interaction.guild
 
 
+def member_of(interaction: discord.Interaction) -> discord.Member:
+    """The member who invoked a guild command (their roles and guild permissions, for the role checks)."""
+    if not isinstance(interaction.user, discord.Member):
+        raise app_commands.NoPrivateMessage
+    return interaction.user
+
+
 def _missing_permissions_text(error: app_commands.MissingPermissions) -> str:
     names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
     return f"You need the {names} permission to use this command."

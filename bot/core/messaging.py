@@ -22,6 +22,8 @@ from typing import Any
 
 import discord
 
+from bot.core.guild_checks import refusal_to_grant
+
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -44,6 +46,11 @@ class Gone(Unreachable):
 
 class DmClosed(Unreachable):
     """The member does not accept DMs from the bot."""
+
+
+class DangerousRole(Unreachable):
+    """The role carries a permission the bot never hands out (:data:`bot.core.guild_checks.DANGEROUS_PERMISSIONS`);
+    it gained it after it was configured, or was configured where no member was asked (the CLI)."""
 
 
 def effect_nonce(*parts: object) -> str:
@@ -191,9 +198,28 @@ class Messenger:
             raise Unreachable(exc.text or str(exc.status)) from exc
 
     async def add_role(self, guild_id: int, member_id: int, role_id: int, *, reason: str) -> bool:
-        """Give a role; False when the member is not in the guild. :class:`Unreachable` when the role is gone
-        or Discord does not allow it."""
+        """Give a role; False when the member is not in the guild. :class:`DangerousRole` when the role carries
+        a permission the bot never hands out (every grant passes here, so it is checked at every grant);
+        :class:`Unreachable` when the role is gone or Discord does not allow it."""
+        refusal = refusal_to_grant(await self._role_permissions(guild_id, role_id))
+        if refusal is not None:
+            raise DangerousRole(refusal)
         return await self._role(self._client.http.add_role, guild_id, member_id, role_id, reason)
+
+    async def _role_permissions(self, guild_id: int, role_id: int) -> discord.Permissions:
+        """The role's own permissions: from the cache (kept current by GUILD_ROLE_UPDATE), else asked of Discord."""
+        guild = self._client.get_guild(guild_id)
+        role = guild.get_role(role_id) if guild is not None else None
+        if role is not None:
+            return role.permissions
+        try:
+            roles = await self._client.http.get_roles(guild_id)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise Unreachable(f"I can't read the guild's roles ({exc.text or exc.status})") from exc
+        for data in roles:
+            if int(data["id"]) == role_id:
+                return discord.Permissions(int(data["permissions"]))
+        raise Gone("the role no longer exists")
 
     async def remove_role(self, guild_id: int, member_id: int, role_id: int, *, reason: str) -> bool:
         """Take a role back; False when the member left. :class:`Unreachable` as for :meth:`add_role`."""

@@ -15,7 +15,7 @@ import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
-from bot.core.messaging import Messenger, Unreachable, effect_nonce
+from bot.core.messaging import DangerousRole, Messenger, Unreachable, effect_nonce
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
@@ -217,8 +217,9 @@ class LeaderboardService:
         call = self._messenger.add_role if action == "add" else self._messenger.remove_role
         try:
             await call(server.guild_id, member, role, reason="monthly top voter")
-        except Unreachable as exc:
-            await self._notices.once(server, f"top_voter_role:{role}", role_refused_text(server, role, exc.reason))
+        except Unreachable as exc:  # a role that gained a dangerous permission too: retried, it may be fixed
+            key = f"top_voter_role:{role}" + (":dangerous" if isinstance(exc, DangerousRole) else "")
+            await self._notices.once(server, key, role_refused_text(server, role, exc.reason))
             raise RetryLater(f"role {role}: {exc.reason}") from exc
         except discord.HTTPException as exc:
             raise RetryLater(f"role {role}: Discord error {exc.status}") from exc

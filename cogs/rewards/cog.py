@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.core.autocomplete import server_names
 from bot.core.guild_checks import usable_channel, usable_role
-from bot.core.interactions import admin_only, guild_of, safe_reply
+from bot.core.interactions import admin_only, guild_of, member_of, safe_reply
 from cogs.rewards.service import RewardsService
 from cogs.rewards.spec import ROLE_HOURS, THANK_YOU, VOTE
 
@@ -50,7 +50,7 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         if channel is not None:
             usable_channel(guild, channel.id)
         if role is not None:
-            usable_role(guild, role.id, VOTE)
+            usable_role(guild, role.id, VOTE, member_of(interaction))
         summary = await self.service.configure(
             found,
             channel_id=channel.id if channel else None,

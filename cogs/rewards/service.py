@@ -20,7 +20,7 @@ import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.components import remind_me_button, view_of
-from bot.core.messaging import Gone, Messenger, Unreachable, effect_nonce, only_users
+from bot.core.messaging import DangerousRole, Gone, Messenger, Unreachable, effect_nonce, only_users
 from bot.core.servers import ServerService
 from bot.core.time import Clock
 from bot.db.executor import Executor
@@ -96,9 +96,11 @@ class RewardsService:
         await self._rewards.grant_role(server.id, server.guild_id, member_id, role_id, expires)
         try:
             await self._messenger.add_role(server.guild_id, member_id, role_id, reason=f"voted ({event.provider})")
-        except Unreachable as exc:
+        except Unreachable as exc:  # skipped (a role that gained a dangerous permission too), the owner told once
             log.warning("vote %s: cannot give role %s in guild %s: %s", event.ledger_id, role_id, server.guild_id, exc)
-            await self._notices.once(server, f"role:{role_id}", role_refused_text(role_id, exc.reason))
+            dangerous = isinstance(exc, DangerousRole)
+            key = f"role:{role_id}:dangerous" if dangerous else f"role:{role_id}"  # not hidden by an earlier notice
+            await self._notices.once(server, key, role_refused_text(role_id, exc.reason, dangerous=dangerous))
 
     async def _thank(self, event: VoteEvent, channel_id: int) -> int | None:
         server, member_id = event.server, event.discord_user_id

@@ -35,5 +35,10 @@ def thanks_refused_text(server: Server, channel_id: int) -> str:
     )
 
 
-def role_refused_text(role_id: int, reason: str) -> str:
-    return f"I can't give the voter role <@&{role_id}>: {reason}. Drag my role above it in Server Settings → Roles."
+def role_refused_text(role_id: int, reason: str, *, dangerous: bool = False) -> str:
+    fix = (
+        "Take those permissions off the role in Server Settings → Roles, or pick another role with /rewards setup."
+        if dangerous
+        else "Drag my role above it in Server Settings → Roles."
+    )
+    return f"I can't give the voter role <@&{role_id}>: {reason}. {fix}"

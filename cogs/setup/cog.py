@@ -13,7 +13,7 @@ from bot.app.extensions import features
 from bot.core.autocomplete import server_names
 from bot.core.features import MASTER_SWITCH
 from bot.core.guild_checks import usable_channel, usable_role
-from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, safe_reply
+from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
 from bot.core.text import escape
 from bot.db.records import Server
 from bot.votes.credentials import CREDENTIAL_KINDS, new_secret
@@ -204,7 +204,7 @@ class FeaturesCog(
             spec = self.bot.servers.spec(feature)
             target = usable_channel(guild, channel.id) if channel is not None else None
             if role is not None:
-                usable_role(guild, role.id, spec)
+                usable_role(guild, role.id, spec, member_of(interaction))
         message = await self.service.enable(
             found,
             feature,

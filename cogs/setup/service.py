@@ -1,7 +1,8 @@
 """Linking game servers to a guild (/setup), their provider secrets, and switching features (/feature).
 
-The checks against the guild (the bot's permissions in a channel, a role's position) run in the cog, where
-the guild is; everything else — validation, storage, what the admin is told — is here.
+The checks against the guild (the bot's permissions in a channel; for a role also what the member who asks may
+do, bot/core/guild_checks.py) run in the cog, where the guild is; everything else — validation, storage, what the
+admin is told — is here.
 """
 
 from __future__ import annotations

@@ -73,6 +73,10 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
     async def add_member(request: web.Request, body: Any) -> Any:
         return fake.add_member(body)
 
+    @route("POST", "/roles")
+    async def add_role(request: web.Request, body: Any) -> Any:
+        return fake.add_role(body)
+
     @route("POST", "/users/{user_id}/dms")
     async def set_dms(request: web.Request, body: Any) -> Any:
         fake.set_dms_open(mi(request, "user_id"), bool(body.get("open", True)))

@@ -11,8 +11,8 @@ from . import control, rest
 from .gateway import Gateway
 from .interactions import build_interaction
 from .messages import create_message, delete_message
-from .payloads import channel_json, guild_create_json, member_json
-from .state import INTENT_GUILD_MEMBERS, FakeError, Fault, State
+from .payloads import channel_json, guild_create_json, member_json, role_json
+from .state import INTENT_GUILD_MEMBERS, INTENT_GUILDS, FakeError, Fault, State
 
 
 class FakeDiscord:
@@ -136,6 +136,18 @@ class FakeDiscord:
             "GUILD_MEMBER_ADD" if created else "GUILD_MEMBER_UPDATE", event, guild["id"], INTENT_GUILD_MEMBERS
         )
         return data
+
+    def add_role(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Create or change a role ({"guild_id","id"?,"name","permissions","position","mentionable",...}; fields
+        left out keep their value); sends GUILD_ROLE_CREATE or GUILD_ROLE_UPDATE, as Discord does."""
+        guild = self.state.get_guild(int(spec["guild_id"]))
+        rid = int(spec["id"]) if "id" in spec else self.state.snowflake()
+        existing = guild["roles"].get(rid)
+        merged = {**(existing or {}), **{k: v for k, v in spec.items() if k != "guild_id"}, "id": rid}
+        role = self.state._store_role(guild, merged, default_position=1)
+        event = {"guild_id": str(guild["id"]), "role": role_json(role)}
+        self.state.emit("GUILD_ROLE_UPDATE" if existing else "GUILD_ROLE_CREATE", event, guild["id"], INTENT_GUILDS)
+        return role_json(role)
 
     def add_user(self, spec: dict[str, Any]) -> dict[str, Any]:
         return dict(self.state.add_user(spec))
