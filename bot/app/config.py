@@ -157,6 +157,10 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("votifier", "enabled"): Setting(_bool, True),
     ("votifier", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104
     ("votifier", "port"): Setting(_port, 8192),
+    ("votifier", "max_connections"): Setting(_positive_int, 256, doc="connections served at once, in all"),
+    ("votifier", "max_connections_per_source"): Setting(
+        _positive_int, 16, doc="connections served at once from one address (IPv6: one /64)"
+    ),
     ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
     ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
     ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
@@ -199,6 +203,8 @@ class VotifierConfig:
     enabled: bool
     host: str
     port: int
+    max_connections: int = 256
+    max_connections_per_source: int = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +325,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         raise ConfigError("database.min_pool_size: must not exceed database.max_pool_size")
     webhooks = WebhooksConfig(**{k: v for (s, k), v in values.items() if s == "webhooks"})
     votifier = VotifierConfig(**{k: v for (s, k), v in values.items() if s == "votifier"})
+    if votifier.max_connections_per_source > votifier.max_connections:
+        raise ConfigError("votifier.max_connections_per_source: must not exceed votifier.max_connections")
     if webhooks.enabled and votifier.enabled and webhooks.port and webhooks.port == votifier.port:
         raise ConfigError("votifier.port: must differ from webhooks.port")
     return Config(

@@ -7,12 +7,13 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import asyncpg
 import discord
 
 from bot.app.client import VoteBot, point_at_api
-from bot.app.config import Config
+from bot.app.config import Config, VotifierConfig
 from bot.core.text import mask
 from bot.core.time import Clock, utcnow
 from bot.db.migrations import migrate_pool
@@ -71,6 +72,14 @@ def webhook_manager(config: Config, pool: asyncpg.Pool, clock: Clock = utcnow) -
     return WebhookManager(pool, host=config.webhooks.host, port=config.webhooks.port, settings=settings, clock=clock)
 
 
+def votifier_limits(settings: VotifierConfig) -> dict[str, Any]:
+    """The ``votifier.*`` limits as :class:`~bot.votes.votifier.listener.VotifierListener` options."""
+    return {
+        "max_connections": settings.max_connections,
+        "max_connections_per_source": settings.max_connections_per_source,
+    }
+
+
 @contextlib.asynccontextmanager
 async def votifier_running(
     config: Config, pool: asyncpg.Pool, clock: Clock = utcnow
@@ -79,7 +88,9 @@ async def votifier_running(
     if not config.votifier.enabled:
         yield None
         return
-    service = VotifierService(pool, config.votifier.host, config.votifier.port, clock=clock)
+    service = VotifierService(
+        pool, config.votifier.host, config.votifier.port, clock=clock, **votifier_limits(config.votifier)
+    )
     await service.start()
     try:
         yield service

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.time import Clock, utcnow
 from bot.votes.model import Vote
+from bot.votes.votifier.fairness import source_of
 from bot.votes.votifier.protocol import (
     DEFAULT_PORT,
     MAX_FRAME,
@@ -45,8 +46,10 @@ class VotifierListener:
 
     ``record`` is typically ``VoteLedger.record``; when it raises, a v2 list gets
     ``cause="storage"`` and retries. Each connection has ``read_timeout`` seconds *in total* to send
-    its vote (slow-loris dribbling is cut off), and at most ``max_connections`` are served at once
-    (extra connections are closed immediately).
+    its vote (slow-loris dribbling is cut off). At most ``max_connections`` are served at once, and at
+    most ``max_connections_per_source`` from one source address (an IPv4 address or an IPv6 /64), so one
+    client holding idle sockets cannot lock the other listing sites out; extra connections are closed
+    immediately.
     """
 
     def __init__(
@@ -57,6 +60,7 @@ class VotifierListener:
         read_timeout: float = 5.0,
         write_timeout: float = 5.0,
         max_connections: int = 256,
+        max_connections_per_source: int = 16,
         clock: Clock = utcnow,
         challenge_factory: Callable[[], str] = new_challenge,
     ) -> None:
@@ -65,6 +69,8 @@ class VotifierListener:
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._max_connections = max_connections
+        self._max_per_source = max_connections_per_source
+        self._per_source: dict[str, int] = {}
         self._clock = clock
         self._new_challenge = challenge_factory
         self._server: asyncio.Server | None = None
@@ -75,6 +81,10 @@ class VotifierListener:
         if self._server is None or not self._server.sockets:
             raise RuntimeError("listener is not started")
         return int(self._server.sockets[0].getsockname()[1])
+
+    def connections_from(self, source: str) -> int:
+        """Connections being served for ``source`` (as :func:`~bot.votes.votifier.fairness.source_of` names it)."""
+        return self._per_source.get(source, 0)
 
     async def start(self, host: str = "0.0.0.0", port: int = DEFAULT_PORT) -> None:  # noqa: S104
         if self._server is not None:
@@ -98,13 +108,21 @@ class VotifierListener:
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        source = source_of(peer)
         if len(self._tasks) >= self._max_connections:
             log.warning("Votifier connection from %s refused: %d connections open", peer, len(self._tasks))
+            writer.transport.abort()
+            return
+        if self._per_source.get(source, 0) >= self._max_per_source:
+            log.warning(
+                "Votifier connection from %s refused: %d connections open from %s", peer, self._max_per_source, source
+            )
             writer.transport.abort()
             return
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        self._per_source[source] = self._per_source.get(source, 0) + 1
         try:
             await self._serve(reader, writer, peer)
         except Exception:
@@ -112,6 +130,8 @@ class VotifierListener:
         finally:
             if task is not None:
                 self._tasks.discard(task)
+            if (left := self._per_source.pop(source, 1) - 1) > 0:
+                self._per_source[source] = left
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)

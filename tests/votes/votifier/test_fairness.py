@@ -1,0 +1,130 @@
+"""Votifier fairness on one port shared by every listing site: per-source limits, over real loopback TCP.
+
+Two source addresses on one host: 127.0.0.1 (the honest list) and 127.0.0.2 (the hostile one); Linux
+routes all of 127.0.0.0/8 to the loopback interface, so the client socket is simply bound to the address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.votes.model import Vote
+from bot.votes.votifier.fairness import source_of
+from bot.votes.votifier.listener import VotifierListener
+from bot.votes.votifier.protocol import StaticVotifierKeys, generate_keypair, load_private_key, send_test_vote
+
+HONEST = "127.0.0.1"
+HOSTILE = "127.0.0.2"
+TOKEN = "token-for-server-one"
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.votes: list[Vote] = []
+        self.event = asyncio.Event()
+
+    async def __call__(self, vote: Vote) -> None:
+        self.votes.append(vote)
+        self.event.set()
+
+    async def wait(self, timeout: float = 5.0) -> Vote:
+        await asyncio.wait_for(self.event.wait(), timeout)
+        self.event.clear()
+        return self.votes[-1]
+
+
+@pytest.fixture(scope="module")
+def keypair() -> tuple[str, str]:
+    return generate_keypair()
+
+
+@pytest.fixture(scope="module")
+def private_key(keypair: tuple[str, str]) -> rsa.RSAPrivateKey:
+    return load_private_key(keypair[0])
+
+
+@pytest.fixture
+def keys(private_key: rsa.RSAPrivateKey) -> StaticVotifierKeys:
+    keys = StaticVotifierKeys()
+    keys.add_server(1, default_token=TOKEN, private_key=private_key)
+    return keys
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+ListenerFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def make_listener(keys: StaticVotifierKeys, recorder: Recorder) -> AsyncIterator[ListenerFactory]:
+    listeners: list[VotifierListener] = []
+
+    async def factory(listener_keys: Any = None, **options: Any) -> VotifierListener:
+        listener = VotifierListener(listener_keys or keys, recorder, clock=lambda: NOW, **options)
+        await listener.start("127.0.0.1", 0)
+        listeners.append(listener)
+        return listener
+
+    yield factory
+    for listener in listeners:
+        await listener.close(grace=0.2)
+
+
+async def open_from(source: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+
+
+def close_all(writers: list[asyncio.StreamWriter]) -> None:
+    for writer in writers:
+        with contextlib.suppress(Exception):
+            writer.transport.abort()
+
+
+# --------------------------------------------------------------------------- connections per source
+
+
+async def test_other_source_votes_while_one_source_holds_hundreds_of_idle_sockets(
+    make_listener: ListenerFactory, recorder: Recorder, keypair: tuple[str, str]
+) -> None:
+    # the global cap stays at its default (256); the hostile source opens more than that and sends nothing
+    listener = await make_listener(read_timeout=30)
+    held: list[asyncio.StreamWriter] = []
+    try:
+        for _ in range(300):
+            _, writer = await open_from(HOSTILE, listener.port)
+            held.append(writer)
+        await asyncio.sleep(0)  # let the listener accept (and refuse) what is queued
+        assert listener.connections_from(HOSTILE) == 16  # the default per-source limit
+        reply = await send_test_vote(HONEST, listener.port, username="Notch", token=TOKEN, timeout=5)
+        assert reply == {"status": "ok"}
+        assert (await recorder.wait()).raw["protocol"] == 2
+        await send_test_vote(HONEST, listener.port, username="Alex", public_key=keypair[1], timeout=5)
+        assert (await recorder.wait()).raw["protocol"] == 1
+    finally:
+        close_all(held)
+
+
+@pytest.mark.parametrize(
+    ("peer", "source"),
+    [
+        (("203.0.113.7", 40000), "203.0.113.7"),
+        (("::ffff:203.0.113.7", 40000, 0, 0), "203.0.113.7"),
+        (("2001:db8:1:2:aaaa::1", 40000, 0, 0), "2001:db8:1:2::/64"),
+        (("2001:db8:1:2:ffff::9", 40000, 0, 0), "2001:db8:1:2::/64"),
+        (("fe80::1%lo", 40000, 0, 1), "fe80::/64"),
+        (None, "None"),
+    ],
+)
+def test_source_of_counts_an_ipv6_slash_64_as_one_source(peer: object, source: str) -> None:
+    assert source_of(peer) == source
