@@ -157,6 +157,8 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("votifier", "enabled"): Setting(_bool, True),
     ("votifier", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104
     ("votifier", "port"): Setting(_port, 8192),
+    ("votifier", "first_byte_timeout"): Setting(_float, 3.0, doc="seconds after the greeting to send a first byte"),
+    ("votifier", "read_timeout"): Setting(_float, 5.0, doc="seconds in total to send a vote"),
     ("votifier", "max_connections"): Setting(_positive_int, 256, doc="connections served at once, in all"),
     ("votifier", "max_connections_per_source"): Setting(
         _positive_int, 16, doc="connections served at once from one address (IPv6: one /64)"
@@ -203,6 +205,8 @@ class VotifierConfig:
     enabled: bool
     host: str
     port: int
+    first_byte_timeout: float = 3.0
+    read_timeout: float = 5.0
     max_connections: int = 256
     max_connections_per_source: int = 16
 

@@ -75,6 +75,8 @@ def webhook_manager(config: Config, pool: asyncpg.Pool, clock: Clock = utcnow) -
 def votifier_limits(settings: VotifierConfig) -> dict[str, Any]:
     """The ``votifier.*`` limits as :class:`~bot.votes.votifier.listener.VotifierListener` options."""
     return {
+        "first_byte_timeout": settings.first_byte_timeout,
+        "read_timeout": settings.read_timeout,
         "max_connections": settings.max_connections,
         "max_connections_per_source": settings.max_connections_per_source,
     }

@@ -58,6 +58,8 @@ def test_missing_token_says_how_to_get_one(tmp_path: Path) -> None:
         ("[status]\nprobe_timeout = 0\n", {}, "status.probe_timeout"),
         ("", {"VOTEBOT_STATUS__CONCURRENCY": "0"}, "status.concurrency"),
         ("[votifier]\nmax_connections = 0\n", {}, "votifier.max_connections"),
+        ("[votifier]\nfirst_byte_timeout = 0\n", {}, "votifier.first_byte_timeout"),
+        ("", {"VOTEBOT_VOTIFIER__READ_TIMEOUT": "soon"}, "votifier.read_timeout"),
         ("", {"VOTEBOT_VOTIFIER__MAX_CONNECTIONS_PER_SOURCE": "-3"}, "votifier.max_connections_per_source"),
         ('[votifier]\nmax_connections_per_source = "many"\n', {}, "votifier.max_connections_per_source"),
         (
@@ -110,8 +112,9 @@ async def test_votifier_limits_reach_the_listener(tmp_path: Path) -> None:
     from bot.votes.votifier.listener import VotifierListener
     from bot.votes.votifier.protocol import StaticVotifierKeys
 
-    text = "[votifier]\nmax_connections = 64\nmax_connections_per_source = 4\n"
+    text = "[votifier]\nmax_connections = 64\nmax_connections_per_source = 4\nfirst_byte_timeout = 1.5\n"
     limits = votifier_limits(load_config(write(tmp_path, text), environ={}).votifier)
+    assert limits["first_byte_timeout"] == 1.5
     assert limits["max_connections"] == 64
     assert limits["max_connections_per_source"] == 4
 

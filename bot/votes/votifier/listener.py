@@ -45,8 +45,10 @@ class VotifierListener:
     """TCP listener speaking NuVotifier v2 and Votifier v1; hands each verified vote to ``record``.
 
     ``record`` is typically ``VoteLedger.record``; when it raises, a v2 list gets
-    ``cause="storage"`` and retries. Each connection has ``read_timeout`` seconds *in total* to send
-    its vote (slow-loris dribbling is cut off). At most ``max_connections`` are served at once, and at
+    ``cause="storage"`` and retries. A connection must send its first byte within
+    ``first_byte_timeout`` seconds of the greeting (a list writes its vote at once; an idle socket
+    gives its slot back quickly) and has ``read_timeout`` seconds *in total* to send its vote
+    (slow-loris dribbling is cut off). At most ``max_connections`` are served at once, and at
     most ``max_connections_per_source`` from one source address (an IPv4 address or an IPv6 /64), so one
     client holding idle sockets cannot lock the other listing sites out; extra connections are closed
     immediately.
@@ -58,6 +60,7 @@ class VotifierListener:
         record: RecordVote,
         *,
         read_timeout: float = 5.0,
+        first_byte_timeout: float = 3.0,
         write_timeout: float = 5.0,
         max_connections: int = 256,
         max_connections_per_source: int = 16,
@@ -67,6 +70,7 @@ class VotifierListener:
         self._keys = keys
         self._record = record
         self._read_timeout = read_timeout
+        self._first_byte_timeout = first_byte_timeout
         self._write_timeout = write_timeout
         self._max_connections = max_connections
         self._max_per_source = max_connections_per_source
@@ -141,16 +145,22 @@ class VotifierListener:
         writer.write(f"VOTIFIER 2 {challenge}\n".encode("ascii"))
         block: bytes | None = None
         frame = b""
+        first: bytes | None = None
         try:
             async with asyncio.timeout(self._read_timeout):
-                await writer.drain()
-                head = await reader.readexactly(2)
+                async with asyncio.timeout(self._first_byte_timeout):
+                    await writer.drain()
+                    first = await reader.readexactly(1)
+                head = first + await reader.readexactly(1)
                 if head != V2_MAGIC:
                     block = head + await reader.readexactly(V1_BLOCK - 2)
                 else:
                     frame = await self._read_v2_frame(reader)
         except TimeoutError:
-            log.info("Votifier connection from %s timed out before sending a vote", peer)
+            if first is None:
+                log.info("Votifier connection from %s sent nothing within %gs", peer, self._first_byte_timeout)
+            else:
+                log.info("Votifier connection from %s timed out before sending a vote", peer)
             return
         except asyncio.IncompleteReadError as exc:
             log.info("Votifier connection from %s closed after %d bytes", peer, len(exc.partial))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -18,7 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bot.votes.model import Vote
 from bot.votes.votifier.fairness import source_of
 from bot.votes.votifier.listener import VotifierListener
-from bot.votes.votifier.protocol import StaticVotifierKeys, generate_keypair, load_private_key, send_test_vote
+from bot.votes.votifier.protocol import (
+    StaticVotifierKeys,
+    build_v2_frame,
+    generate_keypair,
+    load_private_key,
+    send_test_vote,
+)
 
 HONEST = "127.0.0.1"
 HOSTILE = "127.0.0.2"
@@ -128,3 +135,42 @@ async def test_other_source_votes_while_one_source_holds_hundreds_of_idle_socket
 )
 def test_source_of_counts_an_ipv6_slash_64_as_one_source(peer: object, source: str) -> None:
     assert source_of(peer) == source
+
+
+# --------------------------------------------------------------------------- first byte
+
+
+async def test_connection_that_sends_nothing_is_closed_after_the_first_byte_timeout(
+    make_listener: ListenerFactory,
+) -> None:
+    listener = await make_listener(read_timeout=30, first_byte_timeout=0.2)
+    reader, writer = await open_from(HOSTILE, listener.port)
+    try:
+        assert (await asyncio.wait_for(reader.readline(), 2)).startswith(b"VOTIFIER 2 ")
+        started = asyncio.get_running_loop().time()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed well before the 30 s read timeout
+        assert 0.15 <= asyncio.get_running_loop().time() - started < 3
+        assert listener.connections_from(HOSTILE) == 0
+    finally:
+        writer.close()
+
+
+async def test_after_the_first_byte_the_read_timeout_applies(
+    make_listener: ListenerFactory, recorder: Recorder
+) -> None:
+    listener = await make_listener(read_timeout=30, first_byte_timeout=0.2)
+    reader, writer = await open_from(HONEST, listener.port)
+    try:
+        challenge = (await asyncio.wait_for(reader.readline(), 2)).split()[2].decode()
+        frame = build_v2_frame(
+            TOKEN, service_name="TestList", username="Notch", address="", timestamp_ms=1, challenge=challenge
+        )
+        writer.write(frame[:1])
+        await writer.drain()
+        await asyncio.sleep(0.4)  # twice the first-byte timeout, far within the read timeout
+        writer.write(frame[1:])
+        await writer.drain()
+        assert json.loads(await asyncio.wait_for(reader.readline(), 5)) == {"status": "ok"}
+    finally:
+        writer.close()
+    assert (await recorder.wait()).player_name == "Notch"
