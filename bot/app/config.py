@@ -163,6 +163,10 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("votifier", "max_connections_per_source"): Setting(
         _positive_int, 16, doc="connections served at once from one address (IPv6: one /64)"
     ),
+    ("votifier", "v1_failed_decrypts_per_minute"): Setting(
+        _positive_int, 600, doc="RSA key trials a minute one address may spend on v1 blocks that are no vote"
+    ),
+    ("votifier", "v1_workers"): Setting(_positive_int, 1, doc="threads decrypting v1 blocks"),
     ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
     ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
     ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
@@ -209,6 +213,8 @@ class VotifierConfig:
     read_timeout: float = 5.0
     max_connections: int = 256
     max_connections_per_source: int = 16
+    v1_failed_decrypts_per_minute: int = 600
+    v1_workers: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,8 @@ def votifier_limits(settings: VotifierConfig) -> dict[str, Any]:
         "read_timeout": settings.read_timeout,
         "max_connections": settings.max_connections,
         "max_connections_per_source": settings.max_connections_per_source,
+        "v1_failed_decrypts_per_minute": settings.v1_failed_decrypts_per_minute,
+        "v1_workers": settings.v1_workers,
     }
 
 

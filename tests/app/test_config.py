@@ -59,6 +59,8 @@ def test_missing_token_says_how_to_get_one(tmp_path: Path) -> None:
         ("", {"VOTEBOT_STATUS__CONCURRENCY": "0"}, "status.concurrency"),
         ("[votifier]\nmax_connections = 0\n", {}, "votifier.max_connections"),
         ("[votifier]\nfirst_byte_timeout = 0\n", {}, "votifier.first_byte_timeout"),
+        ("[votifier]\nv1_failed_decrypts_per_minute = 0\n", {}, "votifier.v1_failed_decrypts_per_minute"),
+        ("", {"VOTEBOT_VOTIFIER__V1_WORKERS": "1.5"}, "votifier.v1_workers"),
         ("", {"VOTEBOT_VOTIFIER__READ_TIMEOUT": "soon"}, "votifier.read_timeout"),
         ("", {"VOTEBOT_VOTIFIER__MAX_CONNECTIONS_PER_SOURCE": "-3"}, "votifier.max_connections_per_source"),
         ('[votifier]\nmax_connections_per_source = "many"\n', {}, "votifier.max_connections_per_source"),

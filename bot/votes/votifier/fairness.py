@@ -1,8 +1,17 @@
-"""Fairness between the sources sharing the Votifier port: who counts as one source, and its limits."""
+"""Fairness between the sources sharing the Votifier port: who counts as one source, its budgets, the v1 pool."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from bot.core.time import Clock
+
+T = TypeVar("T")
 
 
 def source_of(peer: object) -> str:
@@ -21,3 +30,85 @@ def source_of(peer: object) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
+
+
+class SourceBudget:
+    """A token bucket per source: ``per_minute`` tokens a minute, holding at most ``per_minute``.
+
+    A source may spend while its balance is positive, even more than it holds: one spend may cost more
+    than the bucket (a v1 block tried against every server's key), and that debt is paid back before
+    the source may spend again. Time comes from ``clock``. At most ``max_sources`` are remembered:
+    full buckets are forgotten first, then the oldest.
+    """
+
+    def __init__(self, per_minute: float, clock: Clock, *, max_sources: int = 10_000) -> None:
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0
+        self._clock = clock
+        self._max_sources = max_sources
+        self._buckets: dict[str, tuple[float, float]] = {}  # source -> (balance, at)
+
+    def balance(self, source: str) -> float:
+        now = self._clock().timestamp()
+        balance, at = self._buckets.get(source, (self._capacity, now))
+        return min(self._capacity, balance + max(0.0, now - at) * self._rate)
+
+    def allows(self, source: str) -> bool:
+        return self.balance(source) > 0
+
+    def charge(self, source: str, amount: float) -> None:
+        if amount <= 0:
+            return
+        balance = self.balance(source) - amount
+        self._buckets.pop(source, None)
+        if len(self._buckets) >= self._max_sources:
+            self._forget()
+        self._buckets[source] = (balance, self._clock().timestamp())
+
+    def _forget(self) -> None:
+        for source in [s for s in self._buckets if self.balance(s) >= self._capacity]:
+            del self._buckets[source]
+        while len(self._buckets) >= self._max_sources:
+            del self._buckets[next(iter(self._buckets))]
+
+
+class PoolBusy(Exception):
+    """No slot of the :class:`BoundedPool` became free in time."""
+
+
+class BoundedPool:
+    """``workers`` threads of their own, with at most ``queue`` more jobs waiting for them.
+
+    A job runs inside :meth:`slot`, which waits up to ``wait`` seconds for one of ``workers + queue``
+    slots and then raises :class:`PoolBusy`: a flood holds coroutines (bounded by the connection
+    limits), never an unbounded backlog of CPU work.
+    """
+
+    def __init__(self, workers: int, queue: int, *, name: str) -> None:
+        self._workers = workers
+        self._name = name
+        self._slots = asyncio.Semaphore(workers + queue)
+        self._executor: ThreadPoolExecutor | None = None
+
+    @contextlib.asynccontextmanager
+    async def slot(self, wait: float) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise PoolBusy from None
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    async def call(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func(*args)`` on a pool thread; call it inside :meth:`slot`."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix=self._name)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+    def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)

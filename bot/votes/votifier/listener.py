@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.time import Clock, utcnow
 from bot.votes.model import Vote
-from bot.votes.votifier.fairness import source_of
+from bot.votes.votifier.fairness import BoundedPool, PoolBusy, SourceBudget, source_of
 from bot.votes.votifier.protocol import (
     DEFAULT_PORT,
     MAX_FRAME,
@@ -52,6 +52,13 @@ class VotifierListener:
     most ``max_connections_per_source`` from one source address (an IPv4 address or an IPv6 /64), so one
     client holding idle sockets cannot lock the other listing sites out; extra connections are closed
     immediately.
+
+    A v1 block is tried against every server's RSA key (about 0.5 ms each), in a pool of ``v1_workers``
+    threads of its own with at most ``v1_queue`` blocks waiting, never on the event loop. Each source
+    may spend ``v1_failed_decrypts_per_minute`` key trials a minute on blocks that decrypt to no vote
+    (one bogus block costs one trial per key, so the CPU a source can waste does not grow with the
+    number of servers); beyond it, its blocks are dropped without decrypting. A real vote costs its
+    source nothing.
     """
 
     def __init__(
@@ -64,6 +71,9 @@ class VotifierListener:
         write_timeout: float = 5.0,
         max_connections: int = 256,
         max_connections_per_source: int = 16,
+        v1_failed_decrypts_per_minute: int = 600,
+        v1_workers: int = 1,
+        v1_queue: int = 8,
         clock: Clock = utcnow,
         challenge_factory: Callable[[], str] = new_challenge,
     ) -> None:
@@ -75,6 +85,8 @@ class VotifierListener:
         self._max_connections = max_connections
         self._max_per_source = max_connections_per_source
         self._per_source: dict[str, int] = {}
+        self._v1_budget = SourceBudget(v1_failed_decrypts_per_minute, clock)
+        self._v1_pool = BoundedPool(v1_workers, v1_queue, name="votifier-v1")
         self._clock = clock
         self._new_challenge = challenge_factory
         self._server: asyncio.Server | None = None
@@ -108,6 +120,7 @@ class VotifierListener:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        self._v1_pool.close()
         await server.wait_closed()
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -222,14 +235,29 @@ class VotifierListener:
         await self._store(match.server_id, vote, peer)
 
     async def _handle_v1(self, block: bytes, peer: object) -> None:
-        keys = await self._keys.rsa_keys()
-        try:
-            found = await asyncio.to_thread(decrypt_v1, block, keys) if keys else None
-        except VotifierRejected as exc:
-            log.warning("Votifier v1 vote from %s rejected: %s", peer, exc.message)
+        source = source_of(peer)
+        keys = [key for key in await self._keys.rsa_keys() if key.private_key.key_size // 8 == len(block)]
+        if not keys:
+            log.warning("Votifier v1 block from %s dropped: no server has a v1 key", peer)
             return
-        if found is None:
-            log.warning("Votifier v1 block from %s could not be decrypted with any of %d keys", peer, len(keys))
+        try:
+            async with self._v1_pool.slot(self._read_timeout):
+                # checked and charged inside the slot, so a source's earlier failures are counted by now
+                if not self._v1_budget.allows(source):
+                    log.warning("Votifier v1 block from %s dropped undecrypted: too many bad blocks", peer)
+                    return
+                try:
+                    found = await self._v1_pool.call(decrypt_v1, block, keys)
+                except VotifierRejected as exc:  # a key fitted but the vote is invalid
+                    self._v1_budget.charge(source, len(keys))
+                    log.warning("Votifier v1 vote from %s rejected: %s", peer, exc.message)
+                    return
+                if found is None:  # each key tried in vain; a real vote costs its source nothing
+                    self._v1_budget.charge(source, len(keys))
+                    log.warning("Votifier v1 block from %s matches none of the %d keys", peer, len(keys))
+                    return
+        except PoolBusy:
+            log.warning("Votifier v1 block from %s dropped undecrypted: the v1 decrypt pool is busy", peer)
             return
         server_id, vote = found
         with contextlib.suppress(VotifierRejected):  # already logged; v1 has no reply channel

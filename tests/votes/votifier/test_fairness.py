@@ -10,17 +10,21 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Callable
+import secrets
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.votes.model import Vote
-from bot.votes.votifier.fairness import source_of
+from bot.votes.votifier.fairness import SourceBudget, source_of
 from bot.votes.votifier.listener import VotifierListener
 from bot.votes.votifier.protocol import (
     StaticVotifierKeys,
+    VotifierRsaKey,
     build_v2_frame,
     generate_keypair,
     load_private_key,
@@ -174,3 +178,109 @@ async def test_after_the_first_byte_the_read_timeout_applies(
     finally:
         writer.close()
     assert (await recorder.wait()).player_name == "Notch"
+
+
+# --------------------------------------------------------------------------- v1 decryption
+
+
+class CountingKey:
+    """An RSA private key that counts its decryptions and notes the threads and overlap they ran with."""
+
+    def __init__(self, key: rsa.RSAPrivateKey, stats: dict[str, Any]) -> None:
+        self._key = key
+        self._stats = stats
+        self.key_size = key.key_size
+
+    def decrypt(self, block: bytes, pad: Any) -> bytes:
+        stats = self._stats
+        with stats["lock"]:
+            stats["calls"] += 1
+            stats["threads"].add(threading.current_thread().name)
+            stats["running"] += 1
+            stats["most_at_once"] = max(stats["most_at_once"], stats["running"])
+        try:
+            time.sleep(stats["delay"])  # widen the window in which decryptions could overlap
+            return self._key.decrypt(block, pad)
+        finally:
+            with stats["lock"]:
+                stats["running"] -= 1
+
+
+@pytest.fixture(scope="module")
+def second_keypair() -> tuple[str, str]:
+    return generate_keypair()
+
+
+@pytest.fixture
+def counting(private_key: rsa.RSAPrivateKey, second_keypair: tuple[str, str]) -> tuple[Any, dict[str, Any]]:
+    stats: dict[str, Any] = {"calls": 0, "running": 0, "most_at_once": 0, "threads": set(), "delay": 0.0}
+    stats["lock"] = threading.Lock()
+
+    class Keys(StaticVotifierKeys):
+        async def rsa_keys(self) -> Sequence[VotifierRsaKey]:
+            return [VotifierRsaKey(k.server_id, CountingKey(k.private_key, stats)) for k in await super().rsa_keys()]  # type: ignore[arg-type]
+
+    keys = Keys()
+    keys.add_server(1, private_key=private_key)
+    keys.add_server(2, private_key=second_keypair[0])
+    return keys, stats
+
+
+async def send_block(source: str, port: int, block: bytes) -> None:
+    """One v1 exchange: the block, then wait for the listener to close (v1 has no reply)."""
+    reader, writer = await open_from(source, port)
+    try:
+        await asyncio.wait_for(reader.readline(), 5)
+        writer.write(block)
+        await writer.drain()
+        writer.write_eof()
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+    finally:
+        writer.close()
+
+
+async def test_a_flood_of_bogus_v1_blocks_is_throttled_per_source(
+    make_listener: ListenerFactory, recorder: Recorder, counting: tuple[Any, dict[str, Any]], keypair: tuple[str, str]
+) -> None:
+    keys, stats = counting
+    # the clock stands still: the hostile source's budget (4 key trials = 2 bogus blocks of 2 keys) never refills
+    listener = await make_listener(keys, v1_failed_decrypts_per_minute=4)
+    for _ in range(20):
+        await send_block(HOSTILE, listener.port, secrets.token_bytes(256))
+    assert stats["calls"] == 4  # two blocks tried against both keys, the other 18 dropped undecrypted
+    assert recorder.votes == []
+
+    await send_test_vote(HONEST, listener.port, username="Alex", public_key=keypair[1], timeout=5)
+    vote = await recorder.wait()
+    assert (vote.server_id, vote.player_name) == (1, "Alex")
+    assert stats["calls"] == 5  # server 1's key is tried first
+
+
+async def test_v1_decryption_runs_in_its_own_bounded_pool(
+    make_listener: ListenerFactory, counting: tuple[Any, dict[str, Any]]
+) -> None:
+    keys, stats = counting
+    stats["delay"] = 0.02
+    listener = await make_listener(keys, v1_workers=1)
+    await asyncio.gather(*(send_block(HOSTILE, listener.port, secrets.token_bytes(256)) for _ in range(6)))
+    assert stats["calls"] == 12
+    assert stats["most_at_once"] == 1  # one worker: never two decryptions at once, whatever the flood
+    assert all(name.startswith("votifier-v1") for name in stats["threads"]), stats["threads"]
+
+
+def test_source_budget_refills_with_the_clock_and_carries_debt() -> None:
+    now = [NOW]
+    budget = SourceBudget(60, lambda: now[0], max_sources=2)  # one token a second, at most 60
+    assert budget.allows("a")
+    budget.charge("a", 100)  # one spend may cost more than the bucket holds: 40 owed
+    assert not budget.allows("a")
+    assert budget.allows("b")  # other sources are not touched
+    now[0] += dt.timedelta(seconds=40)
+    assert not budget.allows("a")
+    now[0] += dt.timedelta(seconds=1)
+    assert budget.allows("a")
+    now[0] += dt.timedelta(hours=1)
+    assert budget.balance("a") == 60  # never more than one bucket
+    for source in ("b", "c", "d"):
+        budget.charge(source, 1)
+    assert len(budget._buckets) <= 2  # memory stays bounded whatever the number of sources
