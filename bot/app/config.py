@@ -167,6 +167,7 @@ SCHEMA: dict[tuple[str, str], Setting] = {
         _positive_int, 600, doc="RSA key trials a minute one address may spend on v1 blocks that are no vote"
     ),
     ("votifier", "v1_workers"): Setting(_positive_int, 1, doc="threads decrypting v1 blocks"),
+    ("votifier", "log_interval"): Setting(_float, 60.0, doc="seconds between two refusal lines about one address"),
     ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
     ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
     ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
@@ -215,6 +216,7 @@ class VotifierConfig:
     max_connections_per_source: int = 16
     v1_failed_decrypts_per_minute: int = 600
     v1_workers: int = 1
+    log_interval: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)

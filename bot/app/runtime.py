@@ -81,6 +81,7 @@ def votifier_limits(settings: VotifierConfig) -> dict[str, Any]:
         "max_connections_per_source": settings.max_connections_per_source,
         "v1_failed_decrypts_per_minute": settings.v1_failed_decrypts_per_minute,
         "v1_workers": settings.v1_workers,
+        "log_interval": settings.log_interval,
     }
 
 

@@ -61,6 +61,7 @@ def test_missing_token_says_how_to_get_one(tmp_path: Path) -> None:
         ("[votifier]\nfirst_byte_timeout = 0\n", {}, "votifier.first_byte_timeout"),
         ("[votifier]\nv1_failed_decrypts_per_minute = 0\n", {}, "votifier.v1_failed_decrypts_per_minute"),
         ("", {"VOTEBOT_VOTIFIER__V1_WORKERS": "1.5"}, "votifier.v1_workers"),
+        ("[votifier]\nlog_interval = -1\n", {}, "votifier.log_interval"),
         ("", {"VOTEBOT_VOTIFIER__READ_TIMEOUT": "soon"}, "votifier.read_timeout"),
         ("", {"VOTEBOT_VOTIFIER__MAX_CONNECTIONS_PER_SOURCE": "-3"}, "votifier.max_connections_per_source"),
         ('[votifier]\nmax_connections_per_source = "many"\n', {}, "votifier.max_connections_per_source"),

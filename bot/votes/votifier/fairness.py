@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -112,3 +113,40 @@ class BoundedPool:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+class ThrottledLog:
+    """At most one line per source and level every ``interval`` seconds; the next says how many were left out.
+
+    For what anyone on the internet can make the listener say (refusals, timeouts, bad signatures):
+    a flood then costs a line a minute, not a line a connection. Time comes from ``clock``.
+    """
+
+    def __init__(self, logger: logging.Logger, interval: float, clock: Clock, *, max_sources: int = 10_000) -> None:
+        self._logger = logger
+        self._interval = interval
+        self._clock = clock
+        self._max_sources = max_sources
+        self._seen: dict[tuple[str, int], tuple[float, int]] = {}  # (source, level) -> (logged at, left out)
+
+    def log(self, level: int, source: str, message: str, *args: object) -> None:
+        now = self._clock().timestamp()
+        key = (source, level)
+        logged_at, left_out = self._seen.get(key, (None, 0))
+        if logged_at is not None and 0 <= now - logged_at < self._interval:
+            self._seen[key] = (logged_at, left_out + 1)
+            return
+        if left_out:
+            message += " (%d more like it from %s in the last %gs not logged)"
+            args = (*args, left_out, source, self._interval)
+        self._seen.pop(key, None)
+        if len(self._seen) >= self._max_sources:
+            self._forget(now)
+        self._seen[key] = (now, 0)
+        self._logger.log(level, message, *args)
+
+    def _forget(self, now: float) -> None:
+        for key in [k for k, (at, _) in self._seen.items() if now - at >= self._interval]:
+            del self._seen[key]
+        while len(self._seen) >= self._max_sources:
+            del self._seen[next(iter(self._seen))]

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.time import Clock, utcnow
 from bot.votes.model import Vote
-from bot.votes.votifier.fairness import BoundedPool, PoolBusy, SourceBudget, source_of
+from bot.votes.votifier.fairness import BoundedPool, PoolBusy, SourceBudget, ThrottledLog, source_of
 from bot.votes.votifier.protocol import (
     DEFAULT_PORT,
     MAX_FRAME,
@@ -59,6 +59,10 @@ class VotifierListener:
     (one bogus block costs one trial per key, so the CPU a source can waste does not grow with the
     number of servers); beyond it, its blocks are dropped without decrypting. A real vote costs its
     source nothing.
+
+    What any client can make the listener log (refusals, timeouts, bad frames, signatures and blocks)
+    is logged at most once per source and level every ``log_interval`` seconds, with a count of the
+    lines left out; never a token, a key or the vote.
     """
 
     def __init__(
@@ -74,6 +78,7 @@ class VotifierListener:
         v1_failed_decrypts_per_minute: int = 600,
         v1_workers: int = 1,
         v1_queue: int = 8,
+        log_interval: float = 60.0,
         clock: Clock = utcnow,
         challenge_factory: Callable[[], str] = new_challenge,
     ) -> None:
@@ -85,6 +90,7 @@ class VotifierListener:
         self._max_connections = max_connections
         self._max_per_source = max_connections_per_source
         self._per_source: dict[str, int] = {}
+        self._noise = ThrottledLog(log, log_interval, clock)
         self._v1_budget = SourceBudget(v1_failed_decrypts_per_minute, clock)
         self._v1_pool = BoundedPool(v1_workers, v1_queue, name="votifier-v1")
         self._clock = clock
@@ -97,6 +103,10 @@ class VotifierListener:
         if self._server is None or not self._server.sockets:
             raise RuntimeError("listener is not started")
         return int(self._server.sockets[0].getsockname()[1])
+
+    def _say(self, level: int, peer: object, message: str, *args: object) -> None:
+        """Log what a connection made us say, ``peer`` first: one line per source and level a minute."""
+        self._noise.log(level, source_of(peer), message, peer, *args)
 
     def connections_from(self, source: str) -> int:
         """Connections being served for ``source`` (as :func:`~bot.votes.votifier.fairness.source_of` names it)."""
@@ -127,12 +137,18 @@ class VotifierListener:
         peer = writer.get_extra_info("peername")
         source = source_of(peer)
         if len(self._tasks) >= self._max_connections:
-            log.warning("Votifier connection from %s refused: %d connections open", peer, len(self._tasks))
+            self._say(
+                logging.WARNING, peer, "Votifier connection from %s refused: %d connections open", len(self._tasks)
+            )
             writer.transport.abort()
             return
         if self._per_source.get(source, 0) >= self._max_per_source:
-            log.warning(
-                "Votifier connection from %s refused: %d connections open from %s", peer, self._max_per_source, source
+            self._say(
+                logging.WARNING,
+                peer,
+                "Votifier connection from %s refused: %d connections open from %s",
+                self._max_per_source,
+                source,
             )
             writer.transport.abort()
             return
@@ -171,18 +187,20 @@ class VotifierListener:
                     frame = await self._read_v2_frame(reader)
         except TimeoutError:
             if first is None:
-                log.info("Votifier connection from %s sent nothing within %gs", peer, self._first_byte_timeout)
+                self._say(
+                    logging.INFO, peer, "Votifier connection from %s sent nothing within %gs", self._first_byte_timeout
+                )
             else:
-                log.info("Votifier connection from %s timed out before sending a vote", peer)
+                self._say(logging.INFO, peer, "Votifier connection from %s timed out before sending a vote")
             return
         except asyncio.IncompleteReadError as exc:
-            log.info("Votifier connection from %s closed after %d bytes", peer, len(exc.partial))
+            self._say(logging.INFO, peer, "Votifier connection from %s closed after %d bytes", len(exc.partial))
             return
         except (ConnectionError, asyncio.LimitOverrunError) as exc:
-            log.info("Votifier connection from %s dropped: %s", peer, type(exc).__name__)
+            self._say(logging.INFO, peer, "Votifier connection from %s dropped: %s", type(exc).__name__)
             return
         except VotifierRejected as exc:
-            log.info("Votifier v2 frame from %s rejected: %s", peer, exc.message)
+            self._say(logging.INFO, peer, "Votifier v2 frame from %s rejected: %s", exc.message)
             await self._reply(writer, exc)
             return
         if block is not None:
@@ -229,7 +247,12 @@ class VotifierListener:
             None,
         )
         if match is None:
-            log.warning("Votifier v2 vote from %s for service %r: signature matches no token", peer, service[:64])
+            self._say(
+                logging.WARNING,
+                peer,
+                "Votifier v2 vote from %s for service %r: signature matches no token",
+                service[:64],
+            )
             raise VotifierRejected("signature", "signature is not valid (invalid token?)")
         vote = validate_v2_payload(payload, challenge)
         await self._store(match.server_id, vote, peer)
@@ -238,26 +261,30 @@ class VotifierListener:
         source = source_of(peer)
         keys = [key for key in await self._keys.rsa_keys() if key.private_key.key_size // 8 == len(block)]
         if not keys:
-            log.warning("Votifier v1 block from %s dropped: no server has a v1 key", peer)
+            self._say(logging.WARNING, peer, "Votifier v1 block from %s dropped: no server has a v1 key")
             return
         try:
             async with self._v1_pool.slot(self._read_timeout):
                 # checked and charged inside the slot, so a source's earlier failures are counted by now
                 if not self._v1_budget.allows(source):
-                    log.warning("Votifier v1 block from %s dropped undecrypted: too many bad blocks", peer)
+                    self._say(
+                        logging.WARNING, peer, "Votifier v1 block from %s dropped undecrypted: too many bad blocks"
+                    )
                     return
                 try:
                     found = await self._v1_pool.call(decrypt_v1, block, keys)
                 except VotifierRejected as exc:  # a key fitted but the vote is invalid
                     self._v1_budget.charge(source, len(keys))
-                    log.warning("Votifier v1 vote from %s rejected: %s", peer, exc.message)
+                    self._say(logging.WARNING, peer, "Votifier v1 vote from %s rejected: %s", exc.message)
                     return
                 if found is None:  # each key tried in vain; a real vote costs its source nothing
                     self._v1_budget.charge(source, len(keys))
-                    log.warning("Votifier v1 block from %s matches none of the %d keys", peer, len(keys))
+                    self._say(logging.WARNING, peer, "Votifier v1 block from %s matches none of the %d keys", len(keys))
                     return
         except PoolBusy:
-            log.warning("Votifier v1 block from %s dropped undecrypted: the v1 decrypt pool is busy", peer)
+            self._say(
+                logging.WARNING, peer, "Votifier v1 block from %s dropped undecrypted: the v1 decrypt pool is busy"
+            )
             return
         server_id, vote = found
         with contextlib.suppress(VotifierRejected):  # already logged; v1 has no reply channel

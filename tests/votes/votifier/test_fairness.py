@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 import secrets
 import threading
 import time
@@ -82,7 +83,8 @@ async def make_listener(keys: StaticVotifierKeys, recorder: Recorder) -> AsyncIt
     listeners: list[VotifierListener] = []
 
     async def factory(listener_keys: Any = None, **options: Any) -> VotifierListener:
-        listener = VotifierListener(listener_keys or keys, recorder, clock=lambda: NOW, **options)
+        options.setdefault("clock", lambda: NOW)
+        listener = VotifierListener(listener_keys or keys, recorder, **options)
         await listener.start("127.0.0.1", 0)
         listeners.append(listener)
         return listener
@@ -284,3 +286,61 @@ def test_source_budget_refills_with_the_clock_and_carries_debt() -> None:
     for source in ("b", "c", "d"):
         budget.charge(source, 1)
     assert len(budget._buckets) <= 2  # memory stays bounded whatever the number of sources
+
+
+# --------------------------------------------------------------------------- logging
+
+
+def listener_lines(caplog: Any, level: int = logging.WARNING) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name.startswith("bot.votes.votifier") and r.levelno == level]
+
+
+async def test_warnings_are_rate_limited_per_source(make_listener: ListenerFactory, caplog: Any) -> None:
+    caplog.set_level(logging.INFO)
+    now = [NOW]
+    listener = await make_listener(clock=lambda: now[0])
+
+    async def bad_vote(source: str) -> None:
+        reader, writer = await open_from(source, listener.port)
+        try:
+            challenge = (await asyncio.wait_for(reader.readline(), 5)).split()[2].decode()
+            frame = build_v2_frame(  # the wrong token: every frame fails its signature check
+                "not-the-token",
+                service_name="TestList",
+                username="Notch",
+                address="",
+                timestamp_ms=1,
+                challenge=challenge,
+            )
+            writer.write(frame)
+            await writer.drain()
+            assert json.loads(await asyncio.wait_for(reader.readline(), 5))["cause"] == "signature"
+        finally:
+            writer.close()
+
+    for _ in range(10):
+        await bad_vote(HOSTILE)
+    lines = listener_lines(caplog)
+    assert len(lines) == 1, lines
+    assert HOSTILE in lines[0]
+    await bad_vote(HONEST)  # another source has its own allowance
+    assert len(listener_lines(caplog)) == 2
+    now[0] += dt.timedelta(seconds=61)
+    await bad_vote(HOSTILE)
+    lines = listener_lines(caplog)
+    assert len(lines) == 3
+    assert HOSTILE in lines[2]
+    assert "9 more" in lines[2]  # the left-out lines are counted
+    assert "not-the-token" not in caplog.text
+
+
+async def test_refusals_and_timeouts_are_rate_limited_per_source(make_listener: ListenerFactory, caplog: Any) -> None:
+    caplog.set_level(logging.INFO)
+    listener = await make_listener(max_connections_per_source=2, first_byte_timeout=0.1)
+    held = [(await open_from(HOSTILE, listener.port))[1] for _ in range(30)]
+    try:
+        await asyncio.sleep(0.5)  # the two served connections time out, the other 28 were refused
+        assert len(listener_lines(caplog, logging.WARNING)) == 1
+        assert len(listener_lines(caplog, logging.INFO)) <= 2  # the listener's start, one timeout
+    finally:
+        close_all(held)
