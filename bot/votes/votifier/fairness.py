@@ -80,28 +80,36 @@ class PoolBusy(Exception):
 class BoundedPool:
     """``workers`` threads of their own, with at most ``queue`` more jobs waiting for them.
 
-    A job runs inside :meth:`slot`, which waits up to ``wait`` seconds for one of ``workers + queue``
-    slots and then raises :class:`PoolBusy`: a flood holds coroutines (bounded by the connection
-    limits), never an unbounded backlog of CPU work.
+    A job runs inside :meth:`slot`, which holds one of the ``workers``: it waits up to ``wait`` seconds
+    for a free one and raises :class:`PoolBusy` when that time runs out or ``queue`` jobs already wait,
+    so a flood can never build a backlog of CPU work. Whoever holds a slot has a worker to itself, so
+    what it checks just before calling (a budget) reflects every job that ran before it.
     """
 
     def __init__(self, workers: int, queue: int, *, name: str) -> None:
         self._workers = workers
+        self._queue = queue
         self._name = name
-        self._slots = asyncio.Semaphore(workers + queue)
+        self._free = asyncio.Semaphore(workers)
+        self._waiting = 0
         self._executor: ThreadPoolExecutor | None = None
 
     @contextlib.asynccontextmanager
     async def slot(self, wait: float) -> AsyncIterator[None]:
+        if self._free.locked() and self._waiting >= self._queue:
+            raise PoolBusy
+        self._waiting += 1
         try:
             async with asyncio.timeout(wait):
-                await self._slots.acquire()
+                await self._free.acquire()
         except TimeoutError:
             raise PoolBusy from None
+        finally:
+            self._waiting -= 1
         try:
             yield
         finally:
-            self._slots.release()
+            self._free.release()
 
     async def call(self, func: Callable[..., T], *args: Any) -> T:
         """Run ``func(*args)`` on a pool thread; call it inside :meth:`slot`."""

@@ -263,13 +263,15 @@ class VotifierListener:
         if not keys:
             self._say(logging.WARNING, peer, "Votifier v1 block from %s dropped: no server has a v1 key")
             return
+        throttled = "Votifier v1 block from %s dropped undecrypted: too many bad blocks from this address"
+        if not self._v1_budget.allows(source):  # before it takes a place in the queue
+            self._say(logging.WARNING, peer, throttled)
+            return
         try:
             async with self._v1_pool.slot(self._read_timeout):
-                # checked and charged inside the slot, so a source's earlier failures are counted by now
+                # again with a worker to itself: the source's blocks ahead of this one are charged by now
                 if not self._v1_budget.allows(source):
-                    self._say(
-                        logging.WARNING, peer, "Votifier v1 block from %s dropped undecrypted: too many bad blocks"
-                    )
+                    self._say(logging.WARNING, peer, throttled)
                     return
                 try:
                     found = await self._v1_pool.call(decrypt_v1, block, keys)

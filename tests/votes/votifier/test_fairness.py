@@ -201,6 +201,7 @@ class CountingKey:
             stats["running"] += 1
             stats["most_at_once"] = max(stats["most_at_once"], stats["running"])
         try:
+            stats["gate"].wait(10)  # a test holds the worker here
             time.sleep(stats["delay"])  # widen the window in which decryptions could overlap
             return self._key.decrypt(block, pad)
         finally:
@@ -217,6 +218,8 @@ def second_keypair() -> tuple[str, str]:
 def counting(private_key: rsa.RSAPrivateKey, second_keypair: tuple[str, str]) -> tuple[Any, dict[str, Any]]:
     stats: dict[str, Any] = {"calls": 0, "running": 0, "most_at_once": 0, "threads": set(), "delay": 0.0}
     stats["lock"] = threading.Lock()
+    stats["gate"] = threading.Event()
+    stats["gate"].set()
 
     class Keys(StaticVotifierKeys):
         async def rsa_keys(self) -> Sequence[VotifierRsaKey]:
@@ -344,3 +347,33 @@ async def test_refusals_and_timeouts_are_rate_limited_per_source(make_listener: 
         assert len(listener_lines(caplog, logging.INFO)) <= 2  # the listener's start, one timeout
     finally:
         close_all(held)
+
+
+async def test_bogus_v1_blocks_sent_at_once_are_throttled_too(
+    make_listener: ListenerFactory, counting: tuple[Any, dict[str, Any]]
+) -> None:
+    keys, stats = counting
+    stats["delay"] = 0.01
+    listener = await make_listener(keys, v1_failed_decrypts_per_minute=4, v1_workers=1)
+    blocks = [secrets.token_bytes(256) for _ in range(12)]
+    await asyncio.gather(*(send_block(HOSTILE, listener.port, block) for block in blocks))
+    assert stats["calls"] == 4  # the budget is checked once a worker is free, after the blocks ahead were charged
+
+
+async def test_the_v1_queue_is_bounded(make_listener: ListenerFactory, counting: tuple[Any, dict[str, Any]]) -> None:
+    keys, stats = counting
+    listener = await make_listener(keys, read_timeout=30, v1_workers=1, v1_queue=2)
+    stats["gate"].clear()  # the first block holds the only worker until the test lets it go
+    sends = [asyncio.create_task(send_block(HOSTILE, listener.port, secrets.token_bytes(256))) for _ in range(8)]
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while sum(t.done() for t in sends) < 5 and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # time enough for a sixth to be dropped too, were the queue longer
+        assert sum(t.done() for t in sends) == 5  # one running, two waiting: the other five dropped at once
+        assert stats["calls"] == 1
+    finally:
+        stats["gate"].set()
+    await asyncio.gather(*sends)
+    assert stats["calls"] == 6  # three blocks tried against both keys
