@@ -137,7 +137,8 @@ class ThrottledLog:
         self._max_sources = max_sources
         self._seen: dict[tuple[str, int], tuple[float, int]] = {}  # (source, level) -> (logged at, left out)
 
-    def log(self, level: int, source: str, message: str, *args: object) -> None:
+    def log(self, level: int, source: str, message: str, *args: object, stacklevel: int = 1) -> None:
+        """Like :meth:`logging.Logger.log`; ``stacklevel`` counts from the caller of this method."""
         now = self._clock().timestamp()
         key = (source, level)
         logged_at, left_out = self._seen.get(key, (None, 0))
@@ -145,13 +146,13 @@ class ThrottledLog:
             self._seen[key] = (logged_at, left_out + 1)
             return
         if left_out:
-            message += " (%d more like it from %s in the last %gs not logged)"
-            args = (*args, left_out, source, self._interval)
+            message += " (and %d more like it from %s since the last one, not logged)"
+            args = (*args, left_out, source)
         self._seen.pop(key, None)
         if len(self._seen) >= self._max_sources:
             self._forget(now)
         self._seen[key] = (now, 0)
-        self._logger.log(level, message, *args)
+        self._logger.log(level, message, *args, stacklevel=stacklevel + 1)
 
     def _forget(self, now: float) -> None:
         for key in [k for k, (at, _) in self._seen.items() if now - at >= self._interval]:

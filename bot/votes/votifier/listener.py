@@ -106,7 +106,7 @@ class VotifierListener:
 
     def _say(self, level: int, peer: object, message: str, *args: object) -> None:
         """Log what a connection made us say, ``peer`` first: one line per source and level a minute."""
-        self._noise.log(level, source_of(peer), message, peer, *args)
+        self._noise.log(level, source_of(peer), message, peer, *args, stacklevel=2)
 
     def connections_from(self, source: str) -> int:
         """Connections being served for ``source`` (as :func:`~bot.votes.votifier.fairness.source_of` names it)."""

@@ -111,7 +111,7 @@ async def test_other_source_votes_while_one_source_holds_hundreds_of_idle_socket
     make_listener: ListenerFactory, recorder: Recorder, keypair: tuple[str, str]
 ) -> None:
     # the global cap stays at its default (256); the hostile source opens more than that and sends nothing
-    listener = await make_listener(read_timeout=30)
+    listener = await make_listener(read_timeout=30, first_byte_timeout=30)
     held: list[asyncio.StreamWriter] = []
     try:
         for _ in range(300):
@@ -333,7 +333,7 @@ async def test_warnings_are_rate_limited_per_source(make_listener: ListenerFacto
     lines = listener_lines(caplog)
     assert len(lines) == 3
     assert HOSTILE in lines[2]
-    assert "9 more" in lines[2]  # the left-out lines are counted
+    assert "9 more" in lines[2], lines[2]  # the left-out lines are counted
     assert "not-the-token" not in caplog.text
 
 
