@@ -191,6 +191,17 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("votifier", "enabled"): Setting(_bool, True),
     ("votifier", "host"): Setting(_str, "0.0.0.0"),  # noqa: S104
     ("votifier", "port"): Setting(_port, 8192),
+    ("votifier", "first_byte_timeout"): Setting(_float, 3.0, doc="seconds after the greeting to send a first byte"),
+    ("votifier", "read_timeout"): Setting(_float, 5.0, doc="seconds in total to send a vote"),
+    ("votifier", "max_connections"): Setting(_positive_int, 256, doc="connections served at once, in all"),
+    ("votifier", "max_connections_per_source"): Setting(
+        _positive_int, 16, doc="connections served at once from one address (IPv6: one /64)"
+    ),
+    ("votifier", "v1_failed_decrypts_per_minute"): Setting(
+        _positive_int, 600, doc="RSA key trials a minute one address may spend on v1 blocks that are no vote"
+    ),
+    ("votifier", "v1_workers"): Setting(_positive_int, 1, doc="threads decrypting v1 blocks"),
+    ("votifier", "log_interval"): Setting(_float, 60.0, doc="seconds between two refusal lines about one address"),
     ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
     ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
     ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
@@ -241,6 +252,13 @@ class VotifierConfig:
     enabled: bool
     host: str
     port: int
+    first_byte_timeout: float = 3.0
+    read_timeout: float = 5.0
+    max_connections: int = 256
+    max_connections_per_source: int = 16
+    v1_failed_decrypts_per_minute: int = 600
+    v1_workers: int = 1
+    log_interval: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +384,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             f"({database.max_pool_size}) so vote intake always keeps a connection"
         )
     votifier = VotifierConfig(**{k: v for (s, k), v in values.items() if s == "votifier"})
+    if votifier.max_connections_per_source > votifier.max_connections:
+        raise ConfigError("votifier.max_connections_per_source: must not exceed votifier.max_connections")
     if webhooks.enabled and votifier.enabled and webhooks.port and webhooks.port == votifier.port:
         raise ConfigError("votifier.port: must differ from webhooks.port")
     return Config(

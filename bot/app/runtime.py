@@ -7,12 +7,13 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import asyncpg
 import discord
 
 from bot.app.client import VoteBot, point_at_api
-from bot.app.config import Config
+from bot.app.config import Config, VotifierConfig
 from bot.core.text import mask
 from bot.core.time import Clock, utcnow
 from bot.db.migrations import migrate_pool
@@ -83,6 +84,19 @@ def webhook_manager(config: Config, pool: asyncpg.Pool, clock: Clock = utcnow) -
     return WebhookManager(pool, host=hooks.host, port=hooks.port, settings=settings, clock=clock, limits=limits)
 
 
+def votifier_limits(settings: VotifierConfig) -> dict[str, Any]:
+    """The ``votifier.*`` limits as :class:`~bot.votes.votifier.listener.VotifierListener` options."""
+    return {
+        "first_byte_timeout": settings.first_byte_timeout,
+        "read_timeout": settings.read_timeout,
+        "max_connections": settings.max_connections,
+        "max_connections_per_source": settings.max_connections_per_source,
+        "v1_failed_decrypts_per_minute": settings.v1_failed_decrypts_per_minute,
+        "v1_workers": settings.v1_workers,
+        "log_interval": settings.log_interval,
+    }
+
+
 @contextlib.asynccontextmanager
 async def votifier_running(
     config: Config, pool: asyncpg.Pool, clock: Clock = utcnow
@@ -91,7 +105,9 @@ async def votifier_running(
     if not config.votifier.enabled:
         yield None
         return
-    service = VotifierService(pool, config.votifier.host, config.votifier.port, clock=clock)
+    service = VotifierService(
+        pool, config.votifier.host, config.votifier.port, clock=clock, **votifier_limits(config.votifier)
+    )
     await service.start()
     try:
         yield service

@@ -57,6 +57,19 @@ def test_missing_token_says_how_to_get_one(tmp_path: Path) -> None:
         ("discord = 3\n", {}, "discord"),
         ("[status]\nprobe_timeout = 0\n", {}, "status.probe_timeout"),
         ("", {"VOTEBOT_STATUS__CONCURRENCY": "0"}, "status.concurrency"),
+        ("[votifier]\nmax_connections = 0\n", {}, "votifier.max_connections"),
+        ("[votifier]\nfirst_byte_timeout = 0\n", {}, "votifier.first_byte_timeout"),
+        ("[votifier]\nv1_failed_decrypts_per_minute = 0\n", {}, "votifier.v1_failed_decrypts_per_minute"),
+        ("", {"VOTEBOT_VOTIFIER__V1_WORKERS": "1.5"}, "votifier.v1_workers"),
+        ("[votifier]\nlog_interval = -1\n", {}, "votifier.log_interval"),
+        ("", {"VOTEBOT_VOTIFIER__READ_TIMEOUT": "soon"}, "votifier.read_timeout"),
+        ("", {"VOTEBOT_VOTIFIER__MAX_CONNECTIONS_PER_SOURCE": "-3"}, "votifier.max_connections_per_source"),
+        ('[votifier]\nmax_connections_per_source = "many"\n', {}, "votifier.max_connections_per_source"),
+        (
+            "[votifier]\nmax_connections = 8\nmax_connections_per_source = 9\n",
+            {},
+            "votifier.max_connections_per_source",
+        ),
     ],
 )
 def test_invalid_values_name_the_key(tmp_path: Path, text: str, env: dict[str, str], key: str) -> None:
@@ -117,3 +130,19 @@ def test_example_file_is_valid_and_documents_every_key() -> None:
     text = example.read_text()
     for section, key in SCHEMA:
         assert f"{key} =" in text, f"bot.toml.example does not document {section}.{key}"
+
+
+async def test_votifier_limits_reach_the_listener(tmp_path: Path) -> None:
+    from bot.app.runtime import votifier_limits
+    from bot.votes.votifier.listener import VotifierListener
+    from bot.votes.votifier.protocol import StaticVotifierKeys
+
+    text = "[votifier]\nmax_connections = 64\nmax_connections_per_source = 4\nfirst_byte_timeout = 1.5\n"
+    limits = votifier_limits(load_config(write(tmp_path, text), environ={}).votifier)
+    assert limits["first_byte_timeout"] == 1.5
+    assert limits["max_connections"] == 64
+    assert limits["max_connections_per_source"] == 4
+
+    async def record(vote: object) -> None: ...
+
+    VotifierListener(StaticVotifierKeys(), record, **limits)  # every option is one the listener takes

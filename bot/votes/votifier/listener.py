@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.time import Clock, utcnow
 from bot.votes.model import Vote
+from bot.votes.votifier.fairness import BoundedPool, PoolBusy, SourceBudget, ThrottledLog, source_of
 from bot.votes.votifier.protocol import (
     DEFAULT_PORT,
     MAX_FRAME,
@@ -44,9 +45,24 @@ class VotifierListener:
     """TCP listener speaking NuVotifier v2 and Votifier v1; hands each verified vote to ``record``.
 
     ``record`` is typically ``VoteLedger.record``; when it raises, a v2 list gets
-    ``cause="storage"`` and retries. Each connection has ``read_timeout`` seconds *in total* to send
-    its vote (slow-loris dribbling is cut off), and at most ``max_connections`` are served at once
-    (extra connections are closed immediately).
+    ``cause="storage"`` and retries. A connection must send its first byte within
+    ``first_byte_timeout`` seconds of the greeting (a list writes its vote at once; an idle socket
+    gives its slot back quickly) and has ``read_timeout`` seconds *in total* to send its vote
+    (slow-loris dribbling is cut off). At most ``max_connections`` are served at once, and at
+    most ``max_connections_per_source`` from one source address (an IPv4 address or an IPv6 /64), so one
+    client holding idle sockets cannot lock the other listing sites out; extra connections are closed
+    immediately.
+
+    A v1 block is tried against every server's RSA key (about 0.5 ms each), in a pool of ``v1_workers``
+    threads of its own with at most ``v1_queue`` blocks waiting, never on the event loop. Each source
+    may spend ``v1_failed_decrypts_per_minute`` key trials a minute on blocks that decrypt to no vote
+    (one bogus block costs one trial per key, so the CPU a source can waste does not grow with the
+    number of servers); beyond it, its blocks are dropped without decrypting. A real vote costs its
+    source nothing.
+
+    What any client can make the listener log (refusals, timeouts, bad frames, signatures and blocks)
+    is logged at most once per source and level every ``log_interval`` seconds, with a count of the
+    lines left out; never a token, a key or the vote.
     """
 
     def __init__(
@@ -55,16 +71,28 @@ class VotifierListener:
         record: RecordVote,
         *,
         read_timeout: float = 5.0,
+        first_byte_timeout: float = 3.0,
         write_timeout: float = 5.0,
         max_connections: int = 256,
+        max_connections_per_source: int = 16,
+        v1_failed_decrypts_per_minute: int = 600,
+        v1_workers: int = 1,
+        v1_queue: int = 8,
+        log_interval: float = 60.0,
         clock: Clock = utcnow,
         challenge_factory: Callable[[], str] = new_challenge,
     ) -> None:
         self._keys = keys
         self._record = record
         self._read_timeout = read_timeout
+        self._first_byte_timeout = first_byte_timeout
         self._write_timeout = write_timeout
         self._max_connections = max_connections
+        self._max_per_source = max_connections_per_source
+        self._per_source: dict[str, int] = {}
+        self._noise = ThrottledLog(log, log_interval, clock)
+        self._v1_budget = SourceBudget(v1_failed_decrypts_per_minute, clock)
+        self._v1_pool = BoundedPool(v1_workers, v1_queue, name="votifier-v1")
         self._clock = clock
         self._new_challenge = challenge_factory
         self._server: asyncio.Server | None = None
@@ -75,6 +103,14 @@ class VotifierListener:
         if self._server is None or not self._server.sockets:
             raise RuntimeError("listener is not started")
         return int(self._server.sockets[0].getsockname()[1])
+
+    def _say(self, level: int, peer: object, message: str, *args: object) -> None:
+        """Log what a connection made us say, ``peer`` first: one line per source and level a minute."""
+        self._noise.log(level, source_of(peer), message, peer, *args, stacklevel=2)
+
+    def connections_from(self, source: str) -> int:
+        """Connections being served for ``source`` (as :func:`~bot.votes.votifier.fairness.source_of` names it)."""
+        return self._per_source.get(source, 0)
 
     async def start(self, host: str = "0.0.0.0", port: int = DEFAULT_PORT) -> None:  # noqa: S104
         if self._server is not None:
@@ -94,17 +130,32 @@ class VotifierListener:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        self._v1_pool.close()
         await server.wait_closed()
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        source = source_of(peer)
         if len(self._tasks) >= self._max_connections:
-            log.warning("Votifier connection from %s refused: %d connections open", peer, len(self._tasks))
+            self._say(
+                logging.WARNING, peer, "Votifier connection from %s refused: %d connections open", len(self._tasks)
+            )
+            writer.transport.abort()
+            return
+        if self._per_source.get(source, 0) >= self._max_per_source:
+            self._say(
+                logging.WARNING,
+                peer,
+                "Votifier connection from %s refused: %d connections open from %s",
+                self._max_per_source,
+                source,
+            )
             writer.transport.abort()
             return
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        self._per_source[source] = self._per_source.get(source, 0) + 1
         try:
             await self._serve(reader, writer, peer)
         except Exception:
@@ -112,6 +163,8 @@ class VotifierListener:
         finally:
             if task is not None:
                 self._tasks.discard(task)
+            if (left := self._per_source.pop(source, 1) - 1) > 0:
+                self._per_source[source] = left
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
@@ -121,25 +174,33 @@ class VotifierListener:
         writer.write(f"VOTIFIER 2 {challenge}\n".encode("ascii"))
         block: bytes | None = None
         frame = b""
+        first: bytes | None = None
         try:
             async with asyncio.timeout(self._read_timeout):
-                await writer.drain()
-                head = await reader.readexactly(2)
+                async with asyncio.timeout(self._first_byte_timeout):
+                    await writer.drain()
+                    first = await reader.readexactly(1)
+                head = first + await reader.readexactly(1)
                 if head != V2_MAGIC:
                     block = head + await reader.readexactly(V1_BLOCK - 2)
                 else:
                     frame = await self._read_v2_frame(reader)
         except TimeoutError:
-            log.info("Votifier connection from %s timed out before sending a vote", peer)
+            if first is None:
+                self._say(
+                    logging.INFO, peer, "Votifier connection from %s sent nothing within %gs", self._first_byte_timeout
+                )
+            else:
+                self._say(logging.INFO, peer, "Votifier connection from %s timed out before sending a vote")
             return
         except asyncio.IncompleteReadError as exc:
-            log.info("Votifier connection from %s closed after %d bytes", peer, len(exc.partial))
+            self._say(logging.INFO, peer, "Votifier connection from %s closed after %d bytes", len(exc.partial))
             return
         except (ConnectionError, asyncio.LimitOverrunError) as exc:
-            log.info("Votifier connection from %s dropped: %s", peer, type(exc).__name__)
+            self._say(logging.INFO, peer, "Votifier connection from %s dropped: %s", type(exc).__name__)
             return
         except VotifierRejected as exc:
-            log.info("Votifier v2 frame from %s rejected: %s", peer, exc.message)
+            self._say(logging.INFO, peer, "Votifier v2 frame from %s rejected: %s", exc.message)
             await self._reply(writer, exc)
             return
         if block is not None:
@@ -186,20 +247,46 @@ class VotifierListener:
             None,
         )
         if match is None:
-            log.warning("Votifier v2 vote from %s for service %r: signature matches no token", peer, service[:64])
+            self._say(
+                logging.WARNING,
+                peer,
+                "Votifier v2 vote from %s for service %r: signature matches no token",
+                service[:64],
+            )
             raise VotifierRejected("signature", "signature is not valid (invalid token?)")
         vote = validate_v2_payload(payload, challenge)
         await self._store(match.server_id, vote, peer)
 
     async def _handle_v1(self, block: bytes, peer: object) -> None:
-        keys = await self._keys.rsa_keys()
-        try:
-            found = await asyncio.to_thread(decrypt_v1, block, keys) if keys else None
-        except VotifierRejected as exc:
-            log.warning("Votifier v1 vote from %s rejected: %s", peer, exc.message)
+        source = source_of(peer)
+        keys = [key for key in await self._keys.rsa_keys() if key.private_key.key_size // 8 == len(block)]
+        if not keys:
+            self._say(logging.WARNING, peer, "Votifier v1 block from %s dropped: no server has a v1 key")
             return
-        if found is None:
-            log.warning("Votifier v1 block from %s could not be decrypted with any of %d keys", peer, len(keys))
+        throttled = "Votifier v1 block from %s dropped undecrypted: too many bad blocks from this address"
+        if not self._v1_budget.allows(source):  # before it takes a place in the queue
+            self._say(logging.WARNING, peer, throttled)
+            return
+        try:
+            async with self._v1_pool.slot(self._read_timeout):
+                # again with a worker to itself: the source's blocks ahead of this one are charged by now
+                if not self._v1_budget.allows(source):
+                    self._say(logging.WARNING, peer, throttled)
+                    return
+                try:
+                    found = await self._v1_pool.call(decrypt_v1, block, keys)
+                except VotifierRejected as exc:  # a key fitted but the vote is invalid
+                    self._v1_budget.charge(source, len(keys))
+                    self._say(logging.WARNING, peer, "Votifier v1 vote from %s rejected: %s", exc.message)
+                    return
+                if found is None:  # each key tried in vain; a real vote costs its source nothing
+                    self._v1_budget.charge(source, len(keys))
+                    self._say(logging.WARNING, peer, "Votifier v1 block from %s matches none of the %d keys", len(keys))
+                    return
+        except PoolBusy:
+            self._say(
+                logging.WARNING, peer, "Votifier v1 block from %s dropped undecrypted: the v1 decrypt pool is busy"
+            )
             return
         server_id, vote = found
         with contextlib.suppress(VotifierRejected):  # already logged; v1 has no reply channel

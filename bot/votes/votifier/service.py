@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from bot.core.time import Clock, utcnow
@@ -12,12 +14,13 @@ from bot.votes.votifier.listener import VotifierListener
 
 
 class VotifierService:
-    def __init__(self, pool: asyncpg.Pool, host: str, port: int, *, clock: Clock = utcnow) -> None:
+    def __init__(self, pool: asyncpg.Pool, host: str, port: int, *, clock: Clock = utcnow, **limits: Any) -> None:
+        """``limits`` are the :class:`VotifierListener` keyword options (timeouts, connection limits)."""
         self._host = host
         self._port = port
         self.keys = DatabaseVotifierKeys(pool)
         self._ledger = VoteLedger(pool)
-        self.listener = VotifierListener(self.keys, self._record, clock=clock)
+        self.listener = VotifierListener(self.keys, self._record, clock=clock, **limits)
 
     async def _record(self, vote: Vote) -> None:
         await self._ledger.record(vote)
