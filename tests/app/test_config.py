@@ -111,11 +111,11 @@ def test_a_password_anywhere_in_the_dsn_is_never_shown() -> None:
 
 
 def test_short_tokens_and_bad_proxy_lists_are_refused_by_name(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="webhooks.metrics_token: must be at least 16"):
+    with pytest.raises(ConfigError, match=r"webhooks\.metrics_token: must be at least 16"):
         load_config(write(tmp_path, '[webhooks]\nmetrics_token = "abc"\n'), environ={})
-    with pytest.raises(ConfigError, match="webhooks.trusted_proxies: 'nope'"):
+    with pytest.raises(ConfigError, match=r"webhooks\.trusted_proxies: 'nope'"):
         load_config(write(tmp_path, '[webhooks]\ntrusted_proxies = ["10.0.0.0/8", "nope"]\n'), environ={})
-    with pytest.raises(ConfigError, match="webhooks.public_read_concurrency: must be below database.max_pool_size"):
+    with pytest.raises(ConfigError, match=r"webhooks\.public_read_concurrency: must be below database\.max_pool_size"):
         load_config(write(tmp_path, "[webhooks]\npublic_read_concurrency = 10\n"), environ={})
     config = load_config(write(tmp_path, '[webhooks]\ntrusted_proxies = ["10.0.0.1"]\n'), environ={})
     assert config.webhooks.trusted_proxies == ("10.0.0.1",) and config.webhooks.keepalive_timeout == 15.0

@@ -22,7 +22,7 @@ from bot.core.link_proof import LinkProof, Outcome, normalise_code
 from bot.core.servers import hash_api_key
 from bot.db.claims import ClaimRepository
 from bot.db.records import Server
-from bot.web.guard import PUBLIC_READS_KEY
+from bot.web.guard import PUBLIC_READS_KEY, client_address
 from bot.web.intake import INTAKE_KEY, ClientGone, client_gone, read_body, throttled, unauthorized
 from bot.web.providers import ProviderError
 from bot.web.providers.common import load_json_object
@@ -139,12 +139,15 @@ def _valid_username(text: str) -> str | None:
 
 
 async def confirm_link(request: web.Request) -> web.Response:
-    params = await _params(request)
+    try:
+        params = await _params(request)
+    except _Refused as refused:
+        return refused.response
     key, code_text, username = (params.get(k, "") for k in ("key", "code", "username"))
     if not key.strip() or not code_text.strip() or not username.strip():
         return _error(400, "missing key, code or username")
     proof, now = request.app[LINK_PROOF_KEY], request.app[INTAKE_KEY].clock()
-    address = request.remote or "unknown"
+    address = client_address(request, request.app[INTAKE_KEY].limits.trusted_proxies)
     if wait := await proof.key_throttled(address, now):
         return _throttled(wait)
     server = None
