@@ -1,4 +1,5 @@
-"""Querying one game server through opengsq, with a timeout, a size cap and a normalised result.
+"""Querying one game server through opengsq, with a timeout, a size cap and a normalised result (the limits
+under opengsq's sockets are in ``wire.py``).
 
 A probe never raises: every failure (timeout, refused, garbage, oversized answer) comes back as an offline
 :class:`QueryResult` whose ``error`` says what went wrong, so the monitor can record it and go on.
@@ -17,15 +18,14 @@ from typing import Any
 
 import aiohttp
 import opengsq.protocols
-import opengsq.protocols.minecraft as minecraft_module
-from opengsq.protocol_socket import TcpClient
-from opengsq.protocols import FiveM, Minecraft, RakNet, Source
+from opengsq.protocols import FiveM, Minecraft, RakNet
 
+from cogs.status import wire
 from cogs.status.targets import OPENGSQ_PROTOCOLS, Target
+from cogs.status.wire import MAX_RESPONSE_BYTES, BadAnswer, CappedSource, probe_limits, too_large
 
 log = logging.getLogger(__name__)
 
-MAX_RESPONSE_BYTES = 256 * 1024  # a real status answer is a few KiB; more is garbage or an attack
 MAX_TEXT = 100
 MAX_PLAYER_NAMES = 50
 MAX_PLAYERS = 1_000_000
@@ -58,31 +58,6 @@ class QueryResult:
         return cls(**values)
 
 
-class BadAnswer(Exception):
-    """The server answered, but not with something we accept."""
-
-
-class _CappedTcpClient(TcpClient):
-    """opengsq's TCP client with a ceiling on the bytes one answer may take (the Minecraft reader loops on
-    the length the server claims, so a hostile server could otherwise stream until memory runs out)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._received = 0
-
-    async def recv(self, size: int | None = None) -> bytes:
-        data = await super().recv(size)
-        self._received += len(data)
-        if self._received > MAX_RESPONSE_BYTES:
-            raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
-        return data
-
-
-def install_receive_cap() -> None:
-    """Make opengsq's Minecraft reader use the capped client. Idempotent; called when a Prober is built."""
-    minecraft_module.TcpClient = _CappedTcpClient  # type: ignore[misc]
-
-
 class _CappedFiveM(FiveM):
     """FiveM's JSON endpoints, read with a size cap and without keeping a session per call open too long."""
 
@@ -93,12 +68,12 @@ class _CappedFiveM(FiveM):
             if response.status != 200:
                 raise BadAnswer(f"HTTP {response.status}")
             if (response.content_length or 0) > MAX_RESPONSE_BYTES:
-                raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
+                raise too_large()
             body = b""
             while chunk := await response.content.read(65536):
                 body += chunk
                 if len(body) > MAX_RESPONSE_BYTES:
-                    raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
+                    raise too_large()
             try:
                 return json.loads(body)
             except ValueError:
@@ -209,7 +184,7 @@ async def _query_bedrock(host: str, ip: str, port: int, seconds: float) -> dict[
 
 
 async def _query_source(host: str, ip: str, port: int, seconds: float) -> dict[str, Any]:
-    source = Source(ip, port, seconds)
+    source = CappedSource(ip, port, seconds)
     info = await source.get_info()  # opengsq answers the S2C_CHALLENGE itself
     names: tuple[str, ...] = ()
     if getattr(info, "players", 0):
@@ -242,7 +217,8 @@ async def _query_fivem(host: str, ip: str, port: int, seconds: float) -> dict[st
 
 
 async def _query_opengsq(protocol: str, ip: str, port: int, seconds: float) -> dict[str, Any]:
-    cls = getattr(opengsq.protocols, OPENGSQ_PROTOCOLS[protocol])
+    name = OPENGSQ_PROTOCOLS[protocol]
+    cls = wire.CAPPED_PROTOCOLS.get(name) or getattr(opengsq.protocols, name)
     client = cls(ip, port, seconds)
     for method in ("get_status", "get_info", "get_details"):
         if hasattr(client, method):
@@ -260,12 +236,13 @@ class Prober:
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, connect_by_name: bool = True) -> None:
         self.timeout = timeout
         self.connect_by_name = connect_by_name
-        install_receive_cap()
+        wire.install()
 
     async def probe(self, target: Target, ip: str) -> QueryResult:
         started = time.perf_counter()
         try:
-            raw = await asyncio.wait_for(self._query(target, ip), timeout=self.timeout + 1)
+            with probe_limits():  # every socket of this probe draws from one budget of bytes and packets
+                raw = await asyncio.wait_for(self._query(target, ip), timeout=self.timeout + 1)
             result = QueryResult(
                 online=True,
                 name=clean_text(raw.get("name")),

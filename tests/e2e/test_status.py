@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -290,3 +292,27 @@ async def test_concurrent_flushes_post_each_alert_once(
     await asyncio.gather(cog.flush_alerts(), cog.flush_alerts(), cog.flush_alerts())
     assert len(alerts(fake)) == 1
     assert len([m for m in fake.messages(GENERAL) if "is offline" in (m.get("content") or "")]) == 1
+
+
+async def test_healthz_answers_while_a_bz2_bomb_is_probed(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    """A hostile A2S server's 208-byte answer inflating to 256 MiB: the probe refuses it and the bot's own web
+    server keeps answering (the decompression used to block the event loop for over a second)."""
+    bomb = await A2SResponder(mode="bomb").start()
+    try:
+        server_id = await setup_server(pool, bomb.port, game="csgo")
+        runner.clock.set(T0)
+        cog = await driven_cog(runner, runner.clock)
+        probing = asyncio.create_task(cog.monitor.probe_server(server_id))
+        slowest = 0.0
+        async with aiohttp.ClientSession() as http:
+            while not probing.done() or slowest == 0.0:
+                started = time.perf_counter()
+                async with http.get(f"{runner.web_url}/healthz") as response:
+                    assert response.status < 500
+                slowest = max(slowest, time.perf_counter() - started)
+        outcome = await probing
+    finally:
+        await bomb.stop()
+    assert outcome is not None and bomb.answered >= 1
+    assert outcome.result.error == "bad answer: answer larger than 256 KiB once decompressed"
+    assert slowest < 1.0, f"/healthz took {slowest:.2f} s"
