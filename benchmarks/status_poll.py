@@ -220,7 +220,7 @@ async def main(args: argparse.Namespace) -> int:
             await link_servers(pool, ports)
             monitor = StatusMonitor(
                 pool,
-                prober=Prober(timeout=5.0),
+                prober=Prober(timeout=5.0, allow_private=True),
                 concurrency=args.concurrency,
                 allow_private=True,  # loopback fleet
             )

@@ -85,7 +85,7 @@ class StatusMonitor:
     ) -> None:
         self._pool = pool
         self.repository = StatusRepository(pool)
-        self.prober = prober or Prober(connect_by_name=allow_private)
+        self.prober = prober or Prober(connect_by_name=allow_private, allow_private=allow_private)
         self._clock = clock
         self.allow_private = allow_private
         self._semaphore = asyncio.Semaphore(concurrency)

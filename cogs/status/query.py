@@ -20,9 +20,10 @@ import aiohttp
 import opengsq.protocols
 from opengsq.protocols import FiveM, Minecraft, RakNet
 
-from cogs.status import wire
+from cogs.status import http_probe, wire
+from cogs.status.http_probe import address_policy, probe_session
 from cogs.status.targets import OPENGSQ_PROTOCOLS, Target
-from cogs.status.wire import MAX_RESPONSE_BYTES, BadAnswer, CappedSource, probe_limits, too_large
+from cogs.status.wire import BadAnswer, CappedSource, probe_limits
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +60,15 @@ class QueryResult:
 
 
 class _CappedFiveM(FiveM):
-    """FiveM's JSON endpoints, read with a size cap and without keeping a session per call open too long."""
+    """FiveM's JSON endpoints through a probe session: capped, no redirects, the address policy on connect."""
 
     async def _get(self, filename: str) -> Any:
         url = f"http://{self._host}:{self._port}/{filename}.json"
         timeout = aiohttp.ClientTimeout(total=self._timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+        async with probe_session(timeout=timeout) as session, session.get(url, allow_redirects=False) as response:
             if response.status != 200:
                 raise BadAnswer(f"HTTP {response.status}")
-            if (response.content_length or 0) > MAX_RESPONSE_BYTES:
-                raise too_large()
-            body = b""
-            while chunk := await response.content.read(65536):
-                body += chunk
-                if len(body) > MAX_RESPONSE_BYTES:
-                    raise too_large()
+            body = await response.read()
             try:
                 return json.loads(body)
             except ValueError:
@@ -231,17 +226,24 @@ class Prober:
 
     ``connect_by_name``: Minecraft connects by host name (proxies route on the name in the handshake); switch it
     off on instances that refuse private addresses so a DNS answer cannot change between check and connect.
+    ``allow_private``: the address policy every HTTP connection of a probe is checked against again (redirects are
+    refused anyway; some opengsq protocols open connections of their own).
     """
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, connect_by_name: bool = True) -> None:
+    def __init__(
+        self, *, timeout: float = DEFAULT_TIMEOUT, connect_by_name: bool = True, allow_private: bool = False
+    ) -> None:
         self.timeout = timeout
         self.connect_by_name = connect_by_name
+        self.allow_private = allow_private
         wire.install()
+        http_probe.install()
 
     async def probe(self, target: Target, ip: str) -> QueryResult:
         started = time.perf_counter()
         try:
-            with probe_limits():  # every socket of this probe draws from one budget of bytes and packets
+            # every socket of this probe draws from one budget of bytes and packets; HTTP obeys the address policy
+            with probe_limits(), address_policy(allow_private=self.allow_private):
                 raw = await asyncio.wait_for(self._query(target, ip), timeout=self.timeout + 1)
             result = QueryResult(
                 online=True,

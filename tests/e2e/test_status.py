@@ -30,7 +30,7 @@ async def driven_cog(runner: BotRunner, clock: MovableClock) -> StatusService:
     probe timeout."""
     runner.running.scheduler.cancel("status:tick", "status:alerts", "status:compact")
     service: StatusService = runner.service("Status")
-    service.monitor.prober = Prober(timeout=0.2)
+    service.monitor.prober = Prober(timeout=0.2, allow_private=service.monitor.allow_private)
     return service
 
 
