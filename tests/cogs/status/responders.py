@@ -4,8 +4,10 @@ Source A2S_INFO / A2S_PLAYER with the S2C_CHALLENGE round trip (UDP). ``mode`` s
 from __future__ import annotations
 
 import asyncio
+import bz2
 import json
 import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +106,7 @@ class A2SResponder:
     players: list[str] = field(default_factory=lambda: ["alice", "bob"])
     max_players: int = 24
     version: str = "1.38.0.1"
-    mode: str = "ok"  # ok, silent, garbage, bomb (bz2 split answer inflating to 256 MiB), flood (endless split)
+    mode: str = "ok"  # ok, silent, garbage, split, compressed, bomb (bz2 inflating to 256 MiB), flood (never complete)
     challenge: bytes = b"\x0a\x0b\x0c\x0d"
     port: int = 0
     challenged: int = 0
@@ -135,6 +137,16 @@ class A2SResponder:
             self.answered += 1
             if self.mode == "bomb":  # one compressed split packet: total 1, number 0, size, CRC32, bz2 data
                 return struct.pack("<lLBBLL", -2, 0x80000001, 1, 0, BOMB_SIZE, BOMB_CRC32) + BZ2_BOMB
+            if self.mode == "split":  # the answer in three packets, sent out of order
+                whole = b"\xff\xff\xff\xff" + self.info()
+                parts = [whole[i : i + 20] for i in (0, 20)] + [whole[40:]]
+                return [struct.pack("<lLBBH", -2, 9, 3, n, 1248) + parts[n] for n in (2, 0, 1)]
+            if self.mode == "compressed":  # bz2 in two packets; the first carries size and CRC32
+                whole = b"\xff\xff\xff\xff" + self.info()
+                packed = bz2.compress(whole)
+                head = struct.pack("<lLBBLL", -2, 0x80000009, 2, 0, len(whole), zlib.crc32(whole))
+                half = len(packed) // 2
+                return [head + packed[:half], struct.pack("<lLBBH", -2, 0x80000009, 2, 1, 1248) + packed[half:]]
             if self.mode == "flood":  # split packets 0-8 of a 10-packet answer, over and over: never complete
                 return [struct.pack("<lLBBH", -2, 7, 10, n % 9, 1248) + b"x" * 32 for n in range(200)]
             return b"\xff\xff\xff\xff" + self.info()

@@ -89,6 +89,17 @@ async def test_a2s_split_flood_stops_at_the_packet_cap() -> None:
     assert time.monotonic() - started < 1.5  # refused when the cap is hit, not when the timeout runs out
 
 
+@pytest.mark.parametrize("mode", ["split", "compressed"])
+async def test_real_split_and_compressed_a2s_answers_still_work(mode: str) -> None:
+    a2s = await A2SResponder(mode=mode).start()
+    try:
+        result = await Prober(timeout=2).probe(target("source", a2s.port), "127.0.0.1")
+    finally:
+        await a2s.stop()
+    assert result.online, result.error
+    assert (result.name, result.map, result.max_players) == ("Test Source Server", "de_dust2", 24)
+
+
 def test_bounded_bunzip() -> None:
     assert bunzip_bounded(bz2.compress(b"abc" * 1000)) == b"abc" * 1000
     with pytest.raises(BadAnswer, match="once decompressed"):
