@@ -218,7 +218,12 @@ async def main(args: argparse.Namespace) -> int:
             pool = await create_pool(url, PoolDefaults(min_pool_size=2, max_pool_size=10))
             await migrate_pool(pool)
             await link_servers(pool, ports)
-            monitor = StatusMonitor(pool, prober=Prober(timeout=5.0), concurrency=args.concurrency)
+            monitor = StatusMonitor(
+                pool,
+                prober=Prober(timeout=5.0, allow_private=True),
+                concurrency=args.concurrency,
+                allow_private=True,  # loopback fleet
+            )
             service = status_service(pool, monitor)
             if args.render:
                 monitor.on_result = service.on_result

@@ -205,7 +205,9 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
     ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
     ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
-    ("status", "allow_private_addresses"): Setting(_bool, True, doc="false on public hosted instances"),
+    ("status", "allow_private_addresses"): Setting(
+        _bool, False, doc="probe private/loopback/link-local addresses too (only for a self-hosted bot on your LAN)"
+    ),
     ("status", "concurrency"): Setting(_positive_int, 64, doc="game-server probes running at once"),
     ("status", "probe_timeout"): Setting(_float, 5.0, doc="seconds before a probe counts as failed"),
 }
@@ -274,7 +276,7 @@ class GamemonitoringConfig:
 
 @dataclass(frozen=True, slots=True)
 class StatusConfig:
-    allow_private_addresses: bool = True
+    allow_private_addresses: bool = False
     concurrency: int = 64
     probe_timeout: float = 5.0
 

@@ -29,7 +29,11 @@ async def setup(bot: VoteBot) -> None:
 
     monitor = StatusMonitor(
         bot.pool,
-        prober=Prober(timeout=settings.probe_timeout, connect_by_name=settings.allow_private_addresses),
+        prober=Prober(
+            timeout=settings.probe_timeout,
+            connect_by_name=settings.allow_private_addresses,
+            allow_private=settings.allow_private_addresses,
+        ),
         clock=bot.clock,
         allow_private=settings.allow_private_addresses,
         concurrency=settings.concurrency,

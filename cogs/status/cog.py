@@ -92,7 +92,9 @@ class StatusAdminCog(
             "confirm_interval": confirm_interval,
             "connect_url": connect_url,
         }
-        settings, target, result = await self.service.configure(found, protocol=protocol, values=values)
+        settings, target, result = await self.service.configure(
+            found, protocol=protocol, values=values, requested_by=interaction.user.id
+        )
         tested = test_result_text(result.players, result.max_players, result.online, result.error)
         where = f"{target.host}:{target.query_port}"
         await safe_reply(interaction, configured_text(found, settings, target.protocol, where, tested))
@@ -103,6 +105,6 @@ class StatusAdminCog(
     async def check(self, interaction: discord.Interaction, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        target, r = await self.service.check(found)
+        target, r = await self.service.check(found, requested_by=interaction.user.id)
         text = check_text(found, target.protocol, r.online, r.latency_ms, r.name, r.players, r.max_players, r.error)
         await safe_reply(interaction, text)

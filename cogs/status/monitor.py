@@ -22,7 +22,7 @@ from bot.db.transaction import transaction
 from cogs.status.alerts import Alert, AlertPolicy, MonitorState, advance
 from cogs.status.query import Prober, QueryResult
 from cogs.status.repository import StatusRepository, StatusSettings
-from cogs.status.targets import Target, build_target, resolve
+from cogs.status.targets import PrivateAddress, Target, build_target, resolve
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class StatusMonitor:
         *,
         prober: Prober | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
-        allow_private: bool = True,
+        allow_private: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         maintenance: Callable[[int, dt.datetime], Awaitable[bool]] = no_maintenance,
         on_result: Callable[[ProbeOutcome], Awaitable[None]] | None = None,
@@ -85,7 +85,7 @@ class StatusMonitor:
     ) -> None:
         self._pool = pool
         self.repository = StatusRepository(pool)
-        self.prober = prober or Prober(connect_by_name=allow_private)
+        self.prober = prober or Prober(connect_by_name=allow_private, allow_private=allow_private)
         self._clock = clock
         self.allow_private = allow_private
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -165,6 +165,8 @@ class StatusMonitor:
         """Resolve (with the private-address policy) and probe; bad addresses become failed results."""
         try:
             ip = await resolve(target.host, allow_private=self.allow_private)
+        except PrivateAddress as exc:  # the board says what; /status-admin check says how to allow it
+            return QueryResult(online=False, error=exc.summary[:200])
         except UserError as exc:
             return QueryResult(online=False, error=str(exc)[:200])
         return await self.prober.probe(target, ip)

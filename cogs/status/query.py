@@ -1,4 +1,5 @@
-"""Querying one game server through opengsq, with a timeout, a size cap and a normalised result.
+"""Querying one game server through opengsq, with a timeout, a size cap and a normalised result (the limits
+under opengsq's sockets are in ``wire.py``).
 
 A probe never raises: every failure (timeout, refused, garbage, oversized answer) comes back as an offline
 :class:`QueryResult` whose ``error`` says what went wrong, so the monitor can record it and go on.
@@ -17,15 +18,15 @@ from typing import Any
 
 import aiohttp
 import opengsq.protocols
-import opengsq.protocols.minecraft as minecraft_module
-from opengsq.protocol_socket import TcpClient
-from opengsq.protocols import FiveM, Minecraft, RakNet, Source
+from opengsq.protocols import FiveM, Minecraft, RakNet
 
+from cogs.status import http_probe, wire
+from cogs.status.http_probe import address_policy, probe_session
 from cogs.status.targets import OPENGSQ_PROTOCOLS, Target
+from cogs.status.wire import BadAnswer, CappedSource, probe_limits
 
 log = logging.getLogger(__name__)
 
-MAX_RESPONSE_BYTES = 256 * 1024  # a real status answer is a few KiB; more is garbage or an attack
 MAX_TEXT = 100
 MAX_PLAYER_NAMES = 50
 MAX_PLAYERS = 1_000_000
@@ -58,47 +59,16 @@ class QueryResult:
         return cls(**values)
 
 
-class BadAnswer(Exception):
-    """The server answered, but not with something we accept."""
-
-
-class _CappedTcpClient(TcpClient):
-    """opengsq's TCP client with a ceiling on the bytes one answer may take (the Minecraft reader loops on
-    the length the server claims, so a hostile server could otherwise stream until memory runs out)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._received = 0
-
-    async def recv(self, size: int | None = None) -> bytes:
-        data = await super().recv(size)
-        self._received += len(data)
-        if self._received > MAX_RESPONSE_BYTES:
-            raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
-        return data
-
-
-def install_receive_cap() -> None:
-    """Make opengsq's Minecraft reader use the capped client. Idempotent; called when a Prober is built."""
-    minecraft_module.TcpClient = _CappedTcpClient  # type: ignore[misc]
-
-
 class _CappedFiveM(FiveM):
-    """FiveM's JSON endpoints, read with a size cap and without keeping a session per call open too long."""
+    """FiveM's JSON endpoints through a probe session: capped, no redirects, the address policy on connect."""
 
     async def _get(self, filename: str) -> Any:
         url = f"http://{self._host}:{self._port}/{filename}.json"
         timeout = aiohttp.ClientTimeout(total=self._timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+        async with probe_session(timeout=timeout) as session, session.get(url, allow_redirects=False) as response:
             if response.status != 200:
                 raise BadAnswer(f"HTTP {response.status}")
-            if (response.content_length or 0) > MAX_RESPONSE_BYTES:
-                raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
-            body = b""
-            while chunk := await response.content.read(65536):
-                body += chunk
-                if len(body) > MAX_RESPONSE_BYTES:
-                    raise BadAnswer(f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB")
+            body = await response.read()
             try:
                 return json.loads(body)
             except ValueError:
@@ -209,7 +179,7 @@ async def _query_bedrock(host: str, ip: str, port: int, seconds: float) -> dict[
 
 
 async def _query_source(host: str, ip: str, port: int, seconds: float) -> dict[str, Any]:
-    source = Source(ip, port, seconds)
+    source = CappedSource(ip, port, seconds)
     info = await source.get_info()  # opengsq answers the S2C_CHALLENGE itself
     names: tuple[str, ...] = ()
     if getattr(info, "players", 0):
@@ -242,7 +212,8 @@ async def _query_fivem(host: str, ip: str, port: int, seconds: float) -> dict[st
 
 
 async def _query_opengsq(protocol: str, ip: str, port: int, seconds: float) -> dict[str, Any]:
-    cls = getattr(opengsq.protocols, OPENGSQ_PROTOCOLS[protocol])
+    name = OPENGSQ_PROTOCOLS[protocol]
+    cls = wire.CAPPED_PROTOCOLS.get(name) or getattr(opengsq.protocols, name)
     client = cls(ip, port, seconds)
     for method in ("get_status", "get_info", "get_details"):
         if hasattr(client, method):
@@ -255,17 +226,25 @@ class Prober:
 
     ``connect_by_name``: Minecraft connects by host name (proxies route on the name in the handshake); switch it
     off on instances that refuse private addresses so a DNS answer cannot change between check and connect.
+    ``allow_private``: the address policy every HTTP connection of a probe is checked against again (redirects are
+    refused anyway; some opengsq protocols open connections of their own).
     """
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, connect_by_name: bool = True) -> None:
+    def __init__(
+        self, *, timeout: float = DEFAULT_TIMEOUT, connect_by_name: bool = True, allow_private: bool = False
+    ) -> None:
         self.timeout = timeout
         self.connect_by_name = connect_by_name
-        install_receive_cap()
+        self.allow_private = allow_private
+        wire.install()
+        http_probe.install()
 
     async def probe(self, target: Target, ip: str) -> QueryResult:
         started = time.perf_counter()
         try:
-            raw = await asyncio.wait_for(self._query(target, ip), timeout=self.timeout + 1)
+            # every socket of this probe draws from one budget of bytes and packets; HTTP obeys the address policy
+            with probe_limits(), address_policy(allow_private=self.allow_private):
+                raw = await asyncio.wait_for(self._query(target, ip), timeout=self.timeout + 1)
             result = QueryResult(
                 online=True,
                 name=clean_text(raw.get("name")),

@@ -33,6 +33,7 @@ from cogs.status.query import QueryResult
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState
 from cogs.status.spec import QUERY_SETTINGS
 from cogs.status.targets import Target, build_target, protocol_for, resolve
+from cogs.status.throttle import ProbeThrottle
 from cogs.status.views import StatusSnapshot, alert_text, status_embed, status_view
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class StatusService:
         self._next_wipe = next_wipe
         self._ready = ready
         self._flushing = asyncio.Lock()  # probes and the 30 s job both flush: one at a time, each alert once
+        self.throttle = ProbeThrottle(clock)  # /status-admin check and configure probe on demand
 
     # ------------------------------------------------------------------ the loop's outputs
     async def tick(self) -> None:
@@ -185,9 +187,10 @@ class StatusService:
 
     # ------------------------------------------------------------------ /status-admin
     async def configure(
-        self, server: Server, *, protocol: str | None, values: Mapping[str, object]
+        self, server: Server, *, protocol: str | None, values: Mapping[str, object], requested_by: int
     ) -> tuple[StatusSettings, Target, QueryResult]:
-        """Validate and save the query settings (``values`` by option name), then test them once."""
+        """Validate and save the query settings (``values`` by option name), then test them once (the test counts
+        against ``requested_by``'s on-demand checks; when none is left, nothing is saved)."""
         changes: dict[str, object] = {}
         if protocol is not None:
             changes["protocol"] = protocol_for(server.game, protocol)
@@ -201,14 +204,19 @@ class StatusService:
         target = build_target(
             server.id, server.address, server.game, protocol=settings.protocol, query_port=settings.query_port
         )
-        await resolve(target.host, allow_private=self.monitor.allow_private)  # clear error, nothing saved
+        ip = await resolve(target.host, allow_private=self.monitor.allow_private)  # clear error, nothing saved
+        self.throttle.acquire(server.guild_id, requested_by)
         await self._repo.save_settings(settings)
         self.monitor.invalidate()
-        return settings, target, await self.monitor.query(target)
+        return settings, target, await self.monitor.prober.probe(target, ip)
 
-    async def check(self, server: Server) -> tuple[Target, QueryResult]:
+    async def check(self, server: Server, *, requested_by: int) -> tuple[Target, QueryResult]:
+        """Probe now, within ``requested_by``'s on-demand checks; a refused address is a UserError with the whole
+        reason (and how a self-hoster allows it)."""
         settings = await self._repo.settings(server.id)
         target = build_target(
             server.id, server.address, server.game, protocol=settings.protocol, query_port=settings.query_port
         )
-        return target, await self.monitor.query(target)
+        ip = await resolve(target.host, allow_private=self.monitor.allow_private)
+        self.throttle.acquire(server.guild_id, requested_by)
+        return target, await self.monitor.prober.probe(target, ip)

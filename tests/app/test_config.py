@@ -146,3 +146,14 @@ async def test_votifier_limits_reach_the_listener(tmp_path: Path) -> None:
     async def record(vote: object) -> None: ...
 
     VotifierListener(StaticVotifierKeys(), record, **limits)  # every option is one the listener takes
+
+
+def test_private_game_server_addresses_are_opt_in(tmp_path: Path) -> None:
+    """Guild admins pick the addresses the bot probes: only public ones unless the operator allows more."""
+    assert load_config(write(tmp_path, ""), environ={}).status.allow_private_addresses is False
+    example = Path(__file__).parents[2] / "bot.toml.example"
+    assert load_config(example, environ={}).status.allow_private_addresses is False
+    environ = {"VOTEBOT_STATUS__ALLOW_PRIVATE_ADDRESSES": "true"}
+    assert load_config(write(tmp_path, ""), environ=environ).status.allow_private_addresses is True
+    allowed = write(tmp_path, "[status]\nallow_private_addresses = true\n")
+    assert load_config(allowed, environ={}).status.allow_private_addresses is True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -28,7 +30,7 @@ async def driven_cog(runner: BotRunner, clock: MovableClock) -> StatusService:
     probe timeout."""
     runner.running.scheduler.cancel("status:tick", "status:alerts", "status:compact")
     service: StatusService = runner.service("Status")
-    service.monitor.prober = Prober(timeout=0.2)
+    service.monitor.prober = Prober(timeout=0.2, allow_private=service.monitor.allow_private)
     return service
 
 
@@ -290,3 +292,68 @@ async def test_concurrent_flushes_post_each_alert_once(
     await asyncio.gather(cog.flush_alerts(), cog.flush_alerts(), cog.flush_alerts())
     assert len(alerts(fake)) == 1
     assert len([m for m in fake.messages(GENERAL) if "is offline" in (m.get("content") or "")]) == 1
+
+
+async def test_healthz_answers_while_a_bz2_bomb_is_probed(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    """A hostile A2S server's 208-byte answer inflating to 256 MiB: the probe refuses it and the bot's own web
+    server keeps answering (the decompression used to block the event loop for over a second)."""
+    bomb = await A2SResponder(mode="bomb").start()
+    try:
+        server_id = await setup_server(pool, bomb.port, game="csgo")
+        runner.clock.set(T0)
+        cog = await driven_cog(runner, runner.clock)
+        probing = asyncio.create_task(cog.monitor.probe_server(server_id))
+        slowest = 0.0
+        async with aiohttp.ClientSession() as http:
+            while not probing.done() or slowest == 0.0:
+                started = time.perf_counter()
+                async with http.get(f"{runner.web_url}/healthz") as response:
+                    assert response.status < 500
+                slowest = max(slowest, time.perf_counter() - started)
+        outcome = await probing
+    finally:
+        await bomb.stop()
+    assert outcome is not None and bomb.answered >= 1
+    assert outcome.result.error == "bad answer: answer larger than 256 KiB once decompressed"
+    assert slowest < 1.0, f"/healthz took {slowest:.2f} s"
+
+
+@pytest.mark.public_only
+async def test_the_default_bot_refuses_private_addresses_and_says_how_to_allow_them(
+    runner: BotRunner, pool: asyncpg.Pool
+) -> None:
+    a2s = await A2SResponder().start()
+    service = ServerService(pool, features())
+    hosts = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]",
+             "[2002:7f00:1::]", "[::127.0.0.1]", "localhost"]  # fmt: skip
+    try:
+        for index, host in enumerate(hosts):
+            await service.add(guild_id=GUILD_ID, name=f"Local {index}", vote_url="https://e.com", game="csgo",
+                              address=f"{host}:{a2s.port}")  # fmt: skip
+            text = reply_text(await runner.command(ADMIN, "status-admin check", server=f"Local {index}"))
+            assert "private or local address" in text, (host, text)
+            assert "VOTEBOT_STATUS__ALLOW_PRIVATE_ADDRESSES=true" in text, text
+            runner.clock.advance(61)  # past the on-demand check limit
+        text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Local 0", interval=120))
+        assert "private or local address" in text
+    finally:
+        await a2s.stop()
+    assert a2s.challenged == 0 and a2s.answered == 0  # never contacted
+    assert await pool.fetchval("SELECT count(*) FROM status_settings") == 0
+
+
+async def test_on_demand_checks_are_rate_limited_on_the_injected_clock(
+    runner: BotRunner, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    await setup_server(pool, minecraft.port)
+    runner.clock.set(T0)
+    for _ in range(3):
+        assert "2/100" in reply_text(await runner.command(ADMIN, "status-admin check"))
+    text = reply_text(await runner.command(ADMIN, "status-admin check"))
+    assert "Too many on-demand checks" in text and f"<t:{int(T0.timestamp()) + 61}:R>" in text
+    text = reply_text(await runner.command(ADMIN, "status-admin configure", interval=120))
+    assert "Too many on-demand checks" in text  # configure probes too: the same budget
+    requests = minecraft.requests
+    runner.clock.advance(60)
+    assert "2/100" in reply_text(await runner.command(ADMIN, "status-admin check"))
+    assert minecraft.requests == requests + 1

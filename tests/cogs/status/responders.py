@@ -4,8 +4,10 @@ Source A2S_INFO / A2S_PLAYER with the S2C_CHALLENGE round trip (UDP). ``mode`` s
 from __future__ import annotations
 
 import asyncio
+import bz2
 import json
 import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +83,18 @@ class _A2SProtocol(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         answer = self.owner.answer(data)
         if answer is not None and self.transport is not None:
-            self.transport.sendto(answer, addr)
+            for datagram in answer if isinstance(answer, list) else [answer]:
+                self.transport.sendto(datagram, addr)
+
+
+# bz2.compress(bytes(256 << 20), 9): 208 bytes that inflate to 256 MiB of zeros (CRC32 0x2a0e7dbb)
+BZ2_BOMB = bytes.fromhex(
+    "425a68393141592653590e09e2df015f8e4000c0000008200030804d4642a025a90a80973141592653590e09e2df015f8e4000c00000"
+    "08200030804d4642a025a90a80973141592653590e09e2df015f8e4000c0000008200030804d4642a025a90a80973141592653590e09"
+    "e2df015f8e4000c0000008200030804d4642a025a90a80973141592653590e09e2df015f8e4000c0000008200030804d4642a025a90a8"
+    "0973141592653591ecee4db012a3fc000c0040008200030cc0529a6aaa8491b002248f1772453850906b17caf00"
+)
+BOMB_SIZE, BOMB_CRC32 = 256 << 20, 0x2A0E7DBB
 
 
 @dataclass
@@ -93,7 +106,7 @@ class A2SResponder:
     players: list[str] = field(default_factory=lambda: ["alice", "bob"])
     max_players: int = 24
     version: str = "1.38.0.1"
-    mode: str = "ok"  # ok, silent, garbage
+    mode: str = "ok"  # ok, silent, garbage, split, compressed, bomb (bz2 inflating to 256 MiB), flood (never complete)
     challenge: bytes = b"\x0a\x0b\x0c\x0d"
     port: int = 0
     challenged: int = 0
@@ -111,7 +124,7 @@ class A2SResponder:
         if self._transport is not None:
             self._transport.close()
 
-    def answer(self, data: bytes) -> bytes | None:
+    def answer(self, data: bytes) -> bytes | list[bytes] | None:
         if self.mode == "silent" or not data.startswith(b"\xff\xff\xff\xff"):
             return None
         if self.mode == "garbage":
@@ -122,6 +135,20 @@ class A2SResponder:
                 self.challenged += 1
                 return b"\xff\xff\xff\xffA" + self.challenge
             self.answered += 1
+            if self.mode == "bomb":  # one compressed split packet: total 1, number 0, size, CRC32, bz2 data
+                return struct.pack("<lLBBLL", -2, 0x80000001, 1, 0, BOMB_SIZE, BOMB_CRC32) + BZ2_BOMB
+            if self.mode == "split":  # the answer in three packets, sent out of order
+                whole = b"\xff\xff\xff\xff" + self.info()
+                parts = [whole[i : i + 20] for i in (0, 20)] + [whole[40:]]
+                return [struct.pack("<lLBBH", -2, 9, 3, n, 1248) + parts[n] for n in (2, 0, 1)]
+            if self.mode == "compressed":  # bz2 in two packets; the first carries size and CRC32
+                whole = b"\xff\xff\xff\xff" + self.info()
+                packed = bz2.compress(whole)
+                head = struct.pack("<lLBBLL", -2, 0x80000009, 2, 0, len(whole), zlib.crc32(whole))
+                half = len(packed) // 2
+                return [head + packed[:half], struct.pack("<lLBBH", -2, 0x80000009, 2, 1, 1248) + packed[half:]]
+            if self.mode == "flood":  # split packets 0-8 of a 10-packet answer, over and over: never complete
+                return [struct.pack("<lLBBH", -2, 7, 10, n % 9, 1248) + b"x" * 32 for n in range(200)]
             return b"\xff\xff\xff\xff" + self.info()
         if body.startswith(b"U"):
             if body[1:] != self.challenge:

@@ -40,7 +40,7 @@ async def test_silent_server_pending_down_once_then_recovery(pool: asyncpg.Pool)
     async def collect(outcome: ProbeOutcome) -> None:
         outcomes.append(outcome)
 
-    monitor = StatusMonitor(pool, prober=Prober(timeout=0.2), clock=clock, on_result=collect)
+    monitor = StatusMonitor(pool, prober=Prober(timeout=0.2), clock=clock, allow_private=True, on_result=collect)
     await monitor.repository.save_settings(StatusSettings(server_id, failures_to_down=3, confirm_interval_s=10))
     try:
         states = []
@@ -76,12 +76,12 @@ async def test_state_survives_a_restart_without_repeating_the_alert(pool: asyncp
     server_id = await add_server(pool, "Src", f"127.0.0.1:{a2s.port}", "csgo")
     clock = Clock()
     try:
-        first = StatusMonitor(pool, prober=Prober(timeout=0.2), clock=clock)
+        first = StatusMonitor(pool, prober=Prober(timeout=0.2), clock=clock, allow_private=True)
         await first.repository.save_settings(StatusSettings(server_id, failures_to_down=2))
         for _ in range(3):
             await first.probe_server(server_id)
             clock.now += dt.timedelta(seconds=15)
-        second = StatusMonitor(pool, prober=Prober(timeout=0.2), clock=clock)  # "restarted" bot
+        second = StatusMonitor(pool, prober=Prober(timeout=0.2), clock=clock, allow_private=True)  # "restarted" bot
         out = await second.probe_server(server_id)
         assert out is not None and out.state.state is State.DOWN and out.alert is None
     finally:
@@ -94,7 +94,7 @@ async def test_ticks_spread_probes_and_record_bad_addresses(pool: asyncpg.Pool) 
     ids = [await add_server(pool, f"S{i}", f"127.0.0.1:{a2s.port}", "csgo", "status_board") for i in range(5)]
     bad = await add_server(pool, "Bad", "no-such-host.invalid:27015", "csgo", "status_board")
     clock = Clock()
-    monitor = StatusMonitor(pool, prober=Prober(timeout=0.5), clock=clock, concurrency=2)
+    monitor = StatusMonitor(pool, prober=Prober(timeout=0.5), clock=clock, concurrency=2, allow_private=True)
     started = []
     try:
         for _ in range(60):  # one simulated minute in 1 s ticks
@@ -113,11 +113,11 @@ async def test_ticks_spread_probes_and_record_bad_addresses(pool: asyncpg.Pool) 
     assert monitor.stats.missed == 0
 
 
-async def test_private_addresses_refused_when_disallowed(pool: asyncpg.Pool) -> None:
+async def test_private_addresses_refused_by_default(pool: asyncpg.Pool) -> None:
     a2s = await A2SResponder().start()
     server_id = await add_server(pool, "Local", f"127.0.0.1:{a2s.port}", "csgo")
     try:
-        monitor = StatusMonitor(pool, prober=Prober(timeout=0.5), clock=Clock(), allow_private=False)
+        monitor = StatusMonitor(pool, prober=Prober(timeout=0.5), clock=Clock())
         out = await monitor.probe_server(server_id)
     finally:
         await a2s.stop()

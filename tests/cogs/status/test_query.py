@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.errors import UserError
 from cogs.status.query import Prober
-from cogs.status.targets import Target, build_target, protocol_for, resolve
+from cogs.status.targets import PrivateAddress, Target, build_target, is_public, protocol_for, resolve
 from tests.cogs.status.responders import A2SResponder, MinecraftResponder
 
 
@@ -120,3 +120,30 @@ async def test_resolve_policy() -> None:
         await resolve("localhost", allow_private=False)
     with pytest.raises(UserError, match="does not resolve"):
         await resolve("no-such-host.invalid", allow_private=True)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1", "10.0.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "fe80::1", "fc00::1",
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "64:ff9b::7f00:1",  # NAT64 well-known prefix
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "::127.0.0.1",  # IPv4-compatible
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo, client 192.0.2.45
+        "localhost",  # a name resolving to loopback
+    ],
+)  # fmt: skip
+async def test_private_forms_are_refused_and_the_refusal_says_how_to_allow_them(address: str) -> None:
+    with pytest.raises(PrivateAddress) as refused:
+        await resolve(address, allow_private=False)
+    assert "private or local" in str(refused.value)
+    assert "VOTEBOT_STATUS__ALLOW_PRIVATE_ADDRESSES=true" in str(refused.value)
+    assert "allow_private_addresses = true" in str(refused.value)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::", "2606:4700::1"])
+def test_public_addresses_and_their_ipv6_wrappings_pass(address: str) -> None:
+    assert is_public(address)
