@@ -278,6 +278,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{row['vote_p50_ms']:>7.1f}ms {row['vote_p99_ms']:>7.1f}ms "
             f"{row['vote_p99_ms'] / base['vote_p99_ms']:>9.2f} "
             f"{row['badge_rps'] / max(base['badge_rps'], 1e-9):>11.2f} "
+            f"{row['badge_rps'] / max(base['badge_rps'], 1e-9):>11.2f} "
             f"{row['slot_waits']:>10} {row['slot_wait_p99_ms']:>7.1f}ms {row['busy_503']:>5} "
             f"{(row['cache_hits'] / lookups if lookups else 0):>9.0%}"
         )
