@@ -98,7 +98,7 @@ async def test_event_bad_input(http: aiohttp.ClientSession, pool: asyncpg.Pool) 
             400,
         ),
         (f"/events/{server.id}", *signed({"type": "nope", "id": "x", "data": {}}), 400),
-        (f"/events/{unconfigured.id}", *signed({"type": "rank.update", "id": "x", "data": {"rank": 1}}), 404),
+        (f"/events/{unconfigured.id}", *signed({"type": "rank.update", "id": "x", "data": {"rank": 1}}), 401),
         ("/events/999999", *signed({"type": "rank.update", "id": "x", "data": {"rank": 1}}), 404),
         ("/events/abc", *signed({}), 404),
     ]

@@ -15,7 +15,15 @@ import asyncpg
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
-from tests.e2e.engagement_helpers import delivered, make_server, member_roles, record_vote, sent, wait_until
+from tests.e2e.engagement_helpers import (
+    delivered,
+    link_in_game,
+    make_server,
+    member_roles,
+    record_vote,
+    sent,
+    wait_until,
+)
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.state import (
@@ -166,7 +174,7 @@ async def test_a_role_that_gained_administrator_is_not_handed_out_and_the_owner_
     await staff(runner, fake)
     assert "Rewards for **Alpha**" in reply_text(await runner.command(MANAGER, "rewards setup", role=str(ROLE_VOTER)))
     await ServerService(pool, features()).switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
-    await runner.command(MEMBER, "link", player="Steve")
+    await link_in_game(runner, pool, server, MEMBER, "Steve")
     fake.add_role({"guild_id": GUILD_ID, "id": ROLE_VOTER, "permissions": ADMINISTRATOR})  # changed afterwards
     cached = runner.running.get_guild(GUILD_ID)
     assert cached is not None
