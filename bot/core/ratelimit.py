@@ -1,72 +1,57 @@
 """Token buckets per key (a source address, a guild, a user): how often something may happen, in one place.
 
-The clock is a monotonic ``() -> float`` in seconds, injected so tests never wait for real time. The table
-of keys is bounded: when it is full, keys whose bucket has refilled are forgotten first, then the oldest.
+Time comes from an injected :data:`~bot.core.time.Clock`, so tests never wait for real time. The table of keys
+is bounded: when it is full, keys whose bucket has refilled are forgotten first, then the oldest.
 """
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Hashable
 
-Monotonic = Callable[[], float]
+from bot.core.time import Clock
 
 
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    updated: float
+class SourceBudget:
+    """A token bucket per key: ``per_minute`` tokens a minute, holding at most ``per_minute``.
 
+    A key may spend while its balance is positive, even more than it holds: one spend may cost more
+    than the bucket (a v1 block tried against every server's key), and that debt is paid back before
+    the key may spend again. At most ``max_sources`` keys are remembered.
+    """
 
-class KeyedRateLimit:
-    """At most ``burst`` events at once per key, refilled at ``burst`` per ``per_seconds``."""
-
-    def __init__(
-        self, *, burst: int, per_seconds: float, clock: Monotonic = time.monotonic, max_keys: int = 10_000
-    ) -> None:
-        if burst < 1 or per_seconds <= 0:
-            raise ValueError("burst must be at least 1 and per_seconds positive")
-        self.burst = burst
-        self.per_seconds = per_seconds
-        self._rate = burst / per_seconds
+    def __init__(self, per_minute: float, clock: Clock, *, max_sources: int = 10_000) -> None:
+        if per_minute <= 0:
+            raise ValueError("per_minute must be positive")
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0
         self._clock = clock
-        self._max_keys = max_keys
-        self._buckets: OrderedDict[Hashable, _Bucket] = OrderedDict()
+        self._max_sources = max_sources
+        self._buckets: dict[Hashable, tuple[float, float]] = {}  # key -> (balance, at)
 
-    def _refilled(self, key: Hashable, now: float) -> _Bucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self._max_keys:
-                self._forget(now)
-            bucket = self._buckets[key] = _Bucket(float(self.burst), now)
-        else:
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self._rate)
-            bucket.updated = now
-            self._buckets.move_to_end(key)
-        return bucket
+    def balance(self, source: Hashable) -> float:
+        now = self._clock().timestamp()
+        balance, at = self._buckets.get(source, (self._capacity, now))
+        return min(self._capacity, balance + max(0.0, now - at) * self._rate)
 
-    def _forget(self, now: float) -> None:
-        full = [k for k, b in self._buckets.items() if b.tokens + (now - b.updated) * self._rate >= self.burst]
-        for key in full:
-            del self._buckets[key]
-        while len(self._buckets) >= self._max_keys:
-            self._buckets.popitem(last=False)
+    def allows(self, source: Hashable) -> bool:
+        return self.balance(source) > 0
 
-    def hit(self, key: Hashable) -> bool:
-        """Spend one token for ``key``; ``False`` (nothing spent) when the bucket is empty."""
-        bucket = self._refilled(key, self._clock())
-        if bucket.tokens < 1:
-            return False
-        bucket.tokens -= 1
-        return True
+    def retry_after(self, source: Hashable) -> float:
+        """Seconds until ``source`` may spend again (0 when it may now)."""
+        balance = self.balance(source)
+        return 0.0 if balance > 0 else (-balance) / self._rate + 1 / self._rate / 1000
 
-    def allows(self, key: Hashable) -> bool:
-        """Whether :meth:`hit` would succeed now, without spending."""
-        return self._refilled(key, self._clock()).tokens >= 1
+    def charge(self, source: Hashable, amount: float = 1.0) -> None:
+        if amount <= 0:
+            return
+        balance = self.balance(source) - amount
+        self._buckets.pop(source, None)
+        if len(self._buckets) >= self._max_sources:
+            self._forget()
+        self._buckets[source] = (balance, self._clock().timestamp())
 
-    def retry_after(self, key: Hashable) -> float:
-        """Seconds until ``key`` has a token again (0 when it has one now)."""
-        bucket = self._refilled(key, self._clock())
-        return 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self._rate
+    def _forget(self) -> None:
+        for source in [s for s in self._buckets if self.balance(s) >= self._capacity]:
+            del self._buckets[source]
+        while len(self._buckets) >= self._max_sources:
+            del self._buckets[next(iter(self._buckets))]

@@ -19,7 +19,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from bot.core.ratelimit import KeyedRateLimit, Monotonic
+from bot.core.ratelimit import SourceBudget
 from bot.core.time import Clock, utcnow
 from bot.db.credentials import (
     CredentialRepository,
@@ -101,13 +101,12 @@ class Intake:
         group_commit: bool = True,
         clock: Clock = utcnow,
         limits: WebLimits | None = None,
-        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.pool = pool
         self.settings = settings
         self.clock = clock
         self.limits = limits or WebLimits()
-        self.failed_auth = KeyedRateLimit(burst=self.limits.failed_auth_per_minute, per_seconds=60, clock=monotonic)
+        self.failed_auth = SourceBudget(self.limits.failed_auth_per_minute, clock)
         self.credentials = CredentialRepository(pool)
         self.ledger = VoteLedger(pool)
         self.committer = GroupCommitter(pool, self.ledger) if group_commit else None
@@ -224,7 +223,7 @@ def unauthorized(request: web.Request, what: str, reason: str) -> web.Response:
     """Log why (truncated), charge the source's failure budget, answer the uniform 401."""
     intake = request.app[INTAKE_KEY]
     source = client_address(request, intake.limits.trusted_proxies)
-    intake.failed_auth.hit(source)
+    intake.failed_auth.charge(source)
     log.warning("%s from %s refused (401): %s", what, source, reason[:200])
     return json_error(401, UNAUTHORIZED)
 

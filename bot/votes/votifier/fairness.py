@@ -33,46 +33,6 @@ def source_of(peer: object) -> str:
     return str(address)
 
 
-class SourceBudget:
-    """A token bucket per source: ``per_minute`` tokens a minute, holding at most ``per_minute``.
-
-    A source may spend while its balance is positive, even more than it holds: one spend may cost more
-    than the bucket (a v1 block tried against every server's key), and that debt is paid back before
-    the source may spend again. Time comes from ``clock``. At most ``max_sources`` are remembered:
-    full buckets are forgotten first, then the oldest.
-    """
-
-    def __init__(self, per_minute: float, clock: Clock, *, max_sources: int = 10_000) -> None:
-        self._capacity = float(per_minute)
-        self._rate = per_minute / 60.0
-        self._clock = clock
-        self._max_sources = max_sources
-        self._buckets: dict[str, tuple[float, float]] = {}  # source -> (balance, at)
-
-    def balance(self, source: str) -> float:
-        now = self._clock().timestamp()
-        balance, at = self._buckets.get(source, (self._capacity, now))
-        return min(self._capacity, balance + max(0.0, now - at) * self._rate)
-
-    def allows(self, source: str) -> bool:
-        return self.balance(source) > 0
-
-    def charge(self, source: str, amount: float) -> None:
-        if amount <= 0:
-            return
-        balance = self.balance(source) - amount
-        self._buckets.pop(source, None)
-        if len(self._buckets) >= self._max_sources:
-            self._forget()
-        self._buckets[source] = (balance, self._clock().timestamp())
-
-    def _forget(self) -> None:
-        for source in [s for s in self._buckets if self.balance(s) >= self._capacity]:
-            del self._buckets[source]
-        while len(self._buckets) >= self._max_sources:
-            del self._buckets[next(iter(self._buckets))]
-
-
 class PoolBusy(Exception):
     """No slot of the :class:`BoundedPool` became free in time."""
 

@@ -14,9 +14,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.core.ratelimit import SourceBudget
 from bot.core.time import Clock, utcnow
 from bot.votes.model import Vote
-from bot.votes.votifier.fairness import BoundedPool, PoolBusy, SourceBudget, ThrottledLog, source_of
+from bot.votes.votifier.fairness import BoundedPool, PoolBusy, ThrottledLog, source_of
 from bot.votes.votifier.protocol import (
     DEFAULT_PORT,
     MAX_FRAME,

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.core.ratelimit import SourceBudget
 from bot.votes.model import Vote
-from bot.votes.votifier.fairness import SourceBudget, source_of
+from bot.votes.votifier.fairness import source_of
 from bot.votes.votifier.listener import VotifierListener
 from bot.votes.votifier.protocol import (
     StaticVotifierKeys,
