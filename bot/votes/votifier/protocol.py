@@ -197,7 +197,7 @@ class VotifierVote:
 
     def voted_at(self, received_at: dt.datetime) -> dt.datetime:
         """The list's timestamp (ms, or s when small) unless missing or absurd, else ``received_at``."""
-        if not self.timestamp.isdigit() or len(self.timestamp) > 16:
+        if not (self.timestamp.isascii() and self.timestamp.isdigit()) or len(self.timestamp) > 16:
             return received_at
         value = int(self.timestamp)
         seconds = value / 1000 if value >= 10**11 else value

@@ -551,3 +551,11 @@ def test_challenge_format() -> None:
 def test_rejected_exception() -> None:
     exc = VotifierRejected("frame", "too big")
     assert (exc.cause, exc.message, str(exc)) == ("frame", "too big", "too big")
+
+
+def test_a_timestamp_of_unicode_digits_falls_back_to_the_arrival_time() -> None:
+    from bot.votes.votifier.protocol import VotifierVote
+
+    for stamp in ("²", "١٧٦٧٢٢٥٦٠٠", "-1", ""):
+        vote = VotifierVote(protocol=2, service_name="List", username="Steve", address="1.2.3.4", timestamp=stamp)
+        assert vote.voted_at(NOW) == NOW, stamp
