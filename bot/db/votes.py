@@ -134,6 +134,26 @@ class VoteRepository:
         )
         return [Voter(r["member_id"], r["name"], r["votes"]) for r in records]
 
+    async def category_ranks(self, category: str | None, start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+        """Every server of ``category``'s rank by vote points in ``[start, end)`` (ties share a rank), in one query:
+        the public badges rank a whole category at once and keep the answer for a minute."""
+        rows = await self._db.fetch(
+            """
+            WITH totals AS (
+                SELECT s.id, COALESCE(sum(v.weight), 0) AS votes
+                FROM servers s
+                LEFT JOIN votes v ON v.server_id = s.id AND v.voted_at >= $2 AND v.voted_at < $3
+                WHERE s.category IS NOT DISTINCT FROM $1
+                GROUP BY s.id
+            )
+            SELECT id, rank() OVER (ORDER BY votes DESC) AS rank FROM totals
+            """,
+            category,
+            start,
+            end,
+        )
+        return {int(row["id"]): int(row["rank"]) for row in rows}
+
     async def category_rank(
         self, server_id: int, category: str | None, start: dt.datetime, end: dt.datetime
     ) -> tuple[int, int]:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -275,3 +277,53 @@ def test_socket_source_addresses_work_here() -> None:
     with socket.socket() as probe:
         probe.bind((ATTACKER, 0))
     assert json.dumps(ATTACKER)
+
+
+async def test_one_query_ranks_a_whole_category_for_every_badge_of_it(pool: asyncpg.Pool, clock: MovableClock) -> None:
+    from bot.db.votes import VoteRepository
+    from bot.web.routes.widget import VOTES_KEY
+
+    ids = [await add_server(pool, f"S{n}", guild_id=n + 1) for n in range(4)]
+    await pool.execute("UPDATE servers SET category = CASE WHEN id = $1 THEN 'creative' ELSE 'survival' END", ids[3])
+    for server, votes in zip(ids, (5, 2, 2, 9), strict=True):
+        await pool.execute(
+            """
+            INSERT INTO votes (server_id, provider, external_id, player_name, voted_at)
+            SELECT $1::bigint, 'topserver', 'v' || $1::bigint || '-' || g, 'p' || g, $3::timestamptz
+            FROM generate_series(1, $2) g
+            """,
+            server,
+            votes,
+            clock.now - dt.timedelta(hours=1),
+        )
+
+    class Counting(VoteRepository):
+        calls = 0
+
+        async def category_ranks(self, *args: Any) -> dict[int, int]:
+            Counting.calls += 1
+            return await super().category_ranks(*args)
+
+    manager = WebhookManager(pool, host="127.0.0.1", port=0, clock=clock)
+    manager.webserver[VOTES_KEY] = Counting(pool)
+    await manager.run()
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{manager.port}") as http:
+
+            async def rank_badge(server: int) -> str:
+                async with http.get(f"/api/widget/{server}", params={"type": "rank"}) as response:
+                    return await response.text()
+
+            shown = await asyncio.gather(*(rank_badge(server) for server in ids[:3] * 5))
+        assert Counting.calls == 1  # fifteen concurrent badges of one category, one ranking query
+        assert ["#1 of 3" in shown[0], "#2 of 3" in shown[1], "#2 of 3" in shown[2]] == [True, True, True]
+        month_start, month_end = dt.datetime(2026, 11, 1, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        repository = VoteRepository(pool)
+        for server in ids:  # the same answer as the one-server query the milestones use
+            category = "creative" if server == ids[3] else "survival"
+            ranks = await repository.category_ranks(category, month_start, month_end)
+            assert (ranks[server], len(ranks)) == await repository.category_rank(
+                server, category, month_start, month_end
+            )
+    finally:
+        await manager.close()

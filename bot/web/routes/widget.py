@@ -11,13 +11,14 @@ inside the public-read bound so badge traffic never takes the database connectio
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.core.time import Clock, month_of, zone
+from bot.core.time import Clock, Period, month_of, zone
 from bot.db.servers import ServerRepository
 from bot.db.votes import VoteRepository
 from bot.web.badges import badge
@@ -39,15 +40,33 @@ class CachedBadge:
     etag: str
 
 
+RankKey = tuple[str | None, dt.datetime, dt.datetime]
+
+
 class BadgeCache:
-    """Rendered badges by ``(server id, type)``, fresh for :data:`FRESH` on the web server's (injected) clock."""
+    """Rendered badges by ``(server id, type)``, fresh for :data:`FRESH` on the web server's (injected) clock,
+    and each category's ranking (one query ranks the whole category, shared by its badges and by concurrent
+    requests)."""
 
     def __init__(self, clock: Clock, fresh: dt.timedelta = FRESH) -> None:
         self.fresh = fresh
         self._clock = clock
         self._entries: dict[tuple[int, str], CachedBadge] = {}
+        self._ranks: dict[RankKey, tuple[dt.datetime, asyncio.Future[dict[int, int]]]] = {}
         self.hits = 0
         self.misses = 0
+
+    async def ranks(self, votes: VoteRepository, category: str | None, month: Period) -> dict[int, int]:
+        key = (category, month.start, month.end)
+        now = self._clock()
+        cached = self._ranks.get(key)
+        if cached is not None and cached[0] > now and not (cached[1].done() and cached[1].exception()):
+            return await asyncio.shield(cached[1])
+        if len(self._ranks) >= MAX_CACHED:
+            self._ranks.clear()
+        future = asyncio.ensure_future(votes.category_ranks(category, month.start, month.end))
+        self._ranks[key] = (min(now + self.fresh, month.end), future)
+        return await asyncio.shield(future)
 
     def get(self, key: tuple[int, str]) -> CachedBadge | None:
         entry = self._entries.get(key)
@@ -108,12 +127,12 @@ async def _render(request: web.Request, server_id: int, kind: str) -> Rendered:
     elif kind == "votes":  # each badge runs only the queries it shows: the endpoint is public
         svg = badge("votes this month", str(await votes.count(server.id, month.start, month.end)))
     elif kind == "rank":
-        rank, total = await votes.category_rank(server.id, server.category, month.start, month.end)
-        svg = badge("rank", f"#{rank} of {total}", "#007ec6")
+        ranks = await request.app[BADGES_KEY].ranks(votes, server.category, month)
+        svg = badge("rank", f"#{ranks.get(server.id, 1)} of {max(len(ranks), 1)}", "#007ec6")
     else:
         count = await votes.count(server.id, month.start, month.end)
-        rank, _ = await votes.category_rank(server.id, server.category, month.start, month.end)
-        svg = badge(server.name, f"{count} votes · #{rank}", "#007ec6")
+        ranks = await request.app[BADGES_KEY].ranks(votes, server.category, month)
+        svg = badge(server.name, f"{count} votes · #{ranks.get(server.id, 1)}", "#007ec6")
     return svg, month.end
 
 
