@@ -14,15 +14,16 @@ from bot.core.time import Clock, month_of, zone
 from bot.db.links import LinkRepository, NameTaken
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
-
-MAX_PLAYER_NAME = 200
+from bot.web.providers.common import MAX_PLAYER_NAME
 
 
 def valid_name(player: str) -> str:
+    """The name as it is stored; refused when it is empty or longer than listing sites and the game plugin's
+    confirm accept (:data:`MAX_PLAYER_NAME`), since votes could never arrive under it."""
     name = clean_player_name(player)
     if not name:
         raise UserError("That player name is empty once invisible characters are removed.")
-    if len(player) > MAX_PLAYER_NAME:
+    if len(name) > MAX_PLAYER_NAME:
         raise UserError(f"Player names are at most {MAX_PLAYER_NAME} characters.")
     return name
 
