@@ -164,7 +164,8 @@ class SetupCog(
         saved = stored.settings
         for key in SETTING_KEYS[provider]:
             if key in saved:
-                lines.append(f"{SETTING_LABELS.get(key, key)}: `{escape(str(saved[key]))}`")
+                shown = str(saved[key]).replace("`", "'")  # in a code span: shown as typed, never formatted
+                lines.append(f"{SETTING_LABELS.get(key, key)}: `{shown}`")
             elif key in MISSING_SETTING_TIPS:
                 lines.append(MISSING_SETTING_TIPS[key])
         await safe_reply(interaction, "\n".join(lines))
