@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.core.text import escape
+from bot.core.time import format_duration
 from bot.db.records import Server
 from cogs.status.alerts import State
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState, Uptime
@@ -26,20 +27,6 @@ class StatusSnapshot:
     stored: StoredState | None
     uptime: Uptime | None
     next_wipe: dt.datetime | None = None
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
 
 
 def uptime_text(uptime: Uptime | None) -> str:
