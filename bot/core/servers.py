@@ -184,7 +184,7 @@ class ServerService:
         current = await self._features.get(server.id, feature)
         if enabled:
             if spec.needs_channel and channel_id is None and (current is None or current.channel_id is None):
-                raise UserError(f"{spec.label} needs a channel: pass the channel option.")
+                raise UserError(f"{spec.label} needs a channel: pass the channel option. {spec.channel_use}".rstrip())
             if spec.needs_role and role_id is None and (current is None or current.role_id is None):
                 raise UserError(f"{spec.label} needs a role: pass the role option.")
         merged = {**(current.settings if current else {}), **parsed} if parsed else None

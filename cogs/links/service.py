@@ -10,7 +10,7 @@ from bot.core.errors import UserError
 from bot.core.link_proof import CODE_TTL, LinkProof, display_code
 from bot.core.servers import ServerService
 from bot.core.text import clean_player_name, escape, plural, safe_name
-from bot.core.time import Clock, month_of, zone
+from bot.core.time import Clock, month_label, month_of, zone
 from bot.db.links import LinkRepository, NameTaken
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
@@ -93,7 +93,7 @@ class LinkService:
         monthly = await self._votes.points(server.id, user_id, since=month.start, until=month.end)
         text = (
             f"You have **{total}** vote point{'' if total == 1 else 's'} on {escape(server.name)} "
-            f"({monthly} in {month.key})."
+            f"({monthly} in {month_label(month.key)})."
         )
         link = await self._links.get(server.id, user_id)
         if link is not None:

@@ -15,6 +15,7 @@ from bot.core.features import MASTER_SWITCH
 from bot.core.guild_checks import usable_channel, usable_role
 from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
 from bot.core.text import escape
+from bot.core.time import format_duration
 from bot.db.records import Server
 from bot.votes.credentials import CREDENTIAL_KINDS, SETTING_KEYS, check_generate, new_secret
 from cogs.setup.service import SetupService
@@ -80,7 +81,7 @@ class SetupCog(
         server="Game server (default: this Discord server's default one)",
         timezone="IANA time zone for daily/monthly features, e.g. Europe/Berlin",
         category="Category for rankings among servers of the same kind",
-        vote_cooldown_hours="Hours between two votes on your listing site (used when it does not say)",
+        vote_cooldown_hours="Hours between two votes on your listing site, 1 to 168 (used when it does not say)",
         vote_url="New vote page (http:// or https://)",
         address="Game server address as host or host:port",
         game="Game, e.g. minecraft, rust, csgo",
@@ -93,7 +94,7 @@ class SetupCog(
         server: str | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         category: app_commands.Range[str, 1, 64] | None = None,
-        vote_cooldown_hours: app_commands.Range[float, 0.02, 168.0] | None = None,
+        vote_cooldown_hours: app_commands.Range[float, 1.0, 168.0] | None = None,
         vote_url: app_commands.Range[str, 1, 512] | None = None,
         address: app_commands.Range[str, 1, 261] | None = None,
         game: app_commands.Range[str, 1, 64] | None = None,
@@ -108,11 +109,10 @@ class SetupCog(
             address=address,
             game=game,
         )
-        hours = updated.vote_cooldown.total_seconds() / 3600
         await safe_reply(
             interaction,
             f"**{escape(updated.name)}**: time zone {updated.timezone}, category {escape(updated.category or 'none')}, "
-            f"vote cooldown {hours:g} h, game {escape(updated.game or 'not set')}, "
+            f"vote cooldown {format_duration(updated.vote_cooldown)}, game {escape(updated.game or 'not set')}, "
             f"address {escape(updated.address or 'not set')}.",
         )
 

@@ -77,7 +77,8 @@ class SetupService:
         setting = await self._servers.switch_feature(
             server, feature, enabled=True, channel_id=channel_id, role_id=role_id
         )
-        return enabled_text(server, setting, self._servers.registry.label(feature))
+        use = self._servers.spec(feature).channel_use if feature != MASTER_SWITCH else ""
+        return enabled_text(server, setting, self._servers.registry.label(feature), use)
 
     async def disable(self, server: Server, feature: str) -> str:
         await self._servers.switch_feature(server, feature, enabled=False)
@@ -99,11 +100,13 @@ class SetupService:
             raise UserError(f"Discord did not take my message in <#{channel_id}> ({exc.status}); try again.") from None
 
 
-def enabled_text(server: Server, setting: FeatureSetting | None, label: str) -> str:
+def enabled_text(server: Server, setting: FeatureSetting | None, label: str, channel_use: str = "") -> str:
     if setting is None:
         return f"Master switch of **{escape(server.name)}** is on: enabled features run again."
     where = f" in <#{setting.channel_id}>" if setting.channel_id else ""
     message = f"**{label}** is on for **{escape(server.name)}**{where}."
+    if setting.channel_id and channel_use:
+        message += f" {channel_use}"
     if not server.enabled:
         message += " Note: the master switch is off, so it stays paused until `/feature enable all`."
     return message
