@@ -43,6 +43,7 @@ from cogs.giveaways.draws import (
     check_counts,
     clean_prize,
     pick_winners,
+    ticket_count,
 )
 from cogs.giveaways.repository import Giveaway, GiveawayRepository
 from cogs.giveaways.views import giveaway_embed, giveaway_view, pushed_winners_text, winners_text
@@ -205,10 +206,12 @@ class GiveawayService:
             return giveaway, EntryResult(False, await self._repo.entry_count(giveaway.id))
         if giveaway.required_role_id is not None and giveaway.required_role_id not in role_ids:
             raise UserError(f"This giveaway is only for members with the <@&{giveaway.required_role_id}> role.")
-        if giveaway.require_vote and not await self._voted(giveaway, [user_id]):
+        voted = bool(await self._voted(giveaway, [user_id])) if giveaway.require_vote or giveaway.voter_bonus else False
+        if giveaway.require_vote and not voted:
             raise UserError("This giveaway is only for members who voted this month. Use /vote, then try again.")
         await self._repo.enter(giveaway.id, user_id)
-        return giveaway, EntryResult(True, await self._repo.entry_count(giveaway.id))
+        count = await self._repo.entry_count(giveaway.id)
+        return giveaway, EntryResult(True, count, ticket_count(giveaway.voter_bonus, voted), giveaway.voter_bonus)
 
     async def _voted(self, giveaway: Giveaway, members: list[int]) -> set[int]:
         """Which of ``members`` voted for the giveaway's server this month (see the module docstring)."""
@@ -251,7 +254,7 @@ class GiveawayService:
         entrants = await self._repo.entrants(giveaway.id)
         voted = await self._voted(giveaway, entrants) if entrants else set()
         snapshot = [
-            (member, 1 + (giveaway.voter_bonus if member in voted else 0))
+            (member, ticket_count(giveaway.voter_bonus, member in voted))
             for member in entrants
             if member in voted or not giveaway.require_vote  # defensive: entering already checks this
         ]

@@ -196,7 +196,7 @@ async def test_voted_requirement_bonus_and_more_winners_than_entrants(
     choices = (await fake.wait_for_response(created["interaction_id"]))[0]["data"]["choices"]
     assert choices == [{"name": f"#{giveaway_id} VIP (running)", "value": giveaway_id}]
     text = reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
-    assert "1 winner(s)" in text
+    assert text == f"Giveaway #{giveaway_id} ended with 1 winner."
     announcement = await wait_for_text(fake, "Congratulations")
     assert [int(u["id"]) for u in announcement["mentions"]] == [voter]
     assert "fewer eligible entrants than winners" in announcement["content"]
@@ -376,9 +376,55 @@ async def test_votes_under_the_linked_player_name_qualify_and_earn_the_bonus(
         ADMIN, "giveaway start", prize="VIP", duration="2d", winners=1, voted_this_month=True, voter_bonus=2
     )
     posted = giveaway_message(fake)
-    assert note(await click(fake, posted, linked)).startswith("You're in!")
+    assert note(await click(fake, posted, linked)).startswith(
+        "You're in! You have 3 tickets: 1 for entering and 2 for your votes this month."
+    )
     assert "only for members who voted this month" in reply_text(await click(fake, posted, unlinked))
     giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
-    await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id)
+    assert reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id)) == (
+        f"Giveaway #{giveaway_id} ended with 1 winner."
+    )
     snapshot = await pool.fetchval("SELECT snapshot::text FROM giveaway_draws WHERE giveaway_id = $1", giveaway_id)
     assert snapshot == f"[[{linked}, 3]]"  # the voter bonus at the draw, by the same rule
+
+
+async def test_the_entry_reply_counts_the_members_tickets_and_texts_use_real_plurals(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """Issue 12: "(1 entry)" was the number of entrants, the bonus was never confirmed, and "winner(s)"."""
+    server = await giveaways_on(pool)
+    add_members(fake, PLAYERS, [])
+    voter, other, third = PLAYERS
+    await VoteLedger(pool).record(
+        Vote(server.id, "topgg", "v1", runner.clock.now - dt.timedelta(minutes=5), discord_user_id=voter)
+    )
+    await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1d", winners=1, voter_bonus=1)
+    posted = giveaway_message(fake)
+    embed = fake.message(int(posted["id"]))["embeds"][0]  # type: ignore[index]
+    assert "· 1 winner" in embed["description"] and "winner(s)" not in embed["description"]
+    assert "Members who voted this month get 1 extra ticket." in [f["value"] for f in embed["fields"]]
+
+    assert note(await click(fake, posted, other)) == (
+        "You're in! You have 1 ticket. Vote for the server (/vote) before the giveaway ends to get 1 more ticket."
+    )
+    assert note(await click(fake, posted, voter)) == (
+        "You're in! You have 2 tickets: 1 for entering and 1 for your votes this month. "
+        "Press the button again to leave."
+    )
+    assert button(fake.message(int(posted["id"])))["label"] == "Enter · 2"  # type: ignore[arg-type]
+    assert note(await click(fake, posted, other)) == "You left the giveaway. Press the button again to enter."
+    await click(fake, posted, other)
+    await click(fake, posted, third)
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+
+    assert reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id)) == (
+        f"Giveaway #{giveaway_id} ended with 1 winner."
+    )
+    assert reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id, winners=2)) == (
+        f"Rerolled giveaway #{giveaway_id}: 2 new winners."
+    )
+    reroll = await wait_for_text(fake, "Reroll!")
+    assert reroll["content"].startswith("🎲 Reroll! The new winners are <@")
+    assert reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id)) == (
+        "Every eligible entrant has already won: there is nobody left to draw."
+    )
