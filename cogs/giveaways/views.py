@@ -149,14 +149,10 @@ def entry_text(result: EntryResult) -> str:
     """The member's own answer: their tickets now and why, or that they left."""
     if not result.entered:
         return "You left the giveaway. Press the button again to enter."
-    if result.bonus:
-        return by_count(
-            result.bonus,
-            "You're in! You have {tickets} tickets: 1 for entering and {count} for your votes this month. "
-            "Press the button again to leave.",
-            "You're in! You have {tickets} tickets: 1 for entering and {count} for your votes this month. "
-            "Press the button again to leave.",
-            tickets=result.tickets,
+    if result.bonus:  # two tickets or more: no singular form
+        return (
+            f"You're in! You have {result.tickets} tickets: 1 for entering and {result.bonus} for your votes this "
+            "month. Press the button again to leave."
         )
     if result.voter_bonus:
         return by_count(
