@@ -284,3 +284,25 @@ async def test_a_pushed_rank_counts_once_a_category_is_set_and_wins_over_the_com
     assert (await push(http, alpha.id, again))[0] == 202
     await settled(runner)
     assert len([t for t in texts(fake, GENERAL) if "📈" in t]) == 2
+
+
+async def test_a_rank_pushed_while_milestones_are_off_is_kept_as_the_sites_baseline(
+    runner: BotRunner, http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    alpha = await make_server(pool, "Alpha", category="survival")
+    beta = await make_server(pool, "Beta", category="survival")
+    await store_secret(CredentialRepository(pool), alpha.id, "events", SECRET)
+    assert (await push(http, alpha.id, {"type": "rank.update", "id": "r1", "data": {"rank": 4}}))[0] == 202
+    await settled(runner)
+    assert await pool.fetchval("SELECT value FROM engagement_runs WHERE kind = 'site_rank'") == 4
+
+    await ServerService(pool, features()).switch_feature(alpha, "milestones", enabled=True, channel_id=GENERAL)
+    now = runner.clock.now
+    for key in ("b1", "b2"):
+        await record_vote(pool, beta, key, now, player_name="Other")
+    for key in ("a1", "a2", "a3"):  # computed: from #2 to #1 of the bot's two servers, never announced
+        await record_vote(pool, alpha, key, now, player_name="Steve")
+    await delivered(pool)
+    assert (await push(http, alpha.id, {"type": "rank.update", "id": "r2", "data": {"rank": 2}}))[0] == 202
+    await wait_until(lambda: any("📈" in t for t in texts(fake, GENERAL)))
+    assert [t for t in texts(fake, GENERAL) if "📈" in t] == ["📈 **Alpha** climbed to **#2** in survival this month!"]
