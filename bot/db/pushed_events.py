@@ -34,8 +34,18 @@ class PushedEventRepository:
     def __init__(self, db: Executor) -> None:
         self._db = db
 
-    async def record(self, server_id: int, event_id: str, event_type: str, data: dict[str, Any]) -> bool:
+    async def record(
+        self,
+        server_id: int,
+        event_id: str,
+        event_type: str,
+        data: dict[str, Any],
+        received_at: dt.datetime | None = None,
+    ) -> bool:
         """Store a validated event; False when this ``(server, id)`` was stored before (nothing changes).
+
+        ``received_at`` is the web server's (injected) clock; handlers read their period from it (the month of
+        a pushed rank). Without it, the database's.
 
         :class:`UnknownServer` when the server does not exist; :class:`UnknownWipe` for a ``wipe.cancelled``
         of a wipe this server never pushed (the site gets a 400 then, as before the event was stored).
@@ -50,8 +60,8 @@ class PushedEventRepository:
                 ) AS known
             ),
             stored AS (
-                INSERT INTO community_events (server_id, event_id, type, data)
-                SELECT $1, $2, $3, $4 FROM server, known_wipe
+                INSERT INTO community_events (server_id, event_id, type, data, received_at)
+                SELECT $1, $2, $3, $4, COALESCE($5::timestamptz, now()) FROM server, known_wipe
                 WHERE $3 <> 'wipe.cancelled' OR known_wipe.known
                 ON CONFLICT DO NOTHING RETURNING true AS inserted
             )
@@ -62,6 +72,7 @@ class PushedEventRepository:
             event_id,
             event_type,
             data,
+            received_at,
         )
         assert record is not None  # noqa: S101 - a SELECT without FROM-filter returns one row
         if not record["server_exists"]:

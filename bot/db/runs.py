@@ -2,8 +2,8 @@
 
 ``(server, kind, period)`` is the primary key: a daily post (``daily``, ``2026-11-23``), a month rollover
 (``top_voter_role``, ``2026-11``), a channel-reminder slot, a milestone (``milestone``, ``2026-11:100``),
-the best rank of a month (``best_rank``, with the rank as ``value``) or a notice to the guild owner
-(``notice``, ``thanks:<channel>``).
+the best rank of a month (``best_rank`` computed, ``site_rank`` pushed by a listing site, with the rank as
+``value``) or a notice to the guild owner (``notice``, ``thanks:<channel>``).
 
 Two ways to use a key. :meth:`claim` is "first caller only" (a notice; a daily post claimed inside the
 transaction that covers its Discord call). :meth:`start` / :meth:`finish` bracket an output whose effect

@@ -2,8 +2,11 @@
 
 **Attribution.** A vote belongs to member M when it carries M's Discord id (Top.gg), or carries no Discord
 id and its player name is the one M linked with ``/link`` (case-insensitive; Top-Server, Votifier,
-GAMEMONITORING). ``/points``, /vote's cooldown, giveaways, leaderboards, milestones and the badge all
-count through the two fragments below, so they always agree.
+GAMEMONITORING). The rule is written once, as :data:`ATTRIBUTION_JOIN` + :data:`ATTRIBUTED_MEMBER`; every
+query that asks whose a vote is builds on them (:data:`ATTRIBUTED_VOTES` for many members at once, the
+dispatcher's vote events in :mod:`bot.votes.repository`), and :func:`member_votes` is the same rule as two
+index probes for one member. ``/points``, /vote's cooldown, rewards, giveaways, leaderboards, milestones and
+the badge all count through them, so they always agree.
 
 Periods (``start``/``end``) come from :mod:`bot.core.time` in the server's zone; every window here is
 ``start <= voted_at < end``.
@@ -35,11 +38,20 @@ def member_votes(server: str, member: str) -> str:
     )"""
 
 
-ATTRIBUTED_VOTES = """
-SELECT v.id, v.server_id, COALESCE(v.discord_user_id, l.discord_user_id) AS member_id, v.player_name,
+ATTRIBUTION_JOIN = (
+    "LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)"
+)
+"""The link (``l``) whose player name a vote (``v``) carries; add it after ``FROM votes v``."""
+
+ATTRIBUTED_MEMBER = "COALESCE(v.discord_user_id, l.discord_user_id)"
+"""Whose vote ``v`` is, given :data:`ATTRIBUTION_JOIN`: its Discord id, else the member who linked its player
+name; NULL for an unlinked player name."""
+
+ATTRIBUTED_VOTES = f"""
+SELECT v.id, v.server_id, {ATTRIBUTED_MEMBER} AS member_id, v.player_name,
        l.player_name AS linked_name, v.weight, v.voted_at
 FROM votes v
-LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
+{ATTRIBUTION_JOIN}
 """
 """Every vote with the member it belongs to (``member_id``, NULL for an unlinked player name); add a WHERE
 on ``v.``. The same rule as :func:`member_votes`, for queries over many members at once."""
@@ -81,13 +93,14 @@ class VoteRepository:
         return int(value)
 
     async def members_who_voted(
-        self, server_id: int, member_ids: list[int], since: dt.datetime, until: dt.datetime
+        self, server_id: int, member_ids: list[int], since: dt.datetime, until: dt.datetime | None = None
     ) -> set[int]:
-        """Which of ``member_ids`` have a vote in ``[since, until)`` (giveaway entry and bonus)."""
+        """Which of ``member_ids`` have a vote in ``[since, until)``, no upper bound by default (giveaway entry
+        and bonus)."""
         records = await self._db.fetch(
             f"""
             SELECT DISTINCT member_id FROM ({ATTRIBUTED_VOTES} WHERE v.server_id = $1 AND v.voted_at >= $3
-                                            AND v.voted_at < $4) a
+                                            AND v.voted_at < COALESCE($4::timestamptz, 'infinity')) a
             WHERE member_id = ANY($2::bigint[])
             """,
             server_id,

@@ -24,6 +24,7 @@ import asyncpg
 from bot.db.executor import Executor
 from bot.db.servers import server_columns
 from bot.db.shards import shard_filter
+from bot.db.votes import ATTRIBUTED_MEMBER, ATTRIBUTION_JOIN
 from bot.votes.model import Vote
 
 NOTIFY_CHANNEL = "votebot_votes"
@@ -91,12 +92,12 @@ async def record_votes(db: Executor, votes: Sequence[Vote]) -> list[RecordResult
 # player name (the attribution rule of bot.db.votes, here for one vote at a time).
 _EVENT_COLUMNS = f"""
 v.id, v.server_id, v.provider, v.external_id, v.player_name,
-COALESCE(v.discord_user_id, l.discord_user_id) AS discord_user_id, v.weight, v.voted_at, v.expires_at,
+{ATTRIBUTED_MEMBER} AS discord_user_id, v.weight, v.voted_at, v.expires_at,
 c.done, c.failures, c.consumers, {server_columns("s", prefix="s_")}
 """
-_EVENT_JOINS = """
+_EVENT_JOINS = f"""
 JOIN servers s ON s.id = v.server_id
-LEFT JOIN player_links l ON l.server_id = v.server_id AND lower(l.player_name) = lower(v.player_name)
+{ATTRIBUTION_JOIN}
 """
 
 # Claim the due outbox ids first (a short index scan on vote_outbox), then look each vote up by id: the

@@ -14,7 +14,7 @@ from bot.core.guild_checks import postable_channel
 from bot.core.interactions import admin_only, guild_id_of, guild_of, safe_reply
 from bot.core.text import escape
 from cogs.giveaways.service import GiveawayService
-from cogs.giveaways.views import giveaway_list_embed
+from cogs.giveaways.views import ended_text, giveaway_list_embed, rerolled_text
 
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
@@ -102,7 +102,7 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
     async def end(self, interaction: discord.Interaction, giveaway: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.service.end_now(guild_id_of(interaction), giveaway)
-        await safe_reply(interaction, f"Giveaway #{giveaway} ended with {len(result.draw.winners)} winner(s).")
+        await safe_reply(interaction, ended_text(giveaway, len(result.draw.winners)))
 
     @app_commands.command(name="reroll", description="Draw new winners, excluding everyone who already won")
     @app_commands.describe(giveaway="The giveaway number", winners="How many new winners (default 1)")
@@ -111,7 +111,7 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
     async def reroll(self, interaction: discord.Interaction, giveaway: int, winners: int = 1) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.service.reroll(guild_id_of(interaction), giveaway, winners)
-        await safe_reply(interaction, f"Rerolled giveaway #{giveaway}: {len(result.draw.winners)} new winner(s).")
+        await safe_reply(interaction, rerolled_text(giveaway, len(result.draw.winners)))
 
     @app_commands.command(name="cancel", description="Cancel a running giveaway without winners")
     @app_commands.describe(giveaway="The giveaway number")

@@ -18,7 +18,19 @@ MAX_DURATION = dt.timedelta(weeks=8)
 @dataclass(frozen=True, slots=True)
 class EntryResult:
     entered: bool  # True: now in; False: left
-    count: int
+    count: int  # members entered (the button's number)
+    tickets: int = 0  # the member's tickets now (0 when they left)
+    voter_bonus: int = 0  # the giveaway's extra tickets for voting this month
+
+    @property
+    def bonus(self) -> int:
+        """The member's tickets beyond the one for entering."""
+        return max(self.tickets - 1, 0)
+
+
+def ticket_count(voter_bonus: int, voted: bool) -> int:
+    """A member's tickets: one for entering, plus the voter bonus when they voted this month."""
+    return 1 + (voter_bonus if voted else 0)
 
 
 @dataclass(frozen=True, slots=True)

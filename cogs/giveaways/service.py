@@ -3,8 +3,10 @@
 Eligibility is checked when a member enters (required role from the interaction, "voted this month" by
 the attribution rule of :mod:`bot.db.votes`: a vote with the member's Discord id or under their linked
 player name). "This month" is the calendar month (server time zone) in which the giveaway started, so a
-giveaway that crosses a month boundary does not drop members who qualified when they entered. Voters get
-``voter_bonus`` extra tickets, computed at the draw.
+giveaway that crosses a month boundary does not drop members who qualified when they entered. Every recorded
+vote from then on counts, with no upper bound: a vote is recorded, so it was cast, even when the listing site
+stamped it a little ahead of our clock (Top-Server's ``votedAt``, a Votifier list's timestamp) — ``/points``
+counts it, so the giveaway must too. Voters get ``voter_bonus`` extra tickets, computed at the draw.
 
 A draw stores its snapshot (entrants and tickets) and winners before anything is announced; a retry after a
 failed announcement or a crash announces the same winners (with the same message nonce). Rerolls draw from
@@ -41,6 +43,7 @@ from cogs.giveaways.draws import (
     check_counts,
     clean_prize,
     pick_winners,
+    ticket_count,
 )
 from cogs.giveaways.repository import Giveaway, GiveawayRepository
 from cogs.giveaways.views import giveaway_embed, giveaway_view, pushed_winners_text, winners_text
@@ -203,16 +206,18 @@ class GiveawayService:
             return giveaway, EntryResult(False, await self._repo.entry_count(giveaway.id))
         if giveaway.required_role_id is not None and giveaway.required_role_id not in role_ids:
             raise UserError(f"This giveaway is only for members with the <@&{giveaway.required_role_id}> role.")
-        if giveaway.require_vote and not await self._voted(giveaway, [user_id], now):
+        voted = bool(await self._voted(giveaway, [user_id])) if giveaway.require_vote or giveaway.voter_bonus else False
+        if giveaway.require_vote and not voted:
             raise UserError("This giveaway is only for members who voted this month. Use /vote, then try again.")
         await self._repo.enter(giveaway.id, user_id)
-        return giveaway, EntryResult(True, await self._repo.entry_count(giveaway.id))
+        count = await self._repo.entry_count(giveaway.id)
+        return giveaway, EntryResult(True, count, ticket_count(giveaway.voter_bonus, voted), giveaway.voter_bonus)
 
-    async def _voted(self, giveaway: Giveaway, members: list[int], now: dt.datetime) -> set[int]:
+    async def _voted(self, giveaway: Giveaway, members: list[int]) -> set[int]:
         """Which of ``members`` voted for the giveaway's server this month (see the module docstring)."""
         server = await self._servers.find(giveaway.server_id)
         since = month_of(giveaway.starts_at, zone(server.timezone if server else "UTC")).start
-        return await self._votes.members_who_voted(giveaway.server_id, members, since, now + dt.timedelta(seconds=1))
+        return await self._votes.members_who_voted(giveaway.server_id, members, since)
 
     # ------------------------------------------------------------------ the end
     async def end_due(self, now: dt.datetime) -> dt.datetime | None:
@@ -247,9 +252,9 @@ class GiveawayService:
         if existing:
             return DrawResult.of(existing[0], giveaway.winner_count)
         entrants = await self._repo.entrants(giveaway.id)
-        voted = await self._voted(giveaway, entrants, now) if entrants else set()
+        voted = await self._voted(giveaway, entrants) if entrants else set()
         snapshot = [
-            (member, 1 + (giveaway.voter_bonus if member in voted else 0))
+            (member, ticket_count(giveaway.voter_bonus, member in voted))
             for member in entrants
             if member in voted or not giveaway.require_vote  # defensive: entering already checks this
         ]

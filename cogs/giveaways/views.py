@@ -14,9 +14,18 @@ from discord.utils import format_dt
 from bot.core.errors import UserError
 from bot.core.interactions import safe_reply
 from bot.core.text import escape
+from cogs.giveaways.draws import EntryResult
 from cogs.giveaways.repository import Giveaway
 
 log = logging.getLogger(__name__)
+
+
+def by_count(count: int, one: str, other: str, **values: Any) -> str:
+    """The whole sentence for ``count`` (``{count}`` and ``values`` filled in): ``one`` for 1, else ``other``.
+
+    Each message keeps its singular and plural forms side by side, whole, ready for a catalog's plural rules."""
+    return (one if count == 1 else other).format(count=count, **values)
+
 
 GIVEAWAY_COLOUR = discord.Colour.from_rgb(235, 69, 158)
 ENDED_COLOUR = discord.Colour.dark_grey()
@@ -44,7 +53,14 @@ def giveaway_embed(
             lines.append("No eligible entries: nobody won.")
         if short and winners:
             lines.append("Fewer entrants than winners: everyone eligible won.")
-    lines.append(f"Hosted by <@{giveaway.host_id}> · {giveaway.winner_count} winner(s)")
+    lines.append(
+        by_count(
+            giveaway.winner_count,
+            "Hosted by <@{host}> · {count} winner",
+            "Hosted by <@{host}> · {count} winners",
+            host=giveaway.host_id,
+        )
+    )
     embed.description = "\n".join(lines)
     requirements = []
     if giveaway.required_role_id:
@@ -54,10 +70,13 @@ def giveaway_embed(
     if requirements:
         embed.add_field(name="Requirements", value="\n".join(requirements), inline=False)
     if giveaway.voter_bonus:
-        embed.add_field(
-            name="Bonus", value=f"Members who voted this month get +{giveaway.voter_bonus} entries.", inline=False
+        bonus = by_count(
+            giveaway.voter_bonus,
+            "Members who voted this month get {count} extra ticket.",
+            "Members who voted this month get {count} extra tickets.",
         )
-    embed.add_field(name="Entries", value=str(entries), inline=True)
+        embed.add_field(name="Bonus", value=bonus, inline=False)
+    embed.add_field(name="Entrants", value=str(entries), inline=True)
     embed.set_footer(text=f"Giveaway #{giveaway.id}")
     return embed
 
@@ -67,8 +86,16 @@ def winners_text(giveaway: Giveaway, winners: Sequence[int], *, short: bool, rer
     if not winners:
         return f"🎉 The giveaway for **{prize}** has ended: there were no eligible entries, so nobody won."
     mentions = ", ".join(f"<@{w}>" for w in winners)
-    head = "🎲 Reroll! New winner(s)" if reroll else "🎉 Congratulations"
-    text = f"{head} {mentions}: you won **{prize}**!"
+    if reroll:
+        text = by_count(
+            len(winners),
+            "🎲 Reroll! The new winner is {mentions}: you won **{prize}**!",
+            "🎲 Reroll! The new winners are {mentions}: you won **{prize}**!",
+            mentions=mentions,
+            prize=prize,
+        )
+    else:
+        text = f"🎉 Congratulations {mentions}: you won **{prize}**!"
     if short:
         text += " (There were fewer eligible entrants than winners, so everyone eligible won.)"
     return text + f"\n-# Giveaway #{giveaway.id}"
@@ -115,13 +142,46 @@ class GiveawayEnterButton(
             )
         except discord.HTTPException as exc:
             log.warning("giveaway %s: could not update the entry count: %s", giveaway.id, exc)
-        entries = f"{result.count} {'entry' if result.count == 1 else 'entries'}"
-        text = (
-            f"You're in! ({entries}). Press the button again to leave."
-            if result.entered
-            else f"You left the giveaway ({entries})."
+        await safe_reply(interaction, entry_text(result))
+
+
+def entry_text(result: EntryResult) -> str:
+    """The member's own answer: their tickets now and why, or that they left."""
+    if not result.entered:
+        return "You left the giveaway. Press the button again to enter."
+    if result.bonus:  # two tickets or more: no singular form
+        return (
+            f"You're in! You have {result.tickets} tickets: 1 for entering and {result.bonus} for your votes this "
+            "month. Press the button again to leave."
         )
-        await safe_reply(interaction, text)
+    if result.voter_bonus:
+        return by_count(
+            result.voter_bonus,
+            "You're in! You have 1 ticket. Vote for the server (/vote) before the giveaway ends to get "
+            "{count} more ticket.",
+            "You're in! You have 1 ticket. Vote for the server (/vote) before the giveaway ends to get "
+            "{count} more tickets.",
+        )
+    return "You're in! You have 1 ticket. Press the button again to leave."
+
+
+def ended_text(giveaway_id: int, winners: int) -> str:
+    """The admin's answer to /giveaway end."""
+    if not winners:
+        return f"Giveaway #{giveaway_id} ended without a winner: there were no eligible entries."
+    return by_count(
+        winners, "Giveaway #{id} ended with 1 winner.", "Giveaway #{id} ended with {count} winners.", id=giveaway_id
+    )
+
+
+def rerolled_text(giveaway_id: int, winners: int) -> str:
+    """The admin's answer to /giveaway reroll (a reroll always draws at least one)."""
+    return by_count(
+        winners,
+        "Rerolled giveaway #{id}: 1 new winner.",
+        "Rerolled giveaway #{id}: {count} new winners.",
+        id=giveaway_id,
+    )
 
 
 def giveaway_view(giveaway_id: int, count: int) -> discord.ui.View:
@@ -153,4 +213,11 @@ def pushed_winners_text(data: dict[str, Any]) -> tuple[str, list[int]]:
             ids.append(int(winner["discord_id"]))
             text += f" (<@{int(winner['discord_id'])}>)"
         names.append(text)
-    return f"🎉 Giveaway winners for **{escape(data['prize'])}**: {', '.join(names)}. Congratulations!"[:2000], ids
+    text = by_count(
+        len(names),
+        "🎉 Giveaway winner for **{prize}**: {names}. Congratulations!",
+        "🎉 Giveaway winners for **{prize}**: {names}. Congratulations!",
+        prize=escape(data["prize"]),
+        names=", ".join(names),
+    )
+    return text[:2000], ids

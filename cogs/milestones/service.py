@@ -1,6 +1,12 @@
 """Milestones: monthly vote thresholds (each announced once per month, in the server's time zone), an optional
-"every N votes" total, and rank-ups — the server's best rank of the month, computed among the bot's servers
-of its category or pushed by a listing site (``rank.update``).
+"every N votes" total, and rank-ups — the server's best rank of the month.
+
+Two ranks, kept apart. A listing site's rank (pushed as ``rank.update``) is the real one: it is stored as
+``site_rank`` and announced as ``site_rank_up``. The bot can also compute a rank itself, among the servers *it*
+knows in the same category (``best_rank`` / ``rank_up``), for sites that push nothing. The computed one is only
+a stand-in: once a site has pushed a rank for the server this month or last month, computed rank-ups are not
+announced (the site's #3 must not be drowned by "#1 of the two servers this bot lists"). Each keeps its own best
+of the month, so neither blocks the other's new bests.
 
 Announcements are keyed runs (``engagement_runs``) started before and finished after their post, with a
 message nonce: a retried vote, a restart or a crash between the two never announces twice, and an
@@ -11,14 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.messaging import Messenger, Unreachable, effect_nonce
 from bot.core.pushed_events import PushedEvent
 from bot.core.servers import ServerService
 from bot.core.text import escape
-from bot.core.time import month_label, month_of, zone
+from bot.core.time import month_label, month_of, previous_month, zone
 from bot.db.executor import Executor
 from bot.db.records import Server
 from bot.db.runs import RunRepository
@@ -56,8 +62,23 @@ def every_text(server: Server, mark: int) -> str:
 
 
 def rank_text(server: Server, rank: int) -> str:
+    """A computed rank-up (among the bot's servers of the category)."""
     category = escape(server.category or "its category")
     return f"📈 **{escape(server.name)}** climbed to **#{rank}** in {category} this month!"
+
+
+def site_rank_text(server: Server, rank: int, category: str | None) -> str:
+    """A rank-up pushed by the listing site (its category when it names one, else the server's)."""
+    category = category or server.category
+    if category:
+        return f"📈 **{escape(server.name)}** climbed to **#{rank}** in {escape(category)} this month!"
+    return f"📈 **{escape(server.name)}** climbed to **#{rank}** on the server list this month!"
+
+
+SITE_RANK = "site_rank"  # the listing site's best rank of a month (runs: value = rank)
+SITE_RANK_UP = "site_rank_up"
+COMPUTED_RANK = "best_rank"  # the bot's own category rank (names kept from before the split: stored data)
+COMPUTED_RANK_UP = "rank_up"
 
 
 class MilestoneService:
@@ -108,35 +129,54 @@ class MilestoneService:
             if await self._post(server, channel_id, every_text(server, mark), "every", str(mark)):
                 posted.append(every_text(server, mark))
             await self._runs.finish(server.id, "every", str(mark))
-        if server.category:
+        if server.category and not await self._site_ranks(server, voted_at):
             rank, _ = await self._votes.category_rank(server.id, server.category, month.start, month.end)
-            posted.extend(await self._rank(server, channel_id, rank, month.key))
+            posted.extend(await self._computed_rank(server, channel_id, rank, month.key))
         return posted
 
     # ------------------------------------------------------------------ ranks
     async def push_rank(self, server: Server, event: PushedEvent) -> None:
-        """The ``rank.update`` handler: a listing site's rank, announced like a computed one (new bests only)."""
-        setting = await self._servers.active_setting(server, FEATURE)
-        if setting is None or setting.channel_id is None:
-            return
+        """The ``rank.update`` handler: the listing site's rank, stored apart from the computed one and announced
+        when it is a new best of the month (the first of a month is the baseline, or ``previous_rank``)."""
         period = month_of(event.received_at, zone(server.timezone)).key
         previous = event.data.get("previous_rank")
         if previous is not None:  # the site says where it came from: a silent baseline
-            await self._runs.improve_best(server.id, "best_rank", period, int(previous))
-        await self._rank(server, setting.channel_id, int(event.data["rank"]), period)
-
-    async def _rank(self, server: Server, channel_id: int, rank: int, period: str) -> list[str]:
-        """Record ``rank`` for the period; announce it when it is a new best (the first rank is the baseline),
-        and any rank-up whose announcement an earlier attempt could not post."""
-        _, improved = await self._runs.improve_best(server.id, "best_rank", period, rank)
+            await self._runs.improve_best(server.id, SITE_RANK, period, int(previous))
+        rank = int(event.data["rank"])
+        _, improved = await self._runs.improve_best(server.id, SITE_RANK, period, rank)
+        setting = await self._servers.active_setting(server, FEATURE)
+        if setting is None or setting.channel_id is None:
+            return  # stored all the same: it still keeps computed ranks quiet, and is the baseline once on
         if improved:
-            await self._runs.start(server.id, "rank_up", f"{period}:{rank}")
+            await self._runs.start(server.id, SITE_RANK_UP, f"{period}:{rank}")
+        category = event.data.get("category")
+        await self._announce_ranks(
+            server, setting.channel_id, SITE_RANK_UP, lambda n: site_rank_text(server, n, category)
+        )
+
+    async def _site_ranks(self, server: Server, at: dt.datetime) -> bool:
+        """Whether the listing site pushed a rank for the server this month or last month (then its rank wins)."""
+        tz = zone(server.timezone)
+        keys = [(server.id, month_of(at, tz).key), (server.id, previous_month(at, tz).key)]
+        return bool(await self._runs.finished_among(SITE_RANK, keys))
+
+    async def _computed_rank(self, server: Server, channel_id: int, rank: int, period: str) -> list[str]:
+        """Record the computed ``rank`` for the period; announce it when it is a new best."""
+        _, improved = await self._runs.improve_best(server.id, COMPUTED_RANK, period, rank)
+        if improved:
+            await self._runs.start(server.id, COMPUTED_RANK_UP, f"{period}:{rank}")
+        return await self._announce_ranks(server, channel_id, COMPUTED_RANK_UP, lambda n: rank_text(server, n))
+
+    async def _announce_ranks(
+        self, server: Server, channel_id: int, kind: str, text_of: Callable[[int], str]
+    ) -> list[str]:
+        """Post every rank-up of ``kind`` still to do, including one an earlier attempt could not post."""
         posted = []
-        for key in await self._runs.unfinished(server.id, "rank_up"):
-            text = rank_text(server, int(key.rpartition(":")[2]))
-            if await self._post(server, channel_id, text, "rank_up", key):
+        for key in await self._runs.unfinished(server.id, kind):
+            text = text_of(int(key.rpartition(":")[2]))
+            if await self._post(server, channel_id, text, kind, key):
                 posted.append(text)
-            await self._runs.finish(server.id, "rank_up", key)
+            await self._runs.finish(server.id, kind, key)
         return posted
 
     async def _post(self, server: Server, channel_id: int, text: str, kind: str, key: str) -> bool:

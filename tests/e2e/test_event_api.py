@@ -21,6 +21,7 @@ from bot.db.credentials import CredentialRepository
 from bot.db.pushed_events import PushedEventRepository
 from bot.db.records import Server
 from bot.votes.credentials import store_secret
+from tests.e2e.engagement_helpers import delivered, make_server, record_vote, texts, wait_until
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, BotRunner, reply_text
 from tests.e2e.test_reviews import WINNER, alerts, features_on, wait_alerts
 from tests.fakediscord import FakeDiscord
@@ -248,3 +249,60 @@ async def test_a_burst_is_delivered_in_one_run_not_fifty_per_tick(runner: BotRun
         await events.record(server.id, f"burst-{i}", "rank.update", {"rank": 100 + i})
     await runner.service("Events").deliver_due(runner.clock())
     assert await pool.fetchval("SELECT count(*) FROM community_events WHERE delivered_at IS NULL") == 0
+
+
+async def test_a_pushed_rank_counts_once_a_category_is_set_and_wins_over_the_computed_one(
+    runner: BotRunner, http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """Issue 12: with a category, the bot's own rank among its servers (#2 of 2) became the month's best, so the
+    site's pushed #3 never counted. The site's rank is stored and announced apart, and it wins: once it pushes,
+    "#1 of the servers this bot lists" is not announced."""
+    alpha = await make_server(pool, "Alpha", category="survival")
+    beta = await make_server(pool, "Beta", category="survival")
+    await store_secret(CredentialRepository(pool), alpha.id, "events", SECRET)
+    await ServerService(pool, features()).switch_feature(alpha, "milestones", enabled=True, channel_id=GENERAL)
+    now = runner.clock.now
+    for key in ("b1", "b2"):
+        await record_vote(pool, beta, key, now, player_name="Other")
+    await record_vote(pool, alpha, "a1", now, player_name="Steve")  # computed: #2 of 2, the month's baseline
+    await delivered(pool)
+
+    rank = {"type": "rank.update", "id": "r1", "data": {"rank": 3, "previous_rank": 5}}
+    assert (await push(http, alpha.id, rank))[0] == 202
+    await wait_until(lambda: "📈 **Alpha** climbed to **#3** in survival this month!" in texts(fake, GENERAL))
+
+    for key in ("a2", "a3"):  # computed: #1 of the 2 servers this bot lists; the site says otherwise
+        await record_vote(pool, alpha, key, now, player_name="Steve")
+    await delivered(pool)
+    await settled(runner)
+    assert [t for t in texts(fake, GENERAL) if "📈" in t] == ["📈 **Alpha** climbed to **#3** in survival this month!"]
+
+    better = {"type": "rank.update", "id": "r2", "data": {"rank": 2, "category": "Survival PvP"}}
+    assert (await push(http, alpha.id, better))[0] == 202
+    await wait_until(lambda: "📈 **Alpha** climbed to **#2** in Survival PvP this month!" in texts(fake, GENERAL))
+    again = {"type": "rank.update", "id": "r3", "data": {"rank": 2}}  # not a new best: silent
+    assert (await push(http, alpha.id, again))[0] == 202
+    await settled(runner)
+    assert len([t for t in texts(fake, GENERAL) if "📈" in t]) == 2
+
+
+async def test_a_rank_pushed_while_milestones_are_off_is_kept_as_the_sites_baseline(
+    runner: BotRunner, http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    alpha = await make_server(pool, "Alpha", category="survival")
+    beta = await make_server(pool, "Beta", category="survival")
+    await store_secret(CredentialRepository(pool), alpha.id, "events", SECRET)
+    assert (await push(http, alpha.id, {"type": "rank.update", "id": "r1", "data": {"rank": 4}}))[0] == 202
+    await settled(runner)
+    assert await pool.fetchval("SELECT value FROM engagement_runs WHERE kind = 'site_rank'") == 4
+
+    await ServerService(pool, features()).switch_feature(alpha, "milestones", enabled=True, channel_id=GENERAL)
+    now = runner.clock.now
+    for key in ("b1", "b2"):
+        await record_vote(pool, beta, key, now, player_name="Other")
+    for key in ("a1", "a2", "a3"):  # computed: from #2 to #1 of the bot's two servers, never announced
+        await record_vote(pool, alpha, key, now, player_name="Steve")
+    await delivered(pool)
+    assert (await push(http, alpha.id, {"type": "rank.update", "id": "r2", "data": {"rank": 2}}))[0] == 202
+    await wait_until(lambda: any("📈" in t for t in texts(fake, GENERAL)))
+    assert [t for t in texts(fake, GENERAL) if "📈" in t] == ["📈 **Alpha** climbed to **#2** in survival this month!"]

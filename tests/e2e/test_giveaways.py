@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
 from bot.app.extensions import features
 from bot.core.servers import ServerService
+from bot.db.credentials import CredentialRepository
 from bot.db.records import Server
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
+from bot.web.providers import sign_topserver
+from tests.e2e.engagement_helpers import delivered, link_in_game
 from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
@@ -191,7 +196,7 @@ async def test_voted_requirement_bonus_and_more_winners_than_entrants(
     choices = (await fake.wait_for_response(created["interaction_id"]))[0]["data"]["choices"]
     assert choices == [{"name": f"#{giveaway_id} VIP (running)", "value": giveaway_id}]
     text = reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
-    assert "1 winner(s)" in text
+    assert text == f"Giveaway #{giveaway_id} ended with 1 winner."
     announcement = await wait_for_text(fake, "Congratulations")
     assert [int(u["id"]) for u in announcement["mentions"]] == [voter]
     assert "fewer eligible entrants than winners" in announcement["content"]
@@ -320,3 +325,106 @@ async def test_cancel_waits_for_a_draw_in_progress(runner: BotRunner, pool: asyn
         await asyncio.sleep(0.1)
         assert not cancel.done() and await status_of(pool, giveaway_id) == "running"
     assert (await cancel).status == "cancelled"
+
+
+TOPSERVER_SECRET = "ts-push-secret-0123456789"
+
+
+def note(responses: list[dict[str, Any]]) -> str:
+    """The ephemeral answer to a click (after the in-place update of the giveaway's count)."""
+    content: str = responses[-1]["data"]["content"]
+    return content
+
+
+async def topserver_votes(
+    runner: BotRunner, pool: asyncpg.Pool, server: Server, player: str, times: list[dt.datetime]
+) -> None:
+    """Votes as Top-Server pushes them: signed webhooks naming the player, stamped with the site's clock."""
+    await CredentialRepository(pool).set_secret(server.id, "topserver", TOPSERVER_SECRET, None)
+    async with aiohttp.ClientSession() as http:
+        for number, voted_at in enumerate(times):
+            body = json.dumps(
+                {
+                    "event": "vote",
+                    "serverId": "ckserver",
+                    "voteId": f"ckvote{number}",
+                    "player": player,
+                    "votedAt": voted_at.isoformat(),
+                }
+            ).encode()
+            headers = {"x-topserver-signature": sign_topserver(TOPSERVER_SECRET, body)}
+            async with http.post(f"{runner.web_url}/webhooks/topserver/{server.id}", data=body, headers=headers) as r:
+                assert r.status == 200, await r.text()
+    await delivered(pool)
+
+
+async def test_votes_under_the_linked_player_name_qualify_and_earn_the_bonus(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """Issue 12: a linked member with two Top-Server votes was told "only for members who voted this month".
+    Top-Server stamps a vote with its own clock, a little ahead of ours; /points counted the votes, the giveaway
+    (votes up to "now") did not."""
+    server = await giveaways_on(pool)
+    add_members(fake, PLAYERS, [])
+    linked, unlinked = PLAYERS[0], PLAYERS[1]
+    await link_in_game(runner, pool, server, linked, "Steve")
+    now = runner.clock.now
+    await topserver_votes(runner, pool, server, "steve", [now + dt.timedelta(minutes=2), now + dt.timedelta(minutes=3)])
+    assert "You have **2** vote points" in reply_text(await runner.command(linked, "points"))
+
+    await runner.command(
+        ADMIN, "giveaway start", prize="VIP", duration="2d", winners=1, voted_this_month=True, voter_bonus=2
+    )
+    posted = giveaway_message(fake)
+    assert note(await click(fake, posted, linked)).startswith(
+        "You're in! You have 3 tickets: 1 for entering and 2 for your votes this month."
+    )
+    assert "only for members who voted this month" in reply_text(await click(fake, posted, unlinked))
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+    assert reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id)) == (
+        f"Giveaway #{giveaway_id} ended with 1 winner."
+    )
+    snapshot = await pool.fetchval("SELECT snapshot::text FROM giveaway_draws WHERE giveaway_id = $1", giveaway_id)
+    assert snapshot == f"[[{linked}, 3]]"  # the voter bonus at the draw, by the same rule
+
+
+async def test_the_entry_reply_counts_the_members_tickets_and_texts_use_real_plurals(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """Issue 12: "(1 entry)" was the number of entrants, the bonus was never confirmed, and "winner(s)"."""
+    server = await giveaways_on(pool)
+    add_members(fake, PLAYERS, [])
+    voter, other, third = PLAYERS
+    await VoteLedger(pool).record(
+        Vote(server.id, "topgg", "v1", runner.clock.now - dt.timedelta(minutes=5), discord_user_id=voter)
+    )
+    await runner.command(ADMIN, "giveaway start", prize="Kit", duration="1d", winners=1, voter_bonus=1)
+    posted = giveaway_message(fake)
+    embed = fake.message(int(posted["id"]))["embeds"][0]  # type: ignore[index]
+    assert "· 1 winner" in embed["description"] and "winner(s)" not in embed["description"]
+    assert "Members who voted this month get 1 extra ticket." in [f["value"] for f in embed["fields"]]
+
+    assert note(await click(fake, posted, other)) == (
+        "You're in! You have 1 ticket. Vote for the server (/vote) before the giveaway ends to get 1 more ticket."
+    )
+    assert note(await click(fake, posted, voter)) == (
+        "You're in! You have 2 tickets: 1 for entering and 1 for your votes this month. "
+        "Press the button again to leave."
+    )
+    assert button(fake.message(int(posted["id"])))["label"] == "Enter · 2"  # type: ignore[arg-type]
+    assert note(await click(fake, posted, other)) == "You left the giveaway. Press the button again to enter."
+    await click(fake, posted, other)
+    await click(fake, posted, third)
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+
+    assert reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id)) == (
+        f"Giveaway #{giveaway_id} ended with 1 winner."
+    )
+    assert reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id, winners=2)) == (
+        f"Rerolled giveaway #{giveaway_id}: 2 new winners."
+    )
+    reroll = await wait_for_text(fake, "Reroll!")
+    assert reroll["content"].startswith("🎲 Reroll! The new winners are <@")
+    assert reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id)) == (
+        "Every eligible entrant has already won: there is nobody left to draw."
+    )

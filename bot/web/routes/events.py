@@ -70,8 +70,9 @@ async def receive_event(request: web.Request) -> web.Response:
         except SignatureError as exc:
             reason = exc.reason.replace("x-topserver", "x-votebot")
             return unauthorized(request, f"event for server {server_id}", reason)
-        event = parse_event(load_json_object(raw), intake.clock())
-        new = await PushedEventRepository(intake.pool).record(server_id, event.id, event.type, event.data)
+        now = intake.clock()
+        event = parse_event(load_json_object(raw), now)
+        new = await PushedEventRepository(intake.pool).record(server_id, event.id, event.type, event.data, now)
     except ClientGone as exc:
         return client_gone(request, "events", exc)
     except ProviderError as exc:

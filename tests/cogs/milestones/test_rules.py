@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.errors import UserError
 from bot.db.records import SERVER_FIELDS, Server
-from cogs.milestones.service import every_mark, every_text, milestone_text, reached
+from cogs.milestones.service import every_mark, every_text, milestone_text, reached, site_rank_text
 from cogs.milestones.spec import EVERY, THRESHOLDS
 
 
@@ -34,3 +34,11 @@ def test_announcements_count_in_words() -> None:
     assert every_text(server, 1) == "🎉 **Alpha\\_\\*** passed **1** vote in total!"
     assert every_text(server, 50) == "🎉 **Alpha\\_\\*** passed **50** votes in total!"
     assert milestone_text(server, 1, "2026-11") == "🏆 **Alpha\\_\\*** reached **1** vote this month (November 2026)!"
+
+
+def test_a_site_rank_names_the_sites_category_else_the_servers() -> None:
+    server = Server(**{name: None for name in SERVER_FIELDS} | {"id": 1, "name": "Alpha", "category": "pvp"})
+    assert site_rank_text(server, 3, "Survival_") == "📈 **Alpha** climbed to **#3** in Survival\\_ this month!"
+    assert site_rank_text(server, 3, None) == "📈 **Alpha** climbed to **#3** in pvp this month!"
+    bare = Server(**{name: None for name in SERVER_FIELDS} | {"id": 1, "name": "Alpha"})
+    assert site_rank_text(bare, 1, None) == "📈 **Alpha** climbed to **#1** on the server list this month!"
