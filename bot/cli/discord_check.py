@@ -3,8 +3,8 @@
 The same rules as the slash commands (:mod:`bot.core.guild_checks`), worded for a terminal. A definite answer from
 Discord (no such channel, another server's channel, a missing permission, a role the bot could not hand out)
 refuses the change; when Discord cannot be asked (no token, no network, a rejected token, an outage) the change is
-made with a warning saying so (the bot then finds out when the feature posts; the boards, alerts, milestones,
-rewards and giveaways tell the server's owner about a channel they can't post in).
+made with a warning saying so, and the bot checks the channel when it starts (cogs/setup/audit.py) and tells the
+server's owner once if it can't post there.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ async def check(config: Config, spec: FeatureSpec | None, target: Target) -> str
     what = _what(target)
     if not config.discord.token:
         return (
-            f"warning: discord.token is not set, so {what} could not be checked with Discord. Run this command "
-            "again once the token is set to check it; until then the bot finds out when the feature posts."
+            f"warning: discord.token is not set, so {what} could not be checked with Discord. The bot checks it "
+            "when it starts and tells the server's owner if it can't post there."
         )
     try:
         with _unreachable_is_unchecked():
@@ -55,8 +55,8 @@ async def check(config: Config, spec: FeatureSpec | None, target: Target) -> str
                 await _check(config, spec, target)
     except Unchecked as exc:
         return (
-            f"warning: {what} could not be checked with Discord ({exc}). Run this command again once Discord can "
-            "be reached to check it; until then the bot finds out when the feature posts."
+            f"warning: {what} could not be checked with Discord ({exc}). The bot checks it when it starts and "
+            "tells the server's owner if it can't post there."
         )
     return None
 

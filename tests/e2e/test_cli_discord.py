@@ -108,8 +108,8 @@ async def test_feature_set_checks_the_channel_with_discord(
     offline = await feature_set("--on", "--channel", "999", DISCORD_TOKEN="")
     assert offline.returncode == 0, offline.stderr
     assert offline.stderr.strip() == (
-        "votebot: warning: discord.token is not set, so channel 999 could not be checked with Discord. Run this "
-        "command again once the token is set to check it; until then the bot finds out when the feature posts."
+        "votebot: warning: discord.token is not set, so channel 999 could not be checked with Discord. The bot "
+        "checks it when it starts and tells the server's owner if it can't post there."
     )
     unreachable = await feature_set("--on", "--channel", str(GENERAL), VOTEBOT_DISCORD__API_BASE_URL=CLOSED_PORT)
     assert unreachable.returncode == 0 and "could not be checked with Discord (Discord could not be reached" in (
