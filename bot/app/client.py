@@ -24,6 +24,7 @@ from bot.core.boards import BoardKeeper
 from bot.core.calendar import MaintenanceCalendar, NothingPlanned
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.messaging import Messenger
+from bot.core.people import People
 from bot.core.pushed_events import EventHandlers
 from bot.core.scheduling import Scheduler
 from bot.core.servers import ServerService
@@ -112,6 +113,7 @@ class VoteBot(commands.AutoShardedBot):
         self.servers = ServerService(pool, self.features)
         self.votes = VoteRepository(pool)
         self.messenger = Messenger(self)
+        self.people = People(self, clock)
         self.notices = AdminNotices(self, pool)
         self.boards = BoardKeeper(self.servers, self.messenger, self.notices, clock=clock)
         self.scheduler = Scheduler(clock)

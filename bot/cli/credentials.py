@@ -21,7 +21,9 @@ from bot.votes.credentials import (
     PLACEHOLDER,
     SETTING_KEYS,
     Endpoints,
+    check_generate,
     check_secret,
+    check_setting,
     describe,
     new_secret,
     store_secret,
@@ -34,7 +36,11 @@ def add_arguments(server_cmds: Any, common: argparse.ArgumentParser) -> None:
     secret.add_argument("--provider", required=True, choices=CREDENTIAL_KINDS)
     source = secret.add_mutually_exclusive_group(required=True)
     source.add_argument("--secret", help="the secret the listing site shows (votifier: the v2 token)")
-    source.add_argument("--generate", action="store_true", help="generate a random secret and print it once")
+    source.add_argument(
+        "--generate",
+        action="store_true",
+        help="generate a random secret and print it once (votifier, events: the secrets the bot may choose)",
+    )
     secret.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="provider setting, e.g. gm_server_id=123"
     )
@@ -51,9 +57,10 @@ def _settings(provider: str, pairs: list[str]) -> dict[str, str]:
         if not sep or key not in SETTING_KEYS[provider]:
             allowed = ", ".join(SETTING_KEYS[provider]) or "none"
             raise UserError(f"--set {pair!r}: {provider} settings are {allowed} (KEY=VALUE)")
-        if not value.strip() or len(value) > 200:
-            raise UserError(f"--set {key}: value must be 1..200 characters")
-        settings[key] = value.strip()
+        try:
+            settings[key] = check_setting(provider, key, value)
+        except UserError as exc:
+            raise UserError(f"--set {key}: {exc}") from None
     return settings
 
 
@@ -62,6 +69,11 @@ async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
     repo = CredentialRepository(pool)
     provider: str = args.provider
     settings = _settings(provider, args.set)
+    if args.generate:
+        try:
+            check_generate(provider)
+        except UserError as exc:
+            raise UserError(f"--generate: {exc}") from None
     value: str = new_secret() if args.generate else args.secret
     try:
         check_secret(value or "")

@@ -19,7 +19,7 @@ from bot.core.servers import MissingTarget, ServerService
 
 # A feature switched on without what it needs, worded with this CLI's flags (the service names slash options).
 MISSING_TARGET_TEXTS = {
-    "channel": "{label} needs a channel: pass --channel ID.",
+    "channel": "{label} needs a channel: pass --channel ID. {channel_use}",
     "role": "{label} needs a role: pass --role ID.",
 }
 
@@ -135,7 +135,7 @@ async def feature_command(pool: asyncpg.Pool, config: Config, args: argparse.Nam
             server, args.feature, enabled=args.enabled, channel_id=args.channel, role_id=args.role, settings=settings
         )
     except MissingTarget as exc:
-        raise UserError(MISSING_TARGET_TEXTS[exc.what].format(label=exc.spec.label)) from None
+        raise UserError(MissingTarget.worded(MISSING_TARGET_TEXTS, exc.spec, exc.what)) from None
     if warning is not None:
         print(f"votebot: {warning}", file=sys.stderr)
     details = [f"{k}={v}" for k, v in settings.items()]

@@ -113,6 +113,7 @@ class FeatureSpec:
     enabled_by_default: bool = False
     settings: tuple[SettingSpec, ...] = ()
     package: str = ""  # the feature package that declared it (cogs.<package>)
+    channel_use: str = ""  # one whole sentence: what the feature posts in its channel (refusals, /feature enable)
 
     def setting(self, name: str) -> SettingSpec:
         """The setting stored as (or typed as) ``name``."""

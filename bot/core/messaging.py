@@ -191,6 +191,17 @@ class Messenger:
             raise Unreachable(exc.text or "Missing Permissions") from exc
         return event.id
 
+    async def move_scheduled_event(self, guild_id: int, event_id: int, *, start: dt.datetime, end: dt.datetime) -> None:
+        """Give a scheduled event a new start and end; :class:`Gone` when it was deleted meanwhile."""
+        try:
+            await self._client.http.edit_scheduled_event(
+                guild_id, event_id, scheduled_start_time=start.isoformat(), scheduled_end_time=end.isoformat()
+            )
+        except discord.NotFound as exc:
+            raise Gone("the scheduled event no longer exists") from exc
+        except discord.HTTPException as exc:
+            raise Unreachable(exc.text or str(exc.status)) from exc
+
     async def delete_scheduled_event(self, guild_id: int, event_id: int) -> None:
         try:
             await self._client.http.delete_scheduled_event(guild_id, event_id)

@@ -37,14 +37,19 @@ class MissingTarget(UserError):
     slash-command option; the CLI words it with its own flags (bot/cli/servers.py)."""
 
     TEXTS: Mapping[str, str] = {
-        "channel": "{label} needs a channel: pass the channel option.",
+        "channel": "{label} needs a channel: pass the channel option. {channel_use}",
         "role": "{label} needs a role: pass the role option.",
     }
 
     def __init__(self, spec: FeatureSpec, what: str) -> None:
-        super().__init__(self.TEXTS[what].format(label=spec.label))
+        super().__init__(self.worded(self.TEXTS, spec, what))
         self.spec = spec
         self.what = what
+
+    @staticmethod
+    def worded(texts: Mapping[str, str], spec: FeatureSpec, what: str) -> str:
+        """``texts[what]`` for ``spec`` (its label, and what it posts in its channel)."""
+        return texts[what].format(label=spec.label, channel_use=spec.channel_use).rstrip()
 
 
 def hash_api_key(key: str) -> str:

@@ -139,14 +139,52 @@ def parse_duration(
     return duration
 
 
-def format_duration(value: dt.timedelta) -> str:
-    seconds = int(value.total_seconds())
-    parts = []
-    for unit, size in _UNITS.items():
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts) or "0s"
+def format_duration(value: dt.timedelta | float) -> str:
+    """The one way a duration is shown to people: ``12 h``, ``1 h 30 min``, ``2 d 1 h``, ``5 min``, ``40 s``.
+
+    Two units at most (a cooldown or an outage is read at a glance); ``value`` is a timedelta or seconds.
+    """
+    seconds = max(0, round(value.total_seconds() if isinstance(value, dt.timedelta) else value))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
+
+
+# ------------------------------------------------------------------ months and days shown to people
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # English for now: not calendar.month_name, which follows the process locale
+
+
+def month_label(key: str) -> str:
+    """A month period key as people read it: ``2026-11`` → ``November 2026`` (every month shown goes through here)."""
+    year, _, month = key.partition("-")
+    return f"{_MONTHS[int(month) - 1]} {int(year)}"
+
+
+def day_label(key: str) -> str:
+    """A day period key as people read it: ``2026-11-30`` → ``30 November 2026``."""
+    day = dt.date.fromisoformat(key)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def parse_local(text: str, tz_name: str) -> dt.datetime:

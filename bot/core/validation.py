@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 import re
 import unicodedata
 import zoneinfo
@@ -89,7 +90,9 @@ def clean_address(value: str | None) -> str | None:
     return f"{shown_host}:{int(port)}" if port is not None else shown_host
 
 
-MIN_COOLDOWN = dt.timedelta(minutes=1)
+# The listing sites' cooldowns run from 1 h (a few Minecraft lists) to 24 h; anything shorter is a typo, and
+# the reminders feature would ping its channel every time it ran out.
+MIN_COOLDOWN = dt.timedelta(hours=1)
 MAX_COOLDOWN = dt.timedelta(days=7)
 
 
@@ -106,7 +109,10 @@ def clean_timezone(value: str) -> str:
 
 
 def clean_cooldown(hours: float) -> dt.timedelta:
-    cooldown = dt.timedelta(hours=hours)
-    if not MIN_COOLDOWN <= cooldown <= MAX_COOLDOWN:
-        raise UserError("The vote cooldown must be between 1 minute and 168 hours (7 days).")
-    return cooldown
+    """The server's vote cooldown in hours (when members may vote again on the listing site), 1 h to 7 days."""
+    if not math.isfinite(hours) or not MIN_COOLDOWN <= dt.timedelta(hours=hours) <= MAX_COOLDOWN:
+        raise UserError(
+            "The vote cooldown must be between 1 and 168 hours (7 days), as on your listing site; "
+            f"{hours:g} hours is not."
+        )
+    return dt.timedelta(seconds=round(hours * 3600))

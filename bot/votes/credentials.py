@@ -26,6 +26,37 @@ SETTING_KEYS: dict[str, tuple[str, ...]] = {
     "events": (),
 }
 PLACEHOLDER = "<set webhooks.public_url>"
+# Secrets the bot may choose, because the owner pastes them into the other side: the Votifier token (the bot is
+# the Votifier server) and the event API secret (the bot's own API). Top-Server's push secret, Top.gg's webhook
+# secret and GAMEMONITORING's token are made by the site, so a generated one would never match.
+GENERATED_KINDS: tuple[str, ...] = ("votifier", "events")
+MAX_SETTING = 200
+MAX_GM_SERVER_ID = 20
+
+
+def check_generate(kind: str) -> None:
+    """Refuse to generate a secret the listing site makes."""
+    if kind not in GENERATED_KINDS:
+        raise UserError(
+            f"The {kind} secret is made by the listing site, so a secret I generate would never match. "
+            f"Copy it from the site instead. I can generate only these: {', '.join(GENERATED_KINDS)}."
+        )
+
+
+def check_setting(kind: str, key: str, value: str) -> str:
+    """A provider setting (``gm_server_id=123``) cleaned, or :class:`UserError` naming what is wrong."""
+    allowed = SETTING_KEYS.get(kind, ())
+    if key not in allowed:
+        raise UserError(f"{kind} has no setting {key!r}; its settings are: {', '.join(allowed) or 'none'}.")
+    value = value.strip()
+    if not value or len(value) > MAX_SETTING:
+        raise UserError(f"The {key} must be 1 to {MAX_SETTING} characters.")
+    if key == "gm_server_id" and not (len(value) <= MAX_GM_SERVER_ID and value.isascii() and value.isdigit()):
+        raise UserError(
+            "The GAMEMONITORING server id is the number in your server's page address on gamemonitoring "
+            f"(digits only, at most {MAX_GM_SERVER_ID})."
+        )
+    return value
 
 
 def check_secret(value: str) -> str:

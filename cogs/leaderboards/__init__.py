@@ -16,7 +16,7 @@ async def setup(bot: VoteBot) -> None:
     from cogs.leaderboards.service import LeaderboardService
 
     service = LeaderboardService(
-        bot.pool, bot.servers, bot.votes, bot.messenger, bot.notices, bot.boards, bot.clock, bot.ownership
+        bot.pool, bot.servers, bot.votes, bot.messenger, bot.notices, bot.boards, bot.clock, bot.ownership, bot.people
     )
     await bot.add_cog(LeaderboardsCog(bot, service))
     bot.add_vote_consumer(service)

@@ -16,6 +16,7 @@ import discord
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
 from bot.core.messaging import DangerousRole, Messenger, Unreachable, effect_nonce
+from bot.core.people import People, Person
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
@@ -64,8 +65,10 @@ class LeaderboardService:
         boards: BoardKeeper,
         clock: Clock,
         shards: ShardOwnership,
+        people: People,
     ) -> None:
         self._db = db
+        self._people = people
         self._repo = LeaderboardRepository(db)
         self._servers = servers
         self._votes = votes
@@ -122,7 +125,8 @@ class LeaderboardService:
         for server, _ in due:
             try:
                 month = month_of(now, zone(server.timezone))
-                embed = top10_embed(server, month.key, rankings.get(server.id, []), now)
+                voters = rankings.get(server.id, [])
+                embed = top10_embed(server, month.key, voters, now, await self._who(server, voters))
                 await self._boards.refresh(server, BOARD, BoardContent([embed]))
                 self._checked[server.id] = now
                 refreshed += 1
@@ -174,7 +178,10 @@ class LeaderboardService:
                 votes = VoteRepository(connection)  # the claim's connection: one per post, not two
                 yesterday = await votes.top_voters(server.id, previous.start, previous.end, 10)
                 monthly = await votes.top_voters(server.id, month.start, min(month.end, now), 10)
-                embed = daily_embed(server, previous.key, yesterday, month.key, monthly)
+                people = await self._who(server, [*yesterday, *monthly])
+                embed = daily_embed(
+                    server, previous.key, yesterday, month.key, monthly, month_over=month.end <= now, people=people
+                )
                 try:
                     await self._messenger.post(
                         setting.channel_id,
@@ -212,6 +219,11 @@ class LeaderboardService:
             await repo.set_role_holders(server.id, setting.role_id, last.key, winners)
         log.info("server %s: top-voter role for %s → %s", server.id, last.key, winners or "nobody")
         return True
+
+    async def _who(self, server: Server, voters: list[Voter]) -> dict[int, Person]:
+        """Who the ranked members are (a voter who left the guild is named, not mentioned as a raw id)."""
+        members = {v.member_id for v in voters if v.member_id is not None}
+        return await self._people.lookup_many(server.guild_id, members)
 
     async def _role(self, server: Server, action: str, member: int, role: int) -> None:
         call = self._messenger.add_role if action == "add" else self._messenger.remove_role

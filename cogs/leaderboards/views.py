@@ -3,37 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import discord
 
+from bot.core.people import Person, Presence
 from bot.core.text import escape, safe_name
+from bot.core.time import day_label, month_label
 from bot.db.records import Server
 from bot.db.votes import Voter
 
 MEDALS = ("🥇", "🥈", "🥉")
 VOTE_COLOUR = discord.Colour.from_rgb(88, 101, 242)
+FORMER_MEMBER = "a former member"  # a voter Discord no longer knows (deleted account)
 
 
-def voter_label(voter: Voter) -> str:
-    if voter.member_id is not None:
-        suffix = f" ({safe_name(voter.name)})" if voter.name else ""
+def voter_label(voter: Voter, people: Mapping[int, Person]) -> str:
+    """A member still in the guild is mentioned (Discord shows their name); anyone else is named in plain text."""
+    suffix = f" ({safe_name(voter.name)})" if voter.name else ""
+    if voter.member_id is None:
+        return safe_name(voter.name)
+    person = people.get(voter.member_id)
+    if person is None or person.presence in (Presence.MEMBER, Presence.UNCHECKED):
         return f"<@{voter.member_id}>{suffix}"
-    return safe_name(voter.name)
+    if person.presence is Presence.OUTSIDER and person.name:
+        return f"{safe_name(person.name, FORMER_MEMBER)}{suffix}"
+    return f"{FORMER_MEMBER}{suffix}"
 
 
-def ranking_lines(voters: Sequence[Voter]) -> str:
+def ranking_lines(voters: Sequence[Voter], people: Mapping[int, Person], empty: str) -> str:
     lines = []
     for position, voter in enumerate(voters, start=1):
         mark = MEDALS[position - 1] if position <= len(MEDALS) else f"`{position:>2}.`"
-        lines.append(f"{mark} {voter_label(voter)} — **{voter.votes}** {'vote' if voter.votes == 1 else 'votes'}")
-    return "\n".join(lines) or "No votes yet."
+        lines.append(
+            f"{mark} {voter_label(voter, people)} — **{voter.votes}** {'vote' if voter.votes == 1 else 'votes'}"
+        )
+    return "\n".join(lines) or empty
 
 
-def top10_embed(server: Server, month_key: str, voters: Sequence[Voter], now: dt.datetime) -> discord.Embed:
+def top10_embed(
+    server: Server, month_key: str, voters: Sequence[Voter], now: dt.datetime, people: Mapping[int, Person]
+) -> discord.Embed:
+    month = month_label(month_key)
     embed = discord.Embed(
-        title=f"Top voters of {escape(server.name)} — {month_key}",
-        description=ranking_lines(voters),
+        title=f"Top voters of {escape(server.name)} — {month}",
+        description=ranking_lines(voters, people, f"No votes yet in {month}."),
         colour=VOTE_COLOUR,
         timestamp=now,
     )
@@ -42,11 +56,28 @@ def top10_embed(server: Server, month_key: str, voters: Sequence[Voter], now: dt
 
 
 def daily_embed(
-    server: Server, day_key: str, yesterday: Sequence[Voter], month_key: str, month: Sequence[Voter]
+    server: Server,
+    day_key: str,
+    yesterday: Sequence[Voter],
+    month_key: str,
+    month: Sequence[Voter],
+    *,
+    month_over: bool,
+    people: Mapping[int, Person],
 ) -> discord.Embed:
+    """Day D's post: D-1's voters, and the month of D-1 — so far, or its final standings when D is the 1st."""
     embed = discord.Embed(title=f"Vote leaderboard of {escape(server.name)}", colour=VOTE_COLOUR)
-    embed.add_field(name=f"Yesterday ({day_key})", value=ranking_lines(yesterday), inline=False)
-    embed.add_field(name=f"This month ({month_key})", value=ranking_lines(month), inline=False)
+    embed.add_field(
+        name=f"Yesterday ({day_label(day_key)})",
+        value=ranking_lines(yesterday, people, "No votes were cast yesterday."),
+        inline=False,
+    )
+    name = month_label(month_key)
+    if month_over:
+        title, empty = f"{name} — final standings", f"No votes were cast in {name}."
+    else:
+        title, empty = f"{name} so far", f"No votes yet in {name}."
+    embed.add_field(name=title, value=ranking_lines(month, people, empty), inline=False)
     return embed
 
 

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.core.autocomplete import server_names
 from bot.core.interactions import admin_only, guild_id_of, safe_reply
+from bot.web.providers.common import MAX_PLAYER_NAME
 from cogs.links.service import LinkService
 
 if TYPE_CHECKING:
@@ -38,7 +39,11 @@ class LinksCog(commands.Cog, name="Links"):
     @app_commands.autocomplete(server=server_names)
     @app_commands.guild_only()
     async def link(
-        self, interaction: discord.Interaction, player: str | None = None, ping: bool = False, server: str | None = None
+        self,
+        interaction: discord.Interaction,
+        player: app_commands.Range[str, 1, MAX_PLAYER_NAME] | None = None,
+        ping: bool = False,
+        server: str | None = None,
     ) -> None:
         # not linked at once: the member proves the name in game with a one-time code (ephemeral reply)
         text = await self.service.request_link(guild_id_of(interaction), server, interaction.user.id, player, ping=ping)
@@ -61,7 +66,11 @@ class LinksCog(commands.Cog, name="Links"):
     @app_commands.autocomplete(server=server_names)
     @admin_only
     async def links_set(
-        self, interaction: discord.Interaction, member: discord.User, player: str, server: str | None = None
+        self,
+        interaction: discord.Interaction,
+        member: discord.User,
+        player: app_commands.Range[str, 1, MAX_PLAYER_NAME],
+        server: str | None = None,
     ) -> None:
         text = await self.service.link(guild_id_of(interaction), server, member.id, player, ping=False, reassign=True)
         await safe_reply(interaction, text)

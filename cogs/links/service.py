@@ -10,19 +10,20 @@ from bot.core.errors import UserError
 from bot.core.link_proof import CODE_TTL, LinkProof, display_code
 from bot.core.servers import ServerService
 from bot.core.text import clean_player_name, escape, plural, safe_name
-from bot.core.time import Clock, month_of, zone
+from bot.core.time import Clock, month_label, month_of, zone
 from bot.db.links import LinkRepository, NameTaken
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
-
-MAX_PLAYER_NAME = 200
+from bot.web.providers.common import MAX_PLAYER_NAME
 
 
 def valid_name(player: str) -> str:
+    """The name as it is stored; refused when it is empty or longer than listing sites and the game plugin's
+    confirm accept (:data:`MAX_PLAYER_NAME`), since votes could never arrive under it."""
     name = clean_player_name(player)
     if not name:
         raise UserError("That player name is empty once invisible characters are removed.")
-    if len(player) > MAX_PLAYER_NAME:
+    if len(name) > MAX_PLAYER_NAME:
         raise UserError(f"Player names are at most {MAX_PLAYER_NAME} characters.")
     return name
 
@@ -92,7 +93,7 @@ class LinkService:
         monthly = await self._votes.points(server.id, user_id, since=month.start, until=month.end)
         text = (
             f"You have **{total}** vote point{'' if total == 1 else 's'} on {escape(server.name)} "
-            f"({monthly} in {month.key})."
+            f"({monthly} in {month_label(month.key)})."
         )
         link = await self._links.get(server.id, user_id)
         if link is not None:

@@ -18,7 +18,7 @@ from bot.core.messaging import Messenger, Unreachable, effect_nonce
 from bot.core.pushed_events import PushedEvent
 from bot.core.servers import ServerService
 from bot.core.text import escape
-from bot.core.time import month_of, zone
+from bot.core.time import month_label, month_of, zone
 from bot.db.executor import Executor
 from bot.db.records import Server
 from bot.db.runs import RunRepository
@@ -47,7 +47,8 @@ def _votes(count: int) -> str:
 
 
 def milestone_text(server: Server, threshold: int, month_key: str) -> str:
-    return f"🏆 **{escape(server.name)}** reached **{threshold}** {_votes(threshold)} this month ({month_key})!"
+    month = month_label(month_key)
+    return f"🏆 **{escape(server.name)}** reached **{threshold}** {_votes(threshold)} this month ({month})!"
 
 
 def every_text(server: Server, mark: int) -> str:

@@ -19,6 +19,7 @@ from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
 from bot.core.time import Clock, parse_hhmm, quiet_until, slot_of, zone
+from bot.core.validation import MIN_COOLDOWN
 from bot.db.executor import Executor
 from bot.db.records import FeatureSetting
 from bot.db.runs import RunRepository
@@ -180,7 +181,8 @@ class ReminderService:
                 continue
             if setting.channel_id is None or not CHANNEL_PING.current(setting.settings):
                 continue
-            slot = slot_of(now, zone(server.timezone), server.vote_cooldown)
+            # a cooldown stored before the 1 h minimum still pings at most once an hour
+            slot = slot_of(now, zone(server.timezone), max(server.vote_cooldown, MIN_COOLDOWN))
             if now - slot.start <= SLOT_GRACE:
                 candidates.append((server, setting, setting.channel_id, slot.key))
         if not candidates:

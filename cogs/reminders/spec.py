@@ -7,7 +7,16 @@ CHANNEL_PING = SettingSpec(
 )
 
 REMINDERS = FeatureSpec(
-    "reminders", "Vote reminders", needs_channel=True, uses_role=True, settings=(CHANNEL_PING,), package="reminders"
+    "reminders",
+    "Vote reminders",
+    needs_channel=True,
+    uses_role=True,
+    settings=(CHANNEL_PING,),
+    package="reminders",
+    channel_use=(
+        "The channel gets a ping (with the role, if you give one) each time the vote cooldown starts over, "
+        "and the reminders of members whose direct messages are closed."
+    ),
 )
 
 FEATURES = (REMINDERS,)

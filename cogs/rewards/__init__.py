@@ -14,7 +14,7 @@ async def setup(bot: VoteBot) -> None:
     from cogs.rewards.cog import RewardsCog
     from cogs.rewards.service import RewardsService
 
-    service = RewardsService(bot.pool, bot.servers, bot.messenger, bot.notices, bot.clock)
+    service = RewardsService(bot.pool, bot.servers, bot.messenger, bot.notices, bot.clock, bot.people)
     await bot.add_cog(RewardsCog(bot, service))
     bot.add_vote_consumer(service)
     if bot.runs_services:

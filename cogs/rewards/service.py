@@ -21,7 +21,9 @@ import discord
 from bot.core.admin_notice import AdminNotices
 from bot.core.components import remind_me_button, view_of
 from bot.core.messaging import DangerousRole, Gone, Messenger, Unreachable, effect_nonce, only_users
+from bot.core.people import People
 from bot.core.servers import ServerService
+from bot.core.text import clean_player_name
 from bot.core.time import Clock
 from bot.db.executor import Executor
 from bot.db.links import LinkRepository
@@ -42,9 +44,16 @@ class RewardsService:
     name = "rewards"  # the vote consumer's name
 
     def __init__(
-        self, db: Executor, servers: ServerService, messenger: Messenger, notices: AdminNotices, clock: Clock
+        self,
+        db: Executor,
+        servers: ServerService,
+        messenger: Messenger,
+        notices: AdminNotices,
+        clock: Clock,
+        people: People,
     ) -> None:
         self._servers = servers
+        self._people = people
         self._messenger = messenger
         self._notices = notices
         self._clock = clock
@@ -109,10 +118,14 @@ class RewardsService:
         points = await self._votes.points(server.id, member_id) if member_id is not None else 0
         view = view_of(remind_me_button(server.id)) if await self._servers.is_active(server, "reminders") else None
         mentions = only_users(member_id) if ping and member_id is not None else discord.AllowedMentions.none()
+        name = event.player_name
+        if member_id is not None and not ping and not clean_player_name(name or ""):
+            # a Top.gg vote carries the Discord id but no player name: thank them by the name members see
+            name = (await self._people.lookup(server.guild_id, member_id)).name
         try:
             return await self._messenger.post(
                 channel_id,
-                thank_you_text(server, event.player_name, member_id, ping, points),
+                thank_you_text(server, name, member_id, ping, points),
                 view=view,
                 mentions=mentions,
                 nonce=effect_nonce("thanks", event.ledger_id),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from bot.core.text import escape, safe_name
+from bot.core.time import format_duration
 from bot.db.records import FeatureSetting, Server
 
 
@@ -24,7 +26,8 @@ def setup_summary(server: Server, setting: FeatureSetting, settings: dict[str, A
     ]
     if setting.role_id:
         hours = settings["role_hours"]
-        parts.append(f"<@&{setting.role_id}> for {f'{hours} h' if hours else 'the vote cooldown'}")
+        lasting = format_duration(dt.timedelta(hours=hours)) if hours else "the vote cooldown"
+        parts.append(f"<@&{setting.role_id}> for {lasting}")
     return f"Rewards for **{escape(server.name)}**: " + " · ".join(parts)
 
 

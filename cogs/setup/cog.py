@@ -15,10 +15,18 @@ from bot.core.features import MASTER_SWITCH
 from bot.core.guild_checks import usable_channel, usable_role
 from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
 from bot.core.text import escape
+from bot.core.time import format_duration
 from bot.db.records import Server
-from bot.votes.credentials import CREDENTIAL_KINDS, new_secret
+from bot.votes.credentials import CREDENTIAL_KINDS, SETTING_KEYS, check_generate, new_secret
 from cogs.setup.service import SetupService
-from cogs.setup.views import SecretModal, features_embed, servers_embed
+from cogs.setup.views import (
+    MISSING_SETTING_TIPS,
+    SETTING_INPUTS,
+    SETTING_LABELS,
+    SecretModal,
+    features_embed,
+    servers_embed,
+)
 
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
@@ -73,7 +81,7 @@ class SetupCog(
         server="Game server (default: this Discord server's default one)",
         timezone="IANA time zone for daily/monthly features, e.g. Europe/Berlin",
         category="Category for rankings among servers of the same kind",
-        vote_cooldown_hours="Hours between two votes on your listing site (used when it does not say)",
+        vote_cooldown_hours="Hours between two votes on your listing site, 1 to 168 (used when it does not say)",
         vote_url="New vote page (http:// or https://)",
         address="Game server address as host or host:port",
         game="Game, e.g. minecraft, rust, csgo",
@@ -86,7 +94,7 @@ class SetupCog(
         server: str | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         category: app_commands.Range[str, 1, 64] | None = None,
-        vote_cooldown_hours: app_commands.Range[float, 0.02, 168.0] | None = None,
+        vote_cooldown_hours: app_commands.Range[float, 1.0, 168.0] | None = None,
         vote_url: app_commands.Range[str, 1, 512] | None = None,
         address: app_commands.Range[str, 1, 261] | None = None,
         game: app_commands.Range[str, 1, 64] | None = None,
@@ -101,11 +109,10 @@ class SetupCog(
             address=address,
             game=game,
         )
-        hours = updated.vote_cooldown.total_seconds() / 3600
         await safe_reply(
             interaction,
             f"**{escape(updated.name)}**: time zone {updated.timezone}, category {escape(updated.category or 'none')}, "
-            f"vote cooldown {hours:g} h, game {escape(updated.game or 'not set')}, "
+            f"vote cooldown {format_duration(updated.vote_cooldown)}, game {escape(updated.game or 'not set')}, "
             f"address {escape(updated.address or 'not set')}.",
         )
 
@@ -115,7 +122,7 @@ class SetupCog(
     @app_commands.describe(
         provider="Listing site (events = the signed event API)",
         server="Game server (default: this Discord server's default one)",
-        generate="Let the bot generate a strong secret and show it to you once",
+        generate="Generate a strong secret and show it once (votifier and events only: the others come from the site)",
     )
     @app_commands.choices(provider=[app_commands.Choice(name=kind, value=kind) for kind in CREDENTIAL_KINDS])
     @app_commands.autocomplete(server=server_names)
@@ -125,24 +132,42 @@ class SetupCog(
     ) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         if generate:
+            check_generate(provider)  # only secrets the bot may choose; the others come from the listing site
             await self._store(interaction, found, provider, new_secret(), generated=True)
             return
+        fields = [key for key in SETTING_KEYS[provider] if key in SETTING_INPUTS]
+        current = await self.service.provider_settings(found, provider) if fields else {}
 
-        async def on_secret(submitted: discord.Interaction, value: str) -> None:
-            await self._store(submitted, found, provider, value.strip(), generated=False)
+        async def on_secret(submitted: discord.Interaction, value: str, settings: dict[str, str]) -> None:
+            await self._store(submitted, found, provider, value.strip(), generated=False, settings=settings)
 
-        await interaction.response.send_modal(SecretModal(f"{provider} secret for {found.name}", on_secret))
+        modal = SecretModal(f"{provider} secret for {found.name}", on_secret, settings=fields, current=current)
+        await interaction.response.send_modal(modal)
 
     async def _store(
-        self, interaction: discord.Interaction, server: Server, provider: str, value: str, *, generated: bool
+        self,
+        interaction: discord.Interaction,
+        server: Server,
+        provider: str,
+        value: str,
+        *,
+        generated: bool,
+        settings: dict[str, str] | None = None,
     ) -> None:
-        stored = await self.service.store_secret(server, provider, value)
+        stored = await self.service.store_secret(server, provider, value, settings)
         lines = [f"**{provider}** secret of **{escape(server.name)}** saved (`{stored.fingerprint}`)."]
         if generated:
             lines.append(f"Generated secret — shown once, paste it into the listing site now: `{value}`")
         for key in ("webhook_url", "integration_url", "host", "port", "public_key"):
             if stored.info.get(key) is not None:
                 lines.append(f"{key.replace('_', ' ').capitalize()}: `{stored.info[key]}`")
+        saved = stored.settings
+        for key in SETTING_KEYS[provider]:
+            if key in saved:
+                shown = str(saved[key]).replace("`", "'")  # in a code span: shown as typed, never formatted
+                lines.append(f"{SETTING_LABELS.get(key, key)}: `{shown}`")
+            elif key in MISSING_SETTING_TIPS:
+                lines.append(MISSING_SETTING_TIPS[key])
         await safe_reply(interaction, "\n".join(lines))
 
     @app_commands.command(name="list", description="Show the linked game servers")

@@ -7,6 +7,7 @@ admin is told — is here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import discord
@@ -19,13 +20,14 @@ from bot.core.text import escape
 from bot.db.credentials import CredentialRepository
 from bot.db.executor import Executor
 from bot.db.records import FeatureSetting, Server
-from bot.votes.credentials import Endpoints, describe, store_secret
+from bot.votes.credentials import SETTING_KEYS, Endpoints, check_setting, describe, store_secret
 
 
 @dataclass(frozen=True, slots=True)
 class StoredSecret:
     fingerprint: str
     info: dict[str, object]
+    settings: dict[str, str]  # the provider's stored settings (e.g. ``gm_server_id``)
 
 
 class SetupService:
@@ -44,10 +46,23 @@ class SetupService:
             await self._servers.make_default(created.server)
         return created
 
-    async def store_secret(self, server: Server, provider: str, value: str) -> StoredSecret:
-        shown = await store_secret(self._credentials, server.id, provider, value)
+    async def store_secret(
+        self, server: Server, provider: str, value: str, settings: Mapping[str, str] | None = None
+    ) -> StoredSecret:
+        """Store the secret with the provider settings typed beside it (an empty one keeps what is stored);
+        a bad setting or secret changes nothing."""
+        cleaned = {key: check_setting(provider, key, text) for key, text in (settings or {}).items() if text.strip()}
+        shown = await store_secret(self._credentials, server.id, provider, value, cleaned)
         credential = await self._credentials.get(server.id, provider)
-        return StoredSecret(shown, describe(self._endpoints, server.id, credential, provider))
+        info = describe(self._endpoints, server.id, credential, provider)
+        return StoredSecret(shown, info, await self.provider_settings(server, provider))
+
+    async def provider_settings(self, server: Server, provider: str) -> dict[str, str]:
+        """The stored settings of a provider (e.g. ``gm_server_id``), to prefill the form."""
+        credential = await self._credentials.get(server.id, provider)
+        if credential is None:
+            return {}
+        return {key: str(value) for key, value in credential.settings.items() if key in SETTING_KEYS[provider]}
 
     # ------------------------------------------------------------------ features
     async def enable(
@@ -62,7 +77,8 @@ class SetupService:
         setting = await self._servers.switch_feature(
             server, feature, enabled=True, channel_id=channel_id, role_id=role_id
         )
-        return enabled_text(server, setting, self._servers.registry.label(feature))
+        use = self._servers.spec(feature).channel_use if feature != MASTER_SWITCH else ""
+        return enabled_text(server, setting, self._servers.registry.label(feature), use)
 
     async def disable(self, server: Server, feature: str) -> str:
         await self._servers.switch_feature(server, feature, enabled=False)
@@ -84,11 +100,13 @@ class SetupService:
             raise UserError(f"Discord did not take my message in <#{channel_id}> ({exc.status}); try again.") from None
 
 
-def enabled_text(server: Server, setting: FeatureSetting | None, label: str) -> str:
+def enabled_text(server: Server, setting: FeatureSetting | None, label: str, channel_use: str = "") -> str:
     if setting is None:
         return f"Master switch of **{escape(server.name)}** is on: enabled features run again."
     where = f" in <#{setting.channel_id}>" if setting.channel_id else ""
     message = f"**{label}** is on for **{escape(server.name)}**{where}."
+    if setting.channel_id and channel_use:
+        message += f" {channel_use}"
     if not server.enabled:
         message += " Note: the master switch is off, so it stays paused until `/feature enable all`."
     return message

@@ -3,7 +3,7 @@ the form in which an admin types a provider secret (so it never appears in a com
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import discord
@@ -15,6 +15,18 @@ from bot.db.records import FeatureSetting, Server
 
 SETUP_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 SECRET_INPUT_ID = "secret"  # noqa: S105 - a component id, not a password
+# provider settings typed in the same form as the secret: setting key -> (label, placeholder)
+SETTING_INPUTS: dict[str, tuple[str, str]] = {
+    "gm_server_id": (
+        "GAMEMONITORING server id (recommended)",
+        "The number in your server's page address; votes for other servers are refused",
+    ),
+}
+SETTING_LABELS = {"gm_server_id": "GAMEMONITORING server id"}
+MISSING_SETTING_TIPS = {
+    "gm_server_id": "Tip: add your GAMEMONITORING server id (run this command again) so that votes for "
+    "another server signed with the same token are refused.",
+}
 
 
 def servers_embed(servers: Sequence[Server]) -> discord.Embed:
@@ -70,8 +82,15 @@ def features_embed(server: Server, settings: Sequence[FeatureSetting], registry:
     )
 
 
+OnSecret = Callable[[discord.Interaction, str, dict[str, str]], Awaitable[None]]
+
+
 class SecretModal(discord.ui.Modal):
-    def __init__(self, title: str, on_secret: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
+    """The secret, and the provider's settings from :data:`SETTING_INPUTS` (prefilled with the stored ones)."""
+
+    def __init__(
+        self, title: str, on_secret: OnSecret, *, settings: Sequence[str] = (), current: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(title=title[:45], timeout=600)
         self._on_secret = on_secret
         self.secret: discord.ui.TextInput[SecretModal] = discord.ui.TextInput(
@@ -83,9 +102,23 @@ class SecretModal(discord.ui.Modal):
             placeholder="whs_… for Top.gg v1, the push secret for Top-Server, …",
         )
         self.add_item(self.secret)
+        self.settings: dict[str, discord.ui.TextInput[SecretModal]] = {}
+        for key in settings:
+            label, placeholder = SETTING_INPUTS[key]
+            field: discord.ui.TextInput[SecretModal] = discord.ui.TextInput(
+                label=label,
+                custom_id=key,
+                style=discord.TextStyle.short,
+                required=False,
+                max_length=200,
+                placeholder=placeholder,
+                default=(current or {}).get(key),
+            )
+            self.settings[key] = field
+            self.add_item(field)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self._on_secret(interaction, self.secret.value)
+        await self._on_secret(interaction, self.secret.value, {k: f.value for k, f in self.settings.items()})
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await on_tree_error(interaction, error)  # same handling as commands: UserError → ephemeral message

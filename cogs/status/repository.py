@@ -57,7 +57,9 @@ class PendingAlert:
 class Uptime:
     up_s: float
     down_s: float
-    window_s: float
+    window_s: float  # the part of the window since monitoring started
+    since: dt.datetime | None = None  # where that part starts: the window's start, or when monitoring started
+    whole_window: bool = False  # monitoring started before the window: the figure covers all of it
 
     @property
     def known_s(self) -> float:
@@ -239,7 +241,13 @@ class StatusRepository:
         )
         assert record is not None  # noqa: S101 - an aggregate always yields a row
         since = max(start, record["tracking_since"] or now)
-        return Uptime(float(record["up_s"]), float(record["down_s"]), max(0.0, (now - since).total_seconds()))
+        return Uptime(
+            float(record["up_s"]),
+            float(record["down_s"]),
+            max(0.0, (now - since).total_seconds()),
+            since=since,
+            whole_window=record["tracking_since"] is not None and record["tracking_since"] <= start,
+        )
 
     async def compact(self, now: dt.datetime, keep_raw: dt.timedelta = dt.timedelta(hours=2)) -> int:
         """Fold raw samples older than ``keep_raw`` (whole hours) into hourly rows; returns samples folded.

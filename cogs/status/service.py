@@ -34,11 +34,11 @@ from cogs.status.repository import PendingAlert, StatusSettings, StoredState
 from cogs.status.spec import QUERY_SETTINGS
 from cogs.status.targets import Target, build_target, protocol_for, resolve
 from cogs.status.throttle import ProbeThrottle
-from cogs.status.views import StatusSnapshot, alert_text, status_embed, status_view
+from cogs.status.views import UPTIME_DAYS, StatusSnapshot, alert_text, status_embed, status_view
 
 log = logging.getLogger(__name__)
 
-UPTIME_WINDOW = dt.timedelta(days=7)
+UPTIME_WINDOW = dt.timedelta(days=UPTIME_DAYS)
 ALERT_MAX_AGE = dt.timedelta(hours=1)  # an alert that could not be sent for this long is dropped, not sent late
 ALERT_MAX_ATTEMPTS = 5
 MAX_SHOWN = 10  # embeds per message

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.core.text import escape
+from bot.core.time import format_duration
 from bot.db.records import Server
 from cogs.status.alerts import State
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState, Uptime
@@ -17,6 +18,7 @@ OFFLINE = discord.Colour.from_rgb(240, 71, 71)
 CHECKING = discord.Colour.from_rgb(250, 166, 26)
 UNKNOWN = discord.Colour.light_grey()
 MAX_NAMES_SHOWN = 20
+UPTIME_DAYS = 7  # the uptime window (cogs.status.service.UPTIME_WINDOW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +30,15 @@ class StatusSnapshot:
     next_wipe: dt.datetime | None = None
 
 
-def format_duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
-
-
 def uptime_text(uptime: Uptime | None) -> str:
+    """The uptime and what it covers: the whole window, or the time since monitoring started (a Discord
+    timestamp: every client shows "40 minutes ago" itself, so the board is not edited as the time passes)."""
     if uptime is None or uptime.percent is None:
         return "Not measured yet"
-    text = f"{uptime.percent:.1f}%"
+    if uptime.whole_window or uptime.since is None:
+        text = f"{uptime.percent:.1f}% over the last {UPTIME_DAYS} days"
+    else:
+        text = f"{uptime.percent:.1f}% since monitoring started {discord.utils.format_dt(uptime.since, 'R')}"
     if uptime.unknown_share >= 0.005:
         text += f" · {uptime.unknown_share:.0%} unknown (the bot was not checking)"
     return text
@@ -85,7 +78,7 @@ def status_embed(snapshot: StatusSnapshot, *, detailed: bool = False) -> discord
         embed.add_field(name="Map", value=escape(shown.map), inline=True)
     if shown is not None and shown.version:
         embed.add_field(name="Version", value=escape(shown.version), inline=True)
-    embed.add_field(name="Uptime (7 days)", value=uptime_text(snapshot.uptime), inline=False)
+    embed.add_field(name="Uptime", value=uptime_text(snapshot.uptime), inline=False)
     if snapshot.next_wipe is not None:
         when = snapshot.next_wipe
         value = f"{discord.utils.format_dt(when, 'F')} ({discord.utils.format_dt(when, 'R')})"

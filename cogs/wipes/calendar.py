@@ -34,6 +34,17 @@ class DueAnnouncement:
     kind: str  # "reminder" | "start"
 
 
+@dataclass(frozen=True, slots=True)
+class DueNotice:
+    """A start members were told about that is off: cancelled, or moved to ``new_start``."""
+
+    wipe: Wipe
+    guild_id: int
+    told: dt.datetime
+    kind: str  # "cancelled" | "moved"
+    new_start: dt.datetime | None
+
+
 def nth_occurrence(wipe: Wipe, n: int, tz_name: str) -> dt.datetime | None:
     if n < 0 or (wipe.repeat == "none" and n > 0):
         return None
@@ -79,6 +90,17 @@ def due_for(
         else:
             wake = upcoming - REMINDER_LEAD
     return due, wake
+
+
+def notice_for(wipe: Wipe, tz_name: str, told: dt.datetime, now: dt.datetime) -> tuple[str, dt.datetime | None] | None:
+    """What members who were told the wipe starts at ``told`` must hear now: ``("cancelled", None)``,
+    ``("moved", new start)``, or None (it still starts then, or it was cancelled only once under way)."""
+    if wipe.cancelled_at is not None:
+        return ("cancelled", None) if wipe.cancelled_at < told else None
+    if occurrences_around(wipe, tz_name, told)[0] == told:
+        return None
+    upcoming = occurrences_around(wipe, tz_name, now)[1]
+    return ("moved", upcoming) if upcoming is not None else ("cancelled", None)
 
 
 def clean_text(title: str, description: str | None) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""/wipe add · list · remove: the wipe / event calendar."""
+"""/wipe add · list · move · remove: the wipe / event calendar."""
 
 from __future__ import annotations
 
@@ -92,6 +92,24 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
         rows = await self.service.upcoming(found)
         await safe_reply(interaction, embed=wipe_list_embed(found.name, rows, found.timezone))
 
+    @app_commands.command(name="move", description="Give a planned wipe a new start (a repeating one: from then on)")
+    @app_commands.describe(
+        wipe="The wipe number (see /wipe list)",
+        when="New date and time as YYYY-MM-DD HH:MM in the server's time zone",
+        server="Game server (default: this Discord server's default one)",
+    )
+    @app_commands.autocomplete(server=server_names)
+    @admin_only
+    async def move(self, interaction: discord.Interaction, wipe: int, when: str, server: str | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the scheduled event may be edited too
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        moved = await self.service.move(found, wipe, when)
+        await safe_reply(
+            interaction,
+            f"Moved `#{moved.id}` **{escape(moved.title)}** to {discord.utils.format_dt(moved.starts_at)} "
+            f"({found.timezone}). If its announcement already went out, the wipe channel is told of the new time.",
+        )
+
     @app_commands.command(name="remove", description="Remove a planned wipe (and its repeats)")
     @app_commands.describe(wipe="The wipe number (see /wipe list)")
     @app_commands.autocomplete(server=server_names)
@@ -99,4 +117,8 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
     async def remove(self, interaction: discord.Interaction, wipe: int, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         planned = await self.service.remove(found, wipe)
-        await safe_reply(interaction, f"Removed wipe `#{planned.id}` **{escape(planned.title)}**.")
+        await safe_reply(
+            interaction,
+            f"Removed wipe `#{planned.id}` **{escape(planned.title)}**. "
+            "If its announcement already went out, the wipe channel is told it is cancelled.",
+        )

@@ -38,6 +38,16 @@ class Wipe:
         return cls(**{name: record[name] for name in cls.__dataclass_fields__})
 
 
+@dataclass(frozen=True, slots=True)
+class ToldStart:
+    """A start members were told about (a posted day-before reminder, or the new start a move notice gave)."""
+
+    wipe: Wipe
+    guild_id: int
+    timezone: str
+    occurrence: dt.datetime
+
+
 class WipeRepository:
     def __init__(self, db: Executor) -> None:
         self._db = db
@@ -133,6 +143,39 @@ class WipeRepository:
         )
         return [(Wipe.from_record(r), r["guild_id"], r["timezone"]) for r in records]
 
+    async def reschedule(self, wipe_id: int, starts_at: dt.datetime) -> Wipe | None:
+        """Move an active wipe (a repeating one: its whole series) to a new start."""
+        record = await self._db.fetchrow(
+            f"UPDATE wipes SET starts_at = $2 WHERE id = $1 AND cancelled_at IS NULL RETURNING {_COLUMNS}",
+            wipe_id,
+            starts_at,
+        )
+        return Wipe.from_record(record) if record else None
+
+    async def told_starts(self, since: dt.datetime) -> list[ToldStart]:
+        """Starts from ``since`` on that members were told about, of active and cancelled wipes alike, which have
+        neither begun (no start announcement) nor had their cancellation or move announced yet."""
+        records = await self._db.fetch(
+            f"""
+            SELECT DISTINCT ON (w.id, t.told) {", ".join("w." + c for c in _COLUMNS.split(", "))},
+                   s.guild_id, s.timezone, t.told
+            FROM (
+                SELECT wipe_id, COALESCE(moved_to, occurrence) AS told FROM wipe_announcements
+                WHERE posted_at IS NOT NULL AND kind IN ('reminder', 'moved') AND COALESCE(moved_to, occurrence) >= $1
+            ) t
+            JOIN wipes w ON w.id = t.wipe_id
+            JOIN servers s ON s.id = w.server_id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM wipe_announcements n
+                WHERE n.wipe_id = t.wipe_id AND n.occurrence = t.told AND n.posted_at IS NOT NULL
+                  AND n.kind IN ('start', 'cancelled', 'moved')
+            )
+            ORDER BY w.id, t.told
+            """,
+            since,
+        )
+        return [ToldStart(Wipe.from_record(r), r["guild_id"], r["timezone"], r["told"]) for r in records]
+
     async def cancel(self, wipe_id: int, now: dt.datetime) -> bool:
         result = await self._db.execute(
             "UPDATE wipes SET cancelled_at = $2 WHERE id = $1 AND cancelled_at IS NULL", wipe_id, now
@@ -161,15 +204,24 @@ class WipeRepository:
         )
         return bool(claimed)
 
-    async def posted(self, wipe_id: int, occurrence: dt.datetime, kind: str, message_id: int, now: dt.datetime) -> None:
+    async def posted(
+        self,
+        wipe_id: int,
+        occurrence: dt.datetime,
+        kind: str,
+        message_id: int,
+        now: dt.datetime,
+        moved_to: dt.datetime | None = None,
+    ) -> None:
         await self._db.execute(
-            "UPDATE wipe_announcements SET posted_at = $4, message_id = $5 "
+            "UPDATE wipe_announcements SET posted_at = $4, message_id = $5, moved_to = $6 "
             "WHERE wipe_id = $1 AND occurrence = $2 AND kind = $3",
             wipe_id,
             occurrence,
             kind,
             now,
             message_id,
+            moved_to,
         )
 
     async def release(self, wipe_id: int, occurrence: dt.datetime, kind: str) -> None:

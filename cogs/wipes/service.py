@@ -4,6 +4,12 @@ Discord scheduled events, wipes pushed by a listing site, and the maintenance wi
 Announcements are keyed rows (``wipe_announcements``) claimed before posting and released when a post
 fails, so a restart neither skips nor repeats them; posts carry a nonce, so a crash between posting and
 bookkeeping does not post twice. Announcing is a :class:`DueWork` that wakes at the next due time.
+
+A start members were told about (its day-before reminder went out, or a move notice named it) that is then
+cancelled or moved gets a notice in the wipe channel, keyed and posted the same way. The notice pings nobody:
+the reminder already pinged the role once, and a moved wipe's new start gets its own pinging reminder 24 h
+before (at once when that is sooner). The work is found from the stored state on every run, so a restart
+between the change and the notice still posts it once.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Callable
 import discord
 
 from bot.core.errors import UserError
-from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_role
+from bot.core.messaging import Gone, Messenger, Unreachable, effect_nonce, only_role
 from bot.core.pushed_events import PushedEvent
 from bot.core.scheduling import DueWork, Scheduler
 from bot.core.servers import ServerService
@@ -25,15 +31,18 @@ from bot.db.executor import Executor
 from bot.db.records import Server
 from cogs.wipes.calendar import (
     MAX_WIPE_DURATION,
+    START_GRACE,
     DueAnnouncement,
+    DueNotice,
     check_repeat,
     check_start,
     clean_text,
     due_for,
+    notice_for,
     occurrences_around,
 )
 from cogs.wipes.repository import Wipe, WipeRepository
-from cogs.wipes.views import wipe_announcement
+from cogs.wipes.views import wipe_announcement, wipe_notice
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +116,23 @@ class WipeService:
         planned = await self.get_for_server(server, wipe_id)
         if not await self._repo.cancel(planned.id, self._clock()):
             raise UserError(f"Wipe #{wipe_id} was already removed.")
-        if planned.scheduled_event_id:
-            try:
-                await self._messenger.delete_scheduled_event(server.guild_id, planned.scheduled_event_id)
-            except Unreachable as exc:
-                log.info("wipe %s: could not delete its scheduled event (%s)", planned.id, exc.reason)
+        await self._drop_event(planned, server)
+        self.job.wake()  # members told about it hear it is cancelled
         return planned
+
+    async def move(self, server: Server, wipe_id: int, when: str) -> Wipe:
+        """Give a planned wipe a new start (a repeating one: its whole series from then on)."""
+        planned = await self.get_for_server(server, wipe_id)
+        starts_at = parse_local(when, server.timezone)
+        check_start(starts_at, self._clock())
+        if starts_at == planned.starts_at:
+            raise UserError(f"Wipe #{wipe_id} already starts then.")
+        moved = await self._repo.reschedule(planned.id, starts_at)
+        if moved is None:
+            raise UserError(f"Wipe #{wipe_id} was removed meanwhile.")
+        await self._move_event(moved, server)
+        self.job.wake()  # members told about the old start hear of the new one
+        return moved
 
     async def upcoming(self, server: Server) -> list[tuple[Wipe, dt.datetime]]:
         """Active wipes with their next (or current) occurrence, soonest first; finished one-offs left out."""
@@ -139,12 +159,49 @@ class WipeService:
                 wakes.append(wake)
         return announcements, min(wakes, default=None)
 
+    async def notices_due(self, now: dt.datetime) -> list[DueNotice]:
+        """Starts members were told about that were cancelled or moved since, and not yet said so."""
+        notices = []
+        for told in await self._repo.told_starts(now - START_GRACE):
+            if not self._shards.owns(told.guild_id):
+                continue
+            found = notice_for(told.wipe, told.timezone, told.occurrence, now)
+            if found is not None:
+                notices.append(DueNotice(told.wipe, told.guild_id, told.occurrence, found[0], found[1]))
+        return notices
+
     async def announce_due(self, now: dt.datetime) -> dt.datetime | None:
-        """Post every announcement due at ``now`` exactly once (keyed rows); returns the next wake-up time."""
+        """Post every notice and announcement due at ``now`` exactly once (keyed rows); returns the next wake-up
+        time. Notices go first, so a moved wipe's notice comes before the reminder of its new start."""
+        for notice in await self.notices_due(now):
+            await self._notify(notice, now)
         announcements, wake = await self.due(now)
         for due in announcements:
             await self._announce(due, now)
         return wake
+
+    async def _notify(self, notice: DueNotice, now: dt.datetime) -> None:
+        server = await self._servers.find(notice.wipe.server_id)
+        setting = await self._servers.active_setting(server, FEATURE) if server is not None else None
+        if server is None or setting is None or setting.channel_id is None:
+            return
+        wipe_id, told, kind = notice.wipe.id, notice.told, notice.kind
+        if not await self._repo.claim(wipe_id, told, kind, now):
+            return  # already posted (or being posted by another process)
+        head, embed = wipe_notice(notice.wipe, told, kind, server.name, notice.new_start)
+        try:
+            message_id = await self._messenger.post(
+                setting.channel_id,
+                head,
+                embeds=[embed],
+                nonce=effect_nonce("wipe", wipe_id, told.isoformat(), kind),
+                guild_id=server.guild_id,
+            )
+        except (Unreachable, discord.HTTPException) as exc:
+            log.warning("wipe %s: %s notice failed (%s); retried later", wipe_id, kind, exc)
+            await self._repo.release(wipe_id, told, kind)
+            return
+        await self._repo.posted(wipe_id, told, kind, message_id, now, moved_to=notice.new_start)
 
     async def _announce(self, due: DueAnnouncement, now: dt.datetime) -> None:
         server = await self._servers.find(due.wipe.server_id)
@@ -192,6 +249,34 @@ class WipeService:
         await self._repo.set_scheduled_event(wipe.id, event_id)
         return None
 
+    async def _drop_event(self, wipe: Wipe, server: Server) -> None:
+        """Delete the Discord scheduled event of a cancelled wipe (members see it is off there too)."""
+        if not wipe.scheduled_event_id:
+            return
+        try:
+            await self._messenger.delete_scheduled_event(server.guild_id, wipe.scheduled_event_id)
+        except Unreachable as exc:
+            log.info("wipe %s: could not delete its scheduled event (%s)", wipe.id, exc.reason)
+            return
+        await self._repo.set_scheduled_event(wipe.id, None)
+
+    async def _move_event(self, wipe: Wipe, server: Server) -> None:
+        """Give a moved wipe's scheduled event its new start; a deleted one (or one never made) is created."""
+        if not wipe.discord_event:
+            return
+        if wipe.scheduled_event_id:
+            try:
+                await self._messenger.move_scheduled_event(
+                    server.guild_id, wipe.scheduled_event_id, start=wipe.starts_at, end=wipe.starts_at + wipe.duration
+                )
+                return
+            except Gone:
+                pass  # deleted by someone: make a new one
+            except Unreachable as exc:
+                log.info("wipe %s: could not move its scheduled event (%s)", wipe.id, exc.reason)
+                return
+        await self._create_event(wipe, server, wipe.starts_at)
+
     # ------------------------------------------------------------------ pushed wipes
     async def schedule_pushed(self, server: Server, event: PushedEvent) -> None:
         """The ``wipe.scheduled`` handler: created, or updated when the site's wipe id is known."""
@@ -210,8 +295,9 @@ class WipeService:
     async def cancel_pushed(self, server: Server, event: PushedEvent) -> None:
         """The ``wipe.cancelled`` handler (the event API refused ids it never scheduled)."""
         wipe = await self._repo.get_external(server.id, event.data["wipe_id"])
-        if wipe is not None:
-            await self._repo.cancel(wipe.id, self._clock())
+        if wipe is not None and await self._repo.cancel(wipe.id, self._clock()):
+            await self._drop_event(wipe, server)
+            self.job.wake()  # members told about it hear it is cancelled
 
 
 class WipeCalendar:

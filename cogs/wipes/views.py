@@ -31,6 +31,26 @@ def wipe_announcement(wipe: Wipe, occurrence: dt.datetime, kind: str, server_nam
     return head, embed
 
 
+def wipe_notice(
+    wipe: Wipe, told: dt.datetime, kind: str, server_name: str, new_start: dt.datetime | None
+) -> tuple[str, discord.Embed]:
+    """The cancellation or move of a start members were told about (posted without a ping)."""
+    title, server = escape(wipe.title), escape(server_name)
+    embed = discord.Embed(title=title[:256], colour=WIPE_COLOUR)
+    embed.add_field(name="Was announced for", value=format_dt(told), inline=True)
+    if kind == "moved" and new_start is not None:
+        head = (
+            f"🔁 **{title}** on **{server}** has moved: it no longer starts {format_dt(told)}, "
+            f"but {format_dt(new_start, 'R')} ({format_dt(new_start)})."
+        )
+        embed.add_field(name="Now starts", value=format_dt(new_start), inline=True)
+    elif wipe.repeat != "none":
+        head = f"❌ **{title}** on **{server}**, announced for {format_dt(told)}, is cancelled, and so are its repeats."
+    else:
+        head = f"❌ **{title}** on **{server}**, announced for {format_dt(told)}, is cancelled."
+    return head, embed
+
+
 def wipe_list_embed(server_name: str, rows: Sequence[tuple[Wipe, dt.datetime]], tz_name: str) -> discord.Embed:
     embed = discord.Embed(title=f"Wipes of {escape(server_name)}", colour=WIPE_COLOUR)
     if not rows:

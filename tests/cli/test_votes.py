@@ -29,9 +29,13 @@ async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.
     )
     assert done.returncode == 0, done.stderr
     assert "push-secret-1234567" not in done.stdout and "sha256:" in done.stdout
-    generated = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--generate")
-    assert generated.returncode == 0 and "legacy v0" in generated.stdout
+    refused = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--generate")
+    assert refused.returncode == 1 and "--generate: The topgg secret is made by the listing site" in refused.stderr
+    generated = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "events", "--generate")
+    assert generated.returncode == 0, generated.stderr
     secret = generated.stdout.split("shown once, paste it into the listing site now): ")[1].split()[0]
+    topgg = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--secret", secret)
+    assert topgg.returncode == 0 and "legacy v0" in topgg.stdout
     votifier = await cli(
         tmp_path, database_url, "server", "secret", sid, "--provider", "votifier", "--secret", "vtok-1234-abcdefgh"
     )
@@ -65,6 +69,11 @@ async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.
         tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--secret", "x", "--set", "nope=1"
     )
     assert bad_setting.returncode == 1 and "project_id" in bad_setting.stderr
+    bad_gm = await cli(
+        tmp_path, database_url, "server", "secret", sid, "--provider", "gamemonitoring", "--secret",
+        "gm-token-0123456789", "--set", "gm_server_id=abc",
+    )  # fmt: skip
+    assert bad_gm.returncode == 1 and "--set gm_server_id:" in bad_gm.stderr and "digits only" in bad_gm.stderr
 
 
 async def test_send_test_vote_each_provider(

@@ -93,7 +93,7 @@ async def test_update_options_validates_everything_first(pool: asyncpg.Pool) -> 
     assert updated.vote_cooldown.total_seconds() == 7200
     with pytest.raises(UserError, match="not a time zone"):
         await service.update_options(updated, timezone="Mars/Olympus", category="other")
-    with pytest.raises(UserError, match="between 1 minute and 168 hours"):
+    with pytest.raises(UserError, match="between 1 and 168 hours"):
         await service.update_options(updated, cooldown_hours=500)
     with pytest.raises(UserError, match="Nothing to change"):
         await service.update_options(updated)

@@ -7,7 +7,18 @@ import datetime as dt
 import pytest
 
 from bot.core.text import clean_player_name, safe_name
-from bot.core.time import day_of, local_at, month_of, previous_month, quiet_until, slot_of, zone
+from bot.core.time import (
+    day_label,
+    day_of,
+    format_duration,
+    local_at,
+    month_label,
+    month_of,
+    previous_month,
+    quiet_until,
+    slot_of,
+    zone,
+)
 
 BERLIN = zone("Europe/Berlin")
 
@@ -62,3 +73,15 @@ def test_names_are_made_harmless() -> None:
     assert clean_player_name("St\u200beve\u202e") == "Steve"
     assert safe_name("\u200b\u200b") == "Someone"
     assert len(clean_player_name("x" * 500)) == 200
+
+
+def test_months_and_days_are_shown_by_name() -> None:
+    assert month_label("2026-11") == "November 2026"
+    assert month_label(month_of(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), zone("UTC")).key) == "January 2026"
+    assert day_label("2026-12-01") == "1 December 2026"
+
+
+def test_durations_read_at_a_glance() -> None:
+    shown = [format_duration(dt.timedelta(seconds=s)) for s in (40, 72, 3600, 5400, 12 * 3600, 7 * 86400, 90000)]
+    assert shown == ["40 s", "1 min", "1 h", "1 h 30 min", "12 h", "7 d", "1 d 1 h"]
+    assert format_duration(125.4) == "2 min"

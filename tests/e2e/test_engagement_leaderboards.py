@@ -12,7 +12,7 @@ from bot.core.servers import ServerService
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from tests.e2e.engagement_helpers import delivered, link_in_game, make_server, member_roles, record_vote, sent
-from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner
 from tests.fakediscord import FakeDiscord
 
 
@@ -87,12 +87,13 @@ async def test_daily_post_once_across_restart_and_dst(runner: BotRunner, pool: a
     await tick_at(dt.datetime(2026, 3, 31, 14, 0, tzinfo=dt.UTC))
     posts = [r["json"]["embeds"][0] for r in sent(fake, "POST", f"/channels/{GENERAL}/messages")]
     assert [p["fields"][0]["name"] for p in posts] == [
-        "Yesterday (2026-03-27)",
-        "Yesterday (2026-03-28)",
-        "Yesterday (2026-03-29)",
+        "Yesterday (27 March 2026)",
+        "Yesterday (28 March 2026)",
+        "Yesterday (29 March 2026)",
     ]
     assert f"<@{MEMBER}>" in posts[0]["fields"][0]["value"] and "**1** vote" in posts[0]["fields"][0]["value"]
     assert "**2** votes" in posts[1]["fields"][1]["value"]  # month to date
+    assert posts[1]["fields"][1]["name"] == "March 2026 so far"
     assert await pool.fetchval("SELECT count(*) FROM engagement_runs WHERE kind = 'daily'") == 3
 
 
@@ -178,3 +179,64 @@ async def test_a_vote_survives_a_failed_board_tick(runner: BotRunner, pool: asyn
     assert await cog.board_tick() == 0
     assert await cog.board_tick() == 1  # still marked stale: shown at the next tick, not after the interval
     assert "Steve" in fake.messages(GENERAL)[-1]["embeds"][0]["description"]
+
+
+async def test_daily_post_on_the_first_gives_the_final_standings_of_the_month_that_ended(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    busy = await make_server(pool, timezone="Europe/Berlin")
+    quiet = await make_server(pool, name="Beta")
+    service = ServerService(pool, features())
+    other = 1_100_000_000_000_000_012
+    fake.add_channel({"guild_id": str(GUILD_ID), "id": str(other), "name": "beta-votes", "type": 0})
+    await service.switch_feature(busy, "daily_leaderboard", enabled=True, channel_id=GENERAL)
+    await service.switch_feature(quiet, "daily_leaderboard", enabled=True, channel_id=other)
+    await service.switch_feature(busy, "top10_board", enabled=True, channel_id=GENERAL)
+    await record_vote(pool, busy, "n1", dt.datetime(2026, 11, 12, 12, tzinfo=dt.UTC), player_name="Steve")
+    await record_vote(pool, busy, "n2", dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), player_name="Steve")
+    await delivered(pool)
+    fake.clear_requests()
+    runner.clock.set(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC))  # on the 1st, past 09:00 in Berlin and in UTC
+    await boards(runner).tick()
+    await boards(runner).board_tick()
+
+    daily = [r["json"]["embeds"][0] for r in sent(fake, "POST", f"/channels/{GENERAL}/messages")]
+    post = next(e for e in daily if e["title"].startswith("Vote leaderboard"))
+    assert [f["name"] for f in post["fields"]] == ["Yesterday (30 November 2026)", "November 2026 — final standings"]
+    assert post["fields"][1]["value"] == "🥇 Steve — **2** votes"
+    beta = sent(fake, "POST", f"/channels/{other}/messages")[0]["json"]["embeds"][0]
+    assert [(f["name"], f["value"]) for f in beta["fields"]] == [
+        ("Yesterday (30 November 2026)", "No votes were cast yesterday."),
+        ("November 2026 — final standings", "No votes were cast in November 2026."),
+    ]
+    board = next(e for e in daily if e["title"].startswith("Top voters"))  # the live board: the new month
+    assert board["title"] == "Top voters of Alpha — December 2026"
+    assert board["description"] == "No votes yet in December 2026."
+
+
+async def test_board_names_voters_who_are_not_in_the_guild(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await ServerService(pool, features()).switch_feature(server, "top10_board", enabled=True, channel_id=GENERAL)
+    fake.state.add_user({"id": 4343, "name": "wanderer", "global_name": "Wanderer @everyone"})  # left the guild
+    now = runner.clock()
+    ledger = VoteLedger(pool)
+    votes = {MEMBER: 3, 4343: 2, 4242: 1}  # 4242: a deleted account
+    for user_id, count in votes.items():
+        for n in range(count):
+            await ledger.record(Vote(server.id, "topgg", f"t{user_id}-{n}", now, discord_user_id=user_id))
+    await delivered(pool)
+    fake.clear_requests()
+    await boards(runner).board_tick()
+    board = fake.messages(GENERAL)[-1]
+    assert board["embeds"][0]["description"].splitlines() == [
+        f"🥇 <@{MEMBER}> — **3** votes",  # a member: the mention shows their name
+        "🥈 Wanderer @\u200beveryone — **2** votes",
+        "🥉 a former member — **1** vote",
+    ]
+    assert sent(fake, "POST", f"/channels/{GENERAL}/messages")[0]["json"]["allowed_mentions"]["parse"] == []
+    lookups = len(fake.requests)
+    boards(runner)._checked.clear()  # refreshed again soon after: the names are remembered
+    await boards(runner).board_tick()
+    assert [r for r in fake.requests[lookups:] if "/members/" in r["path"] or "/users/" in r["path"]] == []

@@ -204,3 +204,32 @@ async def test_a_crash_after_the_dm_does_not_send_it_twice(
     reminders_sent = [m for m in fake.messages(int(dm["id"])) if "again" in (m.get("content") or "")]
     assert len(reminders_sent) == 1
     assert await pool.fetchval("SELECT count(*) FROM reminders") == 0
+
+
+async def test_reminders_say_what_their_channel_is_for_and_never_ping_more_than_hourly(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    refused = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders"))
+    assert refused.startswith("Vote reminders needs a channel: pass the channel option.")
+    assert "each time the vote cooldown starts over" in refused and "direct messages are closed" in refused
+    enabled = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
+    assert f"in <#{GENERAL}>." in enabled and "direct messages are closed" in enabled
+
+    # the server's vote cooldown: at least an hour, shown as people read it
+    too_short = reply_text(await runner.command(ADMIN, "setup options", vote_cooldown_hours=0.02))
+    assert "between 1 and 168 hours" in too_short and "0.02 hours is not" in too_short
+    assert (await ServerService(pool, features()).get(server.id)).vote_cooldown == dt.timedelta(hours=12)
+    answer = reply_text(await runner.command(ADMIN, "setup options", vote_cooldown_hours=1.5))
+    assert "vote cooldown 1 h 30 min" in answer
+
+    # a cooldown stored before the minimum existed (72 s) pings the channel once an hour, not every 72 s
+    await pool.execute("UPDATE servers SET vote_cooldown = interval '72 seconds' WHERE id = $1", server.id)
+    cog = reminders(runner)
+    fake.clear_requests()
+    start = dt.datetime(2026, 11, 24, 12, 0, 30, tzinfo=dt.UTC)
+    for offset in (0, 72, 150, 1800, 3600):
+        runner.clock.set(start + dt.timedelta(seconds=offset))
+        await cog.sweep()
+    pings = [r for r in sent(fake, "POST", f"/channels/{GENERAL}/messages") if "You can vote" in r["json"]["content"]]
+    assert len(pings) == 2  # 12:00 and 13:00

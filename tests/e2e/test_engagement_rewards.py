@@ -6,9 +6,12 @@ import datetime as dt
 
 import asyncpg
 
+from bot.core.time import month_label
 from bot.votes.events import VoteEvent
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
 from tests.e2e.engagement_helpers import link_in_game, make_server, member_roles, record_vote, sent, texts, wait_until
-from tests.e2e.harness import ADMIN, GENERAL, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner, reply_text
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
 
@@ -89,4 +92,27 @@ async def test_member_opted_in_is_pinged_and_unknown_member_is_harmless(
     ]["users"] in ([MEMBER], [str(MEMBER)])
     assert await pool.fetchval("SELECT count(*) FROM vote_rewards") == 2
     points = reply_text(await runner.command(MEMBER, "points"))  # Steve's vote, through the link
-    assert points == f"You have **1** vote point on Alpha (1 in {runner.clock.now:%Y-%m}). Linked as **Steve**."
+    month = month_label(f"{runner.clock.now:%Y-%m}")
+    assert points == f"You have **1** vote point on Alpha (1 in {month}). Linked as **Steve**."
+
+
+async def test_top_gg_voters_without_a_link_are_thanked_by_their_discord_name(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await runner.command(ADMIN, "rewards setup", channel=str(GENERAL))
+    fake.add_member({"guild_id": str(GUILD_ID), "id": str(MEMBER), "nick": "Captain *Memb*"})
+    fake.state.add_user({"id": 4343, "name": "wanderer", "global_name": "Wanderer"})  # not in the guild
+    now = runner.clock.now
+    ledger = VoteLedger(pool)
+    for user_id in (MEMBER, 4343, 4242):  # Top.gg sends the Discord id and no player name; 4242 no longer exists
+        await ledger.record(Vote(server.id, "topgg", f"t{user_id}", now, discord_user_id=user_id))
+    await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 3)
+    thanks = sorted(t for t in texts(fake, GENERAL) if "Thank you" in t)
+    assert thanks == [
+        "🎉 Thank you **Captain \\*Memb\\*** for voting for **Alpha**! You now have **1** vote point.",
+        "🎉 Thank you **Someone** for voting for **Alpha**! You now have **1** vote point.",
+        "🎉 Thank you **Wanderer** for voting for **Alpha**! You now have **1** vote point.",
+    ]
+    for post in sent(fake, "POST", f"/channels/{GENERAL}/messages"):
+        assert post["json"]["allowed_mentions"]["parse"] == []

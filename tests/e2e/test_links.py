@@ -52,3 +52,21 @@ async def test_unlink_also_cancels_a_code_still_waiting(runner: BotRunner, pool:
     assert "unlinked" in reply_text(await runner.command(MEMBER, "unlink"))
     assert await confirm_link(runner, pool, server, code, "Steve") == (404, {"ok": False, "error": "unknown code"})
     assert await links(pool) == {}
+
+
+async def test_one_name_limit_for_link_links_set_and_the_game_confirm(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    """Listing sites refuse names over 64 characters, so a longer link could never match a vote: refused alike."""
+    server = await make_server(pool)
+    too_long = "x" * 65
+    assert "at most 64 characters" in reply_text(await runner.command(MEMBER, "link", player=too_long))
+    answer = reply_text(await runner.command(ADMIN, "links set", member=str(MEMBER), player=too_long))
+    assert "at most 64 characters" in answer
+    assert await links(pool) == {}
+    assert await pool.fetchval("SELECT count(*) FROM link_claims") == 0
+
+    longest = "y" * 64
+    code = link_code(reply_text(await runner.command(MEMBER, "link", player=longest)))
+    assert (await confirm_link(runner, pool, server, code, longest))[0] == 200
+    assert await links(pool) == {MEMBER: longest}
+    status, body = await confirm_link(runner, pool, server, code, too_long)
+    assert (status, body["error"]) == (400, "username must be 1 to 64 printable characters")

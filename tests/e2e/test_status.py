@@ -123,7 +123,7 @@ async def test_board_outage_alert_restart_and_recovery(
     assert "is offline" in contents[0]
     # the two hours without the bot are unknown, not down
     board_embed = next(m for m in fake.messages(GENERAL) if m["embeds"])["embeds"][0]
-    uptime = next(f["value"] for f in board_embed["fields"] if f["name"] == "Uptime (7 days)")
+    uptime = next(f["value"] for f in board_embed["fields"] if f["name"] == "Uptime")
     assert "unknown" in uptime
     stats = await cog.monitor.repository.uptime(server_id, clock.now, dt.timedelta(days=7))
     assert stats.down_s < 10 * 60 and stats.unknown_share > 0.5
@@ -357,3 +357,32 @@ async def test_on_demand_checks_are_rate_limited_on_the_injected_clock(
     runner.clock.advance(60)
     assert "2/100" in reply_text(await runner.command(ADMIN, "status-admin check"))
     assert minecraft.requests == requests + 1
+
+
+async def test_day_one_board_says_how_long_uptime_has_been_measured(
+    runner: BotRunner, fake: FakeDiscord, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    minecraft.mode = "silent"  # down since setup
+    server_id = await setup_server(pool, minecraft.port)
+    clock = runner.clock
+    clock.set(T0)
+    cog = await driven_cog(runner, clock)
+    await cog.monitor.repository.save_settings(StatusSettings(server_id, failures_to_down=1, confirm_interval_s=15))
+    for _ in range(41):  # a probe a minute for 40 minutes
+        await probe(cog, server_id, clock, 60)
+
+    def uptime() -> str:
+        board = next(m for m in fake.messages(GENERAL) if m["embeds"])
+        return next(f["value"] for f in board["embeds"][0]["fields"] if f["name"] == "Uptime")
+
+    started = await pool.fetchval("SELECT tracking_since FROM status_state WHERE server_id = $1", server_id)
+    assert started == T0
+    assert uptime() == f"0.0% since monitoring started <t:{int(T0.timestamp())}:R>"  # not "0.0%" for 7 days
+    edits = len(posts(fake, "PATCH"))
+    await probe(cog, server_id, clock, 60)  # still down, a minute later: the text is the same, no edit
+    assert len(posts(fake, "PATCH")) == edits
+
+    minecraft.mode = "ok"
+    clock.set(T0 + dt.timedelta(days=7, minutes=5))  # seven days of monitoring: the whole window
+    await probe(cog, server_id, clock, 60)
+    assert uptime().startswith("0.0% over the last 7 days")

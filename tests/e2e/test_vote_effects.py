@@ -113,7 +113,7 @@ async def test_a_discord_outage_loses_no_effect_and_repeats_none(
             "🎉 Thank you **Zed** for voting for **Alpha**!",
         ]
     )
-    assert milestones(fake) == ["🏆 **Alpha** reached **3** votes this month (2026-11)!"]
+    assert milestones(fake) == ["🏆 **Alpha** reached **3** votes this month (November 2026)!"]
     assert len(reminder_dms(fake)) == 1
 
     assert fake.state.nonce_hits == []  # failed posts were not made: each effect was sent once

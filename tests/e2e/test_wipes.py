@@ -4,8 +4,10 @@ function is called with an injected ``now``), the optional Discord scheduled eve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -13,6 +15,7 @@ from bot.app.extensions import features
 from bot.core.servers import ServerService
 from cogs.wipes.repository import WipeRepository
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, ROLE_VOTER, BotRunner, reply_text
+from tests.e2e.test_event_api import configured, push, settled
 from tests.fakediscord import FakeDiscord
 
 MANAGE_EVENTS = 1 << 33
@@ -147,3 +150,168 @@ async def test_bad_input_stores_nothing(
     when = when or (runner.clock.now + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
     assert error in reply_text(await runner.command(ADMIN, "wipe add", title="W", when=when, **extra))
     assert await pool.fetchval("SELECT count(*) FROM wipes") == 0
+
+
+def events_of(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return list(fake.state.get_guild(GUILD_ID)["scheduled_events"].values())
+
+
+async def planned_with_event(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, **extra: Any) -> dt.datetime:
+    """Wipes on (the role pinged), Manage Events granted, a wipe three days ahead with a scheduled event."""
+    await wipes_on(pool)
+    guild = fake.state.get_guild(GUILD_ID)
+    guild["roles"][guild["bot_role_id"]]["permissions"] |= MANAGE_EVENTS
+    start = (runner.clock.now + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    when = start.strftime("%Y-%m-%d %H:%M")
+    await runner.command(ADMIN, "wipe add", title="Big Wipe", when=when, discord_event=True, **extra)
+    assert len(events_of(fake)) == 1
+    return start
+
+
+async def test_a_cancellation_after_the_reminder_is_announced_once(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    start = await planned_with_event(runner, pool, fake, repeat="weekly")
+    await run_due(runner, start - dt.timedelta(hours=23))
+    assert len(wipe_posts(fake)) == 1  # the day-before reminder pinged the role
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    assert "Removed wipe" in reply_text(await runner.command(ADMIN, "wipe remove", wipe=wipe_id))
+    assert events_of(fake) == []  # the scheduled event is gone too
+
+    await runner.restart()  # the notice is found from the stored state, not from memory
+    await run_due(runner, start - dt.timedelta(hours=22))
+    await run_due(runner, start - dt.timedelta(hours=21))
+    await runner.restart()
+    await run_due(runner, start - dt.timedelta(hours=20))
+    await run_due(runner, start + dt.timedelta(minutes=1))
+    posts = wipe_posts(fake)
+    assert len(posts) == 2, [p["content"] for p in posts]
+    notice = posts[1]
+    assert "is cancelled, and so are its repeats" in notice["content"]
+    assert f"<t:{int(start.timestamp())}" in notice["content"]
+    assert notice["mention_roles"] == [] and f"<@&{ROLE_VOTER}>" not in notice["content"]  # no second ping
+    assert not notice["mention_everyone"]
+
+
+async def test_a_failed_notice_is_retried_not_lost(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    start = await planned_with_event(runner, pool, fake)
+    await run_due(runner, start - dt.timedelta(hours=23))
+    fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403, "count": 1})
+    await runner.command(ADMIN, "wipe remove", wipe=await pool.fetchval("SELECT id FROM wipes"))
+    await run_due(runner, start - dt.timedelta(hours=22))
+    await run_due(runner, start - dt.timedelta(hours=21))
+    await run_due(runner, start - dt.timedelta(hours=20))
+    posts = wipe_posts(fake)
+    assert len(posts) == 2 and "is cancelled." in posts[1]["content"]
+
+
+async def test_a_wipe_cancelled_before_its_reminder_is_not_announced(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    start = await planned_with_event(runner, pool, fake)
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    await runner.command(ADMIN, "wipe remove", wipe=wipe_id)
+    await run_due(runner, start - dt.timedelta(hours=23))
+    assert wipe_posts(fake) == []  # nobody was told of it: nothing to take back
+
+
+async def test_a_move_after_the_reminder_is_announced_and_the_event_follows(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    start = await planned_with_event(runner, pool, fake)
+    await run_due(runner, start - dt.timedelta(hours=23))
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    new_start = start + dt.timedelta(days=2)
+    answer = reply_text(
+        await runner.command(ADMIN, "wipe move", wipe=wipe_id, when=new_start.strftime("%Y-%m-%d %H:%M"))
+    )
+    assert "Moved `#" in answer
+    (event,) = events_of(fake)
+    assert event["scheduled_start_time"].startswith(new_start.strftime("%Y-%m-%dT%H:%M"))
+
+    await run_due(runner, start - dt.timedelta(hours=22))
+    await runner.restart()
+    await run_due(runner, start - dt.timedelta(hours=21))
+    await run_due(runner, start + dt.timedelta(minutes=1))  # the old start passes quietly
+    posts = wipe_posts(fake)
+    assert len(posts) == 2
+    moved = posts[1]
+    assert "has moved" in moved["content"] and f"<t:{int(new_start.timestamp())}:R>" in moved["content"]
+    assert moved["mention_roles"] == []
+
+    # the new start gets its own reminder, which pings as every reminder does
+    await run_due(runner, new_start - dt.timedelta(hours=23))
+    posts = wipe_posts(fake)
+    assert len(posts) == 3 and "starts <t:" in posts[2]["content"] and posts[2]["mention_roles"] == [str(ROLE_VOTER)]
+
+    # members were told of the new start: cancelling it now is announced, once
+    await runner.command(ADMIN, "wipe remove", wipe=wipe_id)
+    assert events_of(fake) == []
+    await run_due(runner, new_start - dt.timedelta(hours=22))
+    await run_due(runner, new_start - dt.timedelta(hours=21))
+    posts = wipe_posts(fake)
+    assert len(posts) == 4 and "is cancelled." in posts[3]["content"]
+
+
+async def test_a_move_notice_alone_counts_as_telling_members(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    start = await planned_with_event(runner, pool, fake)
+    await run_due(runner, start - dt.timedelta(hours=23))
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    new_start = start + dt.timedelta(days=5)
+    await runner.command(ADMIN, "wipe move", wipe=wipe_id, when=new_start.strftime("%Y-%m-%d %H:%M"))
+    await run_due(runner, start - dt.timedelta(hours=22))
+    assert "has moved" in wipe_posts(fake)[-1]["content"]
+    await runner.command(ADMIN, "wipe remove", wipe=wipe_id)  # before the new start's reminder
+    await run_due(runner, start - dt.timedelta(hours=21))
+    posts = wipe_posts(fake)
+    assert len(posts) == 3 and "is cancelled." in posts[2]["content"]
+    assert f"<t:{int(new_start.timestamp())}" in posts[2]["content"]
+
+
+async def test_move_refuses_bad_input(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    start = await planned_with_event(runner, pool, fake)
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    assert "in the past" in reply_text(await runner.command(ADMIN, "wipe move", wipe=wipe_id, when="2020-01-01 10:00"))
+    assert "no planned wipe #999" in reply_text(
+        await runner.command(ADMIN, "wipe move", wipe=999, when=start.strftime("%Y-%m-%d %H:%M"))
+    )
+    assert await pool.fetchval("SELECT starts_at FROM wipes") == start
+
+
+@pytest.fixture
+async def http(runner: BotRunner) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(base_url=runner.web_url) as session:
+        yield session
+
+
+async def test_a_listing_site_moving_then_cancelling_an_announced_wipe(
+    runner: BotRunner, http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await configured(pool)
+    now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+    runner.clock.set(now)
+    starts, later = now + dt.timedelta(days=2), now + dt.timedelta(days=4)
+    data = {"wipe_id": "w1", "title": "Map Wipe", "starts_at": starts.isoformat()}
+    assert (await push(http, server.id, {"type": "wipe.scheduled", "id": "e1", "data": data}))[0] == 202
+    await settled(runner)
+    await run_due(runner, starts - dt.timedelta(hours=23))
+    assert len(wipe_posts(fake)) == 1
+
+    moved = {**data, "starts_at": later.isoformat()}  # the site's own id: the same wipe, a new start
+    assert (await push(http, server.id, {"type": "wipe.scheduled", "id": "e2", "data": moved}))[0] == 202
+    await settled(runner)
+    await run_due(runner, starts - dt.timedelta(hours=22))
+    await run_due(runner, starts - dt.timedelta(hours=21))
+    posts = wipe_posts(fake)
+    assert len(posts) == 2 and "has moved" in posts[1]["content"]
+
+    cancelled = {"type": "wipe.cancelled", "id": "e3", "data": {"wipe_id": "w1"}}
+    assert (await push(http, server.id, cancelled))[0] == 202
+    await settled(runner)
+    await runner.restart()
+    await run_due(runner, starts - dt.timedelta(hours=20))
+    await run_due(runner, later - dt.timedelta(hours=23))
+    posts = wipe_posts(fake)
+    assert len(posts) == 3 and "is cancelled." in posts[2]["content"]

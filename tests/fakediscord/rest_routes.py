@@ -444,3 +444,30 @@ async def create_event(ctx: Ctx) -> Any:
     guild["scheduled_events"][eid] = event
     state.emit("GUILD_SCHEDULED_EVENT_CREATE", event, guild["id"], INTENT_GUILD_SCHEDULED_EVENTS)
     return event
+
+
+def _scheduled_event(ctx: Ctx) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = ctx.state
+    guild = state.get_guild(ctx.int_param("guild_id"))
+    if not state.base_permissions(guild, state.bot_user_id) & (MANAGE_EVENTS | CREATE_EVENTS):
+        raise missing_permissions()
+    event = guild["scheduled_events"].get(ctx.int_param("event_id"))
+    if event is None:
+        raise FakeError(404, "Unknown Guild Scheduled Event", 10070)
+    return guild, event
+
+
+@router.add("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}")
+async def edit_event(ctx: Ctx) -> Any:
+    guild, event = _scheduled_event(ctx)
+    editable = ("name", "description", "scheduled_start_time", "scheduled_end_time", "entity_metadata", "status")
+    event.update({k: v for k, v in ctx.json.items() if k in editable})
+    ctx.state.emit("GUILD_SCHEDULED_EVENT_UPDATE", event, guild["id"], INTENT_GUILD_SCHEDULED_EVENTS)
+    return event
+
+
+@router.add("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}")
+async def delete_event(ctx: Ctx) -> Any:
+    guild, event = _scheduled_event(ctx)
+    del guild["scheduled_events"][int(event["id"])]
+    ctx.state.emit("GUILD_SCHEDULED_EVENT_DELETE", event, guild["id"], INTENT_GUILD_SCHEDULED_EVENTS)

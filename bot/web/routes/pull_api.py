@@ -25,13 +25,13 @@ from bot.db.records import Server
 from bot.web.guard import PUBLIC_READS_KEY, client_address
 from bot.web.intake import INTAKE_KEY, ClientGone, client_gone, read_body, throttled, unauthorized
 from bot.web.providers import ProviderError
-from bot.web.providers.common import load_json_object
+from bot.web.providers.common import MAX_PLAYER_NAME, load_json_object
 
 log = logging.getLogger(__name__)
 
 CLAIMS_KEY = web.AppKey("claims", ClaimRepository)
 LINK_PROOF_KEY = web.AppKey("link_proof", LinkProof)
-MAX_PLAYER = 64
+MAX_PLAYER = MAX_PLAYER_NAME  # the same limit as the webhooks and /link
 MAX_KEY = 200
 
 

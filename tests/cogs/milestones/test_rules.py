@@ -33,4 +33,4 @@ def test_announcements_count_in_words() -> None:
     server = Server(**{name: None for name in SERVER_FIELDS} | {"id": 1, "name": "Alpha_*"})
     assert every_text(server, 1) == "🎉 **Alpha\\_\\*** passed **1** vote in total!"
     assert every_text(server, 50) == "🎉 **Alpha\\_\\*** passed **50** votes in total!"
-    assert milestone_text(server, 1, "2026-11") == "🏆 **Alpha\\_\\*** reached **1** vote this month (2026-11)!"
+    assert milestone_text(server, 1, "2026-11") == "🏆 **Alpha\\_\\*** reached **1** vote this month (November 2026)!"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import asyncpg
 
 from bot.core.servers import ServerService
-from cogs.wipes.calendar import due_for, nth_occurrence, occurrences_around
+from cogs.wipes.calendar import due_for, notice_for, nth_occurrence, occurrences_around
 from cogs.wipes.repository import Wipe, WipeRepository
 from cogs.wipes.service import WipeCalendar
 
@@ -25,6 +26,21 @@ def test_weekly_keeps_local_time_across_dst() -> None:
     w = wipe(start, "weekly")
     assert nth_occurrence(w, 1, "Europe/Berlin") == dt.datetime(2026, 10, 29, 17, 0, tzinfo=UTC)  # 18:00 winter
     assert nth_occurrence(wipe(start, "biweekly"), 1, "UTC") == start + dt.timedelta(weeks=2)
+
+
+def test_what_members_told_of_a_start_must_hear() -> None:
+    start = dt.datetime(2026, 11, 10, 18, 0, tzinfo=UTC)
+    now = start - dt.timedelta(hours=20)
+    weekly = wipe(start, "weekly")
+    second = start + dt.timedelta(weeks=1)
+    assert notice_for(weekly, "UTC", second, second - dt.timedelta(hours=20)) is None  # still on
+    moved = replace(weekly, starts_at=start + dt.timedelta(days=1))
+    assert notice_for(moved, "UTC", start, now) == ("moved", start + dt.timedelta(days=1))
+    # a series moved by exactly a week still starts at the announced second occurrence: nothing to say
+    assert notice_for(replace(weekly, starts_at=second), "UTC", second, now) is None
+    assert notice_for(replace(weekly, cancelled_at=now), "UTC", start, now) == ("cancelled", None)
+    late = start + dt.timedelta(minutes=30)  # cancelled once under way: the start was real
+    assert notice_for(replace(weekly, cancelled_at=late), "UTC", start, late) is None
 
 
 def test_monthly_clamps_to_the_last_day() -> None:
