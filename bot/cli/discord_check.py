@@ -149,3 +149,8 @@ async def _check_role(guild: discord.Guild, me: discord.Member, spec: FeatureSpe
                 f"@{role.name} ({role_id}) is above the bot's highest role (@{me.top_role.name}), so Discord won't let "
                 "it assign the role. Drag the bot's role above it in Server Settings → Roles."
             )
+    elif not role.mentionable and not me.guild_permissions.mention_everyone:
+        raise UserError(
+            f"@{role.name} ({role_id}) is not mentionable and the bot lacks Mention @everyone, @here and All Roles, "
+            "so its pings would notify no one. Make the role mentionable or grant the bot that permission."
+        )

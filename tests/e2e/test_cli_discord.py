@@ -137,3 +137,8 @@ async def test_feature_set_names_cli_flags_and_checks_the_role(
     assert await stored(pool, server, "top_voter_role") == {"enabled": False, "channel_id": None, "role_id": None}
     given = await feature_set("top_voter_role", "--on", "--role", str(ROLE_VOTER))
     assert given.returncode == 0 and f"(role {ROLE_VOTER})" in given.stdout, given.stderr
+    # a role the bot only pings (wipes) must notify someone: Staff is not mentionable, the bot lacks Mention @everyone
+    quiet = await feature_set("wipes", "--on", "--channel", str(GENERAL), "--role", str(ROLE_HIGH))
+    assert quiet.returncode == 1 and "is not mentionable and the bot lacks Mention @everyone" in quiet.stderr
+    pinged = await feature_set("wipes", "--on", "--channel", str(GENERAL), "--role", str(ROLE_VOTER))
+    assert pinged.returncode == 0, pinged.stderr
