@@ -16,7 +16,7 @@ from bot.app.client import VoteBot, point_at_api
 from bot.app.config import Config, VotifierConfig
 from bot.app.extensions import features
 from bot.core.errors import UserError
-from bot.core.guild_checks import invite_url, needed_permissions
+from bot.core.guild_checks import NOT_IN_GUILD_CODES, invite_url, needed_permissions
 from bot.core.text import mask
 from bot.core.time import Clock, utcnow
 from bot.db.migrations import migrate_pool
@@ -170,10 +170,6 @@ async def run_webhooks_only(config: Config) -> None:
             await manager.close()
 
 
-MISSING_ACCESS = 50001  # Discord's JSON error codes
-UNKNOWN_GUILD = 10004
-
-
 async def sync_commands(config: Config, guild_id: int | None) -> int:
     """Publish slash commands over REST only (no gateway connection)."""
     token = config.require_token()
@@ -190,9 +186,7 @@ async def sync_commands(config: Config, guild_id: int | None) -> int:
                 try:
                     synced = await bot.tree.sync(guild=guild)
                 except (discord.Forbidden, discord.NotFound) as exc:
-                    # Discord answers 403 Missing Access for a guild the application is not in (404 Unknown
-                    # Guild for an id that is no guild at all)
-                    if exc.code not in (MISSING_ACCESS, UNKNOWN_GUILD):
+                    if exc.code not in NOT_IN_GUILD_CODES:
                         raise
                     url = invite_url(bot.application_id or 0, needed_permissions(features()))  # set by login()
                     raise UserError(

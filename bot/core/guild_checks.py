@@ -31,6 +31,11 @@ def needed_permissions(specs: Iterable[FeatureSpec]) -> discord.Permissions:
     return needed
 
 
+# Discord's JSON error codes for a guild the application is not in: 403 Missing Access (404 Unknown Guild for an
+# id that is no guild at all).
+NOT_IN_GUILD_CODES = (50001, 10004)
+
+
 def invite_url(application_id: int, permissions: discord.Permissions) -> str:
     """The URL that adds the bot to a server with its slash commands and ``permissions``."""
     return (
