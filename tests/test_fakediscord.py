@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -90,9 +92,11 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @contextlib.asynccontextmanager
-async def running(bot: commands.AutoShardedBot, fake: FakeDiscord) -> AsyncIterator[commands.AutoShardedBot]:
+async def running(bot: commands.AutoShardedBot, fake: FakeDiscord | None) -> AsyncIterator[commands.AutoShardedBot]:
+    """The bot started against ``fake`` (None: wherever ``discord.http.Route.BASE`` points already)."""
     old_base = discord.http.Route.BASE
-    discord.http.Route.BASE = fake.api_base_url
+    if fake is not None:
+        discord.http.Route.BASE = fake.api_base_url
     task = asyncio.create_task(bot.start(TOKEN))
     try:
         ready = asyncio.create_task(bot.wait_until_ready())
@@ -434,3 +438,58 @@ async def test_standalone_process() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_heartbeat_acks_measure_a_round_trip_not_the_interval() -> None:
+    """discord.py's keep-alive thread notes a heartbeat as sent only after the loop wrote it; an ACK that beat it
+    was measured from the heartbeat before, and `votebot run` logged "websocket is 41.3s behind" against the
+    standalone fake. The fake ACKs a round trip later, as Discord does, so the latency is that round trip."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.fakediscord", "--port", "0", "--token", TOKEN, "--heartbeat-interval", "500",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    old_base = discord.http.Route.BASE
+    try:
+        assert proc.stdout is not None
+        discord.http.Route.BASE = (await asyncio.wait_for(proc.stdout.readline(), 10)).decode().strip()
+        async with running(make_bot(), fake=None) as bot:
+            latencies = []
+            for _ in range(14):  # 14 heartbeats, 500 ms apart
+                await asyncio.sleep(0.5)
+                latencies.append(bot.latency)
+        assert max(latencies) < 0.4, latencies  # an ACK measured from the previous heartbeat reads 0.5 s or more
+    finally:
+        discord.http.Route.BASE = old_base
+        proc.terminate()
+        await proc.wait()
+
+
+def readme_example(pattern: str) -> Any:
+    """A JSON body of the README's "Trying it without Discord" example (its curl ``-d '…'``)."""
+    section = (Path(__file__).resolve().parent.parent / "README.md").read_text().split("## Trying it without Discord")
+    found = re.search(pattern + r" -d '(.*?)'", section[1], re.S)
+    assert found is not None, f"no {pattern} example in the README"
+    return json.loads(found.group(1))
+
+
+async def test_the_readme_example_guild_works_as_documented(fake: FakeDiscord, bot: commands.AutoShardedBot) -> None:
+    """A member's "permissions" add to what @everyone and its roles grant (like a role of its own): the README's
+    plain member, given Use Application Commands, can still see and write in #general."""
+    spec = readme_example(r"_fake/guilds")
+    async with aiohttp.ClientSession() as http, http.post(f"{fake.base_url}/_fake/guilds", json=spec) as resp:
+        assert resp.status == 200
+    guild_id, channel_id = int(spec["id"]), int(spec["channels"][0]["id"])
+    alice = next(int(m["id"]) for m in spec["members"] if m["name"] == "alice")
+    await wait_until(lambda: bot.get_guild(guild_id) is not None)
+    asked = readme_example(r"_fake/interactions")
+    assert asked["user_id"] == str(alice) and asked["channel_id"] == str(channel_id)
+    created = await fake.interact(asked)
+    granted = discord.Permissions(int(fake.interaction_payload(created["interaction_id"])["member"]["permissions"]))
+    assert granted.view_channel and granted.send_messages and granted.read_message_history
+    assert granted.use_application_commands and not granted.manage_guild
+    # roles made with POST /_fake/roles add to the member's own permissions rather than being ignored
+    role = fake.add_role({"guild_id": str(guild_id), "name": "mods", "permissions": str(1 << 5), "position": 1})
+    fake.add_member({"guild_id": str(guild_id), "id": str(alice), "roles": [role["id"]]})
+    again = await fake.interact(asked)
+    granted = discord.Permissions(int(fake.interaction_payload(again["interaction_id"])["member"]["permissions"]))
+    assert granted.manage_guild and granted.use_application_commands and granted.view_channel

@@ -14,6 +14,9 @@ import discord
 
 from bot.app.client import VoteBot, point_at_api
 from bot.app.config import Config, VotifierConfig
+from bot.app.extensions import features
+from bot.core.errors import UserError
+from bot.core.guild_checks import NOT_IN_GUILD_CODES, invite_url, needed_permissions
 from bot.core.text import mask
 from bot.core.time import Clock, utcnow
 from bot.db.migrations import migrate_pool
@@ -180,5 +183,13 @@ async def sync_commands(config: Config, guild_id: int | None) -> int:
             else:
                 guild = discord.Object(id=guild_id)
                 bot.tree.copy_global_to(guild=guild)
-                synced = await bot.tree.sync(guild=guild)
+                try:
+                    synced = await bot.tree.sync(guild=guild)
+                except (discord.Forbidden, discord.NotFound) as exc:
+                    if exc.code not in NOT_IN_GUILD_CODES:
+                        raise
+                    url = invite_url(bot.application_id or 0, needed_permissions(features()))  # set by login()
+                    raise UserError(
+                        f"the bot is not in guild {guild_id}. Invite it first with {url} and run this command again."
+                    ) from None
         return len(synced)

@@ -122,7 +122,7 @@ def dispatch(args: argparse.Namespace) -> int:
     elif args.command == "server":
         asyncio.run(_server_command(config, args))
     elif args.command == "feature":
-        asyncio.run(_with_database(config, lambda pool: servers_cli.feature_command(pool, args)))
+        asyncio.run(_with_database(config, lambda pool: servers_cli.feature_command(pool, config, args)))
     elif args.command == "outbox":
         asyncio.run(_with_database(config, lambda pool: outbox_cli.outbox_command(pool, args)))
     elif args.command == "send-test-vote":

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 import asyncpg
 
+from bot.app.config import Config
 from bot.app.extensions import features
+from bot.cli import discord_check
 from bot.cli.args import server_id, setting_pairs, snowflake
 from bot.core.errors import UserError
 from bot.core.features import MASTER_SWITCH
-from bot.core.servers import ServerService
+from bot.core.servers import MissingTarget, ServerService
+
+# A feature switched on without what it needs, worded with this CLI's flags (the service names slash options).
+MISSING_TARGET_TEXTS = {
+    "channel": "{label} needs a channel: pass --channel ID. {channel_use}",
+    "role": "{label} needs a role: pass --role ID.",
+}
 
 
 def add_arguments(server_cmds: Any, feature_cmds: Any, common: argparse.ArgumentParser) -> None:
@@ -77,23 +86,58 @@ async def server_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
             }
             for s in await service.list_all()
         ]
-        lines = [f"{r['id']:>6}  {r['guild_id']:>20}  {'*' if r['default'] else ' '} {r['name']}" for r in rows]
-        _print(rows, args.json, "\n".join(lines) if lines else "no servers linked yet")
+        table = [
+            [
+                str(r["id"]),
+                str(r["guild_id"]),
+                "yes" if r["default"] else "",
+                "on" if r["enabled"] else "off",
+                str(r["name"]),
+                str(r["vote_url"]),
+            ]
+            for r in rows
+        ]
+        _print(rows, args.json, _table(SERVER_COLUMNS, table) if rows else "no servers linked yet")
 
 
-async def feature_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
-    service = ServerService(pool, features())
+SERVER_COLUMNS = ("ID", "GUILD", "DEFAULT", "FEATURES", "NAME", "VOTE URL")  # FEATURES: the master switch
+
+
+def _table(headers: tuple[str, ...], rows: list[list[str]]) -> str:
+    """A header line and aligned columns (two spaces apart; the id column right-aligned)."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = []
+    for row in [list(headers), *rows]:
+        cells = [row[0].rjust(widths[0]), *(cell.ljust(width) for cell, width in zip(row[1:], widths[1:], strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+async def feature_command(pool: asyncpg.Pool, config: Config, args: argparse.Namespace) -> None:
+    registry = features()
+    service = ServerService(pool, registry)
     server = await service.get(args.server_id)
     try:
         settings = setting_pairs(args.set)
     except argparse.ArgumentTypeError as exc:
         raise UserError(str(exc)) from None
+    spec = registry.get(args.feature) if args.feature != MASTER_SWITCH else None
+    if spec is not None:
+        spec.parse_settings(settings)  # bad settings are refused before Discord is asked anything
     # The operator who runs the CLI is trusted (they run the bot): no member's rights are checked here, unlike
-    # the slash commands (bot/core/guild_checks.py), and the bot's own checks need the gateway. A role carrying
-    # a dangerous permission is still never handed out: every grant refuses it (Messenger.add_role).
-    stored = await service.switch_feature(
-        server, args.feature, enabled=args.enabled, channel_id=args.channel, role_id=args.role, settings=settings
-    )
+    # the slash commands (bot/core/guild_checks.py). The bot's own are, over Discord's REST API with the bot
+    # token (bot/cli/discord_check.py); when Discord can't be asked the change is made with a warning. A role
+    # carrying a dangerous permission is still never handed out: every grant refuses it (Messenger.add_role).
+    target = discord_check.Target(server.guild_id, args.channel, args.role)
+    warning = await discord_check.check(config, spec, target)
+    try:
+        stored = await service.switch_feature(
+            server, args.feature, enabled=args.enabled, channel_id=args.channel, role_id=args.role, settings=settings
+        )
+    except MissingTarget as exc:
+        raise UserError(MissingTarget.worded(MISSING_TARGET_TEXTS, exc.spec, exc.what)) from None
+    if warning is not None:
+        print(f"votebot: {warning}", file=sys.stderr)
     details = [f"{k}={v}" for k, v in settings.items()]
     if stored is not None and stored.channel_id is not None:
         details.insert(0, f"channel {stored.channel_id}")

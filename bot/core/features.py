@@ -106,6 +106,10 @@ class FeatureSpec:
     needs_role: bool = False
     uses_role: bool = False  # the feature pings this role
     grants_role: bool = False  # the bot hands the role out (so it must sit below the bot's own role)
+    # Server-wide Discord permissions the bot needs for this feature beyond posting in its channel (implied by
+    # needs_channel) and Manage Roles (implied by grants_role): discord.Permissions attribute names. The invite
+    # URL asks for all of them (bot.core.guild_checks.needed_permissions).
+    bot_permissions: tuple[str, ...] = ()
     enabled_by_default: bool = False
     settings: tuple[SettingSpec, ...] = ()
     package: str = ""  # the feature package that declared it (cogs.<package>)

@@ -3,6 +3,8 @@ member who asks may do with it and whether it is safe to hand out."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import discord
 
 from bot.core.errors import UserError
@@ -14,6 +16,32 @@ CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("embed_links", "Embed Links"),
     ("read_message_history", "Read Message History"),
 )
+
+
+def needed_permissions(specs: Iterable[FeatureSpec]) -> discord.Permissions:
+    """Every server-wide permission the bot needs to run these features, read from their declarations: the
+    :data:`CHANNEL_PERMISSIONS` for a feature that posts in a channel, Manage Roles for one that hands out a role,
+    and what a feature declares besides (``FeatureSpec.bot_permissions``). The invite URL asks for exactly these."""
+    needed = discord.Permissions.none()
+    for spec in specs:
+        names = [attribute for attribute, _ in CHANNEL_PERMISSIONS] if spec.needs_channel else []
+        if spec.needs_role or spec.grants_role:
+            names.append("manage_roles")
+        needed |= discord.Permissions(**dict.fromkeys([*names, *spec.bot_permissions], True))  # a typo raises
+    return needed
+
+
+# Discord's JSON error codes for a guild the application is not in: 403 Missing Access (404 Unknown Guild for an
+# id that is no guild at all).
+NOT_IN_GUILD_CODES = (50001, 10004)
+
+
+def invite_url(application_id: int, permissions: discord.Permissions) -> str:
+    """The URL that adds the bot to a server with its slash commands and ``permissions``."""
+    return (
+        f"https://discord.com/oauth2/authorize?client_id={application_id}"
+        f"&scope=bot+applications.commands&permissions={permissions.value}"
+    )
 
 
 def missing_channel_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:

@@ -32,6 +32,26 @@ from bot.db.transaction import transaction
 MAX_SERVERS_PER_GUILD = 25  # one Discord select menu / autocomplete page
 
 
+class MissingTarget(UserError):
+    """A feature switched on without the channel or the role (``what``) it needs. The message names the
+    slash-command option; the CLI words it with its own flags (bot/cli/servers.py)."""
+
+    TEXTS: Mapping[str, str] = {
+        "channel": "{label} needs a channel: pass the channel option. {channel_use}",
+        "role": "{label} needs a role: pass the role option.",
+    }
+
+    def __init__(self, spec: FeatureSpec, what: str) -> None:
+        super().__init__(self.worded(self.TEXTS, spec, what))
+        self.spec = spec
+        self.what = what
+
+    @staticmethod
+    def worded(texts: Mapping[str, str], spec: FeatureSpec, what: str) -> str:
+        """``texts[what]`` for ``spec`` (its label, and what it posts in its channel)."""
+        return texts[what].format(label=spec.label, channel_use=spec.channel_use).rstrip()
+
+
 def hash_api_key(key: str) -> str:
     """API keys are 256-bit random tokens, so a plain SHA-256 is a safe, indexable hash."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -184,9 +204,9 @@ class ServerService:
         current = await self._features.get(server.id, feature)
         if enabled:
             if spec.needs_channel and channel_id is None and (current is None or current.channel_id is None):
-                raise UserError(f"{spec.label} needs a channel: pass the channel option. {spec.channel_use}".rstrip())
+                raise MissingTarget(spec, "channel")
             if spec.needs_role and role_id is None and (current is None or current.role_id is None):
-                raise UserError(f"{spec.label} needs a role: pass the role option.")
+                raise MissingTarget(spec, "role")
         merged = {**(current.settings if current else {}), **parsed} if parsed else None
         return await self._features.set(
             server.id, feature, enabled=enabled, channel_id=channel_id, role_id=role_id, settings=merged

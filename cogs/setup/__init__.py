@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 async def setup(bot: VoteBot) -> None:
     from bot.votes.credentials import Endpoints
+    from cogs.setup.audit import ChannelAudit
     from cogs.setup.cog import FeaturesCog, OwnerCog, SetupCog
     from cogs.setup.service import SetupService
 
@@ -19,3 +20,5 @@ async def setup(bot: VoteBot) -> None:
     await bot.add_cog(OwnerCog(bot))
     await bot.add_cog(SetupCog(bot, service))
     await bot.add_cog(FeaturesCog(bot, service))
+    if bot.runs_services:  # checks the features' channels whenever a guild becomes available
+        await bot.add_cog(ChannelAudit(bot))

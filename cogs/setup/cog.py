@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app.extensions import features
 from bot.core.autocomplete import server_names
 from bot.core.features import MASTER_SWITCH
-from bot.core.guild_checks import usable_channel, usable_role
+from bot.core.guild_checks import NOT_IN_GUILD_CODES, invite_url, needed_permissions, usable_channel, usable_role
 from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
 from bot.core.text import escape
 from bot.core.time import format_duration
@@ -257,6 +257,9 @@ class FeaturesCog(
         await safe_reply(interaction, embed=features_embed(found, settings, self.bot.servers.registry))
 
 
+NOT_IN_GUILD = "I am not in guild {guild_id}. Invite me first with <{url}>, then send `!sync {guild_id}` again."
+
+
 class OwnerCog(commands.Cog, name="Owner"):
     """Owner-only maintenance, sent as a message (``!sync`` in a DM to the bot)."""
 
@@ -284,6 +287,12 @@ class OwnerCog(commands.Cog, name="Owner"):
             return  # stay silent to strangers
         if isinstance(error, commands.BadArgument):
             await ctx.send("Usage: `!sync` or `!sync <guild id>`.", allowed_mentions=NO_MENTIONS)
+            return
+        cause = getattr(error, "original", None)
+        if isinstance(cause, discord.HTTPException) and cause.code in NOT_IN_GUILD_CODES and ctx.args[2:]:
+            guild_id = ctx.args[2]  # (cog, ctx, guild_id): the bot is not in that guild
+            url = invite_url(self.bot.application_id or 0, needed_permissions(self.bot.features))
+            await ctx.send(NOT_IN_GUILD.format(guild_id=guild_id, url=url), allowed_mentions=NO_MENTIONS)
             return
         log.error("sync failed", exc_info=error)
         await ctx.send("Sync failed; see the bot's log.", allowed_mentions=NO_MENTIONS)

@@ -16,7 +16,9 @@ from tests.conftest import bot_environ
 def votebot(tmp_path: Path, database_url: str, *args: str, extra_env: dict[str, str] | None = None):
     (tmp_path / "bot.toml").touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOTEBOT_") and k not in {"DISCORD_TOKEN"}}
-    env |= bot_environ(database_url, str(tmp_path / "data")) | (extra_env or {})
+    env |= bot_environ(database_url, str(tmp_path / "data"))
+    # nothing here talks to Discord: `feature set` checks channels only with a token (tests/e2e/test_cli_discord.py)
+    env |= {"DISCORD_TOKEN": ""} | (extra_env or {})
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "bot", *args, "--config", str(tmp_path / "bot.toml")],
         capture_output=True,
@@ -117,3 +119,20 @@ def test_check_config_masks_and_names_bad_keys(tmp_path: Path, database_url: str
 def test_migrate_reports_up_to_date(tmp_path: Path, database_url: str) -> None:
     result = votebot(tmp_path, database_url, "migrate")
     assert result.returncode == 0 and "up to date" in result.stdout
+
+
+def test_server_list_has_a_header_and_aligned_columns(tmp_path: Path, database_url: str) -> None:
+    assert votebot(tmp_path, database_url, "server", "list").stdout.strip() == "no servers linked yet"
+    for guild, name, url in (
+        ("123", "Survival", "https://e.com/1"),
+        ("45678901234567890", "Creative Hub", "https://e.com/22"),
+    ):
+        added = votebot(tmp_path, database_url, "server", "add", "--guild", guild, "--name", name, "--vote-url", url)
+        assert added.returncode == 0, added.stderr
+    listed = votebot(tmp_path, database_url, "server", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "ID  GUILD              DEFAULT  FEATURES  NAME          VOTE URL",
+        " 1  123                yes      on        Survival      https://e.com/1",
+        " 2  45678901234567890  yes      on        Creative Hub  https://e.com/22",
+    ]

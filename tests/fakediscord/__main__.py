@@ -1,4 +1,4 @@
-"""Run the fake standalone: ``python -m tests.fakediscord --host 127.0.0.1 --port 8080 --token TOKEN``."""
+"""Run the fake standalone: ``python -m tests.fakediscord --host 127.0.0.1 --port 8900 --token TOKEN``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from .server import FakeDiscord
 
 
 async def _run(args: argparse.Namespace) -> None:
-    fake = FakeDiscord(token=args.token, host=args.host, port=args.port, shard_count=args.shards)
+    fake = FakeDiscord(
+        token=args.token,
+        host=args.host,
+        port=args.port,
+        shard_count=args.shards,
+        heartbeat_interval_ms=args.heartbeat_interval,
+    )
     await fake.start()
     for path in args.guild or []:
         fake.add_guild(json.loads(Path(path).read_text()))
@@ -37,6 +43,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--token", default="test-token")
     parser.add_argument("--shards", type=int, default=1, help="shard count announced by GET /gateway/bot")
+    parser.add_argument(
+        "--heartbeat-interval", type=int, default=41250, metavar="MS", help="gateway heartbeat interval (Discord's)"
+    )
     parser.add_argument("--guild", action="append", help="JSON file with a guild (same shape as POST /_fake/guilds)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)

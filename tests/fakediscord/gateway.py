@@ -75,11 +75,25 @@ class Session:
         return (guild_id >> 22) % self.shard_count == self.shard_id
 
 
+# discord.py's keep-alive thread records when it sent a heartbeat only after the event loop reports the frame
+# written; an ACK that arrives before that (loopback answers in well under a millisecond) is measured from the
+# previous heartbeat, and the bot logs "Can't keep up, shard ID 0 websocket is 41.3s behind". Discord's ACK comes
+# a network round trip later; the fake waits as long.
+HEARTBEAT_ACK_DELAY = 0.1
+
+
 class Gateway:
-    def __init__(self, state: State, url: Callable[[], str], heartbeat_interval_ms: int = 41250) -> None:
+    def __init__(
+        self,
+        state: State,
+        url: Callable[[], str],
+        heartbeat_interval_ms: int = 41250,
+        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
+    ) -> None:
         self.state = state
         self.url = url
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ack_delay = heartbeat_ack_delay
         self.sessions: dict[str, Session] = {}
         self.connections: set[Connection] = set()
         self.identifies = 0
@@ -172,7 +186,8 @@ class Gateway:
         op = payload.get("op")
         d = payload.get("d")
         if op == OP_HEARTBEAT:
-            conn.send({"op": OP_HEARTBEAT_ACK, "s": None, "t": None, "d": None})
+            ack = {"op": OP_HEARTBEAT_ACK, "s": None, "t": None, "d": None}
+            asyncio.get_running_loop().call_later(self.heartbeat_ack_delay, conn.send, ack)
             return True
         if op == OP_IDENTIFY:
             return await self._identify(conn, d or {})

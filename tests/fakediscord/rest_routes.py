@@ -18,6 +18,7 @@ from .state import (
     MANAGE_MESSAGES,
     MANAGE_ROLES,
     FakeError,
+    missing_access,
     missing_permissions,
     now_iso,
 )
@@ -146,20 +147,24 @@ async def put_global_commands(ctx: Ctx) -> Any:
     return _put_commands(ctx, None)
 
 
+def _joined_guild(ctx: Ctx) -> int:
+    """The guild of a guild-command route; Discord answers 403 Missing Access for a guild the app is not in."""
+    gid = ctx.int_param("guild_id")
+    if gid not in ctx.state.guilds:
+        raise missing_access()
+    return gid
+
+
 @router.add("GET", "/applications/{app_id}/guilds/{guild_id}/commands")
 async def get_guild_commands(ctx: Ctx) -> Any:
     _check_app(ctx)
-    gid = ctx.int_param("guild_id")
-    ctx.state.get_guild(gid)
-    return ctx.state.commands.get(gid, [])
+    return ctx.state.commands.get(_joined_guild(ctx), [])
 
 
 @router.add("PUT", "/applications/{app_id}/guilds/{guild_id}/commands")
 async def put_guild_commands(ctx: Ctx) -> Any:
     _check_app(ctx)
-    gid = ctx.int_param("guild_id")
-    ctx.state.get_guild(gid)
-    return _put_commands(ctx, gid)
+    return _put_commands(ctx, _joined_guild(ctx))
 
 
 # ---------------------------------------------------------------------------------------- interactions

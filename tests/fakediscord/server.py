@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from . import control, rest
-from .gateway import Gateway
+from .gateway import HEARTBEAT_ACK_DELAY, Gateway
 from .interactions import build_interaction
 from .messages import create_message, delete_message
 from .payloads import channel_json, guild_create_json, member_json, role_json
@@ -28,6 +28,7 @@ class FakeDiscord:
         owner_id: int | None = None,
         shard_count: int = 1,
         heartbeat_interval_ms: int = 41250,
+        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
         interaction_callback_timeout: float | None = None,
     ) -> None:
         self.host = host
@@ -35,7 +36,7 @@ class FakeDiscord:
         self.shard_count = shard_count
         self.interaction_callback_timeout = interaction_callback_timeout
         self.state = State(token, bot_user_id=bot_user_id, owner_id=owner_id)
-        self.gateway = Gateway(self.state, lambda: self.gateway_url, heartbeat_interval_ms)
+        self.gateway = Gateway(self.state, lambda: self.gateway_url, heartbeat_interval_ms, heartbeat_ack_delay)
         self._runner: web.AppRunner | None = None
 
     # ---------------------------------------------------------------- server
@@ -127,7 +128,8 @@ class FakeDiscord:
         return data
 
     def add_member(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Add or update a member ({"guild_id","id","name","roles","permissions"})."""
+        """Add or update a member ({"guild_id","id","name","roles","permissions"}); "permissions" are added to
+        what @everyone and the member's roles grant, like a role of the member's own."""
         guild = self.state.get_guild(int(spec["guild_id"]))
         member, created = self.state._store_member(guild, spec)
         data = member_json(self.state, guild, member["user_id"])

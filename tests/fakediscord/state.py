@@ -338,13 +338,14 @@ class State:
         member = guild["members"].get(uid)
         perms = guild["roles"][guild["id"]]["permissions"]
         if member is not None:
-            if member["permissions"] is not None:
-                perms = member["permissions"]
-            else:
-                for rid in member["roles"]:
-                    role = guild["roles"].get(rid)
-                    if role is not None:
-                        perms |= role["permissions"]
+            # A member's own "permissions" are a shortcut for a role of its own: added to @everyone's and its
+            # roles', never taking them away (only the fake knows them: discord.py's Member.guild_permissions reads
+            # roles, interactions carry the sum).
+            perms |= member["permissions"] or 0
+            for rid in member["roles"]:
+                role = guild["roles"].get(rid)
+                if role is not None:
+                    perms |= role["permissions"]
         if perms & ADMINISTRATOR:
             return ALL_PERMISSIONS
         return perms
