@@ -3,7 +3,11 @@ and taking the server's board messages with it (issue 12, items 1, 4 and 12)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -15,6 +19,7 @@ from bot.core.servers import ServerService
 from bot.db.records import Server
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
+from tests.conftest import bot_environ
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
@@ -181,3 +186,41 @@ async def test_a_server_option_takes_the_id_and_autocomplete_sends_it(
     response = (await fake.wait_for_response(created["interaction_id"], timeout=10))[0]
     assert response["type"] == 8
     assert response["data"]["choices"] == [{"name": f"Rust Main (id {rust.id})", "value": str(rust.id)}]
+
+
+async def votebot(tmp_path: Path, database_url: str, fake: FakeDiscord, *args: str) -> tuple[int, str, str]:
+    (tmp_path / "bot.toml").touch()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOTEBOT_") and k != "DISCORD_TOKEN"}
+    env |= bot_environ(database_url, str(tmp_path / "data")) | {
+        "DISCORD_TOKEN": fake.token,
+        "VOTEBOT_DISCORD__API_BASE_URL": fake.api_base_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, "--config", str(tmp_path / "bot.toml"),
+        env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_cli_server_remove_asks_then_removes_with_the_board(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, tmp_path: Path, database_url: str
+) -> None:
+    rust = await link(pool, "Rust Main")
+    await with_board(runner, pool, rust)
+
+    code, out, err = await votebot(tmp_path, database_url, fake, "server", "remove", str(rust.id))
+    assert code == 1, err
+    assert f"Removing Rust Main (id {rust.id}) deletes" in out and "1 board message" in out
+    assert "nothing was removed: pass --yes" in err
+    assert await count_servers(pool) == 1 and len(boards_in(fake)) == 1
+
+    code, out, err = await votebot(tmp_path, database_url, fake, "server", "remove", str(rust.id), "--yes")
+    assert code == 0, err
+    assert f"removed server {rust.id} (Rust Main) of guild {GUILD_ID}" in out
+    assert "board messages deleted: 1" in out
+    assert await count_servers(pool) == 0 and boards_in(fake) == []
+
+    code, _, err = await votebot(tmp_path, database_url, fake, "server", "remove", str(rust.id), "--yes")
+    assert code == 1 and f"There is no server with id {rust.id}" in err
