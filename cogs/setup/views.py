@@ -11,7 +11,7 @@ import discord
 
 from bot.core.errors import UserError
 from bot.core.features import FeatureRegistry, SettingSpec
-from bot.core.interactions import on_tree_error
+from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
 
@@ -118,9 +118,7 @@ class ConfirmRemoval(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self._invoker_id:
             return True
-        await interaction.response.send_message(
-            self._texts["not_yours"], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await interaction.response.send_message(self._texts["not_yours"], ephemeral=True, allowed_mentions=NO_MENTIONS)
         return False
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
@@ -131,15 +129,13 @@ class ConfirmRemoval(discord.ui.View):
             text = await self._on_confirm(interaction)
         except UserError as exc:  # removed meanwhile (another admin, the CLI): say so in place
             text = str(exc)
-        await interaction.edit_original_response(
-            content=text, view=None, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await interaction.edit_original_response(content=text, view=None, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[ConfirmRemoval]) -> None:
         self.stop()
         await interaction.response.edit_message(
-            content=self._texts["cancelled"], view=None, allowed_mentions=discord.AllowedMentions.none()
+            content=self._texts["cancelled"], view=None, allowed_mentions=NO_MENTIONS
         )
 
     async def on_timeout(self) -> None:
@@ -147,7 +143,7 @@ class ConfirmRemoval(discord.ui.View):
             return
         try:
             await self.origin.edit_original_response(
-                content=self._texts["timed_out"], view=None, allowed_mentions=discord.AllowedMentions.none()
+                content=self._texts["timed_out"], view=None, allowed_mentions=NO_MENTIONS
             )
         except discord.HTTPException as exc:  # the admin dismissed the message, or the token expired
             log.info("could not mark /setup remove as timed out: %s", exc)
