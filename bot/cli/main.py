@@ -62,6 +62,8 @@ async def _server_command(config: Config, args: argparse.Namespace) -> None:
     async def work(pool: asyncpg.Pool) -> None:
         if args.server_command in ("add", "list"):
             await servers_cli.server_command(pool, args)
+        elif args.server_command == "remove":
+            await servers_cli.remove_command(pool, config, args)
         elif args.server_command == "secret":
             print(await credentials_cli.set_secret(pool, args))
         elif args.server_command == "show":

@@ -1,10 +1,13 @@
-"""``votebot server add | list`` and ``votebot feature set``: linking game servers and switching features."""
+"""``votebot server add | list | remove`` and ``votebot feature set``: linking game servers and switching features."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -15,6 +18,8 @@ from bot.cli import discord_check
 from bot.cli.args import server_id, setting_pairs, snowflake
 from bot.core.errors import UserError
 from bot.core.features import MASTER_SWITCH
+from bot.core.messaging import Messenger
+from bot.core.server_removal import RemovalOutcome, ServerRemoval, describe_removal
 from bot.core.servers import MissingTarget, ServerService
 
 # A feature switched on without what it needs, worded with this CLI's flags (the service names slash options).
@@ -34,6 +39,11 @@ def add_arguments(server_cmds: Any, feature_cmds: Any, common: argparse.Argument
     add.add_argument("--json", action="store_true", help="machine-readable output")
     listing = server_cmds.add_parser("list", parents=[common], help="list linked game servers")
     listing.add_argument("--json", action="store_true")
+    remove = server_cmds.add_parser(
+        "remove", parents=[common], help="unlink a game server and delete its votes, secrets, boards … (asks first)"
+    )
+    remove.add_argument("server_id", type=server_id, metavar="SERVER_ID")
+    remove.add_argument("--yes", action="store_true", help="remove without asking (needed when not on a terminal)")
 
     registry = features()
     settings_help = "; ".join(
@@ -145,3 +155,50 @@ async def feature_command(pool: asyncpg.Pool, config: Config, args: argparse.Nam
         details.insert(1 if stored.channel_id is not None else 0, f"role {stored.role_id}")
     extra = f" ({', '.join(details)})" if details else ""
     print(f"{args.feature} is {'on' if args.enabled else 'off'} for server {server.id} ({server.name}){extra}")
+
+
+@contextlib.asynccontextmanager
+async def _discord_rest(config: Config) -> AsyncIterator[Messenger | None]:
+    """A REST-only Discord session (no gateway) to delete board messages; None without a configured token."""
+    if not config.discord.token:
+        yield None
+        return
+    import discord
+
+    from bot.app.client import point_at_api
+
+    point_at_api(config.discord.api_base_url)
+    client = discord.Client(intents=discord.Intents.none())
+    async with client:
+        await client.login(config.discord.token)
+        yield Messenger(client)
+
+
+def removed_lines(outcome: RemovalOutcome) -> list[str]:
+    server = outcome.summary.server
+    lines = [f"removed server {server.id} ({server.name}) of guild {server.guild_id}"]
+    if outcome.boards_deleted:
+        lines.append(f"board messages deleted: {outcome.boards_deleted}")
+    lines.extend(
+        f"board message left ({left.reason}); delete it by hand: "
+        f"https://discord.com/channels/{server.guild_id}/{left.board.channel_id}/{left.board.message_id}"
+        for left in outcome.boards_left
+    )
+    return lines
+
+
+async def remove_command(pool: asyncpg.Pool, config: Config, args: argparse.Namespace) -> None:
+    """``votebot server remove ID``: print what goes, ask on a terminal (or take --yes), then remove."""
+    server = await ServerService(pool, features()).get(args.server_id)
+    summary = await ServerRemoval(pool, None).preview(server)
+    print(describe_removal(summary))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError("nothing was removed: pass --yes to confirm (there is no terminal to ask on)")
+        question = f"Type the server id ({server.id}) to remove it, anything else keeps it: "
+        answer = await asyncio.to_thread(input, question)
+        if answer.strip() != str(server.id):
+            raise UserError("nothing was removed")
+    async with _discord_rest(config) as messenger:
+        outcome = await ServerRemoval(pool, messenger).remove(server)
+    print("\n".join(removed_lines(outcome)))

@@ -155,6 +155,20 @@ class Messenger:
             raise refused from exc
         return True
 
+    async def delete(self, channel_id: int, message_id: int, *, guild_id: int | None = None) -> bool:
+        """Delete one of the bot's messages; False when it (or its channel) was already gone."""
+        message = self._client.get_partial_messageable(channel_id, guild_id=guild_id).get_partial_message(message_id)
+        try:
+            await message.delete()
+        except discord.NotFound:
+            return False
+        except discord.HTTPException as exc:
+            refused = _refused(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+        return True
+
     async def dm(self, user_id: int, content: str, *, nonce: str | None = None) -> int:
         """DM a member; :class:`DmClosed` when they do not accept DMs, :class:`Unreachable` for an unknown user."""
         try:

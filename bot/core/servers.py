@@ -61,6 +61,14 @@ def new_api_key() -> str:
     return "vb_" + secrets.token_urlsafe(32)
 
 
+def server_id_in(text: str) -> int | None:
+    """The server id in ``12`` or ``#12`` (ids are shown that way), else None."""
+    digits = text.strip().removeprefix("#")
+    if digits.isascii() and digits.isdigit() and 0 < int(digits) < 2**63:
+        return int(digits)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class CreatedServer:
     server: Server
@@ -81,6 +89,10 @@ class ServerService:
         if guild_id <= 0:
             raise UserError("The guild id must be a positive Discord id.")
         name = clean_name(name)
+        if server_id_in(name) is not None:
+            raise UserError(
+                f"The name {name!r} looks like a server id; give the server a name with at least one letter."
+            )
         vote_url = clean_vote_url(vote_url)
         game = clean_game(game)
         address = clean_address(address)
@@ -90,6 +102,12 @@ class ServerService:
             servers = ServerRepository(connection)
             if await servers.count_for_guild(guild_id) >= MAX_SERVERS_PER_GUILD:
                 raise UserError(f"A guild can link at most {MAX_SERVERS_PER_GUILD} servers.")
+            taken = await servers.find_for_guild(guild_id, name)
+            if taken is not None:
+                raise UserError(
+                    f"This guild already has a server called {taken.name!r} (id {taken.id}); names are compared "
+                    "without regard to case. Choose another name."
+                )
             try:
                 server = await servers.create(
                     guild_id=guild_id,
@@ -101,19 +119,34 @@ class ServerService:
                     features=defaults,
                 )
             except asyncpg.UniqueViolationError:
-                raise UserError(f"This guild already has a server called {name!r}.") from None
+                raise UserError(
+                    f"This guild already has a server called {name!r}; names are compared without regard to case. "
+                    "Choose another name."
+                ) from None
         return CreatedServer(server, api_key)
 
-    async def resolve(self, guild_id: int, name: str | None) -> Server:
-        """The guild's server by name, or its default one; a clear error when there is none."""
-        server = await self._servers.find_for_guild(guild_id, name)
+    async def resolve(self, guild_id: int, server: str | None) -> Server:
+        """The guild's server chosen by id (what autocomplete sends, and what /setup list shows) or by name,
+        or its default one when none is given; a clear error when there is none."""
         if server is None:
-            if name is None:
+            found = await self._servers.find_for_guild(guild_id, None)
+            if found is None:
                 raise UserError(
                     "No game server is linked to this Discord server yet. An admin can add one with /setup server."
                 )
-            raise UserError(f"There is no server called {name!r} here. /setup list shows the linked servers.")
-        return server
+            return found
+        text = server.strip()
+        server_id = server_id_in(text)
+        if server_id is not None:
+            found = await self._servers.find_by_id_in_guild(guild_id, server_id)
+            if found is not None:
+                return found
+        found = await self._servers.find_for_guild(guild_id, " ".join(text.split()))
+        if found is None:
+            raise UserError(
+                f"There is no server called {text!r} or with that id here. /setup list shows the linked servers."
+            )
+        return found
 
     async def get(self, server_id: int) -> Server:
         server = await self._servers.get(server_id)
@@ -167,10 +200,6 @@ class ServerService:
     async def make_default(self, server: Server) -> None:
         async with transaction(self._pool) as connection:
             await ServerRepository(connection).set_default(server)
-
-    async def remove(self, server: Server) -> None:
-        async with transaction(self._pool) as connection:
-            await ServerRepository(connection).delete(server)
 
     # ------------------------------------------------------------------ features
     def spec(self, feature: str) -> FeatureSpec:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.db.executor import Executor
 from bot.db.records import SERVER_FIELDS, Server
@@ -16,6 +17,21 @@ def server_columns(alias: str | None = None, *, prefix: str = "") -> str:
 
 
 _COLUMNS = server_columns()
+
+
+@dataclass(frozen=True, slots=True)
+class RemovalCounts:
+    votes: int
+    providers: tuple[str, ...]
+    wipes: int
+    giveaways: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardMessage:
+    feature: str
+    channel_id: int
+    message_id: int
 
 
 class ServerRepository:
@@ -73,7 +89,8 @@ class ServerRepository:
         return [Server.from_record(r) for r in records]
 
     async def find_for_guild(self, guild_id: int, name: str | None) -> Server | None:
-        """The guild's server called ``name`` (case-insensitive), or its default server when ``name`` is None."""
+        """The guild's server called ``name`` (names are unique regardless of case), or its default server when
+        ``name`` is None."""
         if name is None:
             record = await self._db.fetchrow(
                 f"SELECT {_COLUMNS} FROM servers WHERE guild_id = $1 ORDER BY is_default DESC, id LIMIT 1", guild_id
@@ -83,6 +100,44 @@ class ServerRepository:
                 f"SELECT {_COLUMNS} FROM servers WHERE guild_id = $1 AND lower(name) = lower($2)", guild_id, name
             )
         return Server.from_record(record) if record else None
+
+    async def find_by_id_in_guild(self, guild_id: int, server_id: int) -> Server | None:
+        record = await self._db.fetchrow(
+            f"SELECT {_COLUMNS} FROM servers WHERE guild_id = $1 AND id = $2", guild_id, server_id
+        )
+        return Server.from_record(record) if record else None
+
+    async def removal_counts(self, server_id: int) -> RemovalCounts:
+        """What deleting the server takes with it (every table below cascades from ``servers``)."""
+        record = await self._db.fetchrow(
+            """
+            SELECT (SELECT count(*) FROM votes WHERE server_id = $1) AS votes,
+                   ARRAY(SELECT provider FROM provider_credentials WHERE server_id = $1 ORDER BY provider)
+                       AS providers,
+                   (SELECT count(*) FROM wipes WHERE server_id = $1) AS wipes,
+                   (SELECT count(*) FROM giveaways WHERE server_id = $1) AS giveaways
+            """,
+            server_id,
+        )
+        assert record is not None  # noqa: S101 - a SELECT without FROM always yields a row
+        return RemovalCounts(
+            votes=int(record["votes"]),
+            providers=tuple(record["providers"]),
+            wipes=int(record["wipes"]),
+            giveaways=int(record["giveaways"]),
+        )
+
+    async def board_messages(self, server_id: int) -> list[BoardMessage]:
+        """The board messages (status, top-10 …) the server's features keep up to date."""
+        records = await self._db.fetch(
+            """
+            SELECT feature, channel_id, message_id FROM server_features
+            WHERE server_id = $1 AND channel_id IS NOT NULL AND message_id IS NOT NULL
+            ORDER BY feature
+            """,
+            server_id,
+        )
+        return [BoardMessage(r["feature"], r["channel_id"], r["message_id"]) for r in records]
 
     UPDATABLE = frozenset({"timezone", "category", "vote_cooldown", "vote_url", "address", "game"})
 

@@ -18,11 +18,19 @@ from bot.core.text import escape
 from bot.core.time import format_duration
 from bot.db.records import Server
 from bot.votes.credentials import CREDENTIAL_KINDS, SETTING_KEYS, check_generate, new_secret
-from cogs.setup.service import SetupService
+from cogs.setup.service import (
+    REMOVAL_CANCELLED,
+    REMOVAL_NOT_YOURS,
+    REMOVAL_TIMED_OUT,
+    SetupService,
+    confirm_removal_text,
+)
 from cogs.setup.views import (
+    CONFIRM_SECONDS,
     MISSING_SETTING_TIPS,
     SETTING_INPUTS,
     SETTING_LABELS,
+    ConfirmRemoval,
     SecretModal,
     features_embed,
     servers_embed,
@@ -46,6 +54,7 @@ class SetupCog(
     def __init__(self, bot: VoteBot, service: SetupService) -> None:
         self.bot = bot
         self.service = service
+        self.confirm_seconds: float = CONFIRM_SECONDS  # how long /setup remove's Remove button stays pressable
         super().__init__()
 
     @app_commands.command(name="server", description="Link a game server: its name, vote page and address")
@@ -184,13 +193,21 @@ class SetupCog(
         await self.bot.servers.make_default(found)
         await safe_reply(interaction, f"**{escape(found.name)}** is now the default server.")
 
-    @app_commands.command(name="remove", description="Unlink a game server and delete its settings")
+    @app_commands.command(name="remove", description="Unlink a game server and delete its data (asks first)")
+    @app_commands.describe(server="Game server to remove (its id or exact name)")
     @app_commands.autocomplete(server=server_names)
     @admin_only
     async def remove(self, interaction: discord.Interaction, server: str) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
-        await self.bot.servers.remove(found)
-        await safe_reply(interaction, f"Unlinked **{escape(found.name)}** and deleted its settings.")
+        summary = await self.service.preview_removal(found)
+
+        async def on_confirm(_: discord.Interaction) -> str:
+            return await self.service.remove(found)
+
+        texts = {"cancelled": REMOVAL_CANCELLED, "timed_out": REMOVAL_TIMED_OUT, "not_yours": REMOVAL_NOT_YOURS}
+        view = ConfirmRemoval(interaction.user.id, on_confirm, texts, timeout=self.confirm_seconds)
+        view.origin = interaction
+        await safe_reply(interaction, confirm_removal_text(summary, round(self.confirm_seconds)), view=view)
 
 
 @app_commands.guild_only()

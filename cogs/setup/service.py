@@ -15,6 +15,7 @@ import discord
 from bot.core.errors import UserError
 from bot.core.features import MASTER_SWITCH
 from bot.core.messaging import Messenger, Unreachable
+from bot.core.server_removal import RemovalOutcome, RemovalSummary, ServerRemoval, describe_removal
 from bot.core.servers import CreatedServer, ServerService
 from bot.core.text import escape
 from bot.db.credentials import CredentialRepository
@@ -36,6 +37,7 @@ class SetupService:
         self._credentials = CredentialRepository(db)
         self._messenger = messenger
         self._endpoints = endpoints
+        self._removal = ServerRemoval(db, messenger)
 
     # ------------------------------------------------------------------ servers
     async def link(
@@ -45,6 +47,13 @@ class SetupService:
         if default and not created.server.is_default:
             await self._servers.make_default(created.server)
         return created
+
+    async def preview_removal(self, server: Server) -> RemovalSummary:
+        return await self._removal.preview(server)
+
+    async def remove(self, server: Server) -> str:
+        """Delete the server (after the admin confirmed) and its board messages; says what happened."""
+        return removed_text(await self._removal.remove(server))
 
     async def store_secret(
         self, server: Server, provider: str, value: str, settings: Mapping[str, str] | None = None
@@ -110,3 +119,28 @@ def enabled_text(server: Server, setting: FeatureSetting | None, label: str, cha
     if not server.enabled:
         message += " Note: the master switch is off, so it stays paused until `/feature enable all`."
     return message
+
+
+def confirm_removal_text(summary: RemovalSummary, seconds: int) -> str:
+    return (
+        f"{escape(describe_removal(summary))}\n"
+        f"Press **Remove** within {seconds} seconds to go ahead, or **Cancel**. Nothing is deleted until then."
+    )
+
+
+def removed_text(outcome: RemovalOutcome) -> str:
+    server = outcome.summary.server
+    lines = [f"Removed **{escape(server.name)}** (id `{server.id}`) and everything listed above."]
+    if outcome.boards_deleted:
+        lines.append(f"Board messages deleted: {outcome.boards_deleted}.")
+    lines.extend(
+        f"I could not delete its board message https://discord.com/channels/{server.guild_id}/"
+        f"{left.board.channel_id}/{left.board.message_id} ({left.reason}); please delete it by hand."
+        for left in outcome.boards_left
+    )
+    return "\n".join(lines)
+
+
+REMOVAL_CANCELLED = "Cancelled: nothing was removed."
+REMOVAL_TIMED_OUT = "The confirmation timed out: nothing was removed. Run /setup remove again if you still want to."
+REMOVAL_NOT_YOURS = "Only the admin who ran /setup remove can confirm or cancel it."

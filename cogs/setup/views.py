@@ -3,15 +3,19 @@ the form in which an admin types a provider secret (so it never appears in a com
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import discord
 
+from bot.core.errors import UserError
 from bot.core.features import FeatureRegistry, SettingSpec
-from bot.core.interactions import on_tree_error
+from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
+
+log = logging.getLogger(__name__)
 
 SETUP_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 SECRET_INPUT_ID = "secret"  # noqa: S105 - a component id, not a password
@@ -122,3 +126,62 @@ class SecretModal(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await on_tree_error(interaction, error)  # same handling as commands: UserError → ephemeral message
+
+
+CONFIRM_SECONDS = 60  # how long the Remove button of /setup remove stays pressable
+
+
+class ConfirmRemoval(discord.ui.View):
+    """Remove / Cancel under the ephemeral summary of /setup remove: only the admin who ran it may press, and
+    nothing is deleted when it times out."""
+
+    def __init__(
+        self,
+        invoker_id: int,
+        on_confirm: Callable[[discord.Interaction], Awaitable[str]],
+        texts: Mapping[str, str],
+        timeout: float = CONFIRM_SECONDS,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self._invoker_id = invoker_id
+        self._on_confirm = on_confirm
+        self._texts = texts
+        self.origin: discord.Interaction | None = None  # the /setup remove interaction, to edit on timeout
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self._invoker_id:
+            return True
+        await interaction.response.send_message(self._texts["not_yours"], ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return False
+
+    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[ConfirmRemoval]) -> None:
+        self.stop()
+        await interaction.response.defer()  # deleting the boards may take a moment; the message is edited after
+        try:
+            text = await self._on_confirm(interaction)
+        except UserError as exc:  # removed meanwhile (another admin, the CLI): say so in place
+            text = str(exc)
+        await interaction.edit_original_response(content=text, view=None, allowed_mentions=NO_MENTIONS)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[ConfirmRemoval]) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=self._texts["cancelled"], view=None, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_timeout(self) -> None:
+        if self.origin is None:
+            return
+        try:
+            await self.origin.edit_original_response(
+                content=self._texts["timed_out"], view=None, allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as exc:  # the admin dismissed the message, or the token expired
+            log.info("could not mark /setup remove as timed out: %s", exc)
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ConfirmRemoval]
+    ) -> None:
+        await on_tree_error(interaction, error)

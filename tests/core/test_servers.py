@@ -5,6 +5,7 @@ import pytest
 
 from bot.app.extensions import features
 from bot.core.errors import UserError
+from bot.core.server_removal import ServerRemoval
 from bot.core.servers import ServerService, hash_api_key
 from bot.core.validation import clean_address
 
@@ -25,7 +26,7 @@ async def test_remove_default_promotes_another(pool: asyncpg.Pool) -> None:
     service = ServerService(pool, features())
     a = (await service.add(guild_id=10, name="A", vote_url="https://x.io/a")).server
     b = (await service.add(guild_id=10, name="B", vote_url="https://x.io/b")).server
-    await service.remove(a)
+    await ServerRemoval(pool, None).remove(a)
     assert (await service.resolve(10, None)).id == b.id
     assert (await service.resolve(10, None)).is_default
 
@@ -58,7 +59,11 @@ async def test_duplicate_name_in_guild(pool: asyncpg.Pool) -> None:
     await service.add(guild_id=10, name="Alpha", vote_url="https://x.io")
     with pytest.raises(UserError, match="already has a server"):
         await service.add(guild_id=10, name="Alpha", vote_url="https://y.io")
+    with pytest.raises(UserError, match=r"'Alpha' \(id \d+\); names are compared without regard to case"):
+        await service.add(guild_id=10, name="ALPHA", vote_url="https://y.io")
     await service.add(guild_id=11, name="Alpha", vote_url="https://y.io")  # another guild may
+    with pytest.raises(UserError, match="looks like a server id"):
+        await service.add(guild_id=10, name="#12", vote_url="https://y.io")
 
 
 async def test_feature_switches_and_master(pool: asyncpg.Pool) -> None:

@@ -81,3 +81,36 @@ async def test_refuses_badly_named_file(tmp_path: Path) -> None:
     (directory / "2_bad-name.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError, match="NNNN_lowercase_name"):
         discover(directory)
+
+
+async def test_0016_renames_names_that_clash_without_case(connection: asyncpg.Connection, tmp_path: Path) -> None:
+    directory = copy_migrations(tmp_path)
+    later = sorted(directory.glob("0016_*.sql"))[0]
+    held = later.read_text()
+    later.unlink()
+    for newer in directory.glob("00*.sql"):
+        if int(newer.name[:4]) > 16:
+            newer.unlink()
+    await apply_migrations(connection, directory)
+    rows = [
+        (1, "Rust Main"), (1, "rust main"), (1, "RUST MAIN"), (1, "Rust Main (2)"), (2, "rust main"),
+        (1, "x" * 100), (1, "X" * 100),
+    ]  # fmt: skip
+    for n, (guild, name) in enumerate(rows):
+        await connection.execute(
+            "INSERT INTO servers (guild_id, name, vote_url, api_key_hash) VALUES ($1, $2, 'https://e.com', $3)",
+            guild,
+            name,
+            f"{n:064x}",
+        )
+    later.write_text(held)
+    await apply_migrations(connection, directory)
+    names = [r["name"] for r in await connection.fetch("SELECT name FROM servers ORDER BY id")]
+    assert names == [
+        "Rust Main", "rust main (3)", "RUST MAIN (4)", "Rust Main (2)", "rust main", "x" * 100, "X" * 96 + " (2)",
+    ]  # fmt: skip
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await connection.execute(
+            "INSERT INTO servers (guild_id, name, vote_url, api_key_hash) VALUES (1, 'rUsT mAiN', 'https://e.com', $1)",
+            "f" * 64,
+        )

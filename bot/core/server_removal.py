@@ -1,0 +1,105 @@
+"""Removing a linked game server: what goes with it (shown before anything is deleted), then the deletion.
+
+One service for ``/setup remove`` and ``votebot server remove``. Everything the server owns cascades from its
+row in one transaction; afterwards its board messages (status board, top-10 board …) are deleted from Discord,
+so no frozen "🟢 Online" board with a dead Vote button stays behind and re-adding the server leaves one board.
+A board that cannot be deleted (permission lost, no connection to Discord) is reported, never retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import discord
+
+from bot.core.errors import UserError
+from bot.core.messaging import Messenger, Unreachable
+from bot.db.executor import Executor
+from bot.db.records import Server
+from bot.db.servers import BoardMessage, RemovalCounts, ServerRepository
+from bot.db.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RemovalSummary:
+    server: Server
+    counts: RemovalCounts
+    boards: tuple[BoardMessage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LeftBoard:
+    board: BoardMessage
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemovalOutcome:
+    summary: RemovalSummary
+    boards_deleted: int
+    boards_left: tuple[LeftBoard, ...]
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def describe_removal(summary: RemovalSummary) -> str:
+    """One sentence naming everything the removal deletes."""
+    counts = summary.counts
+    providers = f" ({', '.join(counts.providers)})" if counts.providers else ""
+    return (
+        f"Removing {summary.server.name} (id {summary.server.id}) deletes its settings and "
+        f"{_count(counts.votes, 'recorded vote', 'recorded votes')}, "
+        f"{_count(len(counts.providers), 'provider secret', 'provider secrets')}{providers}, "
+        f"{_count(counts.wipes, 'wipe schedule', 'wipe schedules')}, "
+        f"{_count(counts.giveaways, 'giveaway', 'giveaways')} and "
+        f"{_count(len(summary.boards), 'board message', 'board messages')}. It cannot be undone."
+    )
+
+
+class ServerRemoval:
+    def __init__(self, db: Executor, messenger: Messenger | None) -> None:
+        self._pool = db
+        self._messenger = messenger  # None: no connection to Discord (the CLI without a token)
+
+    async def preview(self, server: Server) -> RemovalSummary:
+        repo = ServerRepository(self._pool)
+        counts = await repo.removal_counts(server.id)
+        return RemovalSummary(server, counts, tuple(await repo.board_messages(server.id)))
+
+    async def remove(self, server: Server) -> RemovalOutcome:
+        async with transaction(self._pool) as connection:
+            repo = ServerRepository(connection)
+            current = await repo.get(server.id)
+            if current is None or current.guild_id != server.guild_id:
+                raise UserError(f"{server.name} (id {server.id}) was already removed; nothing was changed.")
+            summary = RemovalSummary(
+                current, await repo.removal_counts(current.id), tuple(await repo.board_messages(current.id))
+            )
+            await repo.delete(current)
+        deleted, left = 0, []
+        for board in summary.boards:
+            reason = await self._delete_board(current, board)
+            if reason is None:
+                deleted += 1
+            else:
+                log.warning("removed server %s: its %s board stays: %s", current.id, board.feature, reason)
+                left.append(LeftBoard(board, reason))
+        log.info("server %s (%s) of guild %s removed", current.id, current.name, current.guild_id)
+        return RemovalOutcome(summary, deleted, tuple(left))
+
+    async def _delete_board(self, server: Server, board: BoardMessage) -> str | None:
+        """None when the board message is gone, else why it is still there."""
+        if self._messenger is None:
+            return "there is no connection to Discord"
+        try:
+            await self._messenger.delete(board.channel_id, board.message_id, guild_id=server.guild_id)
+        except Unreachable as exc:
+            return exc.reason
+        except discord.HTTPException as exc:
+            return f"Discord answered {exc.status}"
+        return None
