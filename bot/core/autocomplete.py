@@ -6,10 +6,15 @@ alike; ServerService.resolve accepts an id or a name for every ``server`` option
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
+
+T = TypeVar("T", bound=Callable[..., Any])
+
+SERVER_HELP = "Which game server (its name or id); empty for this Discord server's default one"
 
 CHOICE_LIMIT = 100  # characters in a choice's name
 
@@ -27,3 +32,13 @@ async def server_names(interaction: discord.Interaction, current: str) -> list[a
     needle = current.strip().casefold()
     matching = [s for s in servers if needle in s.name.casefold() or needle.removeprefix("#") == str(s.id)]
     return [app_commands.Choice(name=server_choice_name(s.name, s.id), value=str(s.id)) for s in matching][:25]
+
+
+def server_option(func: T) -> T:
+    """A command's ``server`` option: autocompleted with the guild's servers, and described unless the command
+    describes it itself (put this decorator below ``@app_commands.command`` with the other option decorators)."""
+    described: dict[str, Any] = getattr(func, "__discord_app_commands_param_description__", {})
+    func = app_commands.autocomplete(server=server_names)(func)
+    if "server" not in described:
+        func = app_commands.describe(server=SERVER_HELP)(func)
+    return func

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.errors import UserError
 from bot.core.guild_checks import postable_channel
 from bot.core.interactions import admin_only, guild_id_of, guild_of, safe_reply
@@ -58,7 +58,7 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
         voter_bonus="Extra entries for members who voted this month (0-10)",
         server="Game server (default: this Discord server's default one)",
     )
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def start(
         self,

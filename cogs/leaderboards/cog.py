@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import admin_only, guild_id_of, safe_reply
 from cogs.leaderboards.service import LeaderboardService
 from cogs.leaderboards.spec import POST_TIME, REFRESH_MINUTES, TIES
@@ -31,7 +31,7 @@ class LeaderboardsCog(
     @app_commands.describe(
         board_refresh=REFRESH_MINUTES.description, post_time=POST_TIME.description, ties=TIES.description
     )
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def settings(
         self,

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import admin_only, guild_id_of, safe_reply
 from bot.web.providers.common import MAX_PLAYER_NAME
 from cogs.links.service import LinkService
@@ -36,7 +36,7 @@ class LinksCog(commands.Cog, name="Links"):
         ping="Mention me in thank-you messages (default off)",
         server="Game server (default: this Discord server's main one)",
     )
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @app_commands.guild_only()
     async def link(
         self,
@@ -50,20 +50,21 @@ class LinksCog(commands.Cog, name="Links"):
         await safe_reply(interaction, text)
 
     @app_commands.command(name="unlink", description="Remove your linked in-game name")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @app_commands.guild_only()
     async def unlink(self, interaction: discord.Interaction, server: str | None = None) -> None:
         removed = await self.service.unlink(guild_id_of(interaction), server, interaction.user.id)
         await safe_reply(interaction, "Your player name is unlinked." if removed else "You had no linked player name.")
 
     @app_commands.command(name="points", description="Your vote points (all time and this month)")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @app_commands.guild_only()
     async def points(self, interaction: discord.Interaction, server: str | None = None) -> None:
         await safe_reply(interaction, await self.service.points(guild_id_of(interaction), server, interaction.user.id))
 
     @links.command(name="set", description="Link (or reassign) a player name to a member")
-    @app_commands.autocomplete(server=server_names)
+    @app_commands.describe(member="The member whose votes this name should count for", player="The in-game name")
+    @server_option
     @admin_only
     async def links_set(
         self,
@@ -76,7 +77,8 @@ class LinksCog(commands.Cog, name="Links"):
         await safe_reply(interaction, text)
 
     @links.command(name="remove", description="Unlink a member's player name")
-    @app_commands.autocomplete(server=server_names)
+    @app_commands.describe(member="The member to unlink")
+    @server_option
     @admin_only
     async def links_remove(
         self, interaction: discord.Interaction, member: discord.User, server: str | None = None

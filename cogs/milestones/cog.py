@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import admin_only, guild_id_of, safe_reply
 from cogs.milestones.service import MilestoneService
 from cogs.milestones.spec import EVERY, THRESHOLDS
@@ -27,7 +27,7 @@ class MilestonesCog(commands.GroupCog, name="Milestones", group_name="milestones
 
     @app_commands.command(name="settings", description="Monthly thresholds and an optional every-N-votes total")
     @app_commands.describe(thresholds=THRESHOLDS.description, every=EVERY.description)
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def settings(
         self,

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import guild_id_of, safe_reply
 from cogs.reminders.service import ReminderService
 
@@ -24,14 +24,14 @@ class RemindersCog(commands.GroupCog, name="Reminders", group_name="remind", gro
         super().__init__()
 
     @app_commands.command(name="off", description="Stop your vote reminders")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     async def off(self, interaction: discord.Interaction, server: str | None = None) -> None:
         removed = await self.service.off(guild_id_of(interaction), server, interaction.user.id)
         await safe_reply(interaction, "Reminders are off." if removed else "You had no reminders here.")
 
     @app_commands.command(name="quiet", description="No reminders between these local times (server time zone)")
     @app_commands.describe(start="e.g. 22:00", end="e.g. 08:00; leave both empty to clear")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     async def quiet(
         self,
         interaction: discord.Interaction,

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import guild_id_of
 from cogs.reviews.service import ReviewService
 from cogs.reviews.views import ReviewModal
@@ -24,7 +24,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
 
     @app_commands.command(name="review", description="Rate our game server and write a review (you can edit it)")
     @app_commands.describe(server="Which game server (default: this Discord server's main one)")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @app_commands.guild_only()
     @app_commands.checks.cooldown(3, 60.0, key=lambda i: (i.guild_id, i.user.id))
     async def review(self, interaction: discord.Interaction, server: str | None = None) -> None:

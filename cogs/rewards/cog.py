@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.guild_checks import usable_channel, usable_role
 from bot.core.interactions import admin_only, guild_of, member_of, safe_reply
 from cogs.rewards.service import RewardsService
@@ -34,7 +34,7 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         role_hours=ROLE_HOURS.description,
         server="Game server (default: this Discord server's default one)",
     )
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def setup_rewards(
         self,

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.extensions import features
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.features import MASTER_SWITCH
 from bot.core.guild_checks import NOT_IN_GUILD_CODES, invite_url, needed_permissions, usable_channel, usable_role
 from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
@@ -95,7 +95,7 @@ class SetupCog(
         address="Game server address as host or host:port",
         game="Game, e.g. minecraft, rust, csgo",
     )
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def options(
         self,
@@ -134,7 +134,7 @@ class SetupCog(
         generate="Generate a strong secret and show it once (votifier and events only: the others come from the site)",
     )
     @app_commands.choices(provider=[app_commands.Choice(name=kind, value=kind) for kind in CREDENTIAL_KINDS])
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def provider(
         self, interaction: discord.Interaction, provider: str, server: str | None = None, generate: bool = False
@@ -186,7 +186,8 @@ class SetupCog(
         await safe_reply(interaction, embed=servers_embed(servers))
 
     @app_commands.command(name="default", description="Choose the server /vote uses by default")
-    @app_commands.autocomplete(server=server_names)
+    @app_commands.describe(server="The game server to make the default (its name or id)")
+    @server_option
     @admin_only
     async def default(self, interaction: discord.Interaction, server: str) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
@@ -195,7 +196,7 @@ class SetupCog(
 
     @app_commands.command(name="remove", description="Unlink a game server and delete its data (asks first)")
     @app_commands.describe(server="Game server to remove (its id or exact name)")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def remove(self, interaction: discord.Interaction, server: str) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
@@ -228,7 +229,7 @@ class FeaturesCog(
         role="Role the feature pings or hands out",
     )
     @app_commands.choices(feature=FEATURE_CHOICES)
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def enable(
         self,
@@ -259,14 +260,14 @@ class FeaturesCog(
     @app_commands.command(name="disable", description="Switch a feature off (its channel and role are kept)")
     @app_commands.describe(feature="The feature, or 'all' for the master switch", server="Game server")
     @app_commands.choices(feature=FEATURE_CHOICES)
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def disable(self, interaction: discord.Interaction, feature: str, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         await safe_reply(interaction, await self.service.disable(found, feature))
 
     @app_commands.command(name="list", description="Show which features are on")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def list_features(self, interaction: discord.Interaction, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import admin_only, guild_id_of, safe_reply
 from cogs.status.service import StatusService
 from cogs.status.spec import CONFIRM_INTERVAL, CONNECT_URL, FAILURES, INTERVAL, QUERY_PORT
@@ -34,7 +34,7 @@ class StatusCog(commands.Cog, name="Status"):
 
     @app_commands.command(name="status", description="Live status of this Discord server's game server(s)")
     @app_commands.describe(server="Which game server (default: all of them)")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @app_commands.guild_only()
     @app_commands.checks.cooldown(2, 10.0, key=lambda i: (i.guild_id, i.user.id))
     async def status(self, interaction: discord.Interaction, server: str | None = None) -> None:
@@ -70,7 +70,8 @@ class StatusAdminCog(
         f"default {CONFIRM_INTERVAL.default})",
         connect_url=CONNECT_URL.description,
     )
-    @app_commands.autocomplete(server=server_names, protocol=protocol_choices)
+    @app_commands.autocomplete(protocol=protocol_choices)
+    @server_option
     @admin_only
     async def configure(
         self,
@@ -100,7 +101,7 @@ class StatusAdminCog(
         await safe_reply(interaction, configured_text(found, settings, target.protocol, where, tested))
 
     @app_commands.command(name="check", description="Query the game server now and show the raw outcome")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def check(self, interaction: discord.Interaction, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import guild_id_of, safe_reply
 from cogs.vote.service import VoteService
 from cogs.vote.views import vote_embed, vote_view
@@ -24,7 +24,7 @@ class VoteCog(commands.Cog, name="Vote"):
 
     @app_commands.command(name="vote", description="Vote for our game server")
     @app_commands.describe(server="Which game server (default: this Discord server's main one)")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @app_commands.guild_only()
     @app_commands.checks.cooldown(3, 10.0, key=lambda i: (i.guild_id, i.user.id))
     async def vote(self, interaction: discord.Interaction, server: str | None = None) -> None:

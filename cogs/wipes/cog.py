@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.autocomplete import server_names
+from bot.core.autocomplete import server_option
 from bot.core.interactions import admin_only, guild_id_of, guild_of, safe_reply
 from bot.core.text import escape
 from cogs.wipes.service import WipeService
@@ -51,7 +51,7 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
         server="Game server (default: this Discord server's default one)",
     )
     @app_commands.choices(repeat=REPEAT_CHOICES)
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def add(
         self,
@@ -85,7 +85,7 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
         await safe_reply(interaction, "\n".join(lines))
 
     @app_commands.command(name="list", description="Show planned wipes")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def list_wipes(self, interaction: discord.Interaction, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
@@ -98,7 +98,7 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
         when="New date and time as YYYY-MM-DD HH:MM in the server's time zone",
         server="Game server (default: this Discord server's default one)",
     )
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def move(self, interaction: discord.Interaction, wipe: int, when: str, server: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # the scheduled event may be edited too
@@ -112,7 +112,7 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
 
     @app_commands.command(name="remove", description="Remove a planned wipe (and its repeats)")
     @app_commands.describe(wipe="The wipe number (see /wipe list)")
-    @app_commands.autocomplete(server=server_names)
+    @server_option
     @admin_only
     async def remove(self, interaction: discord.Interaction, wipe: int, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)

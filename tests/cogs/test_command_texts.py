@@ -1,0 +1,27 @@
+"""What Discord shows of each slash command: a description for every command and every option (discord.py
+fills a missing one with "…", which is what a member sees in the command picker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import discord
+
+from bot.app.client import EXTENSIONS, VoteBot
+from bot.app.config import load_config
+
+
+async def test_every_command_and_option_is_described(tmp_path: Path) -> None:
+    (tmp_path / "bot.toml").write_text("")
+    bot = VoteBot(config=load_config(tmp_path / "bot.toml", environ={}), pool=None, services=False)  # type: ignore[arg-type]
+    for extension in EXTENSIONS:
+        await bot.load_extension(extension)
+    undescribed = []
+    for command in bot.tree.walk_commands():
+        if command.description in ("…", "...", ""):
+            undescribed.append(f"/{command.qualified_name}")
+        if isinstance(command, discord.app_commands.Command):
+            undescribed += [
+                f"/{command.qualified_name} {p.name}" for p in command.parameters if p.description in ("…", "...", "")
+            ]
+    assert undescribed == []
