@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import discord
 
@@ -19,7 +20,6 @@ from bot.core.messaging import DangerousRole, Messenger, Unreachable, effect_non
 from bot.core.people import People, Person
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
-from bot.core.text import escape
 from bot.core.time import Clock, day_of, local_at, month_of, parse_hhmm, previous_month, zone
 from bot.db.executor import Executor
 from bot.db.records import FeatureSetting, Server
@@ -29,7 +29,7 @@ from bot.db.votes import Voter, VoteRepository
 from bot.votes.events import VoteEvent
 from cogs.leaderboards.repository import LeaderboardRepository
 from cogs.leaderboards.spec import POST_TIME, REFRESH_MINUTES, TIES
-from cogs.leaderboards.views import daily_embed, daily_refused_text, role_refused_text, top10_embed
+from cogs.leaderboards.views import daily_embed, daily_refused_text, role_refused_text, settings_text, top10_embed
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,15 @@ class LeaderboardService:
         for spec, value in changes.values():  # validate everything before saving anything
             if value is not None:
                 spec.parse(value)
+        current: dict[str, Any] = {}
         for feature, (spec, value) in changes.items():
-            if value is not None:
+            setting = (
                 await self._servers.configure(server, feature, settings={spec.name: value})
-        return f"Leaderboard settings of **{escape(server.name)}** saved."
+                if value is not None
+                else await self._servers.setting(server.id, feature)
+            )
+            current[feature] = self._servers.current_settings(setting, feature)[spec.name]
+        return settings_text(server, current["top10_board"], current["daily_leaderboard"], current["top_voter_role"])
 
     # ------------------------------------------------------------------ top-10 board
     async def handle(self, event: VoteEvent) -> None:

@@ -93,3 +93,13 @@ def daily_refused_text(server: Server, channel_id: int, reason: str) -> str:
         f"I can't post the daily leaderboard of **{escape(server.name)}** in <#{channel_id}> ({reason}). "
         "I keep retrying for a few hours; fix my permissions there or pick another channel with /feature enable."
     )
+
+
+def settings_text(server: Server, refresh_minutes: int, post_time: str, ties: str) -> str:
+    """The reply to /leaderboards settings: what is now in force, whether it changed or not."""
+    winners = "everyone tied for the most votes" if ties == "all" else "only the first to reach the most votes"
+    return (
+        f"Leaderboard settings of **{escape(server.name)}** saved: the live top-10 board refreshes every "
+        f"{refresh_minutes} min, the daily post goes out at {post_time} ({server.timezone}), and on a tie the "
+        f"top-voter role goes to {winners}."
+    )

@@ -98,7 +98,7 @@ class SetupService:
     async def _confirm(self, channel_id: int, label: str, server: Server) -> None:
         try:
             await self._messenger.post(
-                channel_id, f"✅ {label} for **{escape(server.name)}** will be posted in this channel."
+                channel_id, f"✅ Set up: **{label}** of **{escape(server.name)}** will post in this channel."
             )
         except Unreachable as exc:
             raise UserError(
@@ -113,7 +113,8 @@ def enabled_text(server: Server, setting: FeatureSetting | None, label: str, cha
     if setting is None:
         return f"Master switch of **{escape(server.name)}** is on: enabled features run again."
     where = f" in <#{setting.channel_id}>" if setting.channel_id else ""
-    message = f"**{label}** is on for **{escape(server.name)}**{where}."
+    role = f" with the role <@&{setting.role_id}>" if setting.role_id else ""
+    message = f"**{label}** is on for **{escape(server.name)}**{where}{role}."
     if setting.channel_id and channel_use:
         message += f" {channel_use}"
     if not server.enabled:

@@ -256,7 +256,7 @@ class Prober:
                 player_names=tuple(raw.get("player_names") or ()),
             )
         except TimeoutError:
-            return QueryResult(online=False, error="no answer (timed out)")
+            return QueryResult(online=False, error=f"no answer within {self.timeout:g} s")
         except ConnectionRefusedError:
             return QueryResult(online=False, error="connection refused")
         except OSError as exc:

@@ -138,7 +138,7 @@ def configured_text(server: Server, settings: StatusSettings, protocol: str, whe
 def test_result_text(players: int | None, max_players: int | None, online: bool, error: str | None) -> str:
     if online:
         return f"answers ({players}/{max_players} players)"
-    return f"does not answer right now: {escape(error or 'no answer')}"
+    return f"failed, {escape(error or 'nothing came back')}"
 
 
 def check_text(server: Server, protocol: str, online: bool, latency_ms: float | None, name: str | None,
@@ -148,4 +148,4 @@ def check_text(server: Server, protocol: str, online: bool, latency_ms: float | 
             f"**{escape(server.name)}** answers over `{protocol}` in {latency_ms or 0:.0f} ms: "
             f"{escape(name or '?')} · {players}/{max_players} players"
         )
-    return f"**{escape(server.name)}** does not answer over `{protocol}`: {escape(error or '?')}"
+    return f"**{escape(server.name)}** is not reachable over `{protocol}`: {escape(error or 'nothing came back')}."

@@ -79,7 +79,7 @@ async def test_feature_enable_by_admin_persists_across_restart(
     text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
     assert "Vote reminders** is on" in text
     notice = fake.messages(GENERAL)[-1]
-    assert "will be posted in this channel" in notice["content"]
+    assert "will post in this channel" in notice["content"]
 
     await runner.restart()
     listing = reply_text(await runner.command(ADMIN, "feature list"))
@@ -158,7 +158,7 @@ async def test_429_on_message_send_is_retried(runner: BotRunner, pool: asyncpg.P
         if r["method"] == "POST" and r["path"].endswith(f"/channels/{GENERAL}/messages")
     ]
     assert sends == [429, 200]
-    assert "will be posted in this channel" in fake.messages(GENERAL)[-1]["content"]
+    assert "will post in this channel" in fake.messages(GENERAL)[-1]["content"]
 
 
 async def test_403_on_channel_gives_clear_message_and_bot_keeps_working(
@@ -233,3 +233,21 @@ async def test_crafted_unknown_feature_is_a_clear_refusal(runner: BotRunner, poo
     assert "Unknown feature 'fireworks'" in text
     text = reply_text(await runner.command(ADMIN, "feature disable", feature="fireworks"))
     assert "Unknown feature 'fireworks'" in text
+
+
+async def test_replies_say_what_is_now_in_force(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    """A new owner reads back what they set: the role a feature uses, every leaderboard setting, the channel note."""
+    from tests.e2e.harness import ROLE_VOTER
+
+    server = await link_server(pool)
+    enabled = reply_text(
+        await runner.command(ADMIN, "feature enable", feature="vote", channel=str(GENERAL), role=str(ROLE_VOTER))
+    )
+    assert f"in <#{GENERAL}> with the role <@&{ROLE_VOTER}>." in enabled
+    notice = fake.messages(GENERAL)[-1]["content"]
+    assert notice.startswith("✅ Set up: **") and notice.endswith(f"of **{server.name}** will post in this channel.")
+    saved = reply_text(await runner.command(ADMIN, "leaderboards settings", board_refresh=5, post_time="21:30"))
+    assert saved == (
+        f"Leaderboard settings of **{server.name}** saved: the live top-10 board refreshes every 5 min, the daily "
+        "post goes out at 21:30 (UTC), and on a tie the top-voter role goes to everyone tied for the most votes."
+    )
