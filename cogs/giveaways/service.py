@@ -46,7 +46,13 @@ from cogs.giveaways.draws import (
     ticket_count,
 )
 from cogs.giveaways.repository import Giveaway, GiveawayRepository
-from cogs.giveaways.views import giveaway_embed, giveaway_view, pushed_winners_text, winners_text
+from cogs.giveaways.views import (
+    already_over_text,
+    giveaway_embed,
+    giveaway_view,
+    pushed_winners_text,
+    winners_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +148,7 @@ class GiveawayService:
     async def end_now(self, guild_id: int, giveaway_id: int) -> DrawResult:
         found = await self.get_in_guild(guild_id, giveaway_id)
         if found.status != "running":
-            raise UserError(f"Giveaway #{found.id} is already {found.status}.")
+            raise UserError(already_over_text(found.id, found.status))
         async with self.job.lock:  # never together with the due job: one draw, one announcement
             now = self._clock()
             await self._repo.set_ends_at(found.id, now)
@@ -186,7 +192,7 @@ class GiveawayService:
         async with self.job.lock:  # not while the due job draws and announces it
             if not await self._repo.finish(found.id, "cancelled", self._clock()):
                 current = await self._repo.get(found.id) or found
-                raise UserError(f"Giveaway #{found.id} is already {current.status}.")
+                raise UserError(already_over_text(found.id, current.status))
         cancelled = await self._repo.get(found.id) or found
         await self._edit_post(cancelled, giveaway_embed(cancelled, await self._repo.entry_count(found.id)))
         return cancelled

@@ -221,3 +221,9 @@ def pushed_winners_text(data: dict[str, Any]) -> tuple[str, list[int]]:
         names=", ".join(names),
     )
     return text[:2000], ids
+
+
+def already_over_text(giveaway_id: int, status: str) -> str:
+    if status == "cancelled":
+        return f"Giveaway #{giveaway_id} was already cancelled."
+    return f"Giveaway #{giveaway_id} has already ended; /giveaway reroll draws new winners."

@@ -202,6 +202,8 @@ async def test_voted_requirement_bonus_and_more_winners_than_entrants(
     assert "fewer eligible entrants than winners" in announcement["content"]
     snapshot = await pool.fetchval("SELECT snapshot::text FROM giveaway_draws WHERE giveaway_id = $1", giveaway_id)
     assert snapshot == f"[[{voter}, 3]]"  # 1 + 2 bonus tickets
+    again = reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
+    assert again == f"Giveaway #{giveaway_id} has already ended; /giveaway reroll draws new winners."
 
 
 async def test_enter_button_works_after_restart(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
@@ -215,7 +217,8 @@ async def test_enter_button_works_after_restart(runner: BotRunner, pool: asyncpg
     giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
     assert "was cancelled" in reply_text(await runner.command(ADMIN, "giveaway cancel", giveaway=giveaway_id))
     assert fake.message(int(posted["id"]))["components"] == []  # type: ignore[index]
-    assert "already cancelled" in reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
+    refused = reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
+    assert refused == f"Giveaway #{giveaway_id} was already cancelled."
     assert await pool.fetchval("SELECT count(*) FROM giveaway_draws") == 0
 
 
