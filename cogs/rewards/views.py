@@ -19,16 +19,21 @@ def thank_you_text(server: Server, player_name: str | None, member_id: int | Non
 
 
 def setup_summary(server: Server, setting: FeatureSetting, settings: dict[str, Any]) -> str:
-    parts = [
-        f"thank-you in <#{setting.channel_id}>"
-        if setting.channel_id and settings["thank_you"]
-        else "no thank-you message"
-    ]
+    """The reply to /rewards setup: what each vote now earns, in one sentence."""
+    thanks = setting.channel_id is not None and bool(settings["thank_you"])
+    role = ""
     if setting.role_id:
         hours = settings["role_hours"]
-        lasting = format_duration(dt.timedelta(hours=hours)) if hours else "the vote cooldown"
-        parts.append(f"<@&{setting.role_id}> for {lasting}")
-    return f"Rewards for **{escape(server.name)}**: " + " · ".join(parts)
+        lasting = f"for {format_duration(dt.timedelta(hours=hours))}" if hours else "until the vote cooldown ends"
+        role = f"the role <@&{setting.role_id}> {lasting}"
+    name = escape(server.name)
+    if thanks and role:
+        return f"Rewards for **{name}**: each vote gets a thank-you in <#{setting.channel_id}> and {role}."
+    if thanks:
+        return f"Rewards for **{name}**: each vote gets a thank-you in <#{setting.channel_id}>; no role is given."
+    if role:
+        return f"Rewards for **{name}**: each vote gets {role}; no thank-you message is posted."
+    return f"Rewards for **{name}**: votes get no thank-you message and no role."
 
 
 def thanks_refused_text(server: Server, channel_id: int) -> str:

@@ -114,7 +114,7 @@ async def test_manage_roles_stops_below_the_members_own_top_role(
     assert await role_of(pool, server.id, "top_voter_role") == ROLE_VOTER
     # the owner stands above every role: only the bot's own position limits them
     text = reply_text(await runner.command(ADMIN, "rewards setup", role=str(ROLE_PEER)))
-    assert f"Rewards for **Alpha**: no thank-you message · <@&{ROLE_PEER}>" in text
+    assert f"Rewards for **Alpha**: each vote gets the role <@&{ROLE_PEER}>" in text
     assert await role_of(pool, server.id, "vote") == ROLE_PEER
 
 
