@@ -114,6 +114,8 @@ class FeatureSpec:
     settings: tuple[SettingSpec, ...] = ()
     package: str = ""  # the feature package that declared it (cogs.<package>)
     channel_use: str = ""  # one whole sentence: what the feature posts in its channel (refusals, /feature enable)
+    # What the feature posts, as a noun phrase that fits "Survival's … will be posted in this channel."
+    posts: str = ""
 
     def setting(self, name: str) -> SettingSpec:
         """The setting stored as (or typed as) ``name``."""

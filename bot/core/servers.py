@@ -37,8 +37,8 @@ class MissingTarget(UserError):
     slash-command option; the CLI words it with its own flags (bot/cli/servers.py)."""
 
     TEXTS: Mapping[str, str] = {
-        "channel": "{label} needs a channel: pass the channel option. {channel_use}",
-        "role": "{label} needs a role: pass the role option.",
+        "channel": "To turn on {label}, choose a channel in the channel option. {channel_use}",
+        "role": "To turn on {label}, choose a role in the role option.",
     }
 
     def __init__(self, spec: FeatureSpec, what: str) -> None:

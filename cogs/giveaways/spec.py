@@ -2,6 +2,8 @@
 
 from bot.core.features import FeatureSpec
 
-GIVEAWAYS = FeatureSpec("giveaways", "Giveaways", needs_channel=True, package="giveaways")
+GIVEAWAYS = FeatureSpec(
+    "giveaways", "Giveaways", needs_channel=True, package="giveaways", posts="giveaways and their winners"
+)
 
 FEATURES = (GIVEAWAYS,)

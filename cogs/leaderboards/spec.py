@@ -31,10 +31,20 @@ TOP_VOTER_ROLE = FeatureSpec(
     package="leaderboards",
 )
 DAILY_LEADERBOARD = FeatureSpec(
-    "daily_leaderboard", "Daily leaderboard post", needs_channel=True, settings=(POST_TIME,), package="leaderboards"
+    "daily_leaderboard",
+    "Daily leaderboard post",
+    needs_channel=True,
+    settings=(POST_TIME,),
+    package="leaderboards",
+    posts="daily vote leaderboard",
 )
 TOP10_BOARD = FeatureSpec(
-    "top10_board", "Live top-10 voters board", needs_channel=True, settings=(REFRESH_MINUTES,), package="leaderboards"
+    "top10_board",
+    "Live top-10 voters board",
+    needs_channel=True,
+    settings=(REFRESH_MINUTES,),
+    package="leaderboards",
+    posts="live top-10 voters board",
 )
 
 FEATURES = (TOP_VOTER_ROLE, DAILY_LEADERBOARD, TOP10_BOARD)

@@ -27,6 +27,7 @@ MILESTONES = FeatureSpec(
     needs_channel=True,
     settings=(THRESHOLDS, EVERY),
     package="milestones",
+    posts="vote milestones and rank-ups",
 )
 
 FEATURES = (MILESTONES,)

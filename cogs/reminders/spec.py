@@ -14,9 +14,10 @@ REMINDERS = FeatureSpec(
     settings=(CHANNEL_PING,),
     package="reminders",
     channel_use=(
-        "The channel gets a ping (with the role, if you give one) each time the vote cooldown starts over, "
-        "and the reminders of members whose direct messages are closed."
+        "Each time voting opens again I ping that channel (and the role, if there is one), and members whose "
+        "direct messages are closed get their personal reminders there too."
     ),
+    posts="vote reminders",
 )
 
 FEATURES = (REMINDERS,)

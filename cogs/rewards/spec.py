@@ -16,11 +16,12 @@ ROLE_HOURS = SettingSpec(
 
 VOTE = FeatureSpec(
     "vote",
-    "/vote command and voter rewards",
+    "Vote rewards (/vote, thank-yous, voter role)",
     grants_role=True,
     enabled_by_default=True,
     settings=(THANK_YOU, ROLE_HOURS),
     package="rewards",
+    posts="thank-yous for votes",
 )
 
 FEATURES = (VOTE,)

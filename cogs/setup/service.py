@@ -82,7 +82,7 @@ class SetupService:
         if feature != MASTER_SWITCH:
             spec = self._servers.spec(feature)
             if confirm_in is not None:
-                await self._confirm(confirm_in, spec.label, server)
+                await self._confirm(confirm_in, spec.posts or spec.label.lower(), server)
         setting = await self._servers.switch_feature(
             server, feature, enabled=True, channel_id=channel_id, role_id=role_id
         )
@@ -92,13 +92,13 @@ class SetupService:
     async def disable(self, server: Server, feature: str) -> str:
         await self._servers.switch_feature(server, feature, enabled=False)
         if feature == MASTER_SWITCH:
-            return f"Master switch of **{escape(server.name)}** is off: every feature is paused."
-        return f"**{self._servers.registry.label(feature)}** is off for **{escape(server.name)}**."
+            return f"Paused every feature of **{escape(server.name)}** (the master switch is off)."
+        return f"Turned off **{self._servers.registry.label(feature)}** for **{escape(server.name)}**."
 
-    async def _confirm(self, channel_id: int, label: str, server: Server) -> None:
+    async def _confirm(self, channel_id: int, posts: str, server: Server) -> None:
         try:
             await self._messenger.post(
-                channel_id, f"✅ Set up: **{label}** of **{escape(server.name)}** will post in this channel."
+                channel_id, f"✅ **{escape(server.name)}**'s {posts} will be posted in this channel."
             )
         except Unreachable as exc:
             raise UserError(
@@ -111,10 +111,10 @@ class SetupService:
 
 def enabled_text(server: Server, setting: FeatureSetting | None, label: str, channel_use: str = "") -> str:
     if setting is None:
-        return f"Master switch of **{escape(server.name)}** is on: enabled features run again."
+        return f"The master switch of **{escape(server.name)}** is on again: the features that are on run again."
     where = f" in <#{setting.channel_id}>" if setting.channel_id else ""
     role = f" with the role <@&{setting.role_id}>" if setting.role_id else ""
-    message = f"**{label}** is on for **{escape(server.name)}**{where}{role}."
+    message = f"Turned on **{label}** for **{escape(server.name)}**{where}{role}."
     if setting.channel_id and channel_use:
         message += f" {channel_use}"
     if not server.enabled:

@@ -34,9 +34,16 @@ CONNECT_URL = SettingSpec("connect_url", "url", None, "https:// link for a Conne
 QUERY_SETTINGS = (QUERY_PORT, INTERVAL, FAILURES, CONFIRM_INTERVAL, CONNECT_URL)
 """Stored in ``status_settings`` (one row per server, for both toggles), not in the toggles' settings."""
 
-STATUS_BOARD = FeatureSpec("status_board", "Live status board", needs_channel=True, package="status")
+STATUS_BOARD = FeatureSpec(
+    "status_board", "Live status board", needs_channel=True, package="status", posts="live status board"
+)
 OFFLINE_ALERTS = FeatureSpec(
-    "offline_alerts", "Offline and recovery alerts", needs_channel=True, uses_role=True, package="status"
+    "offline_alerts",
+    "Offline and recovery alerts",
+    needs_channel=True,
+    uses_role=True,
+    package="status",
+    posts="offline and recovery alerts",
 )
 
 FEATURES = (STATUS_BOARD, OFFLINE_ALERTS)

@@ -9,6 +9,7 @@ WIPES = FeatureSpec(
     uses_role=True,
     bot_permissions=("manage_events",),  # a wipe's optional Discord scheduled event (discord_event)
     package="wipes",
+    posts="wipe and event announcements",
 )
 
 FEATURES = (WIPES,)

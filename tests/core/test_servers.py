@@ -69,7 +69,7 @@ async def test_duplicate_name_in_guild(pool: asyncpg.Pool) -> None:
 async def test_feature_switches_and_master(pool: asyncpg.Pool) -> None:
     service = ServerService(pool, features())
     server = (await service.add(guild_id=10, name="A", vote_url="https://x.io")).server
-    with pytest.raises(UserError, match="needs a channel"):
+    with pytest.raises(UserError, match="choose a channel in the channel option"):
         await service.switch_feature(server, "reminders", enabled=True)
     await service.switch_feature(server, "reminders", enabled=True, channel_id=55)
     assert await service.is_active(server, "reminders")

@@ -211,8 +211,8 @@ async def test_reminders_say_what_their_channel_is_for_and_never_ping_more_than_
 ) -> None:
     server = await make_server(pool)
     refused = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders"))
-    assert refused.startswith("Vote reminders needs a channel: pass the channel option.")
-    assert "each time the vote cooldown starts over" in refused and "direct messages are closed" in refused
+    assert refused.startswith("To turn on Vote reminders, choose a channel in the channel option.")
+    assert "Each time voting opens again I ping that channel" in refused and "direct messages are closed" in refused
     enabled = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
     assert f"in <#{GENERAL}>." in enabled and "direct messages are closed" in enabled
 

@@ -77,9 +77,9 @@ async def test_feature_enable_by_admin_persists_across_restart(
 ) -> None:
     server = await link_server(pool)
     text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
-    assert "Vote reminders** is on" in text
+    assert "Turned on **Vote reminders**" in text
     notice = fake.messages(GENERAL)[-1]
-    assert "will post in this channel" in notice["content"]
+    assert notice["content"] == "✅ **Survival**'s vote reminders will be posted in this channel."
 
     await runner.restart()
     listing = reply_text(await runner.command(ADMIN, "feature list"))
@@ -151,14 +151,14 @@ async def test_429_on_message_send_is_retried(runner: BotRunner, pool: asyncpg.P
         {"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 429, "retry_after": 0.3}
     )
     text = reply_text(await runner.command(ADMIN, "feature enable", feature="reminders", channel=str(GENERAL)))
-    assert "is on" in text
+    assert "Turned on" in text
     sends = [
         r["status"]
         for r in fake.requests
         if r["method"] == "POST" and r["path"].endswith(f"/channels/{GENERAL}/messages")
     ]
     assert sends == [429, 200]
-    assert "will post in this channel" in fake.messages(GENERAL)[-1]["content"]
+    assert "will be posted in this channel" in fake.messages(GENERAL)[-1]["content"]
 
 
 async def test_403_on_channel_gives_clear_message_and_bot_keeps_working(
@@ -245,7 +245,7 @@ async def test_replies_say_what_is_now_in_force(runner: BotRunner, pool: asyncpg
     )
     assert f"in <#{GENERAL}> with the role <@&{ROLE_VOTER}>." in enabled
     notice = fake.messages(GENERAL)[-1]["content"]
-    assert notice.startswith("✅ Set up: **") and notice.endswith(f"of **{server.name}** will post in this channel.")
+    assert notice == f"✅ **{server.name}**'s thank-yous for votes will be posted in this channel."
     saved = reply_text(await runner.command(ADMIN, "leaderboards settings", board_refresh=5, post_time="21:30"))
     assert saved == (
         f"Leaderboard settings of **{server.name}** saved: the live top-10 board refreshes every 5 min, the daily "

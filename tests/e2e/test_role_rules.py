@@ -110,7 +110,7 @@ async def test_manage_roles_stops_below_the_members_own_top_role(
     assert await role_of(pool, server.id, "vote") is None
     # the legit case: a role below their own, which the bot can hand out
     text = reply_text(await runner.command(MANAGER, "feature enable", feature="top_voter_role", role=str(ROLE_VOTER)))
-    assert "is on" in text
+    assert "Turned on" in text
     assert await role_of(pool, server.id, "top_voter_role") == ROLE_VOTER
     # the owner stands above every role: only the bot's own position limits them
     text = reply_text(await runner.command(ADMIN, "rewards setup", role=str(ROLE_PEER)))
@@ -136,7 +136,7 @@ async def test_nobody_may_have_a_role_with_moderator_powers_handed_out(
             MANAGER, "feature enable", feature="offline_alerts", channel=str(GENERAL), role=str(ROLE_ADMINS)
         )
     )
-    assert "is on" in text
+    assert "Turned on" in text
 
 
 async def test_a_role_that_is_not_mentionable_is_pinged_only_for_members_who_could_ping_it(
@@ -162,8 +162,8 @@ async def test_a_role_that_is_not_mentionable_is_pinged_only_for_members_who_cou
     refused = reply_text(await enable(MANAGER, ROLE_QUIET))
     assert f"<@&{ROLE_QUIET}> is not mentionable" in refused and "Mention @everyone, @here and All Roles" in refused
     assert await role_of(pool, server.id, "reminders") is None
-    assert "is on" in reply_text(await enable(MANAGER, ROLE_VOTER))  # mentionable: anyone may ping it
-    assert "is on" in reply_text(await enable(PINGER, ROLE_QUIET))  # has Mention Everyone, as Discord asks
+    assert "Turned on" in reply_text(await enable(MANAGER, ROLE_VOTER))  # mentionable: anyone may ping it
+    assert "Turned on" in reply_text(await enable(PINGER, ROLE_QUIET))  # has Mention Everyone, as Discord asks
     assert await role_of(pool, server.id, "reminders") == ROLE_QUIET
 
 
