@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.core.text import escape, safe_name
+from bot.core.text import clean_player_name, escape, safe_name
 from bot.core.time import format_duration
 from bot.db.records import FeatureSetting, Server
 
 
 def thank_you_text(server: Server, player_name: str | None, member_id: int | None, ping: bool, points: int) -> str:
-    who = f"<@{member_id}>" if member_id is not None and ping else f"**{safe_name(player_name)}**"
-    text = f"🎉 Thank you {who} for voting for **{escape(server.name)}**!"
-    if member_id is not None:
-        text += f" You now have **{points}** vote point{'s' if points != 1 else ''}."
-    return text
+    """The public thank-you: the pinged member is spoken to, anyone else named (or, with no name, just thanked)."""
+    game = escape(server.name)
+    count = f"**{points}** vote point{'s' if points != 1 else ''}"
+    if member_id is not None and ping:
+        return f"🎉 Thank you <@{member_id}> for voting for **{game}**! You now have {count}."
+    if not clean_player_name(player_name or ""):
+        return f"🎉 Thank you for voting for **{game}**!"
+    text = f"🎉 Thank you **{safe_name(player_name)}** for voting for **{game}**!"
+    return text + (f" That makes {count}." if member_id is not None else "")
 
 
 def setup_summary(server: Server, setting: FeatureSetting, settings: dict[str, Any]) -> str:

@@ -35,7 +35,7 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
     vote_id = await record_vote(pool, server, "v1", now, player_name="steve", expires_at=now + dt.timedelta(hours=1))
     await wait_until(lambda: any("Thank you" in t for t in texts(fake, GENERAL)))
     thanks = [t for t in texts(fake, GENERAL) if "Thank you" in t]
-    assert thanks == ["🎉 Thank you **steve** for voting for **Alpha**! You now have **1** vote point."]
+    assert thanks == ["🎉 Thank you **steve** for voting for **Alpha**! That makes **1** vote point."]
     post = sent(fake, "POST", f"/channels/{GENERAL}/messages")[-1]
     assert post["json"]["allowed_mentions"]["parse"] == []
     await wait_until(lambda: ROLE_VOTER in member_roles(fake, MEMBER))
@@ -110,9 +110,9 @@ async def test_top_gg_voters_without_a_link_are_thanked_by_their_discord_name(
     await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 3)
     thanks = sorted(t for t in texts(fake, GENERAL) if "Thank you" in t)
     assert thanks == [
-        "🎉 Thank you **Captain \\*Memb\\*** for voting for **Alpha**! You now have **1** vote point.",
-        "🎉 Thank you **Someone** for voting for **Alpha**! You now have **1** vote point.",
-        "🎉 Thank you **Wanderer** for voting for **Alpha**! You now have **1** vote point.",
+        "🎉 Thank you **Captain \\*Memb\\*** for voting for **Alpha**! That makes **1** vote point.",
+        "🎉 Thank you **Wanderer** for voting for **Alpha**! That makes **1** vote point.",
+        "🎉 Thank you for voting for **Alpha**!",  # 4242: a deleted account, no name to show
     ]
     for post in sent(fake, "POST", f"/channels/{GENERAL}/messages"):
         assert post["json"]["allowed_mentions"]["parse"] == []

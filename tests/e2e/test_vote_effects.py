@@ -108,7 +108,7 @@ async def test_a_discord_outage_loses_no_effect_and_repeats_none(
     assert await runner.service("Reminders").sweep() == 1
     assert sorted(thanks(fake)) == sorted(
         [
-            "🎉 Thank you **Steve** for voting for **Alpha**! You now have **1** vote point.",
+            "🎉 Thank you **Steve** for voting for **Alpha**! That makes **1** vote point.",
             "🎉 Thank you **Alex** for voting for **Alpha**!",
             "🎉 Thank you **Zed** for voting for **Alpha**!",
         ]
