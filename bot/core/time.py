@@ -133,10 +133,31 @@ def parse_duration(
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned))
     duration = dt.timedelta(seconds=seconds)
     if duration < minimum:
-        raise UserError(f"The duration must be at least {format_duration(minimum)}.")
+        raise UserError(f"The duration must be at least {spelled_duration(minimum)}.")
     if duration > maximum:
-        raise UserError(f"The duration can be at most {format_duration(maximum)}.")
+        raise UserError(f"The duration can be at most {spelled_duration(maximum)}.")
     return duration
+
+
+_SPELLED = (
+    (7 * 86400, "1 week", "{count} weeks"),
+    (86400, "1 day", "{count} days"),
+    (3600, "1 hour", "{count} hours"),
+    (60, "1 minute", "{count} minutes"),
+    (1, "1 second", "{count} seconds"),
+)
+
+
+def spelled_duration(value: dt.timedelta) -> str:
+    """A limit written out as people say it in a sentence: ``8 weeks``, ``1 minute``, ``36 hours``.
+
+    The largest unit that divides the value exactly (a limit is a round number), so nothing is rounded away."""
+    seconds = max(0, round(value.total_seconds()))
+    for size, one, other in _SPELLED:
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return one if count == 1 else other.format(count=count)
+    return "0 seconds"
 
 
 def format_duration(value: dt.timedelta | float) -> str:

@@ -55,9 +55,9 @@ def clean_prize(prize: str) -> str:
 
 def check_counts(winners: int, voter_bonus: int) -> None:
     if not 1 <= winners <= MAX_WINNERS:
-        raise UserError(f"A giveaway has between 1 and {MAX_WINNERS} winners.")
+        raise UserError(f"A giveaway can have 1 to {MAX_WINNERS} winners.")
     if not 0 <= voter_bonus <= MAX_BONUS:
-        raise UserError(f"Bonus entries for voters go from 0 to {MAX_BONUS}.")
+        raise UserError(f"The voter bonus can be 0 to {MAX_BONUS} extra tickets.")
 
 
 def pick_winners(snapshot: list[tuple[int, int]], count: int, exclude: set[int], rng: Random) -> list[int]:

@@ -50,6 +50,7 @@ from cogs.giveaways.views import (
     already_over_text,
     giveaway_embed,
     giveaway_view,
+    not_rerollable_text,
     pushed_winners_text,
     winners_text,
 )
@@ -120,7 +121,7 @@ class GiveawayService:
         )
         try:
             message_id = await self._messenger.post(
-                channel_id, embeds=[giveaway_embed(giveaway, 0)], view=giveaway_view(giveaway.id, 0)
+                channel_id, embeds=[giveaway_embed(giveaway, 0, server.name)], view=giveaway_view(giveaway.id, 0)
             )
         except (Unreachable, discord.HTTPException) as exc:
             await self._repo.delete(giveaway.id)
@@ -131,6 +132,11 @@ class GiveawayService:
         await self._repo.set_message(giveaway.id, message_id)
         self.job.wake(giveaway.ends_at)
         return giveaway
+
+    async def server_name(self, giveaway: Giveaway) -> str:
+        """The game server's name, as the giveaway's requirements name it."""
+        server = await self._servers.find(giveaway.server_id)
+        return server.name if server is not None else "the server"
 
     async def channel_of(self, server: Server) -> int | None:
         setting = await self._servers.setting(server.id, FEATURE)
@@ -163,14 +169,16 @@ class GiveawayService:
     async def reroll(self, guild_id: int, giveaway_id: int, count: int) -> DrawResult:
         giveaway = await self.get_in_guild(guild_id, giveaway_id)
         if giveaway.status != "ended":
-            raise UserError("Only an ended giveaway can be rerolled.")
+            raise UserError(not_rerollable_text(giveaway.id, giveaway.status))
         if not 1 <= count <= MAX_WINNERS:
-            raise UserError(f"Reroll between 1 and {MAX_WINNERS} winners.")
+            raise UserError(f"A reroll can draw 1 to {MAX_WINNERS} new winners.")
         draws = await self._repo.draws(giveaway.id)
         if not draws:
             raise UserError("This giveaway has no draw to reroll.")
         previous = {member for draw in draws for member in draw.winners}
         snapshot = list(draws[0].snapshot)
+        if not snapshot:
+            raise UserError(f"Nobody was eligible in giveaway #{giveaway.id}, so there is nobody to draw.")
         winners = pick_winners(snapshot, count, previous, self._rng)
         if not winners:
             raise UserError("Every eligible entrant has already won: there is nobody left to draw.")
@@ -184,7 +192,9 @@ class GiveawayService:
             raise UserError("I could not post the new winners (check my permissions there); nothing was rerolled.")
         await self._repo.mark_announced(giveaway.id, draw.draw_no, message_id, self._clock())
         everyone = [w for d in await self._repo.draws(giveaway.id) for w in d.winners]
-        await self._edit_post(giveaway, giveaway_embed(giveaway, result.entrants, everyone))
+        await self._edit_post(
+            giveaway, giveaway_embed(giveaway, result.entrants, await self.server_name(giveaway), everyone)
+        )
         return result
 
     async def cancel(self, guild_id: int, giveaway_id: int) -> Giveaway:
@@ -194,7 +204,10 @@ class GiveawayService:
                 current = await self._repo.get(found.id) or found
                 raise UserError(already_over_text(found.id, current.status))
         cancelled = await self._repo.get(found.id) or found
-        await self._edit_post(cancelled, giveaway_embed(cancelled, await self._repo.entry_count(found.id)))
+        await self._edit_post(
+            cancelled,
+            giveaway_embed(cancelled, await self._repo.entry_count(found.id), await self.server_name(cancelled)),
+        )
         return cancelled
 
     # ------------------------------------------------------------------ members
@@ -245,7 +258,10 @@ class GiveawayService:
         ended = await self._repo.get(giveaway.id)
         if ended is not None:
             await self._edit_post(
-                ended, giveaway_embed(ended, result.entrants, result.draw.winners, short=result.short)
+                ended,
+                giveaway_embed(
+                    ended, result.entrants, await self.server_name(ended), result.draw.winners, short=result.short
+                ),
             )
         log.info(
             "giveaway %s ended: %d winner(s) of %d entrants", giveaway.id, len(result.draw.winners), result.entrants
@@ -271,7 +287,7 @@ class GiveawayService:
         return DrawResult.of(draw, giveaway.winner_count)
 
     async def _announce(self, giveaway: Giveaway, result: DrawResult, *, reroll: bool) -> int | None:
-        text = winners_text(giveaway, result.draw.winners, short=result.short, reroll=reroll)
+        text = winners_text(giveaway, result.draw.winners, reroll=reroll)
         try:
             return await self._messenger.post(
                 giveaway.channel_id,

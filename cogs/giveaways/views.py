@@ -1,5 +1,5 @@
-"""Giveaway posts, the persistent Enter button and winner announcements. Prizes are escaped; winner posts ping
-exactly the winners."""
+"""Giveaway posts, the persistent Enter button and winner announcements. Prizes have their markdown escaped and
+keep their mentions: embeds never ping, and winner posts ping exactly the winners (``only_users``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
-from discord.utils import format_dt
+from discord.utils import escape_markdown, format_dt
 
 from bot.core.errors import UserError
 from bot.core.interactions import safe_reply
@@ -32,14 +32,21 @@ ENDED_COLOUR = discord.Colour.dark_grey()
 
 
 def giveaway_embed(
-    giveaway: Giveaway, entries: int, winners: Sequence[int] = (), *, short: bool = False
+    giveaway: Giveaway, entries: int, server_name: str, winners: Sequence[int] = (), *, short: bool = False
 ) -> discord.Embed:
+    """The giveaway post. Embeds never ping, so outside text keeps its mentions and only markdown is escaped."""
     running = giveaway.status == "running"
     embed = discord.Embed(
-        title=f"🎉 Giveaway: {escape(giveaway.prize)}"[:256],
+        title=f"🎉 Giveaway: {escape_markdown(giveaway.prize)}"[:256],
         colour=GIVEAWAY_COLOUR if running else ENDED_COLOUR,
     )
     lines = []
+    hosted = by_count(
+        giveaway.winner_count,
+        "Hosted by <@{host}> · {count} winner",
+        "Hosted by <@{host}> · {count} winners",
+        host=giveaway.host_id,
+    )
     if running:
         lines.append(f"Ends {format_dt(giveaway.ends_at, 'R')} ({format_dt(giveaway.ends_at)})")
         lines.append("Press **Enter** to join; press it again to leave.")
@@ -50,23 +57,27 @@ def giveaway_embed(
         if winners:
             lines.append("Winners: " + ", ".join(f"<@{w}>" for w in winners))
         else:
-            lines.append("No eligible entries: nobody won.")
+            lines.append("There were no eligible entries, so nobody won.")
         if short and winners:
-            lines.append("Fewer entrants than winners: everyone eligible won.")
-    lines.append(
-        by_count(
-            giveaway.winner_count,
-            "Hosted by <@{host}> · {count} winner",
-            "Hosted by <@{host}> · {count} winners",
-            host=giveaway.host_id,
-        )
-    )
+            lines.append("There were fewer eligible entrants than winners, so everyone eligible won.")
+        if not winners:
+            hosted = f"Hosted by <@{giveaway.host_id}>"
+        elif short:
+            hosted = f"Hosted by <@{giveaway.host_id}> · {len(winners)} of {giveaway.winner_count} winners drawn"
+        else:  # a reroll adds winners: the count shown is the one drawn
+            hosted = by_count(
+                len(winners),
+                "Hosted by <@{host}> · {count} winner",
+                "Hosted by <@{host}> · {count} winners",
+                host=giveaway.host_id,
+            )
+    lines.append(hosted)
     embed.description = "\n".join(lines)
     requirements = []
     if giveaway.required_role_id:
         requirements.append(f"Role <@&{giveaway.required_role_id}>")
     if giveaway.require_vote:
-        requirements.append("Voted for the server this month")
+        requirements.append(f"Voted for **{escape_markdown(server_name)}** this month")
     if requirements:
         embed.add_field(name="Requirements", value="\n".join(requirements), inline=False)
     if giveaway.voter_bonus:
@@ -81,10 +92,16 @@ def giveaway_embed(
     return embed
 
 
-def winners_text(giveaway: Giveaway, winners: Sequence[int], *, short: bool, reroll: bool) -> str:
-    prize = escape(giveaway.prize)
+def winners_text(giveaway: Giveaway, winners: Sequence[int], *, reroll: bool) -> str:
+    """The public announcement replying to the giveaway post. It pings exactly the winners (``only_users``); how
+    many could win stays in the post's embed, so a congratulation is only a congratulation. The allowed mentions
+    keep a prize's mentions from pinging, so only its markdown is escaped."""
+    prize = escape_markdown(giveaway.prize)
     if not winners:
-        return f"🎉 The giveaway for **{prize}** has ended: there were no eligible entries, so nobody won."
+        return (
+            f"The giveaway for **{prize}** has ended with no eligible entries, so nobody won.\n"
+            f"-# Giveaway #{giveaway.id}"
+        )
     mentions = ", ".join(f"<@{w}>" for w in winners)
     if reroll:
         text = by_count(
@@ -96,8 +113,6 @@ def winners_text(giveaway: Giveaway, winners: Sequence[int], *, short: bool, rer
         )
     else:
         text = f"🎉 Congratulations {mentions}: you won **{prize}**!"
-    if short:
-        text += " (There were fewer eligible entrants than winners, so everyone eligible won.)"
     return text + f"\n-# Giveaway #{giveaway.id}"
 
 
@@ -138,7 +153,8 @@ class GiveawayEnterButton(
             return
         try:
             await interaction.response.edit_message(
-                embed=giveaway_embed(giveaway, result.count), view=giveaway_view(giveaway.id, result.count)
+                embed=giveaway_embed(giveaway, result.count, await cog.service.server_name(giveaway)),
+                view=giveaway_view(giveaway.id, result.count),
             )
         except discord.HTTPException as exc:
             log.warning("giveaway %s: could not update the entry count: %s", giveaway.id, exc)
@@ -227,3 +243,10 @@ def already_over_text(giveaway_id: int, status: str) -> str:
     if status == "cancelled":
         return f"Giveaway #{giveaway_id} was already cancelled."
     return f"Giveaway #{giveaway_id} has already ended; /giveaway reroll draws new winners."
+
+
+def not_rerollable_text(giveaway_id: int, status: str) -> str:
+    """Why /giveaway reroll refuses a giveaway that did not end with a draw."""
+    if status == "cancelled":
+        return f"Giveaway #{giveaway_id} was cancelled, so there are no winners to reroll."
+    return f"Giveaway #{giveaway_id} is still running: end it with /giveaway end first, then reroll."

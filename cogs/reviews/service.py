@@ -5,6 +5,7 @@ reviews channel.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import discord
@@ -15,6 +16,7 @@ from bot.core.pushed_events import PushedEvent
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
+from bot.core.time import Clock
 from bot.core.validation import is_ascii_digits
 from bot.db.executor import Executor
 from bot.db.records import Server
@@ -55,6 +57,52 @@ def clean_author(name: str) -> str:
     if not author:
         raise UserError("The review's author can't be empty.")
     return author
+
+
+class ReviewForms:
+    """Who may open the /review form now (``rate`` times in ``per`` per member, on the injected clock), and what a
+    form that saved nothing held.
+
+    Unlike discord.py's cooldown check, a use is given back when the form saved nothing (a bad rating): the reply
+    asks the member to open it again, and the next form still holds what they typed."""
+
+    MAX_KEYS = 10_000
+
+    def __init__(self, clock: Clock, rate: int = 3, per: dt.timedelta = dt.timedelta(seconds=60)) -> None:
+        self._clock = clock
+        self.rate = rate
+        self.per = per
+        self._uses: dict[tuple[int, int], list[dt.datetime]] = {}  # (guild, member): when forms were opened
+        self._drafts: dict[tuple[int, int], tuple[str, str]] = {}  # (server, member): rating and text typed
+
+    def take(self, guild_id: int, user_id: int) -> float | None:
+        """Count one opened form; None when allowed, else the seconds until the next one is."""
+        now = self._clock()
+        if len(self._uses) > self.MAX_KEYS:
+            self._uses = {k: v for k, v in self._uses.items() if v and now - v[-1] < self.per}
+        uses = [at for at in self._uses.get((guild_id, user_id), []) if now - at < self.per]
+        self._uses[(guild_id, user_id)] = uses
+        if len(uses) >= self.rate:
+            return (uses[0] + self.per - now).total_seconds()
+        uses.append(now)
+        return None
+
+    def give_back(self, guild_id: int, user_id: int) -> None:
+        """Undo the latest use: no form was opened, or it saved nothing."""
+        uses = self._uses.get((guild_id, user_id))
+        if uses:
+            uses.pop()
+
+    def refused(self, guild_id: int, server_id: int, user_id: int, rating: str, text: str) -> None:
+        """A submit saved nothing: it does not count, and its rating and text fill in the next form."""
+        self.give_back(guild_id, user_id)
+        if len(self._drafts) >= self.MAX_KEYS:
+            self._drafts.pop(next(iter(self._drafts)))
+        self._drafts[(server_id, user_id)] = (rating, text)
+
+    def draft(self, server_id: int, user_id: int) -> tuple[str, str] | None:
+        """The rating and text of the member's last refused form (once), or None."""
+        return self._drafts.pop((server_id, user_id), None)
 
 
 class ReviewService:

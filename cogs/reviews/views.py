@@ -1,15 +1,16 @@
-"""The review alert and the /review form. Outside text is escaped; alerts ping nobody."""
+"""The review alert and the /review form. Outside text has its markdown escaped; alerts ping nobody."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord.utils import escape_markdown
 
 from bot.core.errors import UserError
 from bot.core.interactions import safe_reply
-from bot.core.text import escape
 from cogs.reviews.repository import Review
 from cogs.reviews.spec import MAX_BODY
 
@@ -32,34 +33,44 @@ def trim(text: str, limit: int = ALERT_BODY) -> str:
 
 
 def review_alert(review: Review, server_name: str) -> discord.Embed:
-    """The alert for a new or edited review, from a member or pushed by a listing site."""
+    """The alert for a new or edited review, from a member or pushed by a listing site. Embeds never ping (and the
+    post allows no mentions), so outside text keeps its mentions, shown as names, and only markdown is escaped."""
     verb = "Review updated" if review.edited else "New review"
     embed = discord.Embed(
-        title=f"{verb} for {escape(server_name)}"[:256],
-        description=f"**{stars(review.rating)}** ({review.rating}/5)\n{escape(trim(review.body))}".strip(),
+        title=f"{verb} for {escape_markdown(server_name)}"[:256],
+        description=f"**{stars(review.rating)}** ({review.rating}/5)\n{escape_markdown(trim(review.body))}".strip(),
         colour=REVIEW_COLOUR,
         timestamp=review.updated_at,
     )
-    author = escape(review.author)
+    author = escape_markdown(review.author)
     if review.discord_user_id is not None:
         author += f" (<@{review.discord_user_id}>)"
     embed.add_field(name="By", value=author[:1024], inline=True)
-    embed.add_field(name="From", value="Discord" if review.source == "discord" else "the listing site", inline=True)
+    embed.set_footer(text="Written with /review" if review.source == "discord" else "From our server-list page")
     return embed
 
 
 class ReviewModal(discord.ui.Modal):
-    def __init__(self, service: ReviewService, server: Server, existing: Review | None) -> None:
+    def __init__(
+        self,
+        service: ReviewService,
+        server: Server,
+        existing: Review | None,
+        *,
+        draft: tuple[str, str] | None = None,
+        on_refused: Callable[[str, str], None] = lambda rating, text: None,
+    ) -> None:
         super().__init__(title=f"Review {server.name}"[:45], custom_id=f"reviews:modal:{server.id}", timeout=900)
         self.service = service
         self.server = server
+        self.on_refused = on_refused
         self.rating: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label="Rating from 1 to 5",
             custom_id="rating",
             min_length=1,
             max_length=1,
             placeholder="5",
-            default=str(existing.rating) if existing else None,
+            default=draft[0][:1] if draft else str(existing.rating) if existing else None,
         )
         self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label="Your review",
@@ -67,7 +78,7 @@ class ReviewModal(discord.ui.Modal):
             style=discord.TextStyle.paragraph,
             required=False,
             max_length=MAX_BODY,
-            default=existing.body if existing else None,
+            default=draft[1][:MAX_BODY] if draft else existing.body if existing else None,
         )
         self.add_item(self.rating)
         self.add_item(self.text)
@@ -80,7 +91,11 @@ class ReviewModal(discord.ui.Modal):
                 self.server, interaction.user.id, interaction.user.display_name, self.rating.value, self.text.value
             )
         except UserError as exc:
-            await safe_reply(interaction, f"{exc} Nothing was saved; run /review again.")
+            self.on_refused(self.rating.value or "", self.text.value or "")  # fills in the next form
+            await safe_reply(
+                interaction,
+                f"{exc} Your review is not saved yet: run /review again, and the form will still hold what you wrote.",
+            )
             return
         await safe_reply(interaction, "Thanks! Your review was " + ("updated." if review.edited else "saved."))
 

@@ -12,7 +12,7 @@ from bot.core.autocomplete import server_option
 from bot.core.interactions import admin_only, guild_id_of, guild_of, safe_reply
 from bot.core.text import escape
 from cogs.wipes.service import WipeService
-from cogs.wipes.views import wipe_list_embed
+from cogs.wipes.views import moved_text, planned_text, removed_text, wipe_list_embed
 
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
@@ -77,11 +77,7 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
             discord_event=discord_event,
             created_by=interaction.user.id,
         )
-        lines = [
-            f"Planned `#{wipe.id}` **{escape(wipe.title)}** for {discord.utils.format_dt(wipe.starts_at)} "
-            f"({found.timezone}).",
-            *(escape(note) for note in notes),
-        ]
+        lines = [planned_text(wipe, found.timezone), *(escape(note) for note in notes)]
         await safe_reply(interaction, "\n".join(lines))
 
     @app_commands.command(name="list", description="Show planned wipes")
@@ -104,11 +100,7 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
         await interaction.response.defer(ephemeral=True, thinking=True)  # the scheduled event may be edited too
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         moved = await self.service.move(found, wipe, when)
-        await safe_reply(
-            interaction,
-            f"Moved `#{moved.id}` **{escape(moved.title)}** to {discord.utils.format_dt(moved.starts_at)} "
-            f"({found.timezone}). If its announcement already went out, the wipe channel is told of the new time.",
-        )
+        await safe_reply(interaction, moved_text(moved, found.timezone, await self.service.channel_of(found)))
 
     @app_commands.command(name="remove", description="Remove a planned wipe (and its repeats)")
     @app_commands.describe(wipe="The wipe number (see /wipe list)")
@@ -117,8 +109,4 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
     async def remove(self, interaction: discord.Interaction, wipe: int, server: str | None = None) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         planned = await self.service.remove(found, wipe)
-        await safe_reply(
-            interaction,
-            f"Removed wipe `#{planned.id}` **{escape(planned.title)}**. "
-            "If its announcement already went out, the wipe channel is told it is cancelled.",
-        )
+        await safe_reply(interaction, removed_text(planned, await self.service.channel_of(found)))

@@ -106,6 +106,11 @@ class WipeService:
         self.job.wake()
         return wipe, notes
 
+    async def channel_of(self, server: Server) -> int | None:
+        """Where announcements and notices go; None when they are off (then nobody is told of a change)."""
+        setting = await self._servers.active_setting(server, FEATURE)
+        return setting.channel_id if setting is not None else None
+
     async def get_for_server(self, server: Server, wipe_id: int) -> Wipe:
         wipe = await self._repo.get(wipe_id)
         if wipe is None or wipe.server_id != server.id or wipe.cancelled_at is not None:
@@ -188,12 +193,11 @@ class WipeService:
         wipe_id, told, kind = notice.wipe.id, notice.told, notice.kind
         if not await self._repo.claim(wipe_id, told, kind, now):
             return  # already posted (or being posted by another process)
-        head, embed = wipe_notice(notice.wipe, told, kind, server.name, notice.new_start)
+        text = wipe_notice(notice.wipe, told, kind, server.name, notice.new_start)
         try:
             message_id = await self._messenger.post(
                 setting.channel_id,
-                head,
-                embeds=[embed],
+                text,
                 nonce=effect_nonce("wipe", wipe_id, told.isoformat(), kind),
                 guild_id=server.guild_id,
             )

@@ -153,7 +153,10 @@ async def test_pushed_review_alert_once_across_a_restart(
     assert await push(http, server.id, event) == (202, {"ok": True, "duplicate": False, "type": "review.create",
                                                       "id": "evt-1"})  # fmt: skip
     alert = (await wait_alerts(fake, 1))[0]
-    assert "★★★★★" in alert["embeds"][0]["description"] and not alert["mention_everyone"]
+    embed = alert["embeds"][0]
+    assert "★★★★★" in embed["description"] and not alert["mention_everyone"]
+    assert embed["fields"] == [{"name": "By", "value": "@everyone", "inline": True}]  # embeds never ping
+    assert embed["footer"]["text"] == "From our server-list page"  # not "From: the listing site"
     status, body = await push(http, server.id, event)
     assert status == 200 and body["duplicate"] is True
     await runner.restart()  # delivery on start must not repeat the alert either

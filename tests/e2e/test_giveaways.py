@@ -177,6 +177,8 @@ async def test_voted_requirement_bonus_and_more_winners_than_entrants(
         ADMIN, "giveaway start", prize="VIP", duration="2d", winners=3, voted_this_month=True, voter_bonus=2
     )
     posted = giveaway_message(fake)
+    requirements = posted["embeds"][0]["fields"][0]
+    assert requirements == {"name": "Requirements", "value": "Voted for **Survival** this month", "inline": False}
     assert "You're in" in reply_text(await click(fake, posted, voter))
     assert "voted this month" in reply_text(await click(fake, posted, other))
     giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
@@ -199,7 +201,11 @@ async def test_voted_requirement_bonus_and_more_winners_than_entrants(
     assert text == f"Giveaway #{giveaway_id} ended with 1 winner."
     announcement = await wait_for_text(fake, "Congratulations")
     assert [int(u["id"]) for u in announcement["mentions"]] == [voter]
-    assert "fewer eligible entrants than winners" in announcement["content"]
+    # the congratulation is only that; how many could win is said in the post's embed
+    assert announcement["content"] == f"🎉 Congratulations <@{voter}>: you won **VIP**!\n-# Giveaway #{giveaway_id}"
+    ended = fake.message(int(posted["id"]))["embeds"][0]  # type: ignore[index]
+    assert "There were fewer eligible entrants than winners, so everyone eligible won." in ended["description"]
+    assert ended["description"].endswith(f"Hosted by <@{ADMIN}> · 1 of 3 winners drawn")
     snapshot = await pool.fetchval("SELECT snapshot::text FROM giveaway_draws WHERE giveaway_id = $1", giveaway_id)
     assert snapshot == f"[[{voter}, 3]]"  # 1 + 2 bonus tickets
     again = reply_text(await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id))
@@ -225,11 +231,11 @@ async def test_enter_button_works_after_restart(runner: BotRunner, pool: asyncpg
 @pytest.mark.parametrize(
     ("options", "error"),
     [
-        ({"duration": "0m"}, "at least"),
-        ({"duration": "9w"}, "at most"),
+        ({"duration": "0m"}, "The duration must be at least 1 minute."),
+        ({"duration": "9w"}, "The duration can be at most 8 weeks."),
         ({"duration": "soon"}, "can't read the duration"),
-        ({"duration": "1h", "winners": 0}, "between 1 and"),
-        ({"duration": "1h", "voter_bonus": 50}, "Bonus entries"),
+        ({"duration": "1h", "winners": 0}, "A giveaway can have 1 to 20 winners."),
+        ({"duration": "1h", "voter_bonus": 50}, "The voter bonus can be 0 to 10 extra tickets."),
         ({"duration": "1h", "channel": str(LOCKED)}, "I can't post in"),
     ],
 )
@@ -431,3 +437,34 @@ async def test_the_entry_reply_counts_the_members_tickets_and_texts_use_real_plu
     assert reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id)) == (
         "Every eligible entrant has already won: there is nobody left to draw."
     )
+
+
+async def test_a_giveaway_nobody_entered_and_a_prize_with_mentions(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """Issue 12: "· 1 winner" under "nobody won", 🎉 on a giveaway nobody won, a prize's mentions broken with
+    zero-width spaces in the embed, and "Only an ended giveaway can be rerolled" for a running one."""
+    await giveaways_on(pool)
+    prize = f"@everyone **Free** <@&{ROLE_VOTER}> nitro"
+    await runner.command(ADMIN, "giveaway start", prize=prize, duration="1h", winners=2)
+    posted = giveaway_message(fake)
+    embed = posted["embeds"][0]
+    assert embed["title"] == f"🎉 Giveaway: @everyone \\*\\*Free\\*\\* <@&{ROLE_VOTER}> nitro"  # embeds never ping
+    assert "\u200b" not in embed["title"]
+    assert not posted["mention_everyone"] and posted["mention_roles"] == []
+    giveaway_id = int(button(posted)["custom_id"].rsplit(":", 1)[1])
+    refused = reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id))
+    assert refused == f"Giveaway #{giveaway_id} is still running: end it with /giveaway end first, then reroll."
+
+    await runner.command(ADMIN, "giveaway end", giveaway=giveaway_id)
+    announcement = await wait_for_text(fake, "nobody won")
+    assert announcement["content"] == (
+        f"The giveaway for **@everyone \\*\\*Free\\*\\* <@&{ROLE_VOTER}> nitro** has ended with no eligible "
+        f"entries, so nobody won.\n-# Giveaway #{giveaway_id}"
+    )
+    assert not announcement["mention_everyone"] and announcement["mention_roles"] == []
+    ended = fake.message(int(posted["id"]))["embeds"][0]  # type: ignore[index]
+    assert "There were no eligible entries, so nobody won." in ended["description"]
+    assert ended["description"].endswith(f"Hosted by <@{ADMIN}>")  # no "· 2 winners" under "nobody won"
+    empty = reply_text(await runner.command(ADMIN, "giveaway reroll", giveaway=giveaway_id))
+    assert empty == f"Nobody was eligible in giveaway #{giveaway_id}, so there is nobody to draw."

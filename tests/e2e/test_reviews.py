@@ -63,9 +63,13 @@ async def test_review_modal_alert_and_edit(runner: BotRunner, pool: asyncpg.Pool
     alert = (await wait_alerts(fake, 1))[0]
     embed = alert["embeds"][0]
     assert embed["title"] == "New review for Survival"
-    assert "★★★★☆" in embed["description"] and "@\u200bhere" in embed["description"]
-    assert "@\u200beveryone \\*\\*bold\\*\\*" in embed["fields"][0]["value"]
+    # embeds never ping and the post allows no mentions: a role shows by name, not as a broken raw id
+    assert embed["description"] == "**★★★★☆** (4/5)\nGreat admins <@&1> @here"
+    assert embed["fields"] == [{"name": "By", "value": f"@everyone \\*\\*bold\\*\\* (<@{MEMBER}>)", "inline": True}]
+    assert embed["footer"]["text"] == "Written with /review"  # not "From: Discord"
+    assert "\u200b" not in str(embed)
     assert not alert["mention_everyone"] and alert["mention_roles"] == [] and alert["mentions"] == []
+    assert sent_alert_mentions(fake) == {"parse": []}
 
     # the modal is prefilled with the stored review; submitting again edits it
     opened = await runner.command(MEMBER, "review")
@@ -79,12 +83,47 @@ async def test_review_modal_alert_and_edit(runner: BotRunner, pool: asyncpg.Pool
     assert await pool.fetchval("SELECT count(*) FROM reviews") == 1
 
 
+def sent_alert_mentions(fake: FakeDiscord) -> Any:
+    """The allowed_mentions the bot sent with its (last) review alert."""
+    return next(
+        r["json"]["allowed_mentions"]
+        for r in reversed(fake.requests)
+        if r["method"] == "POST"
+        and r["path"] == f"/channels/{GENERAL}/messages"
+        and (r.get("json") or {}).get("embeds")
+    )
+
+
 @pytest.mark.parametrize("rating", ["7", "0", "x"])
 async def test_bad_rating_stores_nothing(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, rating: str) -> None:
     await features_on(pool)
     answer = await submit_review(runner, fake, {"rating": rating, "text": "hi"})
-    assert "from 1 to 5" in reply_text(answer)
+    assert reply_text(answer) == (
+        "The rating must be a whole number from 1 to 5. Your review is not saved yet: run /review again, and the "
+        "form will still hold what you wrote."
+    )
     assert await pool.fetchval("SELECT count(*) FROM reviews") == 0 and alerts(fake) == []
+
+
+async def test_a_refused_submit_does_not_count_against_the_limit(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """Issue 12: "run /review again", then "Slow down" for doing so; and the text typed was lost."""
+    await features_on(pool)
+    for _ in range(4):  # more refused submits than the limit allows forms: none of them counts
+        answer = await submit_review(runner, fake, {"rating": "x", "text": "A long review I do not want to lose"})
+        assert "run /review again" in reply_text(answer)
+    opened = await runner.command(MEMBER, "review")
+    assert opened[0]["type"] == 9, opened  # the form again, still holding what was typed
+    inputs = [row["components"][0] for row in opened[0]["data"]["components"]]
+    assert [i.get("value") for i in inputs] == ["x", "A long review I do not want to lose"]
+    # forms that were only opened (or saved a review) still count: three a minute
+    await runner.command(MEMBER, "review")
+    await runner.command(MEMBER, "review")
+    refused = reply_text(await runner.command(MEMBER, "review"))
+    assert refused.startswith("Slow down") and "60" in refused
+    runner.clock.advance(61)
+    assert (await runner.command(MEMBER, "review"))[0]["type"] == 9
 
 
 async def test_review_closed_when_feature_off(runner: BotRunner, pool: asyncpg.Pool) -> None:

@@ -29,8 +29,11 @@ async def wipes_on(pool: asyncpg.Pool, role: bool = True) -> None:
     )
 
 
+WIPE_MARKS = ("📅 ", "🚨 ", "🔁 ", "❌ ")  # reminder, start, moved, cancelled
+
+
 def wipe_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
-    return [m for m in fake.messages(GENERAL) if m["embeds"] and "Wipe" in m["embeds"][0].get("title", "")]
+    return [m for m in fake.messages(GENERAL) if any(mark in m["content"] for mark in WIPE_MARKS)]
 
 
 async def run_due(runner: BotRunner, now: dt.datetime) -> None:
@@ -56,7 +59,12 @@ async def test_announcements_once_each_across_restarts(
             discord_event=True,
         )
     )
-    assert "Planned `#" in text and "refused" not in text
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    # the time as typed, in the server's time zone, and labelled as the reader's own where Discord shows it so
+    assert text == (
+        f"Planned wipe #{wipe_id} **Big Wipe @everyone** for {start:%Y-%m-%d %H:%M} UTC "
+        f"(<t:{int(start.timestamp())}:F> in your time zone)."
+    )
     events = list(fake.state.get_guild(GUILD_ID)["scheduled_events"].values())
     assert len(events) == 1 and events[0]["scheduled_start_time"].startswith(start.strftime("%Y-%m-%dT%H:%M"))
 
@@ -65,9 +73,17 @@ async def test_announcements_once_each_across_restarts(
     await run_due(runner, start - dt.timedelta(hours=23))
     await run_due(runner, start - dt.timedelta(hours=22))
     posts = wipe_posts(fake)
-    assert len(posts) == 1 and "starts <t:" in posts[0]["content"]
+    assert len(posts) == 1
+    assert posts[0]["content"] == (
+        f"<@&{ROLE_VOTER}> 📅 **Big Wipe @everyone** on **Rust @here** starts <t:{int(start.timestamp())}:R> "
+        f"(<t:{int(start.timestamp())}>)."
+    )
+    # only the role pings: the title's @everyone and the name's @here are kept off by allowed_mentions
     assert posts[0]["mention_roles"] == [str(ROLE_VOTER)] and not posts[0]["mention_everyone"]
-    assert "@everyone" not in posts[0]["content"].replace("@\u200beveryone", "")  # escaped in the title
+    # the embed adds what the line does not say (no second title, no second start time)
+    (embed,) = posts[0]["embeds"]
+    assert "title" not in embed and embed["description"] == "Map + BP wipe"
+    assert [f["name"] for f in embed["fields"]] == ["Duration", "Repeats"]
 
     await runner.restart()
     await run_due(runner, start - dt.timedelta(hours=21))
@@ -127,7 +143,11 @@ async def test_list_and_remove(runner: BotRunner, pool: asyncpg.Pool, fake: Fake
     assert "I need Manage Events" in text  # the wipe is kept; only the optional event failed
     wipe_id = await pool.fetchval("SELECT id FROM wipes")
     assert "Monthly wipe" in reply_text(await runner.command(ADMIN, "wipe list"))
-    assert "Removed wipe" in reply_text(await runner.command(ADMIN, "wipe remove", wipe=wipe_id))
+    removed = reply_text(await runner.command(ADMIN, "wipe remove", wipe=wipe_id))
+    assert removed == (
+        f"Removed wipe #{wipe_id} **Monthly wipe**. If it was already announced, I'll post in <#{GENERAL}> that it "
+        "is cancelled."
+    )
     assert "No wipe is planned" in reply_text(await runner.command(ADMIN, "wipe list"))
     await run_due(runner, start - dt.timedelta(hours=1))
     assert wipe_posts(fake) == []
@@ -187,8 +207,11 @@ async def test_a_cancellation_after_the_reminder_is_announced_once(
     posts = wipe_posts(fake)
     assert len(posts) == 2, [p["content"] for p in posts]
     notice = posts[1]
-    assert "is cancelled, and so are its repeats" in notice["content"]
-    assert f"<t:{int(start.timestamp())}" in notice["content"]
+    assert notice["content"] == (
+        f"❌ **Big Wipe** on **Rust @here**, planned for <t:{int(start.timestamp())}>, has been cancelled, "
+        "and so have all its later dates."
+    )
+    assert notice["embeds"] == []
     assert notice["mention_roles"] == [] and f"<@&{ROLE_VOTER}>" not in notice["content"]  # no second ping
     assert not notice["mention_everyone"]
 
@@ -202,7 +225,7 @@ async def test_a_failed_notice_is_retried_not_lost(runner: BotRunner, pool: asyn
     await run_due(runner, start - dt.timedelta(hours=21))
     await run_due(runner, start - dt.timedelta(hours=20))
     posts = wipe_posts(fake)
-    assert len(posts) == 2 and "is cancelled." in posts[1]["content"]
+    assert len(posts) == 2 and "has been cancelled." in posts[1]["content"]
 
 
 async def test_a_wipe_cancelled_before_its_reminder_is_not_announced(
@@ -225,7 +248,10 @@ async def test_a_move_after_the_reminder_is_announced_and_the_event_follows(
     answer = reply_text(
         await runner.command(ADMIN, "wipe move", wipe=wipe_id, when=new_start.strftime("%Y-%m-%d %H:%M"))
     )
-    assert "Moved `#" in answer
+    assert answer == (
+        f"Moved wipe #{wipe_id} **Big Wipe** to {new_start:%Y-%m-%d %H:%M} UTC (<t:{int(new_start.timestamp())}:F> "
+        f"in your time zone). If it was already announced, I'll post the new time in <#{GENERAL}>."
+    )
     (event,) = events_of(fake)
     assert event["scheduled_start_time"].startswith(new_start.strftime("%Y-%m-%dT%H:%M"))
 
@@ -236,8 +262,11 @@ async def test_a_move_after_the_reminder_is_announced_and_the_event_follows(
     posts = wipe_posts(fake)
     assert len(posts) == 2
     moved = posts[1]
-    assert "has moved" in moved["content"] and f"<t:{int(new_start.timestamp())}:R>" in moved["content"]
-    assert moved["mention_roles"] == []
+    assert moved["content"] == (
+        f"🔁 **Big Wipe** on **Rust @here** has been moved from <t:{int(start.timestamp())}> to "
+        f"<t:{int(new_start.timestamp())}> (<t:{int(new_start.timestamp())}:R>)."
+    )
+    assert moved["embeds"] == [] and moved["mention_roles"] == [] and not moved["mention_everyone"]
 
     # the new start gets its own reminder, which pings as every reminder does
     await run_due(runner, new_start - dt.timedelta(hours=23))
@@ -250,7 +279,7 @@ async def test_a_move_after_the_reminder_is_announced_and_the_event_follows(
     await run_due(runner, new_start - dt.timedelta(hours=22))
     await run_due(runner, new_start - dt.timedelta(hours=21))
     posts = wipe_posts(fake)
-    assert len(posts) == 4 and "is cancelled." in posts[3]["content"]
+    assert len(posts) == 4 and "has been cancelled." in posts[3]["content"]
 
 
 async def test_a_move_notice_alone_counts_as_telling_members(
@@ -262,11 +291,11 @@ async def test_a_move_notice_alone_counts_as_telling_members(
     new_start = start + dt.timedelta(days=5)
     await runner.command(ADMIN, "wipe move", wipe=wipe_id, when=new_start.strftime("%Y-%m-%d %H:%M"))
     await run_due(runner, start - dt.timedelta(hours=22))
-    assert "has moved" in wipe_posts(fake)[-1]["content"]
+    assert "has been moved from" in wipe_posts(fake)[-1]["content"]
     await runner.command(ADMIN, "wipe remove", wipe=wipe_id)  # before the new start's reminder
     await run_due(runner, start - dt.timedelta(hours=21))
     posts = wipe_posts(fake)
-    assert len(posts) == 3 and "is cancelled." in posts[2]["content"]
+    assert len(posts) == 3 and "has been cancelled." in posts[2]["content"]
     assert f"<t:{int(new_start.timestamp())}" in posts[2]["content"]
 
 
@@ -305,7 +334,7 @@ async def test_a_listing_site_moving_then_cancelling_an_announced_wipe(
     await run_due(runner, starts - dt.timedelta(hours=22))
     await run_due(runner, starts - dt.timedelta(hours=21))
     posts = wipe_posts(fake)
-    assert len(posts) == 2 and "has moved" in posts[1]["content"]
+    assert len(posts) == 2 and "has been moved from" in posts[1]["content"]
 
     cancelled = {"type": "wipe.cancelled", "id": "e3", "data": {"wipe_id": "w1"}}
     assert (await push(http, server.id, cancelled))[0] == 202
@@ -314,4 +343,4 @@ async def test_a_listing_site_moving_then_cancelling_an_announced_wipe(
     await run_due(runner, starts - dt.timedelta(hours=20))
     await run_due(runner, later - dt.timedelta(hours=23))
     posts = wipe_posts(fake)
-    assert len(posts) == 3 and "is cancelled." in posts[2]["content"]
+    assert len(posts) == 3 and "has been cancelled." in posts[2]["content"]

@@ -48,7 +48,7 @@ async def test_draw_is_stored_once_and_entries_close(pool: asyncpg.Pool, servers
     running = await giveaway(pool, server.id)
     for member in range(10, 20):
         assert (await service.toggle_entry(running.id, 7, member, set()))[1].entered
-    with pytest.raises(UserError, match="Only an ended"):
+    with pytest.raises(UserError, match="is still running"):
         await service.reroll(7, running.id, 1)
     first = await service.first_draw(running, NOW + dt.timedelta(hours=1))
     again = await service.first_draw(running, NOW + dt.timedelta(hours=2))
