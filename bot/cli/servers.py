@@ -40,7 +40,7 @@ def add_arguments(server_cmds: Any, feature_cmds: Any, common: argparse.Argument
     listing = server_cmds.add_parser("list", parents=[common], help="list linked game servers")
     listing.add_argument("--json", action="store_true")
     remove = server_cmds.add_parser(
-        "remove", parents=[common], help="unlink a game server and delete its votes, secrets, boards … (asks first)"
+        "remove", parents=[common], help="unlink a game server and delete its votes, secrets and boards (asks first)"
     )
     remove.add_argument("server_id", type=server_id, metavar="SERVER_ID")
     remove.add_argument("--yes", action="store_true", help="remove without asking (needed when not on a terminal)")
@@ -153,8 +153,17 @@ async def feature_command(pool: asyncpg.Pool, config: Config, args: argparse.Nam
         details.insert(0, f"channel {stored.channel_id}")
     if stored is not None and stored.role_id is not None:
         details.insert(1 if stored.channel_id is not None else 0, f"role {stored.role_id}")
-    extra = f" ({', '.join(details)})" if details else ""
-    print(f"{args.feature} is {'on' if args.enabled else 'off'} for server {server.id} ({server.name}){extra}")
+    print(feature_set_text(args.feature, args.enabled, f"server {server.id} ({server.name})", details))
+
+
+def feature_set_text(feature: str, enabled: bool, server: str, details: list[str]) -> str:
+    """``Turned on reminders for server 1 (Survival): channel 777.``; the master switch in its own words."""
+    if feature == MASTER_SWITCH:
+        if enabled:
+            return f"The master switch of {server} is on: the features that are switched on run again."
+        return f"The master switch of {server} is off: every feature is paused."
+    extra = f": {', '.join(details)}" if details else ""
+    return f"Turned {'on' if enabled else 'off'} {feature} for {server}{extra}."
 
 
 @contextlib.asynccontextmanager
@@ -168,6 +177,7 @@ async def _discord_rest(config: Config) -> AsyncIterator[Messenger | None]:
     from bot.app.client import point_at_api
 
     point_at_api(config.discord.api_base_url)
+    discord_check.quiet_discord_logs()
     client = discord.Client(intents=discord.Intents.none())
     async with client:
         await client.login(config.discord.token)

@@ -44,18 +44,26 @@ async def test_server_add_list_and_feature_set(tmp_path: Path, database_url: str
 
     on = votebot(tmp_path, database_url, "feature", "set", str(data["id"]), "reminders", "--on", "--channel", "777")
     assert on.returncode == 0, on.stderr
-    assert on.stdout.strip() == f"reminders is on for server {data['id']} (Survival) (channel 777)"
+    assert on.stdout.strip() == f"Turned on reminders for server {data['id']} (Survival): channel 777."
     row = await pool.fetchrow(
         "SELECT enabled, channel_id FROM server_features WHERE server_id=$1 AND feature='reminders'", data["id"]
     )
     assert row["enabled"] and row["channel_id"] == 777
+    paused = votebot(tmp_path, database_url, "feature", "set", str(data["id"]), "all", "--off")
+    assert (
+        paused.stdout.strip() == f"The master switch of server {data['id']} (Survival) is off: every feature is paused."
+    )
+    resumed = votebot(tmp_path, database_url, "feature", "set", str(data["id"]), "all", "--on")
+    assert resumed.stdout.strip() == (
+        f"The master switch of server {data['id']} (Survival) is on: the features that are switched on run again."
+    )
 
     # settings go through the features' declarations: the same refusal as the slash commands give
     tuned = votebot(
         tmp_path, database_url, "feature", "set", str(data["id"]), "top10_board", "--on", "--channel", "778",
         "--set", "board_refresh=15",
     )  # fmt: skip
-    assert tuned.returncode == 0 and "(channel 778, board_refresh=15)" in tuned.stdout, tuned.stderr
+    assert tuned.returncode == 0 and ": channel 778, board_refresh=15." in tuned.stdout, tuned.stderr
     assert (
         await pool.fetchval(
             "SELECT settings->>'refresh_minutes' FROM server_features WHERE server_id=$1 AND feature='top10_board'",
