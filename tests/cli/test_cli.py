@@ -89,6 +89,15 @@ async def test_server_add_list_and_feature_set(tmp_path: Path, database_url: str
     )
 
 
+def test_feature_set_help_lists_each_setting_with_its_unit(tmp_path: Path, database_url: str) -> None:
+    shown = votebot(tmp_path, database_url, "feature", "set", "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "role_hours=0-720" in shown.stdout and "Minutes between top-10 board refreshes" in shown.stdout
+    assert "((" not in shown.stdout.replace("\n", " ") and "))" not in shown.stdout.replace("\n", " ")
+    server_help = votebot(tmp_path, database_url, "server", "--help")
+    assert "votes, secrets and boards" in " ".join(server_help.stdout.split()) and "…" not in server_help.stdout
+
+
 async def test_bad_arguments_write_nothing(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None:
     bad_url = votebot(tmp_path, database_url, "server", "add", "--guild", "1", "--name", "X", "--vote-url", "ftp://x")
     assert bad_url.returncode == 1 and "http:// or https://" in bad_url.stderr
