@@ -36,7 +36,7 @@ TEXTS = {
     ),
     "relink_named": "You're linked as **{current}** on {server}; once you've typed the code, **{player}** replaces it.",
     "relink_unnamed": (
-        "You're linked as **{current}** on {server}; once you've typed the code, the player you type it as replaces it."
+        "You're linked as **{current}** on {server}; once you've typed the code, your in-game name replaces it."
     ),
     "prove_named": "To prove **{player}** is you, join {server} as {player} and type {command} in the game chat.",
     "prove_unnamed": "To link your player name, join {server} and type {command} in the game chat.",

@@ -92,6 +92,8 @@ async def test_unlink_and_links_remove_name_the_server_and_the_player(runner: Bo
     assert relink.startswith(
         "You're linked as **BobMC** on **Alpha**; once you've typed the code, **Robert** replaces it."
     )
+    unnamed = reply_text(await runner.command(MEMBER, "link"))
+    assert unnamed.startswith("You're linked as **BobMC** on **Alpha**; once you've typed the code, your in-game name")
     assert reply_text(await runner.command(MEMBER, "unlink")) == "Your player name **BobMC** on **Alpha** is unlinked."
     assert await links(pool) == {}
 
