@@ -32,7 +32,7 @@ PROVIDER_NAMES: dict[str, str] = {
     "topgg": "Top.gg",
     "gamemonitoring": "GAMEMONITORING",
     "votifier": "Votifier",
-    "events": "the event API",
+    "events": "Event API",
 }
 # What each provider calls its secret ("Top-Server makes its push secret itself").
 SECRET_NAMES: dict[str, str] = {
@@ -56,14 +56,9 @@ MAX_GM_SERVER_ID = 20
 
 
 def provider_name(kind: str) -> str:
-    """``Top-Server``, ``Top.gg``, … for a provider key (the key itself for one this table does not know)."""
+    """``Top-Server``, ``Top.gg``, ``Event API`` for a provider key (the key itself for one this table does not know).
+    Also meant for the /setup provider choices and form titles."""
     return PROVIDER_NAMES.get(kind, kind)
-
-
-def provider_title(kind: str) -> str:
-    """The provider's name at the start of a sentence or in a title (``The event API``)."""
-    name = provider_name(kind)
-    return name[:1].upper() + name[1:]
 
 
 def generated_secret_text(kind: str, value: str) -> str:
@@ -85,7 +80,7 @@ def check_generate(kind: str) -> None:
 def check_setting(kind: str, key: str, value: str) -> str:
     """A provider setting (``gm_server_id=123``) cleaned, or :class:`UserError` naming what is wrong."""
     if key not in SETTING_KEYS.get(kind, ()):
-        raise UserError(f"{provider_title(kind)} has no setting “{key}”. {settings_text(kind)}")
+        raise UserError(f"{provider_name(kind)} has no setting “{key}”. {settings_text(kind)}")
     value = value.strip()
     if not value or len(value) > MAX_SETTING:
         raise UserError(f"The {key} must be 1 to {MAX_SETTING} characters.")
@@ -100,7 +95,7 @@ def check_setting(kind: str, key: str, value: str) -> str:
 def settings_text(kind: str) -> str:
     """``Top-Server has one setting: topserver_id.`` — the provider settings an owner may give."""
     allowed = SETTING_KEYS.get(kind, ())
-    name = provider_title(kind)
+    name = provider_name(kind)
     if not allowed:
         return f"{name} has no settings."
     if len(allowed) == 1:
