@@ -166,7 +166,9 @@ class VoteBot(commands.AutoShardedBot):
         await super().close()
 
     async def on_ready(self) -> None:
-        log.info("logged in as %s (%s) in %d guilds", self.user, self.user and self.user.id, len(self.guilds))
+        count = len(self.guilds)
+        guilds = "1 guild" if count == 1 else f"{count} guilds"
+        log.info("logged in as %s (%s) in %s", self.user, self.user and self.user.id, guilds)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined guild %s (%s)", guild.name, guild.id)

@@ -25,7 +25,10 @@ from bot.votes.credentials import (
     check_secret,
     check_setting,
     describe,
+    generated_secret_text,
     new_secret,
+    provider_name,
+    settings_text,
     store_secret,
 )
 
@@ -55,8 +58,11 @@ def _settings(provider: str, pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or key not in SETTING_KEYS[provider]:
-            allowed = ", ".join(SETTING_KEYS[provider]) or "none"
-            raise UserError(f"--set {pair!r}: {provider} settings are {allowed} (KEY=VALUE)")
+            allowed = SETTING_KEYS[provider]
+            usage = (
+                f" (use --set {allowed[0]}=VALUE)" if len(allowed) == 1 else " (use --set KEY=VALUE)" if allowed else ""
+            )
+            raise UserError(f"--set {pair}: {settings_text(provider).removesuffix('.')}{usage}.")
         try:
             settings[key] = check_setting(provider, key, value)
         except UserError as exc:
@@ -76,7 +82,7 @@ async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
             raise UserError(f"--generate: {exc}") from None
     value: str = new_secret() if args.generate else args.secret
     try:
-        check_secret(value or "")
+        check_secret(value or "", provider)
     except UserError as exc:
         raise UserError(f"--secret: {exc}") from None
     lines: list[str] = []
@@ -87,19 +93,28 @@ async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
         tokens = dict(current.settings.get("service_tokens") or {})
         tokens[args.service] = value
         await repo.update_settings(server.id, provider, {"service_tokens": tokens})
-        lines.append(f"votifier token for service {args.service!r} of server {server.id} set ({fingerprint(value)})")
+        lines.append(
+            f"Votifier token for the service “{args.service}” of server {server.id} ({server.name}) set, "
+            f"fingerprint {fingerprint(value)}."
+        )
     elif provider == "votifier":
         await store_secret(repo, server.id, provider, value)
-        lines.append(f"votifier token of server {server.id} set ({fingerprint(value)}); v1 key pair ready")
+        lines.append(
+            f"Votifier token of server {server.id} ({server.name}) set, fingerprint {fingerprint(value)}; "
+            "the v1 key pair is ready."
+        )
     else:
         await store_secret(repo, server.id, provider, value, settings)
         kind = ""
         if provider == "topgg":
-            kind = " (v1 webhook secret)" if value.startswith("whs_") else " (legacy v0 Authorization value)"
-        lines.append(f"{provider} secret of server {server.id} set{kind} ({fingerprint(value)})")
+            kind = "a v1 webhook secret, " if value.startswith("whs_") else "a legacy v0 Authorization value, "
+        lines.append(
+            f"{provider_name(provider)} secret of server {server.id} ({server.name}) set: "
+            f"{kind}fingerprint {fingerprint(value)}."
+        )
     if args.generate:
-        lines.append(f"generated secret (shown once, paste it into the listing site now): {value}")
-    lines.append(f"`votebot server show {server.id}` prints the URLs to paste")
+        lines.append(generated_secret_text(provider, value).replace("`", ""))
+    lines.append(f"`votebot server show {server.id}` prints the URLs to paste.")
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -81,9 +82,16 @@ def _unreachable_is_unchecked() -> Iterator[None]:
         raise Unchecked(f"Discord answered {exc.status}") from None
 
 
+def quiet_discord_logs() -> None:
+    """The CLI's short-lived REST clients need no gateway intents and no voice: keep discord.py's warnings about
+    them (``Guilds intent seems to be disabled``, ``PyNaCl is not installed``) away from the operator; its errors
+    still show."""
+    logging.getLogger("discord").setLevel(logging.ERROR)
+
+
 async def _check(config: Config, spec: FeatureSpec | None, target: Target) -> None:
     point_at_api(config.discord.api_base_url)
-    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # REST only: no voice, no warning
+    quiet_discord_logs()
     async with discord.Client(intents=discord.Intents(guilds=True)) as client:
         await client.login(config.discord.token)
         assert client.user is not None  # noqa: S101 - set by login()

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from bot.cli.args import record_id
+from bot.core.text import plural
 from bot.votes.repository import dead_letters, outbox_stats, replay_dead_letters
 
 
@@ -27,11 +28,12 @@ async def outbox_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
     if getattr(args, "outbox_command", None) == "replay":
         replayed = await replay_dead_letters(pool, vote_id=args.vote, consumer=args.consumer)
         if not replayed:
-            print("no dead letters matched; nothing to replay")
+            print("No dead letters matched, so there is nothing to replay.")
             return
         for vote_id, consumer in replayed:
             print(f"vote {vote_id}: {consumer} queued again")
-        print(f"{len(replayed)} dead letter(s) queued; a running bot delivers them at once")
+        them = "it" if len(replayed) == 1 else "them"
+        print(f"{plural(len(replayed), 'dead letter')} queued again; a running bot delivers {them} at once.")
         return
     stats = await outbox_stats(pool)
     letters = await dead_letters(pool)
@@ -57,10 +59,7 @@ async def outbox_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
         }
         print(json.dumps(data, indent=2))
         return
-    print(
-        f"{stats.backlog} vote(s) waiting for delivery ({stats.retrying} retrying), oldest {stats.lag_seconds:.0f} s; "
-        f"{stats.dead_letters} dead letter(s)"
-    )
+    print(summary(stats.backlog, stats.retrying, stats.lag_seconds, stats.dead_letters))
     for d in letters:
         print(
             f"  vote {d.vote_id} (server {d.server_id}, {d.provider}, {d.voted_at:%Y-%m-%d %H:%M} UTC): "
@@ -68,3 +67,17 @@ async def outbox_command(pool: asyncpg.Pool, args: argparse.Namespace) -> None:
         )
     if letters:
         print("replay them with: votebot outbox replay [--vote VOTE_ID] [--consumer NAME]")
+
+
+def summary(backlog: int, retrying: int, lag_seconds: float, dead: int) -> str:
+    """``No votes waiting, no dead letters.``, or e.g.
+    ``3 votes waiting for delivery (1 retrying), oldest 42 s; 1 dead letter.``"""
+    if not backlog and not dead:
+        return "No votes waiting, no dead letters."
+    if backlog:
+        retry = f" ({retrying} retrying)" if retrying else ""
+        waiting = f"{plural(backlog, 'vote')} waiting for delivery{retry}, oldest {lag_seconds:.0f} s"
+    else:
+        waiting = "No votes waiting for delivery"
+    letters = plural(dead, "dead letter") if dead else "no dead letters"
+    return f"{waiting}; {letters}."

@@ -17,7 +17,7 @@ from bot.app.extensions import features
 from bot.cli import discord_check
 from bot.cli.args import server_id, setting_pairs, snowflake
 from bot.core.errors import UserError
-from bot.core.features import MASTER_SWITCH
+from bot.core.features import MASTER_SWITCH, FeatureRegistry, SettingSpec
 from bot.core.messaging import Messenger
 from bot.core.server_removal import RemovalOutcome, ServerRemoval, describe_removal
 from bot.core.servers import MissingTarget, ServerService
@@ -40,18 +40,19 @@ def add_arguments(server_cmds: Any, feature_cmds: Any, common: argparse.Argument
     listing = server_cmds.add_parser("list", parents=[common], help="list linked game servers")
     listing.add_argument("--json", action="store_true")
     remove = server_cmds.add_parser(
-        "remove", parents=[common], help="unlink a game server and delete its votes, secrets, boards … (asks first)"
+        "remove", parents=[common], help="unlink a game server and delete its votes, secrets and boards (asks first)"
     )
     remove.add_argument("server_id", type=server_id, metavar="SERVER_ID")
     remove.add_argument("--yes", action="store_true", help="remove without asking (needed when not on a terminal)")
 
     registry = features()
-    settings_help = "; ".join(
-        f"{spec.name}: " + ", ".join(f"{s.option_name} ({s.bounds_text()})" for s in spec.settings)
-        for spec in registry
-        if spec.settings
+    fset = feature_cmds.add_parser(
+        "set",
+        parents=[common],
+        help="switch one feature of a server on or off",
+        epilog=settings_epilog(registry),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    fset = feature_cmds.add_parser("set", parents=[common], help="switch one feature of a server on or off")
     fset.add_argument("server_id", type=server_id, metavar="SERVER_ID")
     fset.add_argument("feature", choices=[*registry.names, MASTER_SWITCH], metavar="FEATURE")
     state = fset.add_mutually_exclusive_group(required=True)
@@ -60,8 +61,36 @@ def add_arguments(server_cmds: Any, feature_cmds: Any, common: argparse.Argument
     fset.add_argument("--channel", type=snowflake, metavar="ID")
     fset.add_argument("--role", type=snowflake, metavar="ID")
     fset.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help=f"a feature setting ({settings_help})"
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a feature setting (listed below)"
     )
+
+
+def _value_hint(setting: SettingSpec) -> str:
+    """What a setting's value looks like, short enough for a help column (``1-60``, ``true|false``, ``HH:MM``)."""
+    if setting.kind == "int":
+        return f"{0 if setting.zero_means_off else setting.minimum}-{setting.maximum}"
+    if setting.kind == "int_list":
+        return "N,N,N"
+    if setting.kind == "choice":
+        return "|".join(setting.choices)
+    if setting.kind == "time":
+        return "HH:MM"
+    if setting.kind == "url":
+        return "URL"
+    return "true|false"
+
+
+def settings_epilog(registry: FeatureRegistry) -> str:
+    """One line per feature setting: the feature, ``KEY=VALUE`` and the setting's description (which has the unit)."""
+    rows = [
+        (spec.name, f"{setting.option_name}={_value_hint(setting)}", setting.description)
+        for spec in registry
+        for setting in spec.settings
+    ]
+    feature_width = max(len(row[0]) for row in rows)
+    key_width = max(len(row[1]) for row in rows)
+    lines = [f"  {name.ljust(feature_width)}  {key.ljust(key_width)}  {text}" for name, key, text in rows]
+    return "feature settings (--set KEY=VALUE):\n" + "\n".join(lines)
 
 
 def _print(data: Any, as_json: bool, text: str) -> None:
@@ -153,8 +182,17 @@ async def feature_command(pool: asyncpg.Pool, config: Config, args: argparse.Nam
         details.insert(0, f"channel {stored.channel_id}")
     if stored is not None and stored.role_id is not None:
         details.insert(1 if stored.channel_id is not None else 0, f"role {stored.role_id}")
-    extra = f" ({', '.join(details)})" if details else ""
-    print(f"{args.feature} is {'on' if args.enabled else 'off'} for server {server.id} ({server.name}){extra}")
+    print(feature_set_text(args.feature, args.enabled, f"server {server.id} ({server.name})", details))
+
+
+def feature_set_text(feature: str, enabled: bool, server: str, details: list[str]) -> str:
+    """``Turned on reminders for server 1 (Survival): channel 777.``; the master switch in its own words."""
+    if feature == MASTER_SWITCH:
+        if enabled:
+            return f"The master switch of {server} is on: the features that are switched on run again."
+        return f"The master switch of {server} is off: every feature is paused."
+    extra = f": {', '.join(details)}" if details else ""
+    return f"Turned {'on' if enabled else 'off'} {feature} for {server}{extra}."
 
 
 @contextlib.asynccontextmanager
@@ -168,6 +206,7 @@ async def _discord_rest(config: Config) -> AsyncIterator[Messenger | None]:
     from bot.app.client import point_at_api
 
     point_at_api(config.discord.api_base_url)
+    discord_check.quiet_discord_logs()
     client = discord.Client(intents=discord.Intents.none())
     async with client:
         await client.login(config.discord.token)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -71,6 +73,58 @@ def member_of(interaction: discord.Interaction) -> discord.Member:
     return interaction.user
 
 
+# Every reply of the error handler, in one place (issue 13 translates them).
+TEXTS = {
+    "outdated": "This command was just updated. Please try again in a minute.",
+    "cooldown_one": "Please wait a second before trying again.",
+    "cooldown": "Please wait {seconds} seconds before trying again.",
+    "bad_channel": "The {option} option needs {kinds}. Please choose another channel.",
+    "bad_value": "I couldn't use what you gave for the {option} option. Please check it and try again.",
+    "bad_value_unnamed": "I couldn't use one of the options you gave. Please check them and try again.",
+}
+CHANNEL_KINDS = {
+    discord.ChannelType.text: "a text channel",
+    discord.ChannelType.news: "an announcement channel",
+    discord.ChannelType.voice: "a voice channel",
+    discord.ChannelType.stage_voice: "a stage channel",
+    discord.ChannelType.forum: "a forum channel",
+    discord.ChannelType.category: "a category",
+}
+
+
+def _cooldown_text(retry_after: float) -> str:
+    seconds = max(1, math.ceil(retry_after))  # "wait 0 seconds" would be wrong: the command is still refused
+    return TEXTS["cooldown_one"] if seconds == 1 else TEXTS["cooldown"].format(seconds=seconds)
+
+
+def _failed_option(interaction: discord.Interaction, error: app_commands.TransformerError) -> str | None:
+    """The name of the option whose value could not be converted (found in the interaction's raw options)."""
+    target = str(getattr(error.value, "id", error.value))
+    data: dict[str, Any] = dict(interaction.data or {})
+    stack: list[Any] = list(data.get("options") or [])
+    while stack:
+        option = stack.pop()
+        if "options" in option:  # a subcommand (group): its options are one level down
+            stack.extend(option["options"])
+        elif option.get("type") == error.type.value and str(option.get("value")) == target:
+            return str(option["name"])
+    return None
+
+
+def _transformer_text(interaction: discord.Interaction, error: app_commands.TransformerError) -> str:
+    """A member-facing reply naming the option Discord sent a value for that the command cannot use (e.g. a voice
+    channel where a text channel belongs: Discord's own picker filters them, other clients may not)."""
+    option = _failed_option(interaction, error)
+    if option is None:
+        return TEXTS["bad_value_unnamed"]
+    channel_types = getattr(error.transformer, "channel_types", None) or []
+    if error.type is discord.AppCommandOptionType.channel and channel_types:
+        kinds = [CHANNEL_KINDS.get(kind, f"a {kind.name} channel") for kind in channel_types]
+        text = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+        return TEXTS["bad_channel"].format(option=option, kinds=text)
+    return TEXTS["bad_value"].format(option=option)
+
+
 def _missing_permissions_text(error: app_commands.MissingPermissions) -> str:
     names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
     return f"You need the {names} permission to use this command."
@@ -86,12 +140,17 @@ async def on_tree_error(interaction: discord.Interaction, error: app_commands.Ap
     elif isinstance(original, app_commands.NoPrivateMessage):
         await safe_reply(interaction, "This command only works inside a Discord server.")
     elif isinstance(original, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
-        log.warning("guild %s used a command this bot does not have (any more): %s", interaction.guild_id, original)
-        await safe_reply(
-            interaction, "This command has changed since it was published here. An admin can run `votebot sync`."
+        log.warning(
+            "guild %s used a command this bot does not have (any more): %s; run `votebot sync` if this persists",
+            interaction.guild_id,
+            original,
         )
+        await safe_reply(interaction, TEXTS["outdated"])
     elif isinstance(original, app_commands.CommandOnCooldown):
-        await safe_reply(interaction, f"Slow down: try again in {original.retry_after:.0f} s.")
+        await safe_reply(interaction, _cooldown_text(original.retry_after))
+    elif isinstance(original, app_commands.TransformerError):
+        log.info("guild %s: an option of /%s could not be used: %s", interaction.guild_id, _name(interaction), original)
+        await safe_reply(interaction, _transformer_text(interaction, original))
     elif isinstance(original, app_commands.CheckFailure):
         await safe_reply(interaction, "You are not allowed to use this command.")
     elif isinstance(original, discord.Forbidden):
@@ -101,13 +160,16 @@ async def on_tree_error(interaction: discord.Interaction, error: app_commands.Ap
         )
     else:
         incident = secrets.token_hex(4)
-        command = interaction.command.qualified_name if interaction.command else "?"
         log.error(
             "command /%s failed (incident %s, guild %s, user %s)",
-            command,
+            _name(interaction),
             incident,
             interaction.guild_id,
             interaction.user.id,
             exc_info=original,
         )
         await safe_reply(interaction, f"Something went wrong on my side (incident `{incident}`). It has been logged.")
+
+
+def _name(interaction: discord.Interaction) -> str:
+    return interaction.command.qualified_name if interaction.command else "?"

@@ -26,6 +26,27 @@ SETTING_KEYS: dict[str, tuple[str, ...]] = {
     "events": (),
 }
 PLACEHOLDER = "<set webhooks.public_url>"
+# How each provider is named to people (owners, operators), spelled as the site spells itself (PROTOCOLS.md).
+PROVIDER_NAMES: dict[str, str] = {
+    "topserver": "Top-Server",
+    "topgg": "Top.gg",
+    "gamemonitoring": "GAMEMONITORING",
+    "votifier": "Votifier",
+    "events": "Event API",
+}
+# What each provider calls its secret ("Top-Server makes its push secret itself").
+SECRET_NAMES: dict[str, str] = {
+    "topserver": "push secret",
+    "topgg": "webhook secret",
+    "gamemonitoring": "token",
+    "votifier": "token",
+    "events": "secret",
+}
+# Where a generated secret goes: the owner pastes it there.
+GENERATED_DESTINATIONS: dict[str, str] = {
+    "votifier": "your server list's Votifier settings",
+    "events": "the program that sends events to the bot",
+}
 # Secrets the bot may choose, because the owner pastes them into the other side: the Votifier token (the bot is
 # the Votifier server) and the event API secret (the bot's own API). Top-Server's push secret, Top.gg's webhook
 # secret and GAMEMONITORING's token are made by the site, so a generated one would never match.
@@ -34,39 +55,69 @@ MAX_SETTING = 200
 MAX_GM_SERVER_ID = 20
 
 
+def provider_name(kind: str) -> str:
+    """``Top-Server``, ``Top.gg``, ``Event API`` for a provider key (the key itself for one this table does not know).
+    Also meant for the /setup provider choices and form titles."""
+    return PROVIDER_NAMES.get(kind, kind)
+
+
+def generated_secret_text(kind: str, value: str) -> str:
+    """The one line that shows a generated secret, with where to paste it (Discord and the CLI alike)."""
+    where = GENERATED_DESTINATIONS.get(kind, provider_name(kind))
+    return f"Generated secret, shown only once. Paste it into {where} now: `{value}`"
+
+
 def check_generate(kind: str) -> None:
     """Refuse to generate a secret the listing site makes."""
     if kind not in GENERATED_KINDS:
+        site = provider_name(kind)
         raise UserError(
-            f"The {kind} secret is made by the listing site, so a secret I generate would never match. "
-            f"Copy it from the site instead. I can generate only these: {', '.join(GENERATED_KINDS)}."
+            f"{site} makes its {SECRET_NAMES.get(kind, 'secret')} itself, so a secret I generated would never "
+            f"match. Copy it from {site} instead. I can generate only the Votifier token and the event API secret."
         )
 
 
 def check_setting(kind: str, key: str, value: str) -> str:
     """A provider setting (``gm_server_id=123``) cleaned, or :class:`UserError` naming what is wrong."""
-    allowed = SETTING_KEYS.get(kind, ())
-    if key not in allowed:
-        raise UserError(f"{kind} has no setting {key!r}; its settings are: {', '.join(allowed) or 'none'}.")
+    if key not in SETTING_KEYS.get(kind, ()):
+        raise UserError(f"{provider_name(kind)} has no setting “{key}”. {settings_text(kind)}")
     value = value.strip()
     if not value or len(value) > MAX_SETTING:
         raise UserError(f"The {key} must be 1 to {MAX_SETTING} characters.")
     if key == "gm_server_id" and not (len(value) <= MAX_GM_SERVER_ID and value.isascii() and value.isdigit()):
         raise UserError(
-            "The GAMEMONITORING server id is the number in your server's page address on gamemonitoring "
+            "The GAMEMONITORING server id is the number in the address of your server's page on GAMEMONITORING "
             f"(digits only, at most {MAX_GM_SERVER_ID})."
         )
     return value
 
 
-def check_secret(value: str) -> str:
+def settings_text(kind: str) -> str:
+    """``Top-Server has one setting: topserver_id.`` — the provider settings an owner may give."""
+    allowed = SETTING_KEYS.get(kind, ())
+    name = provider_name(kind)
+    if not allowed:
+        return f"{name} has no settings."
+    if len(allowed) == 1:
+        return f"{name} has one setting: {allowed[0]}."
+    return f"{name} has these settings: {', '.join(allowed)}."
+
+
+def check_secret(value: str, kind: str | None = None) -> str:
+    """The secret, or :class:`UserError` saying what is wrong; ``kind`` words the advice for that provider."""
+    if not value:
+        raise UserError("The secret is empty.")
     if value != value.strip() or len(value) > MAX_SECRET or any(ord(ch) < 32 for ch in value):
         raise UserError(f"The secret must be {MIN_SECRET} to {MAX_SECRET} visible characters, no surrounding spaces.")
     if len(value) < MIN_SECRET:
-        raise UserError(
-            f"That secret is too short ({len(value)} characters); a guessable secret lets anyone forge votes. "
-            f"Use at least {MIN_SECRET} characters: copy the full secret the listing site shows, or generate one."
-        )
+        length = "1 character" if len(value) == 1 else f"{len(value)} characters"
+        if kind in GENERATED_KINDS:
+            advice = f"Use at least {MIN_SECRET} characters, or let me generate one."
+        elif kind is not None:
+            advice = f"Copy the whole secret {provider_name(kind)} shows: it has at least {MIN_SECRET} characters."
+        else:
+            advice = f"Use at least {MIN_SECRET} characters: copy the whole secret the listing site shows."
+        raise UserError(f"That secret is only {length} long, and a guessable secret lets anyone forge votes. {advice}")
     return value
 
 
@@ -80,8 +131,9 @@ async def store_secret(
     """Store (or rotate) a secret and return its fingerprint; a Votifier v1 key pair / Top.gg integration
     token is created the first time."""
     if kind not in CREDENTIAL_KINDS:
-        raise UserError(f"Unknown provider {kind!r}; choose one of {', '.join(CREDENTIAL_KINDS)}.")
-    check_secret(value)
+        known = ", ".join(provider_name(k) for k in CREDENTIAL_KINDS)
+        raise UserError(f"I don't know the provider “{kind}”. Choose one of: {known}.")
+    check_secret(value, kind)
     if kind == "votifier":
         await set_votifier_token(repo, server_id, value)
         return fingerprint(value)

@@ -53,8 +53,8 @@ class LinksCog(commands.Cog, name="Links"):
     @server_option
     @app_commands.guild_only()
     async def unlink(self, interaction: discord.Interaction, server: str | None = None) -> None:
-        removed = await self.service.unlink(guild_id_of(interaction), server, interaction.user.id)
-        await safe_reply(interaction, "Your player name is unlinked." if removed else "You had no linked player name.")
+        text = await self.service.unlink(guild_id_of(interaction), server, interaction.user.id, by_admin=False)
+        await safe_reply(interaction, text)
 
     @app_commands.command(name="points", description="Your vote points (all time and this month)")
     @server_option
@@ -83,5 +83,5 @@ class LinksCog(commands.Cog, name="Links"):
     async def links_remove(
         self, interaction: discord.Interaction, member: discord.User, server: str | None = None
     ) -> None:
-        removed = await self.service.unlink(guild_id_of(interaction), server, member.id)
-        await safe_reply(interaction, f"Unlinked <@{member.id}>." if removed else f"<@{member.id}> had no link.")
+        text = await self.service.unlink(guild_id_of(interaction), server, member.id, by_admin=True)
+        await safe_reply(interaction, text)

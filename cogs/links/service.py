@@ -7,7 +7,7 @@ server's plugin confirms it through the PULL API (:mod:`bot.core.link_proof`). A
 from __future__ import annotations
 
 from bot.core.errors import UserError
-from bot.core.link_proof import CODE_TTL, LinkProof, display_code
+from bot.core.link_proof import LinkProof, display_code
 from bot.core.servers import ServerService
 from bot.core.text import clean_player_name, escape, plural, safe_name
 from bot.core.time import Clock, month_label, month_of, zone
@@ -28,6 +28,28 @@ def valid_name(player: str) -> str:
     return name
 
 
+# Every reply of /link, /unlink and /links remove, in one place (issue 13 translates them).
+TEXTS = {
+    "already_linked": "You're already linked as **{player}** on {server}.",
+    "already_linked_ping": (
+        "You're already linked as **{player}** on {server}. From now on I'll mention you in thank-you messages."
+    ),
+    "relink_named": "You're linked as **{current}** on {server}; once you've typed the code, **{player}** replaces it.",
+    "relink_unnamed": (
+        "You're linked as **{current}** on {server}; once you've typed the code, your in-game name replaces it."
+    ),
+    "prove_named": "To prove **{player}** is you, join {server} as {player} and type {command} in the game chat.",
+    "prove_unnamed": "To link your player name, join {server} and type {command} in the game chat.",
+    "code_rules": "The code works once and expires {expires}. Don't share it. Check /points once you've typed it.",
+    "member_unlinked": "Your player name **{player}** on {server} is unlinked.",
+    "member_code_cancelled": "Your /link code for {server} is cancelled. No player name was linked there.",
+    "member_nothing": "You have no player name linked on {server}.",
+    "admin_unlinked": "Unlinked {member} (**{player}**) on {server}.",
+    "admin_code_cancelled": "Cancelled {member}'s /link code for {server}. No player name was linked there.",
+    "admin_nothing": "{member} has no player name linked on {server}.",
+}
+
+
 class LinkService:
     def __init__(
         self, servers: ServerService, links: LinkRepository, proof: LinkProof, votes: VoteRepository, clock: Clock
@@ -44,22 +66,28 @@ class LinkService:
         """A one-time code the member types in game; the name is linked once the game server confirms it."""
         server = await self._servers.resolve(guild_id, server_name)
         name = valid_name(player) if player is not None else None
-        issued = await self._proof.issue(server.id, user_id, name, ping=ping, now=self._clock())
-        code, expires = display_code(issued.code), int(issued.claim.expires_at.timestamp())
         current = await self._links.get(server.id, user_id)
-        lines = [
-            f"You are linked as **{safe_name(current.player_name)}** on {escape(server.name)}; "
-            "the code below changes it."
-            if current
-            else None,
-            f"To prove the name is yours, join **{escape(server.name)}** "
-            + (f"as **{safe_name(name)}** " if name else "")
-            + f"and type this code with the server's vote plugin link command, for example `/votebot link {code}`:",
-            f"# `{code}`",
-            f"It works once and expires <t:{expires}:R> ({int(CODE_TTL.total_seconds()) // 60} minutes). "
-            "Do not share it. Check with /points once you typed it.",
-        ]
-        return "\n".join(line for line in lines if line)
+        where = f"**{escape(server.name)}**"
+        if current is not None and name is not None and current.player_name.casefold() == name.casefold():
+            # nothing to prove again; ping=True still switches the mention on (False is also "not given": kept)
+            key = "already_linked"
+            if ping and not current.ping_opt_in:
+                await self._links.link(server.id, user_id, current.player_name, ping=True)
+                key = "already_linked_ping"
+            return TEXTS[key].format(player=safe_name(current.player_name), server=where)
+        issued = await self._proof.issue(server.id, user_id, name, ping=ping, now=self._clock())
+        command = f"`/votebot link {display_code(issued.code)}`"
+        expires = f"<t:{int(issued.claim.expires_at.timestamp())}:R>"
+        lines = []
+        if current is not None:
+            key = "relink_named" if name else "relink_unnamed"
+            lines.append(
+                TEXTS[key].format(current=safe_name(current.player_name), player=safe_name(name), server=where)
+            )
+        key = "prove_named" if name else "prove_unnamed"
+        lines.append(TEXTS[key].format(player=safe_name(name), server=where, command=command))
+        lines.append(TEXTS["code_rules"].format(expires=expires))
+        return "\n".join(lines)
 
     async def link(
         self, guild_id: int, server_name: str | None, user_id: int, player: str, *, ping: bool, reassign: bool
@@ -79,11 +107,17 @@ class LinkService:
             f"({plural(points, 'vote point')} so far)."
         )
 
-    async def unlink(self, guild_id: int, server_name: str | None, user_id: int) -> bool:
-        """Remove the member's link and any code still waiting, so an old code cannot link them again."""
+    async def unlink(self, guild_id: int, server_name: str | None, user_id: int, *, by_admin: bool) -> str:
+        """Remove the member's link and any code still waiting, so an old code cannot link them again; the reply
+        says what was removed (to the member, or to the admin who ran /links remove)."""
         server = await self._servers.resolve(guild_id, server_name)
+        current = await self._links.get(server.id, user_id)
         cancelled = await self._proof.cancel(server.id, user_id)
-        return await self._links.unlink(server.id, user_id) or cancelled
+        removed = await self._links.unlink(server.id, user_id)
+        outcome = "unlinked" if removed and current is not None else "code_cancelled" if cancelled else "nothing"
+        text = TEXTS[f"{'admin' if by_admin else 'member'}_{outcome}"]
+        player = safe_name(current.player_name) if current is not None else ""
+        return text.format(member=f"<@{user_id}>", player=player, server=f"**{escape(server.name)}**")
 
     async def points(self, guild_id: int, server_name: str | None, user_id: int) -> str:
         server: Server = await self._servers.resolve(guild_id, server_name)

@@ -44,18 +44,26 @@ async def test_server_add_list_and_feature_set(tmp_path: Path, database_url: str
 
     on = votebot(tmp_path, database_url, "feature", "set", str(data["id"]), "reminders", "--on", "--channel", "777")
     assert on.returncode == 0, on.stderr
-    assert on.stdout.strip() == f"reminders is on for server {data['id']} (Survival) (channel 777)"
+    assert on.stdout.strip() == f"Turned on reminders for server {data['id']} (Survival): channel 777."
     row = await pool.fetchrow(
         "SELECT enabled, channel_id FROM server_features WHERE server_id=$1 AND feature='reminders'", data["id"]
     )
     assert row["enabled"] and row["channel_id"] == 777
+    paused = votebot(tmp_path, database_url, "feature", "set", str(data["id"]), "all", "--off")
+    assert (
+        paused.stdout.strip() == f"The master switch of server {data['id']} (Survival) is off: every feature is paused."
+    )
+    resumed = votebot(tmp_path, database_url, "feature", "set", str(data["id"]), "all", "--on")
+    assert resumed.stdout.strip() == (
+        f"The master switch of server {data['id']} (Survival) is on: the features that are switched on run again."
+    )
 
     # settings go through the features' declarations: the same refusal as the slash commands give
     tuned = votebot(
         tmp_path, database_url, "feature", "set", str(data["id"]), "top10_board", "--on", "--channel", "778",
         "--set", "board_refresh=15",
     )  # fmt: skip
-    assert tuned.returncode == 0 and "(channel 778, board_refresh=15)" in tuned.stdout, tuned.stderr
+    assert tuned.returncode == 0 and ": channel 778, board_refresh=15." in tuned.stdout, tuned.stderr
     assert (
         await pool.fetchval(
             "SELECT settings->>'refresh_minutes' FROM server_features WHERE server_id=$1 AND feature='top10_board'",
@@ -79,6 +87,15 @@ async def test_server_add_list_and_feature_set(tmp_path: Path, database_url: str
         )
         == "15"
     )
+
+
+def test_feature_set_help_lists_each_setting_with_its_unit(tmp_path: Path, database_url: str) -> None:
+    shown = votebot(tmp_path, database_url, "feature", "set", "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "role_hours=0-720" in shown.stdout and "Minutes between top-10 board refreshes" in shown.stdout
+    assert "((" not in shown.stdout.replace("\n", " ") and "))" not in shown.stdout.replace("\n", " ")
+    server_help = votebot(tmp_path, database_url, "server", "--help")
+    assert "votes, secrets and boards" in " ".join(server_help.stdout.split()) and "…" not in server_help.stdout
 
 
 async def test_bad_arguments_write_nothing(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None:

@@ -29,13 +29,24 @@ async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.
     )
     assert done.returncode == 0, done.stderr
     assert "push-secret-1234567" not in done.stdout and "sha256:" in done.stdout
+    assert done.stdout.startswith(f"Top-Server secret of server {sid} (")
     refused = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--generate")
-    assert refused.returncode == 1 and "--generate: The topgg secret is made by the listing site" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and (
+            "--generate: Top.gg makes its webhook secret itself, so a secret I generated would never match. "
+            "Copy it from Top.gg instead. I can generate only the Votifier token and the event API secret."
+        )
+        in refused.stderr
+    )
     generated = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "events", "--generate")
     assert generated.returncode == 0, generated.stderr
-    secret = generated.stdout.split("shown once, paste it into the listing site now): ")[1].split()[0]
+    marker = "Generated secret, shown only once. Paste it into the program that sends events to the bot now: "
+    secret = generated.stdout.split(marker)[1].split()[0]
+    assert "listing site" not in generated.stdout
     topgg = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--secret", secret)
-    assert topgg.returncode == 0 and "legacy v0" in topgg.stdout
+    assert topgg.returncode == 0 and "set: a legacy v0 Authorization value, fingerprint sha256:" in topgg.stdout
+    assert ") (" not in topgg.stdout
     votifier = await cli(
         tmp_path, database_url, "server", "secret", sid, "--provider", "votifier", "--secret", "vtok-1234-abcdefgh"
     )
@@ -64,11 +75,19 @@ async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.
     bad = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "myspace", "--secret", "x")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
     short = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topserver", "--secret", "a")
-    assert short.returncode == 1 and "at least 16 characters" in short.stderr and "(1 characters)" in short.stderr
+    assert short.returncode == 1 and "--secret: That secret is only 1 character long" in short.stderr
+    assert "Copy the whole secret Top-Server shows: it has at least 16 characters." in short.stderr
+    assert "generate" not in short.stderr  # Top-Server makes its secret: generating is not offered
+    short_token = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "votifier", "--secret", "ab")
+    assert "only 2 characters long" in short_token.stderr and "or let me generate one" in short_token.stderr
+    empty = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topserver", "--secret", "")
+    assert empty.returncode == 1 and "--secret: The secret is empty." in empty.stderr
     bad_setting = await cli(
         tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--secret", "x", "--set", "nope=1"
     )
-    assert bad_setting.returncode == 1 and "project_id" in bad_setting.stderr
+    assert bad_setting.returncode == 1 and (
+        "--set nope=1: Top.gg has one setting: project_id (use --set project_id=VALUE)." in bad_setting.stderr
+    )
     bad_gm = await cli(
         tmp_path, database_url, "server", "secret", sid, "--provider", "gamemonitoring", "--secret",
         "gm-token-0123456789", "--set", "gm_server_id=abc",

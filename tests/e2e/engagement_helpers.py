@@ -70,7 +70,7 @@ async def delivered(pool: asyncpg.Pool, timeout: float = 5.0) -> None:
 
 
 PLUGIN_KEY = "vb_test-plugin-key"  # the API key the game plugin of the tests' servers is configured with
-CODE = re.compile(r"`([A-Z2-9]{4}-[A-Z2-9]{4})`")
+CODE = re.compile(r"`/votebot link ([A-Z2-9]{4}-[A-Z2-9]{4})`")
 
 
 def link_code(reply: str) -> str:

@@ -97,7 +97,7 @@ async def test_feature_set_checks_the_channel_with_discord(
 
     accepted = await feature_set("--on", "--channel", str(GENERAL))
     assert accepted.returncode == 0 and accepted.stderr == "", accepted.stderr
-    assert accepted.stdout.strip() == f"reminders is on for server {server} (Survival) (channel {GENERAL})"
+    assert accepted.stdout.strip() == f"Turned on reminders for server {server} (Survival): channel {GENERAL}."
     assert await stored(pool, server, "reminders") == {
         "enabled": True,
         "channel_id": GENERAL,
@@ -136,7 +136,7 @@ async def test_feature_set_names_cli_flags_and_checks_the_role(
     assert unknown.returncode == 1 and "there is no role 999 in guild" in unknown.stderr, unknown.stderr
     assert await stored(pool, server, "top_voter_role") == {"enabled": False, "channel_id": None, "role_id": None}
     given = await feature_set("top_voter_role", "--on", "--role", str(ROLE_VOTER))
-    assert given.returncode == 0 and f"(role {ROLE_VOTER})" in given.stdout, given.stderr
+    assert given.returncode == 0 and f": role {ROLE_VOTER}." in given.stdout, given.stderr
     # a role the bot only pings (wipes) must notify someone: Staff is not mentionable, the bot lacks Mention @everyone
     quiet = await feature_set("wipes", "--on", "--channel", str(GENERAL), "--role", str(ROLE_HIGH))
     assert quiet.returncode == 1 and "is not mentionable and the bot lacks Mention @everyone" in quiet.stderr

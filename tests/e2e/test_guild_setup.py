@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 
 import asyncpg
 import pytest
@@ -221,9 +222,33 @@ async def test_a_command_published_before_an_update_gets_a_clear_answer(
     runner: BotRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Discord still shows commands synced by an older version until `votebot sync` runs again."""
-    text = reply_text(await runner.command(ADMIN, "remind me"))
-    assert text == "This command has changed since it was published here. An admin can run `votebot sync`."
-    assert "incident" not in caplog.text and "does not have (any more)" in caplog.text
+    text = reply_text(await runner.command(MEMBER, "remind me"))
+    assert text == "This command was just updated. Please try again in a minute."  # no operator tool named to members
+    assert "incident" not in caplog.text and "does not have (any more)" in caplog.text and "votebot sync" in caplog.text
+
+
+async def test_a_command_used_too_often_asks_politely_to_wait(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    await link_server(pool)
+    for _ in range(3):  # /vote allows three uses in ten seconds
+        assert "Vote for Survival" in str(await runner.command(MEMBER, "vote"))
+    text = reply_text(await runner.command(MEMBER, "vote"))
+    assert re.fullmatch(r"Please wait (a second|([2-9]|10) seconds) before trying again\.", text), text
+
+
+async def test_a_channel_of_the_wrong_kind_gets_a_reply_naming_the_option(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Discord's picker offers only text channels, but a client past that filter may send a voice channel."""
+    server = await link_server(pool)
+    voice = 555000000000000777
+    fake.add_channel({"guild_id": str(GUILD_ID), "id": str(voice), "name": "Lounge", "type": 2})
+    responses = await runner.command(ADMIN, "feature enable", feature="giveaways", channel=str(voice))
+    text = reply_text(responses)
+    assert text.startswith("The channel option needs a text channel") and "Please choose another channel." in text
+    assert responses[0]["data"]["flags"] & EPHEMERAL
+    assert "incident" not in text and "incident" not in caplog.text
+    giveaways = await ServerService(pool, features()).setting(server.id, "giveaways")
+    assert giveaways is None or not giveaways.enabled
 
 
 async def test_crafted_unknown_feature_is_a_clear_refusal(runner: BotRunner, pool: asyncpg.Pool) -> None:

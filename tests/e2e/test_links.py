@@ -18,7 +18,12 @@ async def test_link_gives_a_code_and_links_only_once_the_game_confirms(runner: B
     assert responses[0]["data"]["flags"] & 64  # ephemeral: nobody else sees the code
     reply = reply_text(responses)
     code = link_code(reply)
-    assert "expires <t:" in reply and "Steve" in reply
+    assert reply.startswith(
+        f"To prove **Steve** is you, join **Alpha** as Steve and type `/votebot link {code}` in the game chat.\n"
+        "The code works once and expires <t:"
+    )
+    assert reply.endswith(":R>. Don't share it. Check /points once you've typed it.")
+    assert reply.count(code) == 1  # the code once, inside the command to type
     assert await links(pool) == {}  # nothing linked yet: anyone may type /link Steve
     assert "Linked as" not in reply_text(await runner.command(MEMBER, "points"))
     assert "code is waiting" in reply_text(await runner.command(MEMBER, "points"))
@@ -48,8 +53,13 @@ async def test_someone_elses_name_is_not_linked_and_links_set_stays_direct(
 
 async def test_unlink_also_cancels_a_code_still_waiting(runner: BotRunner, pool: asyncpg.Pool) -> None:
     server = await make_server(pool)
-    code = link_code(reply_text(await runner.command(MEMBER, "link")))  # no name: the game's name is taken
-    assert "unlinked" in reply_text(await runner.command(MEMBER, "unlink"))
+    reply = reply_text(await runner.command(MEMBER, "link"))  # no name: the game's name is taken
+    code = link_code(reply)
+    assert reply.startswith(
+        f"To link your player name, join **Alpha** and type `/votebot link {code}` in the game chat."
+    )
+    cancelled = reply_text(await runner.command(MEMBER, "unlink"))
+    assert cancelled == "Your /link code for **Alpha** is cancelled. No player name was linked there."
     assert await confirm_link(runner, pool, server, code, "Steve") == (404, {"ok": False, "error": "unknown code"})
     assert await links(pool) == {}
 
@@ -70,3 +80,25 @@ async def test_one_name_limit_for_link_links_set_and_the_game_confirm(runner: Bo
     assert await links(pool) == {MEMBER: longest}
     status, body = await confirm_link(runner, pool, server, code, too_long)
     assert (status, body["error"]) == (400, "username must be 1 to 64 printable characters")
+
+
+async def test_unlink_and_links_remove_name_the_server_and_the_player(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    await make_server(pool)
+    assert reply_text(await runner.command(MEMBER, "unlink")) == "You have no player name linked on **Alpha**."
+    await runner.command(ADMIN, "links set", member=str(MEMBER), player="BobMC")
+    already = reply_text(await runner.command(MEMBER, "link", player="bobmc"))
+    assert already == "You're already linked as **BobMC** on **Alpha**."  # no code: there is nothing to change
+    relink = reply_text(await runner.command(MEMBER, "link", player="Robert"))
+    assert relink.startswith(
+        "You're linked as **BobMC** on **Alpha**; once you've typed the code, **Robert** replaces it."
+    )
+    unnamed = reply_text(await runner.command(MEMBER, "link"))
+    assert unnamed.startswith("You're linked as **BobMC** on **Alpha**; once you've typed the code, your in-game name")
+    assert reply_text(await runner.command(MEMBER, "unlink")) == "Your player name **BobMC** on **Alpha** is unlinked."
+    assert await links(pool) == {}
+
+    await runner.command(ADMIN, "links set", member=str(MEMBER), player="BobMC")
+    removed = reply_text(await runner.command(ADMIN, "links remove", member=str(MEMBER)))
+    assert removed == f"Unlinked <@{MEMBER}> (**BobMC**) on **Alpha**."
+    again = reply_text(await runner.command(ADMIN, "links remove", member=str(MEMBER)))
+    assert again == f"<@{MEMBER}> has no player name linked on **Alpha**."

@@ -69,13 +69,21 @@ async def test_gamemonitoring_server_id_in_the_form(runner: BotRunner, pool: asy
     assert set(text_inputs((await runner.command(ADMIN, "setup provider", provider="topgg"))[0])) == {"secret"}
 
 
-@pytest.mark.parametrize("provider", ["topserver", "topgg", "gamemonitoring"])
+@pytest.mark.parametrize(
+    ("provider", "refusal"),
+    [
+        ("topserver", "Top-Server makes its push secret itself"),
+        ("topgg", "Top.gg makes its webhook secret itself"),
+        ("gamemonitoring", "GAMEMONITORING makes its token itself"),
+    ],
+)
 async def test_generate_is_refused_for_secrets_the_site_makes(
-    runner: BotRunner, pool: asyncpg.Pool, provider: str
+    runner: BotRunner, pool: asyncpg.Pool, provider: str, refusal: str
 ) -> None:
     server = await linked(pool)
     answer = reply_text(await runner.command(ADMIN, "setup provider", provider=provider, generate=True))
-    assert f"The {provider} secret is made by the listing site" in answer and "votifier, events" in answer
+    assert answer.startswith(f"{refusal}, so a secret I generated would never match.")
+    assert answer.endswith("I can generate only the Votifier token and the event API secret.")
     assert await CredentialRepository(pool).get(server.id, provider) is None
 
 

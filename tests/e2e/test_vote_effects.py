@@ -172,12 +172,13 @@ async def test_a_consumer_broken_for_good_is_dead_lettered_and_the_others_work(
     (tmp_path / "bot.toml").write_text("")
     cli = [sys.executable, "-m", "bot", "outbox", "--config", str(tmp_path / "bot.toml")]
     listing = subprocess.run(cli, env=env, capture_output=True, text=True, timeout=60, check=True)  # noqa: S603
-    assert "1 dead letter(s)" in listing.stdout
+    assert listing.stdout.startswith("No votes waiting for delivery; 1 dead letter.\n")
     assert f"vote {vote_id} (server {server.id}, topserver" in listing.stdout and f"{BROKEN} gave up" in listing.stdout
     replay = subprocess.run(  # noqa: S603
         [*cli, "replay", "--consumer", BROKEN], env=env, capture_output=True, text=True, timeout=60, check=True
     )
     assert f"vote {vote_id}: {BROKEN} queued again" in replay.stdout
+    assert "1 dead letter queued again; a running bot delivers it at once." in replay.stdout
     await retried_all(pool, 1)  # the bot's dispatcher, woken by the replay: it fails again (still broken)
     row = await pool.fetchrow("SELECT consumers, done, failures FROM vote_outbox WHERE vote_id = $1", vote_id)
     assert row["consumers"] == [BROKEN] and row["failures"][BROKEN]["attempts"] == 1  # only it ran
