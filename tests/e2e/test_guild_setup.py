@@ -83,7 +83,7 @@ async def test_feature_enable_by_admin_persists_across_restart(
 
     await runner.restart()
     listing = reply_text(await runner.command(ADMIN, "feature list"))
-    assert f"✅ on `reminders` — Vote reminders · <#{GENERAL}>" in listing
+    assert f"✅ **Vote reminders** · <#{GENERAL}>" in listing
     setting = await ServerService(pool, features()).setting(server.id, "reminders")
     assert setting is not None and setting.enabled and setting.channel_id == GENERAL
 
@@ -99,10 +99,23 @@ async def test_feature_list_shows_every_feature_whole_with_what_off_means(
     embed = responses[0]["data"]["embeds"][0]
     lines = embed["description"].splitlines()
     assert lines[0] == "Master switch: **on**"
-    assert [line.split("`")[1] for line in lines[2:]] == [spec.name for spec in service.registry]
-    assert all(line.startswith("✅ on") and f"<#{GENERAL}> · <@&{ROLE_HIGH}>" in line for line in lines[2:])
-    assert "role_hours: until the member may vote again" in lines[2]  # not "off": the role is kept, not refused
-    assert "every: off" in next(line for line in lines if "`milestones`" in line)
+    assert [line.split("**")[1] for line in lines[2:]] == [spec.label for spec in service.registry]
+    assert all(line.startswith("✅ **") and f"<#{GENERAL}> · <@&{ROLE_HIGH}>" in line for line in lines[2:])
+    # settings by their human names, with units and thousands separators; no snake_case key anywhere
+    assert "voter role duration: until the member may vote again" in lines[2]  # not "off": the role is kept
+    milestones = next(line for line in lines if "milestones" in line)
+    assert "milestone thresholds: 50, 100, 250, 500, 1,000 votes · total-votes announcement: off" in milestones
+    assert "board refresh: every 10 minutes" in embed["description"]
+    assert "daily post time: 09:00" in embed["description"]
+    assert not any(key in embed["description"] for key in ("role_hours", "thank_you", "channel_ping", "`vote`"))
+
+
+async def test_feature_list_marks_features_that_are_off_once(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    await link_server(pool)
+    lines = reply_text(await runner.command(ADMIN, "feature list")).splitlines()
+    giveaways = next(line for line in lines if "Giveaways" in line)
+    assert giveaways == "⬜ **Giveaways** (off)"
+    assert any(line.startswith("✅ **/vote command and voter rewards** · thank-you messages: on") for line in lines)
 
 
 async def test_channel_without_send_permission_is_refused_naming_it(runner: BotRunner, pool: asyncpg.Pool) -> None:

@@ -195,10 +195,13 @@ async def test_status_admin_configure_validates_and_saves(
     text = reply_text(
         await runner.command(ADMIN, "status-admin configure", server="Mine", connect_url="steam://connect/1.2.3.4")
     )
-    assert "`connect_url` must be an http:// or https:// link; `steam://connect/1.2.3.4` is not." in text
+    assert (
+        text
+        == "“steam://connect/1.2.3.4” is not a web link. The Connect button link must start with http:// or https://."
+    )
     # out of bounds (Discord's client enforces the range, a crafted interaction does not): the same refusal
     text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Mine", interval=5))
-    assert "`interval` must be a whole number from 30 to 3600; `5` is not." in text
+    assert text == "The check interval must be 30 to 3,600 seconds, not 5."
     assert await pool.fetchval("SELECT count(*) FROM status_settings") == 0
     text = reply_text(
         await runner.command(
