@@ -8,14 +8,13 @@ value out of bounds is refused the same way everywhere (:meth:`SettingSpec.parse
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.core.errors import UserError
 from bot.core.time import TIME_HINT, parse_hhmm
-from bot.core.validation import clean_vote_url, is_ascii_digits
+from bot.core.validation import clean_vote_url, is_ascii_digits, quoted
 
 MASTER_SWITCH = "all"
 
@@ -129,7 +128,7 @@ class SettingSpec:
     def refuse(self, value: object, problem: str = "") -> UserError:
         """``“abc” is not a whole number. The board refresh must be 1 to 60 minutes.`` (``problem`` says what is
         wrong with the value; without it the value is out of bounds)."""
-        shown = _quoted(value)
+        shown = quoted(value)
         if self.kind == "time":
             return UserError(f"{shown} is not a time. {TIME_HINT}")
         if problem:
@@ -252,17 +251,6 @@ class FeatureRegistry:
 
 
 # ---------------------------------------------------------------------------------------------- parsers
-
-
-_MARKDOWN = re.compile(r"([\\*_`~|>])")  # discord.utils.escape_markdown, without importing discord here
-
-
-def _quoted(value: object) -> str:
-    """Outside input quoted in a refusal: “abc” (at most 40 characters, markdown escaped)."""
-    shown = " ".join(str(value).split())
-    shown = shown if len(shown) <= 40 else shown[:39] + "…"
-    escaped = _MARKDOWN.sub(r"\\\1", shown)
-    return f"“{escaped}”"
 
 
 def _not(rule: str, shown: str) -> str:

@@ -35,6 +35,18 @@ async def test_vote_for_a_plain_member_shows_embed_and_link_button(runner: BotRu
     assert data["allowed_mentions"]["parse"] == []  # pings nobody
 
 
+async def test_the_vote_card_names_the_game_as_people_write_it(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    service = ServerService(pool, features())
+    await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://e.com/s", game="minecraft")
+    await service.add(guild_id=GUILD_ID, name="Shooter", vote_url="https://e.com/c", game="csgo")
+    await service.add(guild_id=GUILD_ID, name="Other", vote_url="https://e.com/o", game="space engineers")
+    games = []
+    for name in ("Survival", "Shooter", "Other"):
+        embed = (await runner.command(MEMBER, "vote", server=name))[0]["data"]["embeds"][0]
+        games.append(next(f["value"] for f in embed["fields"] if f["name"] == "Game"))
+    assert games == ["Minecraft", "Counter-Strike: Global Offensive", "Space Engineers"]
+
+
 async def test_vote_shows_cooldown_from_last_vote(runner: BotRunner, pool: asyncpg.Pool) -> None:
     server = await link_server(pool)
     voted_at = runner.clock.now - dt.timedelta(hours=1)
@@ -218,6 +230,19 @@ async def test_setup_options_and_linked_vote_shows_cooldown(runner: BotRunner, p
     )
     assert "time zone Europe/Berlin" in text and "vote cooldown 2 h" in text
     assert "not a time zone" in reply_text(await runner.command(ADMIN, "setup options", timezone="Nowhere/City"))
+    # a zone typed in lower case is the same zone, stored as the zone database spells it
+    text = reply_text(await runner.command(ADMIN, "setup options", timezone="europe/berlin"))
+    assert "time zone Europe/Berlin" in text
+    assert await pool.fetchval("SELECT timezone FROM servers WHERE id = $1", server.id) == "Europe/Berlin"
+    text = reply_text(await runner.command(ADMIN, "setup options", timezone="Europe/Berln"))
+    assert text == "“Europe/Berln” is not a time zone. Did you mean Europe/Berlin?"
+    text = reply_text(await runner.command(ADMIN, "setup options", address="a" * 250))
+    assert text == f"“{'a' * 39}…” is not a valid host name or IP address."  # not the whole typo echoed back
+    text = reply_text(await runner.command(ADMIN, "setup options", vote_cooldown_hours=200.0))
+    assert (
+        text
+        == "The vote cooldown must be 1 to 168 hours (one week), not 200. Use the same cooldown as your listing site."
+    )
     # a Top-Server vote carries only the in-game name; once linked it counts for /vote's cooldown
     voted_at = runner.clock.now - dt.timedelta(minutes=30)
     await VoteLedger(pool).record(
