@@ -16,6 +16,9 @@ import asyncpg
 
 from bot.core.errors import UserError
 from bot.core.features import MASTER_SWITCH, FeatureRegistry, FeatureSpec
+from bot.core.games import game_name
+from bot.core.text import escape
+from bot.core.time import format_duration
 from bot.core.validation import (
     clean_address,
     clean_cooldown,
@@ -50,6 +53,25 @@ class MissingTarget(UserError):
     def worded(texts: Mapping[str, str], spec: FeatureSpec, what: str) -> str:
         """``texts[what]`` for ``spec`` (its label, and what it posts in its channel)."""
         return texts[what].format(label=spec.label, channel_use=spec.channel_use).rstrip()
+
+
+SHOWN_URL = 100  # characters of a vote URL echoed back; a longer one is cut (it is stored whole)
+
+
+def options_summary(server: Server) -> str:
+    """What ``/setup options`` answers: every option of ``server`` in one sentence, including the vote page, so
+    the owner sees what is now in force (long values cut, outside text escaped)."""
+    url = server.vote_url
+    page = f"<{url}>" if len(url) <= SHOWN_URL else escape(url[: SHOWN_URL - 1]) + "…"
+    parts = [
+        f"time zone {server.timezone}",
+        f"category {escape(server.category)}" if server.category else "no category",
+        f"vote cooldown {format_duration(server.vote_cooldown)}",
+        f"game {escape(game_name(server.game))}" if server.game else "no game",
+        f"address {escape(server.address)}" if server.address else "no address",
+        f"vote page {page}",
+    ]
+    return f"Saved. Options of **{escape(server.name)}**: {', '.join(parts)}."
 
 
 def hash_api_key(key: str) -> str:

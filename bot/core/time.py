@@ -68,6 +68,10 @@ def local_at(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
 
 
+TIME_HINT = "Use the 24-hour clock, e.g. 09:00 or 22:30."
+"""How a time of day is typed; every refusal of a time ends with it."""
+
+
 def parse_hhmm(text: str) -> dt.time:
     """'22:30' or '9:05' → time (the one reading of a time of day); raises ValueError with a readable message."""
     hours, sep, minutes = text.strip().partition(":")
@@ -82,7 +86,9 @@ def parse_hhmm(text: str) -> dt.time:
             raise ValueError
         return dt.time(int(hours), int(minutes))
     except ValueError:
-        raise ValueError(f"{text!r} is not a time like 22:30") from None
+        shown = " ".join(text.split())
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        raise ValueError(f"“{shown}” is not a time. {TIME_HINT}") from None
 
 
 def slot_of(now: dt.datetime, tz: ZoneInfo, length: dt.timedelta) -> Period:

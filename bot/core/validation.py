@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
 import ipaddress
 import math
 import re
@@ -22,6 +24,18 @@ _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$", re.I)
 def is_ascii_digits(text: str) -> bool:
     """``"25565"`` yes; ``"²"``, ``"٣"`` or ``"-1"`` no (``str.isdigit`` says yes to the first two)."""
     return text.isascii() and text.isdigit()
+
+
+_MARKDOWN = re.compile(r"([\\*_`~|>])")  # discord.utils.escape_markdown, without importing discord in the core
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """Outside input quoted in a reply: “Europe/Berlin”, cut to ``limit`` characters (a 300-character typo is not
+    echoed back whole), markdown escaped."""
+    shown = " ".join(str(value).split())
+    shown = shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    escaped = _MARKDOWN.sub(r"\\\1", shown)
+    return f"“{escaped}”"
 
 
 def _has_control_chars(text: str) -> bool:
@@ -85,7 +99,7 @@ def clean_address(value: str | None) -> str | None:
         ipaddress.ip_address(host)
     except ValueError:
         if not _HOSTNAME.match(host):
-            raise UserError(f"{host!r} is not a valid host name or IP address.") from None
+            raise UserError(f"{quoted(host)} is not a valid host name or IP address.") from None
     shown_host = f"[{host}]" if ":" in host else host.lower()
     return f"{shown_host}:{int(port)}" if port is not None else shown_host
 
@@ -96,23 +110,39 @@ MIN_COOLDOWN = dt.timedelta(hours=1)
 MAX_COOLDOWN = dt.timedelta(days=7)
 
 
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its lower-case form (``europe/berlin`` → ``Europe/Berlin``)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
 def clean_timezone(value: str) -> str:
-    """An IANA time zone name such as ``Europe/Berlin`` (case as the database spells it)."""
-    text = value.strip()
-    try:
-        zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise UserError(
-            f"{text!r} is not a time zone. Use a name like Europe/Berlin, America/New_York or UTC."
-        ) from None
-    return text
+    """An IANA time zone name such as ``Europe/Berlin``, typed in any case (``europe/berlin``, ``utc``); stored as
+    the zone database spells it. An unknown name is refused with the closest zone when there is one."""
+    text = "_".join(value.split())  # "America/New York" → America/New_York
+    known = _zone_names()
+    name = known.get(text.lower())
+    if name is None:
+        try:
+            zoneinfo.ZoneInfo(text)  # a zone the system has but does not list
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(text.lower(), known, n=1, cutoff=0.8)
+            hint = (
+                f"Did you mean {known[close[0]]}?"
+                if close
+                else "Use a name like Europe/Berlin, America/New_York or UTC."
+            )
+            raise UserError(f"{quoted(value)} is not a time zone. {hint}") from None
+        name = text
+    return name
 
 
 def clean_cooldown(hours: float) -> dt.timedelta:
     """The server's vote cooldown in hours (when members may vote again on the listing site), 1 h to 7 days."""
     if not math.isfinite(hours) or not MIN_COOLDOWN <= dt.timedelta(hours=hours) <= MAX_COOLDOWN:
+        shown = f"{hours:g}" if math.isfinite(hours) else "that"
         raise UserError(
-            "The vote cooldown must be between 1 and 168 hours (7 days), as on your listing site; "
-            f"{hours:g} hours is not."
+            f"The vote cooldown must be 1 to 168 hours (one week), not {shown}. "
+            "Use the same cooldown as your listing site."
         )
     return dt.timedelta(seconds=round(hours * 3600))

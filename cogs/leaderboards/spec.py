@@ -8,9 +8,15 @@ TIES = SettingSpec(
     "all",
     "Top-voter role on a tie: everyone tied, or only the first to reach the count",
     choices=("all", "first"),
+    label="tie rule",
+    choice_labels=("everyone tied gets the role", "only the first to reach the count gets the role"),
 )
 POST_TIME = SettingSpec(
-    "post_time", "time", "09:00", "Local time of the daily leaderboard post, e.g. 09:00 (server time zone)"
+    "post_time",
+    "time",
+    "09:00",
+    "Local time of the daily leaderboard post, e.g. 09:00 (server time zone)",
+    label="daily post time",
 )
 REFRESH_MINUTES = SettingSpec(
     "refresh_minutes",
@@ -20,6 +26,9 @@ REFRESH_MINUTES = SettingSpec(
     minimum=1,
     maximum=60,
     option="board_refresh",
+    label="board refresh",
+    unit="minute",
+    every=True,
 )
 
 TOP_VOTER_ROLE = FeatureSpec(

@@ -10,6 +10,8 @@ THRESHOLDS = SettingSpec(
     minimum=1,
     maximum=10**9,
     max_items=20,
+    label="milestone thresholds",
+    unit="vote",
 )
 EVERY = SettingSpec(
     "every",
@@ -19,6 +21,9 @@ EVERY = SettingSpec(
     minimum=1,
     maximum=1_000_000,
     zero_means_off=True,
+    label="total-votes announcement",
+    unit="vote",
+    every=True,
 )
 
 MILESTONES = FeatureSpec(

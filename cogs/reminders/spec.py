@@ -3,7 +3,11 @@
 from bot.core.features import FeatureSpec, SettingSpec
 
 CHANNEL_PING = SettingSpec(
-    "channel_ping", "bool", True, "Ping the channel (and the role) each time the server's vote cooldown starts over"
+    "channel_ping",
+    "bool",
+    True,
+    "Ping the channel (and the role) each time the server's vote cooldown starts over",
+    label="channel ping when voting opens again",
 )
 
 REMINDERS = FeatureSpec(

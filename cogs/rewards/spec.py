@@ -2,7 +2,7 @@
 
 from bot.core.features import FeatureSpec, SettingSpec
 
-THANK_YOU = SettingSpec("thank_you", "bool", True, "Post a thank-you message for each vote")
+THANK_YOU = SettingSpec("thank_you", "bool", True, "Post a thank-you message for each vote", label="thank-you messages")
 ROLE_HOURS = SettingSpec(
     "role_hours",
     "int",
@@ -12,6 +12,8 @@ ROLE_HOURS = SettingSpec(
     maximum=720,
     zero_means_off=True,
     off_text="until the member may vote again",
+    label="voter role duration",
+    unit="hour",
 )
 
 VOTE = FeatureSpec(

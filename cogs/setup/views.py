@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
 
 import discord
 
 from bot.core.errors import UserError
-from bot.core.features import FeatureRegistry, SettingSpec
+from bot.core.features import FeatureRegistry
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
@@ -51,16 +50,6 @@ def servers_embed(servers: Sequence[Server]) -> discord.Embed:
     return embed
 
 
-def _shown(value: Any, spec: SettingSpec) -> str:
-    if value is None:
-        return spec.off_text
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def features_embed(server: Server, settings: Sequence[FeatureSetting], registry: FeatureRegistry) -> discord.Embed:
     by_name = {s.feature: s for s in settings}
     lines = [
@@ -70,15 +59,16 @@ def features_embed(server: Server, settings: Sequence[FeatureSetting], registry:
     ]
     for spec in registry:
         setting = by_name.get(spec.name)
-        state = "✅ on" if setting and setting.enabled else "⬜ off"
+        on = bool(setting and setting.enabled)
         extras = []
         if setting and setting.channel_id:
             extras.append(f"<#{setting.channel_id}>")
         if setting and setting.role_id:
             extras.append(f"<@&{setting.role_id}>")
         values = spec.current(setting.settings if setting else {})
-        extras.extend(f"{s.option_name}: {_shown(values[s.name], s)}" for s in spec.settings)
-        lines.append(f"{state} `{spec.name}` — {spec.label}{(' · ' + ' · '.join(extras)) if extras else ''}")
+        extras.extend(f"{s.human_label}: {s.shown(values[s.name])}" for s in spec.settings)
+        head = f"✅ **{spec.label}**" if on else f"⬜ **{spec.label}** (off)"
+        lines.append(" · ".join([head, *extras]))
     return discord.Embed(  # the description holds 4096 characters: every feature with its channel, role, settings
         title=f"Features of {escape(server.name)}",
         description="\n".join(lines),

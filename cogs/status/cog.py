@@ -13,7 +13,7 @@ from bot.core.interactions import admin_only, guild_id_of, safe_reply
 from cogs.status.service import StatusService
 from cogs.status.spec import CONFIRM_INTERVAL, CONNECT_URL, FAILURES, INTERVAL, QUERY_PORT
 from cogs.status.targets import protocol_names
-from cogs.status.views import check_text, configured_text, status_view, test_result_text
+from cogs.status.views import check_text, configured_text, status_view, test_result_text, unaddressed_text
 
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
@@ -32,21 +32,22 @@ class StatusCog(commands.Cog, name="Status"):
     async def cog_unload(self) -> None:  # probes in flight must not outlive the pool
         await self.service.monitor.close()
 
-    @app_commands.command(name="status", description="Live status of this Discord server's game server(s)")
+    @app_commands.command(name="status", description="Live status of our game servers")
     @app_commands.describe(server="Which game server (default: all of them)")
     @server_option
     @app_commands.guild_only()
     @app_commands.checks.cooldown(2, 10.0, key=lambda i: (i.guild_id, i.user.id))
     async def status(self, interaction: discord.Interaction, server: str | None = None) -> None:
-        servers, settings = await self.service.status_of(guild_id_of(interaction), server)
+        servers, settings, unaddressed = await self.service.status_of(guild_id_of(interaction), server)
         await interaction.response.defer(ephemeral=True, thinking=True)  # a live check may take a few seconds
         embeds = [await self.service.detailed_embed(found) for found in servers]
         view = status_view(servers[0], settings) if settings is not None else None
         mentions = discord.AllowedMentions.none()
+        note = unaddressed_text(unaddressed)[:2000] if unaddressed else discord.utils.MISSING
         if view is not None:
-            await interaction.followup.send(embeds=embeds, view=view, ephemeral=True, allowed_mentions=mentions)
+            await interaction.followup.send(note, embeds=embeds, view=view, ephemeral=True, allowed_mentions=mentions)
         else:
-            await interaction.followup.send(embeds=embeds, ephemeral=True, allowed_mentions=mentions)
+            await interaction.followup.send(note, embeds=embeds, ephemeral=True, allowed_mentions=mentions)
 
 
 @app_commands.guild_only()
@@ -62,7 +63,7 @@ class StatusAdminCog(
     @app_commands.command(name="configure", description="How to query the game server and when to alert")
     @app_commands.describe(
         server="Game server (default: this Discord server's default one)",
-        protocol="Query protocol (default: from the game: minecraft, bedrock, source, fivem, samp …)",
+        protocol="How to query the server (usually picked from the game)",
         query_port=QUERY_PORT.description,
         interval=f"{INTERVAL.description} ({INTERVAL.minimum}–{INTERVAL.maximum}, default {INTERVAL.default})",
         failures=f"{FAILURES.description} ({FAILURES.minimum}–{FAILURES.maximum}, default {FAILURES.default})",

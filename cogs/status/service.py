@@ -34,7 +34,14 @@ from cogs.status.repository import PendingAlert, StatusSettings, StoredState
 from cogs.status.spec import QUERY_SETTINGS
 from cogs.status.targets import Target, build_target, protocol_for, resolve
 from cogs.status.throttle import ProbeThrottle
-from cogs.status.views import UPTIME_DAYS, StatusSnapshot, alert_text, status_embed, status_view
+from cogs.status.views import (
+    UPTIME_DAYS,
+    StatusSnapshot,
+    alert_text,
+    no_address_text,
+    status_embed,
+    status_view,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,15 +161,26 @@ class StatusService:
             log.info("status: folded %d samples into hourly rows", folded)
 
     # ------------------------------------------------------------------ /status
-    async def status_of(self, guild_id: int, server_name: str | None) -> tuple[list[Server], StatusSettings | None]:
-        """The servers /status shows (one by name, or every one with an address) and the settings of a single one."""
+    async def status_of(
+        self, guild_id: int, server_name: str | None
+    ) -> tuple[list[Server], StatusSettings | None, list[Server]]:
+        """The servers /status shows (one by name, or every one with an address), the settings of a single one, and
+        the servers left out because they have no address (so the reply can say so rather than hide them)."""
         if server_name is not None:
             server = await self._servers.resolve(guild_id, server_name)
-            return [server], await self._repo.settings(server.id)
-        servers = [s for s in await self._servers.list_for_guild(guild_id) if s.address]
+            return [server], await self._repo.settings(server.id), []
+        linked = await self._servers.list_for_guild(guild_id)
+        servers = [s for s in linked if s.address]
         if not servers:
-            raise UserError("No game server with an address is linked here yet. An admin can add one with /setup.")
-        return servers[:MAX_SHOWN], None
+            if not linked:
+                raise UserError(
+                    "No game server is linked to this Discord server yet. An admin can add one with /setup server."
+                )
+            raise UserError(
+                "None of the game servers here has an address yet, so there is no status to show. "
+                "An admin can add one with /setup options."
+            )
+        return servers[:MAX_SHOWN], None, [s for s in linked if not s.address]
 
     async def detailed_embed(self, server: Server) -> discord.Embed:
         stored = await self._repo.state(server.id)
@@ -200,7 +218,9 @@ class StatusService:
                 changes[spec.name] = spec.parse(value)
         settings = replace(await self._repo.settings(server.id), **changes)  # type: ignore[arg-type]
         if settings.confirm_interval_s > settings.interval_s:
-            raise UserError("The confirmation interval must not be longer than the check interval.")
+            raise UserError("The recheck interval must not be longer than the check interval.")
+        if not server.address:
+            raise UserError(no_address_text(server))
         target = build_target(
             server.id, server.address, server.game, protocol=settings.protocol, query_port=settings.query_port
         )
@@ -213,6 +233,8 @@ class StatusService:
     async def check(self, server: Server, *, requested_by: int) -> tuple[Target, QueryResult]:
         """Probe now, within ``requested_by``'s on-demand checks; a refused address is a UserError with the whole
         reason (and how a self-hoster allows it)."""
+        if not server.address:
+            raise UserError(no_address_text(server))
         settings = await self._repo.settings(server.id)
         target = build_target(
             server.id, server.address, server.game, protocol=settings.protocol, query_port=settings.query_port

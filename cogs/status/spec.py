@@ -2,7 +2,18 @@
 
 from bot.core.features import FeatureSpec, SettingSpec
 
-INTERVAL = SettingSpec("interval_s", "int", 60, "Seconds between checks", minimum=30, maximum=3600, option="interval")
+INTERVAL = SettingSpec(
+    "interval_s",
+    "int",
+    60,
+    "Seconds between checks",
+    minimum=30,
+    maximum=3600,
+    option="interval",
+    label="check interval",
+    unit="second",
+    every=True,
+)
 FAILURES = SettingSpec(
     "failures_to_down",
     "int",
@@ -11,6 +22,8 @@ FAILURES = SettingSpec(
     minimum=1,
     maximum=20,
     option="failures",
+    label="alert threshold",
+    unit="failed check",
 )
 CONFIRM_INTERVAL = SettingSpec(
     "confirm_interval_s",
@@ -20,6 +33,9 @@ CONFIRM_INTERVAL = SettingSpec(
     minimum=5,
     maximum=600,
     option="confirm_interval",
+    label="recheck interval",
+    unit="second",
+    every=True,
 )
 QUERY_PORT = SettingSpec(
     "query_port",
@@ -28,8 +44,12 @@ QUERY_PORT = SettingSpec(
     "Query port when it differs from the game port (e.g. Rust, ARK)",
     minimum=1,
     maximum=65535,
+    label="query port",
+    grouped=False,
 )
-CONNECT_URL = SettingSpec("connect_url", "url", None, "https:// link for a Connect button on the board")
+CONNECT_URL = SettingSpec(
+    "connect_url", "url", None, "https:// link for a Connect button on the board", label="Connect button link"
+)
 
 QUERY_SETTINGS = (QUERY_PORT, INTERVAL, FAILURES, CONFIRM_INTERVAL, CONNECT_URL)
 """Stored in ``status_settings`` (one row per server, for both toggles), not in the toggles' settings."""

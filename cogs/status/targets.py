@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import opengsq.protocols
 
 from bot.core.errors import UserError
-from bot.core.validation import clean_address
+from bot.core.validation import clean_address, quoted
 
 # Game names (as owners type them in /setup, lower case) -> (protocol key, default game port).
 GAMES: dict[str, tuple[str, int]] = {
@@ -63,7 +63,10 @@ def protocol_for(game: str | None, override: str | None = None) -> str:
         key = override.strip().lower()
         if key in NATIVE or key in OPENGSQ_PROTOCOLS:
             return "bedrock" if key == "raknet" else key
-        raise UserError(f"Unknown query protocol {override!r}. Choose one of: {', '.join(protocol_names())}.")
+        raise UserError(
+            f"I don't know the query protocol {quoted(override)}. Start typing in the protocol option to see the "
+            "ones I know, or leave it empty to pick it from the game."
+        )
     if game:
         name = game.strip().lower()
         if name in GAMES:

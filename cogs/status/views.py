@@ -12,6 +12,7 @@ from bot.core.time import format_duration
 from bot.db.records import Server
 from cogs.status.alerts import State
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState, Uptime
+from cogs.status.spec import CONFIRM_INTERVAL, FAILURES, INTERVAL
 
 ONLINE = discord.Colour.from_rgb(67, 181, 129)
 OFFLINE = discord.Colour.from_rgb(240, 71, 71)
@@ -44,7 +45,18 @@ def uptime_text(uptime: Uptime | None) -> str:
     return text
 
 
-def _state_line(stored: StoredState | None) -> tuple[str, discord.Colour]:
+NO_ADDRESS = "⚪ No address set yet, so nobody checks this server. An admin can add one with /setup options."
+
+
+def no_address_text(server: Server) -> str:
+    """The refusal of a check (or test) of a server without an address, naming it and the command that fixes it."""
+    name = escape(server.name)
+    return f"**{name}** has no address yet. Set one with /setup options server:{name} address:host:port."
+
+
+def _state_line(stored: StoredState | None, server: Server) -> tuple[str, discord.Colour]:
+    if not server.address:
+        return NO_ADDRESS, UNKNOWN
     if stored is None:
         return "⚪ Waiting for the first check", UNKNOWN
     monitor = stored.monitor
@@ -55,13 +67,15 @@ def _state_line(stored: StoredState | None) -> tuple[str, discord.Colour]:
         return f"🔴 **Offline** since {since}", OFFLINE
     if monitor.state is State.PENDING:
         return f"🟠 **Not answering** since {since} — checking again", CHECKING
-    return "⚪ Unknown", UNKNOWN
+    if stored.last_result is not None and not stored.last_result.online:  # one failed check: not confirmed yet
+        return "🟠 **The last check failed**", CHECKING
+    return "⚪ Waiting for the first check", UNKNOWN
 
 
 def status_embed(snapshot: StatusSnapshot, *, detailed: bool = False) -> discord.Embed:
     """The board embed (``detailed``: the /status variant with latency and the last error)."""
     stored, server = snapshot.stored, snapshot.server
-    line, colour = _state_line(stored)
+    line, colour = _state_line(stored, server)
     result = stored.last_result if stored else None
     shown = result if result is not None and result.online else (stored.last_online if stored else None)
     embed = discord.Embed(title=escape(server.name), colour=colour)
@@ -96,7 +110,7 @@ def status_embed(snapshot: StatusSnapshot, *, detailed: bool = False) -> discord
     if stored is not None and stored.monitor.last_probe_at is not None:
         embed.timestamp = stored.monitor.last_probe_at
         embed.set_footer(text="Last updated")
-    else:
+    elif server.address:
         embed.set_footer(text="Not checked yet")
     return embed
 
@@ -129,16 +143,27 @@ def alert_text(server: Server, alert: PendingAlert, role_id: int | None) -> str:
 
 def configured_text(server: Server, settings: StatusSettings, protocol: str, where: str, result_text: str) -> str:
     return (
-        f"Status settings of **{escape(server.name)}** saved: `{protocol}` on {where}, every {settings.interval_s} s, "
-        f"alert after {settings.failures_to_down} failed checks ({settings.confirm_interval_s} s apart). "
-        f"Test check: {result_text}."
+        f"Saved the status settings for **{escape(server.name)}**: checked over `{protocol}` at {where} "
+        f"{INTERVAL.shown(settings.interval_s)}, with an offline alert after "
+        f"{FAILURES.amount(settings.failures_to_down)} in a row (once a check fails, it is rechecked "
+        f"{CONFIRM_INTERVAL.shown(settings.confirm_interval_s)}). Test check: {result_text}."
     )
+
+
+def unaddressed_text(servers: list[Server]) -> str:
+    """The note above /status's embeds for the servers it leaves out: ``Skyblock has no address set, so it is not
+    checked.``"""
+    names = [escape(s.name) for s in servers]
+    shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "has" if len(names) == 1 else "have"
+    it = "it is" if len(names) == 1 else "they are"
+    return f"{shown} {verb} no address set, so {it} not checked."
 
 
 def test_result_text(players: int | None, max_players: int | None, online: bool, error: str | None) -> str:
     if online:
         return f"answers ({players}/{max_players} players)"
-    return f"failed, {escape(error or 'nothing came back')}"
+    return f"no answer ({escape(error or 'nothing came back')})"
 
 
 def check_text(server: Server, protocol: str, online: bool, latency_ms: float | None, name: str | None,

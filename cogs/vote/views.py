@@ -7,6 +7,7 @@ import datetime as dt
 import discord
 
 from bot.core.components import remind_me_button
+from bot.core.games import game_name
 from bot.core.text import escape
 from bot.db.records import Server, VoteRecord
 
@@ -22,7 +23,7 @@ def vote_embed(
         colour=VOTE_COLOUR,
     )
     if server.game:
-        embed.add_field(name="Game", value=escape(server.game), inline=True)
+        embed.add_field(name="Game", value=escape(game_name(server.game)), inline=True)
     if last_vote is not None:
         embed.add_field(name="Your last vote", value=discord.utils.format_dt(last_vote.voted_at, "R"), inline=True)
         if next_at is not None and next_at > now:

@@ -72,7 +72,7 @@ async def test_server_add_list_and_feature_set(tmp_path: Path, database_url: str
         == "15"
     )
     for bad, message in (
-        ("board_refresh=0", "`board_refresh` must be a whole number from 1 to 60; `0` is not."),
+        ("board_refresh=0", "The board refresh must be 1 to 60 minutes, not 0."),
         ("colour=red", "has no setting `colour`; its settings are: board_refresh"),
         ("nonsense", "expected KEY=VALUE"),
     ):

@@ -26,28 +26,46 @@ def test_the_bot_declares_each_toggle_once() -> None:
 
 
 def test_the_same_refusal_everywhere() -> None:
-    interval = SettingSpec("interval_s", "int", 60, "Seconds", minimum=30, maximum=3600, option="interval")
+    interval = SettingSpec(
+        "interval_s", "int", 60, "Seconds", minimum=30, maximum=3600, option="interval", label="check interval",
+        unit="second",
+    )  # fmt: skip
     assert interval.parse("45") == 45 and interval.parse(3600) == 3600
-    for bad in (5, "5", 3601, "-1", "abc", True, 1.5):
-        with pytest.raises(UserError, match=r"^`interval` must be a whole number from 30 to 3600; `.*` is not\.$"):
+    for bad in (5, "5", 3601, "-1"):
+        with pytest.raises(UserError, match=r"^The check interval must be 30 to 3,600 seconds, not -?[\d,]+\.$"):
+            interval.parse(bad)
+    for bad in ("abc", True, 1.5):
+        with pytest.raises(UserError, match=r"^“.*” is not a whole number\. The check interval must be 30 to 3,600"):
             interval.parse(bad)
     choice = SettingSpec("ties", "choice", "all", "", choices=("all", "first"))
     assert choice.parse(" First ") == "first"
-    with pytest.raises(UserError, match="must be one of all, first"):
+    with pytest.raises(UserError, match=r"^The ties must be all or first, not “none”\.$"):
         choice.parse("none")
     at = SettingSpec("post_time", "time", "09:00", "")
     assert at.parse("7:05") == "07:05"
     for bad in ("25:00", "9", "09:5", "noon"):
-        with pytest.raises(UserError, match="a time like 09:00"):
+        with pytest.raises(UserError, match=r"is not a time\. Use the 24-hour clock, e\.g\. 09:00 or 22:30\.$"):
             at.parse(bad)
-    flag = SettingSpec("thank_you", "bool", True, "")
+    flag = SettingSpec("thank_you", "bool", True, "", label="thank-you messages")
     assert flag.parse("off") is False and flag.parse(True) is True
-    with pytest.raises(UserError, match="true or false"):
+    with pytest.raises(UserError, match=r"^Use on or off for the thank-you messages, not “maybe”\.$"):
         flag.parse("maybe")
-    link = SettingSpec("connect_url", "url", None, "")
+    link = SettingSpec("connect_url", "url", None, "", label="Connect button link")
     assert link.parse("https://play.example.com/join") == "https://play.example.com/join"
-    with pytest.raises(UserError, match="an http:// or https:// link"):
+    with pytest.raises(UserError, match="must start with http:// or https://"):
         link.parse("steam://connect/1.2.3.4")
+
+
+def test_values_read_as_people_write_them() -> None:
+    refresh = features().get("top10_board").setting("board_refresh")
+    assert (refresh.shown(10), refresh.shown(1)) == ("every 10 minutes", "every minute")
+    thresholds = features().get("milestones").setting("thresholds")
+    assert thresholds.shown([50, 1000, 1_000_000]) == "50, 1,000, 1,000,000 votes"
+    port = features().get("status_board")
+    assert port.settings == ()  # the query settings live in status_settings, declared in cogs/status/spec.py
+    long = "x" * 100
+    with pytest.raises(UserError, match=r"^“x{39}…” is not a whole number"):
+        refresh.parse(long)
 
 
 def test_a_feature_knows_its_settings_by_option_name() -> None:

@@ -6,7 +6,7 @@ import pytest
 from bot.app.extensions import features
 from bot.core.errors import UserError
 from bot.core.server_removal import ServerRemoval
-from bot.core.servers import ServerService, hash_api_key
+from bot.core.servers import ServerService, hash_api_key, options_summary
 from bot.core.validation import clean_address
 
 
@@ -98,9 +98,35 @@ async def test_update_options_validates_everything_first(pool: asyncpg.Pool) -> 
     assert updated.vote_cooldown.total_seconds() == 7200
     with pytest.raises(UserError, match="not a time zone"):
         await service.update_options(updated, timezone="Mars/Olympus", category="other")
-    with pytest.raises(UserError, match="between 1 and 168 hours"):
+    with pytest.raises(
+        UserError, match=r"^The vote cooldown must be 1 to 168 hours \(one week\), not 500\. Use the same"
+    ):
         await service.update_options(updated, cooldown_hours=500)
+    lower = await service.update_options(updated, timezone=" america/new york ")  # any case, a space for the _
+    assert lower.timezone == "America/New_York"
+    with pytest.raises(UserError, match=r"^“Europe/Berln” is not a time zone. Did you mean Europe/Berlin[?]$"):
+        await service.update_options(updated, timezone="Europe/Berln")
+    with pytest.raises(UserError, match=r"^“a{39}…” is not a valid host name or IP address[.]$"):
+        await service.update_options(updated, address="a" * 300)
+    await service.update_options(lower, timezone="Europe/Berlin")
     with pytest.raises(UserError, match="Nothing to change"):
         await service.update_options(updated)
     unchanged = await service.get(server.id)
     assert unchanged.category == "survival" and unchanged.timezone == "Europe/Berlin"  # nothing half-written
+
+
+async def test_the_options_summary_shows_every_option_with_the_vote_page(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool, features())
+    server = (await service.add(guild_id=10, name="Sur_vival", vote_url="https://example.com/vote")).server
+    assert options_summary(server) == (
+        "Saved. Options of **Sur\\_vival**: time zone UTC, no category, vote cooldown 12 h, no game, no address, "
+        "vote page <https://example.com/vote>."
+    )
+    long_url = "https://example.com/" + "v" * 300
+    server = await service.update_options(
+        server, game="minecraft", address="127.0.0.1:25566", vote_url=long_url, category="PvP"
+    )
+    summary = options_summary(server)
+    assert "game Minecraft, address 127.0.0.1:25566, vote page https://example.com/vvv" in summary
+    assert summary.endswith("v…."), summary  # the 320-character URL is cut, not echoed whole
+    assert len(summary) < 250

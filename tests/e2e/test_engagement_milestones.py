@@ -43,22 +43,33 @@ async def test_milestone_and_rank_up_announced_once(runner: BotRunner, pool: asy
     await wait_until(lambda: any("passed **3** votes in total" in t for t in texts(fake, GENERAL)))
     for post in sent(fake, "POST", f"/channels/{GENERAL}/messages"):
         assert post["json"]["allowed_mentions"]["parse"] == []
-    assert "whole numbers" in reply_text(await runner.command(ADMIN, "milestones settings", thresholds="x, 1"))
+    assert "“x” is not a whole number." in reply_text(
+        await runner.command(ADMIN, "milestones settings", thresholds="x, 1")
+    )
 
 
 async def test_out_of_range_settings_are_refused_and_nothing_is_stored(runner: BotRunner, pool: asyncpg.Pool) -> None:
     """Discord's client enforces option ranges; a crafted interaction does not — the bot refuses the same way."""
     await make_server(pool, "Alpha")
     refused = reply_text(await runner.command(ADMIN, "milestones settings", every=-1))
-    assert refused == "`every` must be a whole number from 0 to 1000000 (0 turns it off); `-1` is not."
+    assert refused == "The total-votes announcement must be 0 to 1,000,000 votes, not -1. 0 turns it off."
     refused = reply_text(await runner.command(ADMIN, "leaderboards settings", board_refresh=0, post_time="09:00"))
-    assert refused == "`board_refresh` must be a whole number from 1 to 60; `0` is not."
+    assert refused == "The board refresh must be 1 to 60 minutes, not 0."
     refused = reply_text(await runner.command(ADMIN, "leaderboards settings", post_time="25:00"))
-    assert "`post_time` must be a time like 09:00" in refused
+    assert refused == "“25:00” is not a time. Use the 24-hour clock, e.g. 09:00 or 22:30."
     refused = reply_text(await runner.command(ADMIN, "rewards setup", role_hours=721))
-    assert refused == (
-        "`role_hours` must be a whole number from 0 to 720 (0: until the member may vote again); `721` is not."
+    assert (
+        refused == "The voter role duration must be 0 to 720 hours, not 721. 0 means until the member may vote again."
     )
+    refused = reply_text(await runner.command(ADMIN, "milestones settings", thresholds="10, 5, abc"))
+    assert refused == (
+        "“abc” is not a whole number. "
+        "Give 1 to 20 milestone thresholds between 1 and 1,000,000,000 votes, separated by commas."
+    )
+    refused = reply_text(
+        await runner.command(ADMIN, "milestones settings", thresholds=",".join(map(str, range(1, 25))))
+    )
+    assert refused == "That's 24 milestone thresholds; at most 20 are allowed."
     stored = await pool.fetch("SELECT feature, settings FROM server_features WHERE settings <> '{}'::jsonb")
     assert stored == []  # nothing half-saved (the valid post_time above was refused with the bad board_refresh)
     assert "every 5 votes" in reply_text(await runner.command(ADMIN, "milestones settings", every=5))

@@ -95,7 +95,7 @@ async def test_closed_dms_fall_back_to_a_channel_mention_and_quiet_hours_wait(
     await press_remind_me(runner, fake, server)
     # quiet 22:00-08:00 Berlin; due 22:00 UTC = 23:00 Berlin → waits until 08:00 Berlin (07:00 UTC)
     refused = reply_text(await runner.command(MEMBER, "remind quiet", start="22", end="8:5"))
-    assert refused == "'22' is not a time like 22:30"  # the same reading of a time as every setting
+    assert refused == "“22” is not a time. Use the 24-hour clock, e.g. 09:00 or 22:30."  # as for every setting
     answer = reply_text(await runner.command(MEMBER, "remind quiet", start="22:00", end="8:00"))
     assert answer == "Quiet hours 22:00–08:00 (Europe/Berlin)."
     fake.set_dms_open(MEMBER, False)

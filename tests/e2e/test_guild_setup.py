@@ -36,6 +36,18 @@ async def test_vote_for_a_plain_member_shows_embed_and_link_button(runner: BotRu
     assert data["allowed_mentions"]["parse"] == []  # pings nobody
 
 
+async def test_the_vote_card_names_the_game_as_people_write_it(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    service = ServerService(pool, features())
+    await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://e.com/s", game="minecraft")
+    await service.add(guild_id=GUILD_ID, name="Shooter", vote_url="https://e.com/c", game="csgo")
+    await service.add(guild_id=GUILD_ID, name="Other", vote_url="https://e.com/o", game="space engineers")
+    games = []
+    for name in ("Survival", "Shooter", "Other"):
+        embed = (await runner.command(MEMBER, "vote", server=name))[0]["data"]["embeds"][0]
+        games.append(next(f["value"] for f in embed["fields"] if f["name"] == "Game"))
+    assert games == ["Minecraft", "Counter-Strike: Global Offensive", "Space Engineers"]
+
+
 async def test_vote_shows_cooldown_from_last_vote(runner: BotRunner, pool: asyncpg.Pool) -> None:
     server = await link_server(pool)
     voted_at = runner.clock.now - dt.timedelta(hours=1)
@@ -84,7 +96,7 @@ async def test_feature_enable_by_admin_persists_across_restart(
 
     await runner.restart()
     listing = reply_text(await runner.command(ADMIN, "feature list"))
-    assert f"✅ on `reminders` — Vote reminders · <#{GENERAL}>" in listing
+    assert f"✅ **Vote reminders** · <#{GENERAL}>" in listing
     setting = await ServerService(pool, features()).setting(server.id, "reminders")
     assert setting is not None and setting.enabled and setting.channel_id == GENERAL
 
@@ -100,10 +112,23 @@ async def test_feature_list_shows_every_feature_whole_with_what_off_means(
     embed = responses[0]["data"]["embeds"][0]
     lines = embed["description"].splitlines()
     assert lines[0] == "Master switch: **on**"
-    assert [line.split("`")[1] for line in lines[2:]] == [spec.name for spec in service.registry]
-    assert all(line.startswith("✅ on") and f"<#{GENERAL}> · <@&{ROLE_HIGH}>" in line for line in lines[2:])
-    assert "role_hours: until the member may vote again" in lines[2]  # not "off": the role is kept, not refused
-    assert "every: off" in next(line for line in lines if "`milestones`" in line)
+    assert [line.split("**")[1] for line in lines[2:]] == [spec.label for spec in service.registry]
+    assert all(line.startswith("✅ **") and f"<#{GENERAL}> · <@&{ROLE_HIGH}>" in line for line in lines[2:])
+    # settings by their human names, with units and thousands separators; no snake_case key anywhere
+    assert "voter role duration: until the member may vote again" in lines[2]  # not "off": the role is kept
+    milestones = next(line for line in lines if "milestones" in line)
+    assert "milestone thresholds: 50, 100, 250, 500, 1,000 votes · total-votes announcement: off" in milestones
+    assert "board refresh: every 10 minutes" in embed["description"]
+    assert "daily post time: 09:00" in embed["description"]
+    assert not any(key in embed["description"] for key in ("role_hours", "thank_you", "channel_ping", "`vote`"))
+
+
+async def test_feature_list_marks_features_that_are_off_once(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    await link_server(pool)
+    lines = reply_text(await runner.command(ADMIN, "feature list")).splitlines()
+    giveaways = next(line for line in lines if "Giveaways" in line)
+    assert giveaways == "⬜ **Giveaways** (off)"
+    assert any(line.startswith("✅ **/vote command and voter rewards** · thank-you messages: on") for line in lines)
 
 
 async def test_channel_without_send_permission_is_refused_naming_it(runner: BotRunner, pool: asyncpg.Pool) -> None:
@@ -206,6 +231,19 @@ async def test_setup_options_and_linked_vote_shows_cooldown(runner: BotRunner, p
     )
     assert "time zone Europe/Berlin" in text and "vote cooldown 2 h" in text
     assert "not a time zone" in reply_text(await runner.command(ADMIN, "setup options", timezone="Nowhere/City"))
+    # a zone typed in lower case is the same zone, stored as the zone database spells it
+    text = reply_text(await runner.command(ADMIN, "setup options", timezone="europe/berlin"))
+    assert "time zone Europe/Berlin" in text
+    assert await pool.fetchval("SELECT timezone FROM servers WHERE id = $1", server.id) == "Europe/Berlin"
+    text = reply_text(await runner.command(ADMIN, "setup options", timezone="Europe/Berln"))
+    assert text == "“Europe/Berln” is not a time zone. Did you mean Europe/Berlin?"
+    text = reply_text(await runner.command(ADMIN, "setup options", address="a" * 250))
+    assert text == f"“{'a' * 39}…” is not a valid host name or IP address."  # not the whole typo echoed back
+    text = reply_text(await runner.command(ADMIN, "setup options", vote_cooldown_hours=200.0))
+    assert (
+        text
+        == "The vote cooldown must be 1 to 168 hours (one week), not 200. Use the same cooldown as your listing site."
+    )
     # a Top-Server vote carries only the in-game name; once linked it counts for /vote's cooldown
     voted_at = runner.clock.now - dt.timedelta(minutes=30)
     await VoteLedger(pool).record(

@@ -177,6 +177,32 @@ async def test_status_command_for_members(runner: BotRunner, pool: asyncpg.Pool,
     minecraft.mode = "garbage"
     text = reply_text(await runner.command(MEMBER, "status"))
     assert "bad answer" in text
+    # the check has failed: the state line says so rather than "Unknown" above "Last check: bad answer"
+    assert "🟠 **The last check failed**" in text and "Unknown" not in text
+
+
+async def test_status_names_the_servers_it_cannot_check(
+    runner: BotRunner, pool: asyncpg.Pool, minecraft: MinecraftResponder
+) -> None:
+    service = ServerService(pool, features())
+    await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://e.com", game="minecraft",
+                      address=f"127.0.0.1:{minecraft.port}")  # fmt: skip
+    await service.add(guild_id=GUILD_ID, name="Sky_block", vote_url="https://e.com/s", game="minecraft")
+    responses = await runner.command(MEMBER, "status")
+    final = responses[-1]["data"]
+    assert final["content"] == "Sky\\_block has no address set, so it is not checked."  # not silently left out
+    assert [embed["title"] for embed in final["embeds"]] == ["Survival"]
+    embed = (await runner.command(MEMBER, "status", server="Sky_block"))[-1]["data"]["embeds"][0]
+    assert embed["description"] == (
+        "⚪ No address set yet, so nobody checks this server. An admin can add one with /setup options."
+    )
+    assert "footer" not in embed or "Not checked yet" not in embed["footer"]["text"]  # it never will be
+    text = reply_text(await runner.command(ADMIN, "status-admin check", server="Sky_block"))
+    assert (
+        text == "**Sky\\_block** has no address yet. Set one with /setup options server:Sky\\_block address:host:port."
+    )
+    text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Sky_block", interval=120))
+    assert text.startswith("**Sky\\_block** has no address yet.")
 
 
 async def test_status_admin_configure_validates_and_saves(
@@ -191,14 +217,20 @@ async def test_status_admin_configure_validates_and_saves(
     assert "does not resolve" in text
     assert await pool.fetchval("SELECT count(*) FROM status_settings WHERE server_id = $1", bad.id) == 0
     text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Mine", protocol="gopher"))
-    assert "Unknown query protocol" in text
+    assert text == (
+        "I don't know the query protocol “gopher”. Start typing in the protocol option to see the ones I know, "
+        "or leave it empty to pick it from the game."
+    )  # not the fifty names
     text = reply_text(
         await runner.command(ADMIN, "status-admin configure", server="Mine", connect_url="steam://connect/1.2.3.4")
     )
-    assert "`connect_url` must be an http:// or https:// link; `steam://connect/1.2.3.4` is not." in text
+    assert (
+        text
+        == "“steam://connect/1.2.3.4” is not a web link. The Connect button link must start with http:// or https://."
+    )
     # out of bounds (Discord's client enforces the range, a crafted interaction does not): the same refusal
     text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Mine", interval=5))
-    assert "`interval` must be a whole number from 30 to 3600; `5` is not." in text
+    assert text == "The check interval must be 30 to 3,600 seconds, not 5."
     assert await pool.fetchval("SELECT count(*) FROM status_settings") == 0
     text = reply_text(
         await runner.command(
@@ -210,13 +242,19 @@ async def test_status_admin_configure_validates_and_saves(
             connect_url="https://example.com/join",
         )
     )
-    assert "saved" in text and "answers (2/100 players)" in text
+    assert text == (
+        f"Saved the status settings for **Mine**: checked over `minecraft` at 127.0.0.1:{minecraft.port} every "
+        "60 seconds, with an offline alert after 2 failed checks in a row (once a check fails, it is rechecked "
+        "every 15 seconds). Test check: answers (2/100 players)."
+    )
     settings = await pool.fetchrow("SELECT * FROM status_settings WHERE server_id = $1", good.id)
     assert (settings["protocol"], settings["failures_to_down"], settings["connect_url"]) == (
         "minecraft",
         2,
         "https://example.com/join",
     )
+    text = reply_text(await runner.command(ADMIN, "status-admin configure", server="Mine", failures=1))
+    assert "with an offline alert after 1 failed check in a row" in text
     text = reply_text(await runner.command(MEMBER, "status-admin check", server="Mine"))
     assert "Manage Server" in text or "not allowed" in text
 

@@ -20,13 +20,20 @@ def test_milestone_rules() -> None:
 
 def test_settings_are_parsed_as_declared() -> None:
     assert THRESHOLDS.parse("100, 50;50") == [50, 100]
-    with pytest.raises(UserError, match="`thresholds` must be 1 to 20 whole numbers"):
+    rule = "Give 1 to 20 milestone thresholds between 1 and 1,000,000,000 votes, separated by commas."
+    with pytest.raises(UserError) as refused:
         THRESHOLDS.parse("ten")
-    with pytest.raises(UserError, match="`thresholds` must be"):
+    assert str(refused.value) == f"“ten” is not a whole number. {rule}"
+    with pytest.raises(UserError) as refused:
         THRESHOLDS.parse("0")
+    assert str(refused.value) == f"0 is out of range. {rule}"
+    with pytest.raises(UserError) as refused:  # every number is fine: the count is what is wrong
+        THRESHOLDS.parse(",".join(str(n) for n in range(1, 25)))
+    assert str(refused.value) == "That's 24 milestone thresholds; at most 20 are allowed."
     assert EVERY.parse(0) is None and EVERY.parse("250") == 250
-    with pytest.raises(UserError, match=r"`every` must be a whole number from 0 to 1000000 \(0 turns it off\); `-1`"):
+    with pytest.raises(UserError) as refused:
         EVERY.parse(-1)
+    assert str(refused.value) == "The total-votes announcement must be 0 to 1,000,000 votes, not -1. 0 turns it off."
 
 
 def test_announcements_count_in_words() -> None:

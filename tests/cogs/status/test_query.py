@@ -93,7 +93,7 @@ def test_protocol_selection() -> None:
     assert protocol_for("samp") == "samp"  # any opengsq protocol by name
     assert protocol_for(None) == "source"
     assert protocol_for("rust", "quake3") == "quake3"
-    with pytest.raises(UserError, match="Unknown query protocol"):
+    with pytest.raises(UserError, match=r"^I don.t know the query protocol “gopher”\. Start typing"):
         protocol_for("rust", "gopher")
 
 
