@@ -48,17 +48,24 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def describe_removal(summary: RemovalSummary) -> str:
-    """One sentence naming everything the removal deletes."""
+    """One sentence naming everything the removal deletes (only what there is)."""
     counts = summary.counts
-    providers = f" ({', '.join(counts.providers)})" if counts.providers else ""
-    return (
-        f"Removing {summary.server.name} (id {summary.server.id}) deletes its settings and "
-        f"{_count(counts.votes, 'recorded vote', 'recorded votes')}, "
-        f"{_count(len(counts.providers), 'provider secret', 'provider secrets')}{providers}, "
-        f"{_count(counts.wipes, 'wipe schedule', 'wipe schedules')}, "
-        f"{_count(counts.giveaways, 'giveaway', 'giveaways')} and "
-        f"{_count(len(summary.boards), 'board message', 'board messages')}. It cannot be undone."
-    )
+    items = [
+        _count(counts.votes, "recorded vote", "recorded votes") if counts.votes else "",
+        (
+            _count(len(counts.providers), "provider secret", "provider secrets") + f" ({', '.join(counts.providers)})"
+            if counts.providers
+            else ""
+        ),
+        _count(counts.wipes, "wipe schedule", "wipe schedules") if counts.wipes else "",
+        _count(counts.giveaways, "giveaway", "giveaways") if counts.giveaways else "",
+        _count(len(summary.boards), "board message", "board messages") if summary.boards else "",
+    ]
+    listed = [item for item in items if item]
+    what = "its settings" if not listed else "its settings, " + ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    if len(listed) == 1:
+        what = f"its settings and {listed[0]}"
+    return f"Removing {summary.server.name} (id {summary.server.id}) deletes {what}. This cannot be undone."
 
 
 class ServerRemoval:

@@ -113,7 +113,7 @@ class ServerService:
         name = clean_name(name)
         if server_id_in(name) is not None:
             raise UserError(
-                f"The name {name!r} looks like a server id; give the server a name with at least one letter."
+                f"The name “{name}” looks like a server id; give the server a name with at least one letter."
             )
         vote_url = clean_vote_url(vote_url)
         game = clean_game(game)
@@ -123,12 +123,12 @@ class ServerService:
         async with transaction(self._pool) as connection:
             servers = ServerRepository(connection)
             if await servers.count_for_guild(guild_id) >= MAX_SERVERS_PER_GUILD:
-                raise UserError(f"A guild can link at most {MAX_SERVERS_PER_GUILD} servers.")
+                raise UserError(f"A Discord server can link at most {MAX_SERVERS_PER_GUILD} game servers.")
             taken = await servers.find_for_guild(guild_id, name)
             if taken is not None:
                 raise UserError(
-                    f"This guild already has a server called {taken.name!r} (id {taken.id}); names are compared "
-                    "without regard to case. Choose another name."
+                    f"This Discord server already has a game server called “{taken.name}” (id {taken.id}), and "
+                    "names count as the same whatever their upper and lower case. Choose another name."
                 )
             try:
                 server = await servers.create(
@@ -142,8 +142,8 @@ class ServerService:
                 )
             except asyncpg.UniqueViolationError:
                 raise UserError(
-                    f"This guild already has a server called {name!r}; names are compared without regard to case. "
-                    "Choose another name."
+                    f"This Discord server already has a game server called “{name}”, and names count as the same "
+                    "whatever their upper and lower case. Choose another name."
                 ) from None
         return CreatedServer(server, api_key)
 
@@ -166,7 +166,8 @@ class ServerService:
         found = await self._servers.find_for_guild(guild_id, " ".join(text.split()))
         if found is None:
             raise UserError(
-                f"There is no server called {text!r} or with that id here. /setup list shows the linked servers."
+                f"No game server called “{text[:100]}” is linked here. Pick one from the list that opens as you "
+                "type in the server option."
             )
         return found
 

@@ -14,10 +14,17 @@ from bot.core.autocomplete import server_option
 from bot.core.features import MASTER_SWITCH
 from bot.core.guild_checks import NOT_IN_GUILD_CODES, invite_url, needed_permissions, usable_channel, usable_role
 from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
+from bot.core.servers import options_summary
 from bot.core.text import escape
-from bot.core.time import format_duration
 from bot.db.records import Server
-from bot.votes.credentials import CREDENTIAL_KINDS, SETTING_KEYS, check_generate, new_secret
+from bot.votes.credentials import (
+    CREDENTIAL_KINDS,
+    SETTING_KEYS,
+    check_generate,
+    generated_secret_text,
+    new_secret,
+    provider_name,
+)
 from cogs.setup.service import (
     REMOVAL_CANCELLED,
     REMOVAL_NOT_YOURS,
@@ -33,6 +40,7 @@ from cogs.setup.views import (
     ConfirmRemoval,
     SecretModal,
     features_embed,
+    secret_saved_lines,
     servers_embed,
 )
 
@@ -118,12 +126,7 @@ class SetupCog(
             address=address,
             game=game,
         )
-        await safe_reply(
-            interaction,
-            f"**{escape(updated.name)}**: time zone {updated.timezone}, category {escape(updated.category or 'none')}, "
-            f"vote cooldown {format_duration(updated.vote_cooldown)}, game {escape(updated.game or 'not set')}, "
-            f"address {escape(updated.address or 'not set')}.",
-        )
+        await safe_reply(interaction, options_summary(updated))
 
     @app_commands.command(
         name="provider", description="Set or rotate a listing site's secret (typed in a private form)"
@@ -133,7 +136,9 @@ class SetupCog(
         server="Game server (default: this Discord server's default one)",
         generate="Generate a strong secret and show it once (votifier and events only: the others come from the site)",
     )
-    @app_commands.choices(provider=[app_commands.Choice(name=kind, value=kind) for kind in CREDENTIAL_KINDS])
+    @app_commands.choices(
+        provider=[app_commands.Choice(name=provider_name(kind), value=kind) for kind in CREDENTIAL_KINDS]
+    )
     @server_option
     @admin_only
     async def provider(
@@ -150,7 +155,8 @@ class SetupCog(
         async def on_secret(submitted: discord.Interaction, value: str, settings: dict[str, str]) -> None:
             await self._store(submitted, found, provider, value.strip(), generated=False, settings=settings)
 
-        modal = SecretModal(f"{provider} secret for {found.name}", on_secret, settings=fields, current=current)
+        title = f"{provider_name(provider)} secret for {found.name}"
+        modal = SecretModal(title, on_secret, settings=fields, current=current)
         await interaction.response.send_modal(modal)
 
     async def _store(
@@ -164,12 +170,9 @@ class SetupCog(
         settings: dict[str, str] | None = None,
     ) -> None:
         stored = await self.service.store_secret(server, provider, value, settings)
-        lines = [f"**{provider}** secret of **{escape(server.name)}** saved (`{stored.fingerprint}`)."]
+        lines = secret_saved_lines(server, provider, stored.info)
         if generated:
-            lines.append(f"Generated secret — shown once, paste it into the listing site now: `{value}`")
-        for key in ("webhook_url", "integration_url", "host", "port", "public_key"):
-            if stored.info.get(key) is not None:
-                lines.append(f"{key.replace('_', ' ').capitalize()}: `{stored.info[key]}`")
+            lines.insert(1, generated_secret_text(provider, value))
         saved = stored.settings
         for key in SETTING_KEYS[provider]:
             if key in saved:

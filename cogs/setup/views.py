@@ -13,6 +13,7 @@ from bot.core.features import FeatureRegistry
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
+from bot.votes.credentials import provider_name
 
 log = logging.getLogger(__name__)
 
@@ -175,3 +176,37 @@ class ConfirmRemoval(discord.ui.View):
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ConfirmRemoval]
     ) -> None:
         await on_tree_error(interaction, error)
+
+
+_SHOWN_INFO = (
+    ("webhook_url", "Webhook URL to paste into the site"),
+    ("integration_url", "Top.gg integration URL"),
+    ("host", "Votifier host"),
+    ("port", "Votifier port"),
+    ("public_key", "Votifier public key"),
+)
+NO_PUBLIC_ADDRESS = (
+    "The bot's public address is not configured yet, so I can't show the full address to paste. Ask whoever runs "
+    "the bot for it (they set `webhooks.public_url` in its configuration)."
+)
+
+
+def secret_saved_lines(server: Server, provider: str, info: Mapping[str, object]) -> list[str]:
+    """The reply to a saved secret: what was saved and what to paste into the listing site."""
+    lines = [f"{provider_name(provider)} secret for **{escape(server.name)}** saved."]
+    unknown_address = False
+    for key, label in _SHOWN_INFO:
+        value = info.get(key)
+        if value is None:
+            continue
+        text = str(value)
+        if text.startswith("<"):  # a placeholder for the public address nobody configured
+            unknown_address = True
+            path = text.partition(">")[2]
+            if path:
+                lines.append(f"{label}: the bot's public address followed by `{path}`")
+            continue
+        lines.append(f"{label}: `{text}`")
+    if unknown_address:
+        lines.append(NO_PUBLIC_ADDRESS)
+    return lines

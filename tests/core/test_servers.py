@@ -57,9 +57,9 @@ async def test_bad_input_writes_nothing(pool: asyncpg.Pool, kwargs: dict[str, st
 async def test_duplicate_name_in_guild(pool: asyncpg.Pool) -> None:
     service = ServerService(pool, features())
     await service.add(guild_id=10, name="Alpha", vote_url="https://x.io")
-    with pytest.raises(UserError, match="already has a server"):
+    with pytest.raises(UserError, match="already has a game server"):
         await service.add(guild_id=10, name="Alpha", vote_url="https://y.io")
-    with pytest.raises(UserError, match=r"'Alpha' \(id \d+\); names are compared without regard to case"):
+    with pytest.raises(UserError, match=r"“Alpha” \(id \d+\), and names count as the same whatever"):
         await service.add(guild_id=10, name="ALPHA", vote_url="https://y.io")
     await service.add(guild_id=11, name="Alpha", vote_url="https://y.io")  # another guild may
     with pytest.raises(UserError, match="looks like a server id"):

@@ -135,14 +135,14 @@ async def test_setup_provider_modal_and_generate(runner: BotRunner, pool: asyncp
         }
     )
     answer = reply_text(await fake.wait_for_response(created["interaction_id"]))
-    assert "saved (`sha256:" in answer and "whs_my_topgg_secret_value" not in answer
+    assert "secret for **" in answer and "** saved." in answer and "whs_my_topgg_secret_value" not in answer
     assert f"/webhooks/topgg/{server.id}" in answer
     credential = await CredentialRepository(pool).get(server.id, "topgg")
     assert credential is not None and credential.secret == "whs_my_topgg_secret_value"
 
     generated = reply_text(await runner.command(ADMIN, "setup provider", provider="events", generate=True))
     stored = await CredentialRepository(pool).get(server.id, "events")
-    assert stored is not None and f"`{stored.secret}`" in generated and "shown once" in generated
+    assert stored is not None and f"`{stored.secret}`" in generated and "shown only once" in generated
 
 
 async def test_pushed_review_alert_once_across_a_restart(

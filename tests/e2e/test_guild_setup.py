@@ -128,7 +128,8 @@ async def test_feature_list_marks_features_that_are_off_once(runner: BotRunner, 
     lines = reply_text(await runner.command(ADMIN, "feature list")).splitlines()
     giveaways = next(line for line in lines if "Giveaways" in line)
     assert giveaways == "⬜ **Giveaways** (off)"
-    assert any(line.startswith("✅ **/vote command and voter rewards** · thank-you messages: on") for line in lines)
+    vote = "✅ **Vote rewards (/vote, thank-yous, voter role)** · thank-you messages: on"
+    assert any(line.startswith(vote) for line in lines)
 
 
 async def test_channel_without_send_permission_is_refused_naming_it(runner: BotRunner, pool: asyncpg.Pool) -> None:

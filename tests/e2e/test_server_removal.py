@@ -86,7 +86,7 @@ async def test_remove_names_what_goes_asks_the_invoker_and_deletes_the_board(
     text = reply_text(asked)
     assert asked[0]["data"]["flags"] & EPHEMERAL
     assert f"Removing Rust Main (id {rust.id})" in text
-    assert "3 recorded votes, 1 provider secret (votifier), 0 wipe schedules, 0 giveaways and 1 board message" in text
+    assert "deletes its settings, 3 recorded votes, 1 provider secret (votifier) and 1 board message." in text
     assert set(buttons(asked[0])) == {"Remove", "Cancel"}
     assert await count_servers(pool) == 2  # nothing deleted yet
 
@@ -151,7 +151,7 @@ async def test_remove_times_out_and_keeps_the_server(runner: BotRunner, pool: as
 async def test_names_are_unique_regardless_of_case(runner: BotRunner, pool: asyncpg.Pool) -> None:
     rust = await link(pool, "Rust Main")
     text = reply_text(await runner.command(ADMIN, "setup server", name="rust main", vote_url="https://e.com/2"))
-    assert f"already has a server called 'Rust Main' (id {rust.id})" in text
+    assert f"already has a game server called “Rust Main” (id {rust.id})" in text
     assert await count_servers(pool) == 1
     text = reply_text(await runner.command(ADMIN, "setup server", name="2", vote_url="https://e.com/2"))
     assert "looks like a server id" in text
@@ -169,7 +169,7 @@ async def test_a_server_option_takes_the_id_and_autocomplete_sends_it(
     text = reply_text(await runner.command(ADMIN, "setup default", server="survival"))
     assert text == "**Survival** is now the default server."
     text = reply_text(await runner.command(ADMIN, "setup default", server="999999"))
-    assert "There is no server called '999999' or with that id here" in text
+    assert "No game server called “999999” is linked here." in text
     # the member-facing /vote resolves the same way
     assert "Vote for Rust Main" in reply_text(await runner.command(MEMBER, "vote", server=str(rust.id)))
 

@@ -47,7 +47,7 @@ async def test_gamemonitoring_server_id_in_the_form(runner: BotRunner, pool: asy
     assert text_inputs(modal)["gm_server_id"].get("required") is False
 
     answer = await submit(fake, modal, {"secret": "gm-token-0123456789", "gm_server_id": " 1234567 "})
-    assert "saved (`sha256:" in answer and "GAMEMONITORING server id: `1234567`" in answer
+    assert "secret for **" in answer and "** saved." in answer and "GAMEMONITORING server id: `1234567`" in answer
     stored = await repo.get(server.id, "gamemonitoring")
     assert stored is not None and stored.settings["gm_server_id"] == "1234567"
 
@@ -91,4 +91,4 @@ async def test_generate_for_the_votifier_token(runner: BotRunner, pool: asyncpg.
     server = await linked(pool)
     answer = reply_text(await runner.command(ADMIN, "setup provider", provider="votifier", generate=True))
     stored = await CredentialRepository(pool).get(server.id, "votifier")
-    assert stored is not None and f"`{stored.secret}`" in answer and "shown once" in answer
+    assert stored is not None and f"`{stored.secret}`" in answer and "shown only once" in answer
