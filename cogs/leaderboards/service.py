@@ -98,7 +98,10 @@ class LeaderboardService:
                 else await self._servers.setting(server.id, feature)
             )
             current[feature] = self._servers.current_settings(setting, feature)[spec.name]
-        return settings_text(server, current["top10_board"], current["daily_leaderboard"], current["top_voter_role"])
+        changed = any(value is not None for _, value in changes.values())
+        return settings_text(
+            server, current["top10_board"], current["daily_leaderboard"], current["top_voter_role"], changed=changed
+        )
 
     # ------------------------------------------------------------------ top-10 board
     async def handle(self, event: VoteEvent) -> None:

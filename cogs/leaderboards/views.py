@@ -95,11 +95,13 @@ def daily_refused_text(server: Server, channel_id: int, reason: str) -> str:
     )
 
 
-def settings_text(server: Server, refresh_minutes: int, post_time: str, ties: str) -> str:
-    """The reply to /leaderboards settings: what is now in force, whether it changed or not."""
+def settings_text(server: Server, refresh_minutes: int, post_time: str, ties: str, *, changed: bool = True) -> str:
+    """The reply to /leaderboards settings: what is now in force (and whether anything was just saved)."""
     winners = "everyone tied for the most votes" if ties == "all" else "only the first to reach the most votes"
+    every = "every minute" if refresh_minutes == 1 else f"every {refresh_minutes} minutes"
+    lead = "saved" if changed else "(nothing changed: give an option to change it)"
     return (
-        f"Leaderboard settings of **{escape(server.name)}** saved: the live top-10 board refreshes every "
-        f"{refresh_minutes} min, the daily post goes out at {post_time} ({server.timezone}), and on a tie the "
-        f"top-voter role goes to {winners}."
+        f"Leaderboard settings of **{escape(server.name)}** {lead}: the live top-10 board refreshes {every}, "
+        f"the daily post goes out at {post_time} ({server.timezone}), and on a tie the top-voter role goes to "
+        f"{winners}."
     )

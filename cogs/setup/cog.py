@@ -194,8 +194,11 @@ class SetupCog(
     @admin_only
     async def default(self, interaction: discord.Interaction, server: str) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        if found.is_default:
+            await safe_reply(interaction, f"**{escape(found.name)}** is already the default server.")
+            return
         await self.bot.servers.make_default(found)
-        await safe_reply(interaction, f"**{escape(found.name)}** is now the default server.")
+        await safe_reply(interaction, f"**{escape(found.name)}** is now the default server: /vote shows it first.")
 
     @app_commands.command(name="remove", description="Unlink a game server and delete its data (asks first)")
     @app_commands.describe(server="Game server to remove (its id or exact name)")

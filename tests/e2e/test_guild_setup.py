@@ -312,6 +312,8 @@ async def test_replies_say_what_is_now_in_force(runner: BotRunner, pool: asyncpg
     assert notice == f"✅ **{server.name}**'s thank-yous for votes will be posted in this channel."
     saved = reply_text(await runner.command(ADMIN, "leaderboards settings", board_refresh=5, post_time="21:30"))
     assert saved == (
-        f"Leaderboard settings of **{server.name}** saved: the live top-10 board refreshes every 5 min, the daily "
+        f"Leaderboard settings of **{server.name}** saved: the live top-10 board refreshes every 5 minutes, the daily "
         "post goes out at 21:30 (UTC), and on a tie the top-voter role goes to everyone tied for the most votes."
     )
+    shown = reply_text(await runner.command(ADMIN, "leaderboards settings"))
+    assert shown.startswith(f"Leaderboard settings of **{server.name}** (nothing changed: give an option to change it)")

@@ -163,11 +163,14 @@ async def test_a_server_option_takes_the_id_and_autocomplete_sends_it(
 ) -> None:
     await link(pool, "Survival")
     rust = await link(pool, "Rust Main")
-    for given in (str(rust.id), f"#{rust.id}"):
-        text = reply_text(await runner.command(ADMIN, "setup default", server=given))
-        assert text == "**Rust Main** is now the default server."
+    first, again = [
+        reply_text(await runner.command(ADMIN, "setup default", server=given))
+        for given in (str(rust.id), f"#{rust.id}")
+    ]
+    assert first == "**Rust Main** is now the default server: /vote shows it first."
+    assert again == "**Rust Main** is already the default server."
     text = reply_text(await runner.command(ADMIN, "setup default", server="survival"))
-    assert text == "**Survival** is now the default server."
+    assert text == "**Survival** is now the default server: /vote shows it first."
     text = reply_text(await runner.command(ADMIN, "setup default", server="999999"))
     assert "No game server called “999999” is linked here." in text
     # the member-facing /vote resolves the same way
