@@ -186,6 +186,9 @@ class LeaderboardService:
                 votes = VoteRepository(connection)  # the claim's connection: one per post, not two
                 yesterday = await votes.top_voters(server.id, previous.start, previous.end, 10)
                 monthly = await votes.top_voters(server.id, month.start, min(month.end, now), 10)
+                if not yesterday and not monthly:  # nothing to rank: an empty board helps nobody, so say nothing
+                    log.info("daily post of server %s for %s skipped: no votes to show", server.id, day.isoformat())
+                    return True
                 people = await self._who(server, [*yesterday, *monthly])
                 embed = daily_embed(
                     server, previous.key, yesterday, month.key, monthly, month_over=month.end <= now, people=people

@@ -66,7 +66,7 @@ def daily_embed(
     people: Mapping[int, Person],
 ) -> discord.Embed:
     """Day D's post: D-1's voters, and the month of D-1 — so far, or its final standings when D is the 1st."""
-    embed = discord.Embed(title=f"Vote leaderboard of {escape(server.name)}", colour=VOTE_COLOUR)
+    embed = discord.Embed(title=f"{escape(server.name)} vote leaderboard", colour=VOTE_COLOUR)
     embed.add_field(
         name=f"Yesterday ({day_label(day_key)})",
         value=ranking_lines(yesterday, people, "No votes were cast yesterday."),
