@@ -14,7 +14,7 @@ from discord import app_commands
 
 T = TypeVar("T", bound=Callable[..., Any])
 
-SERVER_HELP = "Which game server (its name or id); empty for this Discord server's default one"
+SERVER_HELP = "Game server, by name or id (default: the main one, see /setup default)"
 
 CHOICE_LIMIT = 100  # characters in a choice's name
 

@@ -56,7 +56,6 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
         required_role="Only members with this role may enter",
         voted_this_month="Only members who voted for the server this month may enter",
         voter_bonus="Extra entries for members who voted this month (0-10)",
-        server="Game server (default: this Discord server's default one)",
     )
     @server_option
     @admin_only

@@ -34,7 +34,6 @@ class LinksCog(commands.Cog, name="Links"):
     @app_commands.describe(
         player="Your in-game name (optional: the game server tells me when you type the code)",
         ping="Mention me in thank-you messages (default off)",
-        server="Game server (default: this Discord server's main one)",
     )
     @server_option
     @app_commands.guild_only()

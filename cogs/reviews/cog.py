@@ -25,7 +25,6 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         self.forms = ReviewForms(bot.clock)
 
     @app_commands.command(name="review", description="Rate our game server and write a review (you can edit it)")
-    @app_commands.describe(server="Which game server (default: this Discord server's main one)")
     @server_option
     @app_commands.guild_only()
     async def review(self, interaction: discord.Interaction, server: str | None = None) -> None:

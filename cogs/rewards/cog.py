@@ -32,7 +32,6 @@ class RewardsCog(commands.GroupCog, name="Rewards", group_name="rewards", group_
         role="Role given to voters until they may vote again",
         thank_you=THANK_YOU.description,
         role_hours=ROLE_HOURS.description,
-        server="Game server (default: this Discord server's default one)",
     )
     @server_option
     @admin_only

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app.extensions import features
-from bot.core.autocomplete import server_option
+from bot.core.autocomplete import SERVER_HELP, server_option
 from bot.core.features import MASTER_SWITCH
 from bot.core.guild_checks import NOT_IN_GUILD_CODES, invite_url, needed_permissions, usable_channel, usable_role
 from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
@@ -95,7 +95,6 @@ class SetupCog(
 
     @app_commands.command(name="options", description="Change a server's time zone, category, cooldown, links")
     @app_commands.describe(
-        server="Game server (default: this Discord server's default one)",
         timezone="IANA time zone for daily/monthly features, e.g. Europe/Berlin",
         category="Category for rankings among servers of the same kind",
         vote_cooldown_hours="Hours between two votes on your listing site, 1 to 168 (used when it does not say)",
@@ -133,7 +132,6 @@ class SetupCog(
     )
     @app_commands.describe(
         provider="Listing site (events = the signed event API)",
-        server="Game server (default: this Discord server's default one)",
         generate="Generate a strong secret and show it once (votifier and events only: the others come from the site)",
     )
     @app_commands.choices(
@@ -230,7 +228,6 @@ class FeaturesCog(
     @app_commands.command(name="enable", description="Switch a feature on, with its channel and role")
     @app_commands.describe(
         feature="The feature, or 'all' for the master switch",
-        server="Game server (default: this Discord server's default one)",
         channel="Channel the feature posts in",
         role="Role the feature pings or hands out",
     )
@@ -264,7 +261,7 @@ class FeaturesCog(
         await safe_reply(interaction, message)
 
     @app_commands.command(name="disable", description="Switch a feature off (its channel and role are kept)")
-    @app_commands.describe(feature="The feature, or 'all' for the master switch", server="Game server")
+    @app_commands.describe(feature="The feature, or 'all' for the master switch", server=SERVER_HELP)
     @app_commands.choices(feature=FEATURE_CHOICES)
     @server_option
     @admin_only

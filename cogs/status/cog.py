@@ -62,7 +62,6 @@ class StatusAdminCog(
 
     @app_commands.command(name="configure", description="How to query the game server and when to alert")
     @app_commands.describe(
-        server="Game server (default: this Discord server's default one)",
         protocol="How to query the server (usually picked from the game)",
         query_port=QUERY_PORT.description,
         interval=f"{INTERVAL.description} ({INTERVAL.minimum}–{INTERVAL.maximum}, default {INTERVAL.default})",

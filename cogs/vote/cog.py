@@ -23,7 +23,6 @@ class VoteCog(commands.Cog, name="Vote"):
         self.service = service
 
     @app_commands.command(name="vote", description="Vote for our game server")
-    @app_commands.describe(server="Which game server (default: this Discord server's main one)")
     @server_option
     @app_commands.guild_only()
     @app_commands.checks.cooldown(3, 10.0, key=lambda i: (i.guild_id, i.user.id))

@@ -48,7 +48,6 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
         repeat="Repeat it",
         duration="How long the server is down, e.g. 1h or 30m (default 1h)",
         discord_event="Also create a Discord scheduled event",
-        server="Game server (default: this Discord server's default one)",
     )
     @app_commands.choices(repeat=REPEAT_CHOICES)
     @server_option
@@ -92,7 +91,6 @@ class WipesCog(commands.GroupCog, name="Wipes", group_name="wipe", group_descrip
     @app_commands.describe(
         wipe="The wipe number (see /wipe list)",
         when="New date and time as YYYY-MM-DD HH:MM in the server's time zone",
-        server="Game server (default: this Discord server's default one)",
     )
     @server_option
     @admin_only
