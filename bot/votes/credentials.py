@@ -122,7 +122,10 @@ def check_secret(value: str, kind: str | None = None) -> str:
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(32)
+    """A strong secret that never starts with "-" (a command line would read it as an option)."""
+    while (value := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return value
 
 
 async def store_secret(

@@ -44,7 +44,7 @@ async def test_secret_and_show(tmp_path: Path, database_url: str, pool: asyncpg.
     marker = "Generated secret, shown only once. Paste it into the program that sends events to the bot now: "
     secret = generated.stdout.split(marker)[1].split()[0]
     assert "listing site" not in generated.stdout
-    topgg = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", "--secret", secret)
+    topgg = await cli(tmp_path, database_url, "server", "secret", sid, "--provider", "topgg", f"--secret={secret}")
     assert topgg.returncode == 0 and "set: a legacy v0 Authorization value, fingerprint sha256:" in topgg.stdout
     assert ") (" not in topgg.stdout
     votifier = await cli(

@@ -10,7 +10,16 @@ from bot.core.time import month_label
 from bot.votes.events import VoteEvent
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
-from tests.e2e.engagement_helpers import link_in_game, make_server, member_roles, record_vote, sent, texts, wait_until
+from tests.e2e.engagement_helpers import (
+    delivered,
+    link_in_game,
+    make_server,
+    member_roles,
+    record_vote,
+    sent,
+    texts,
+    wait_until,
+)
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
 
@@ -39,6 +48,7 @@ async def test_vote_thanks_gives_role_and_takes_it_back_after_restart(
     post = sent(fake, "POST", f"/channels/{GENERAL}/messages")[-1]
     assert post["json"]["allowed_mentions"]["parse"] == []
     await wait_until(lambda: ROLE_VOTER in member_roles(fake, MEMBER))
+    await delivered(pool)  # the dispatcher has also recorded what the rewards did
 
     # the same vote handed over again (a crash between the effects and their bookkeeping) repeats nothing
     event = VoteEvent(vote_id, server, "topserver", "v1", "steve", MEMBER, 1, now, now + dt.timedelta(hours=1))
