@@ -94,6 +94,8 @@ class LinkService:
     ) -> str:
         server = await self._servers.resolve(guild_id, server_name)
         name = valid_name(player)
+        before = await self._links.by_name(server.id, name) if reassign else None
+        taken_from = before.discord_user_id if before is not None and before.discord_user_id != user_id else None
         try:
             await self._links.link(server.id, user_id, name, ping=ping, reassign=reassign)
         except NameTaken:
@@ -102,10 +104,13 @@ class LinkService:
                 "Ask an admin to reassign it with /links set."
             ) from None
         points = await self._votes.points(server.id, user_id)
-        return (
+        text = (
             f"<@{user_id}> is now linked to **{safe_name(name)}** on {escape(server.name)} "
             f"({plural(points, 'vote point')} so far)."
         )
+        if taken_from is not None:
+            text += f" The name was linked to <@{taken_from}> until now; its votes count for <@{user_id}> from now on."
+        return text
 
     async def unlink(self, guild_id: int, server_name: str | None, user_id: int, *, by_admin: bool) -> str:
         """Remove the member's link and any code still waiting, so an old code cannot link them again; the reply

@@ -47,8 +47,13 @@ async def test_someone_elses_name_is_not_linked_and_links_set_stays_direct(
     assert await links(pool) == {}
 
     answer = reply_text(await runner.command(ADMIN, "links set", member=str(MEMBER), player="Notch"))
-    assert "is now linked to **Notch**" in answer
+    assert "is now linked to **Notch**" in answer and "until now" not in answer
     assert await links(pool) == {MEMBER: "Notch"}
+    moved = reply_text(await runner.command(ADMIN, "links set", member=str(ADMIN), player="notch"))
+    assert moved.endswith(
+        f"The name was linked to <@{MEMBER}> until now; its votes count for <@{ADMIN}> from now on."
+    )  # the admin sees whose name they took
+    assert await links(pool) == {ADMIN: "notch"}
 
 
 async def test_unlink_also_cancels_a_code_still_waiting(runner: BotRunner, pool: asyncpg.Pool) -> None:
