@@ -183,5 +183,7 @@ def usable_role(guild: discord.Guild, role_id: int, spec: FeatureSpec, member: d
 def postable_channel(guild: discord.Guild, channel_id: int | None, what: str) -> discord.TextChannel:
     """The channel a feature posts in (given, or its configured one), checked; a clear error when none is set."""
     if channel_id is None:
-        raise UserError(f"{what} has no channel: pass one, or set it with /feature enable.")
+        raise UserError(
+            f"There is no channel for {what} yet: pick one in the channel option, or set one with /feature enable."
+        )
     return usable_channel(guild, channel_id)

@@ -97,9 +97,7 @@ class MilestoneService:
         changes = {key: value for key, value in (("thresholds", thresholds), ("every", every)) if value is not None}
         setting = await self._servers.configure(server, FEATURE, settings=changes)
         current = self._servers.current_settings(setting, FEATURE)
-        listed = ", ".join(str(t) for t in current["thresholds"])
-        extra = f"; every {current['every']} votes in total" if current["every"] else ""
-        return f"Milestones: once per month at {listed} votes{extra}."
+        return milestones_settings_text(server, list(current["thresholds"]), int(current["every"] or 0))
 
     # ------------------------------------------------------------------ per vote
     async def handle(self, event: VoteEvent) -> None:
@@ -196,3 +194,14 @@ class MilestoneService:
             )
             return False
         return True
+
+
+def milestones_settings_text(server: Server, thresholds: list[int], every: int) -> str:
+    """The reply to /milestones settings: when a milestone is announced, in words."""
+    marks = [f"{t:,}" for t in thresholds]
+    listed = marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + f" and {marks[-1]}"
+    votes = "vote" if marks == ["1"] else "votes"
+    text = f"Milestones of **{escape(server.name)}**: I announce when the month reaches {listed} {votes}"
+    if every:
+        return text + f", and every {every:,} votes in total."
+    return text + "."

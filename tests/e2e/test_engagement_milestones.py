@@ -20,7 +20,10 @@ async def test_milestone_and_rank_up_announced_once(runner: BotRunner, pool: asy
     beta = await make_server(pool, "Beta", category="survival")
     await ServerService(pool, features()).switch_feature(alpha, "milestones", enabled=True, channel_id=GENERAL)
     answer = reply_text(await runner.command(ADMIN, "milestones settings", thresholds="2, 5", every=3))
-    assert "at 2, 5 votes; every 3 votes in total" in answer
+    assert (
+        answer
+        == "Milestones of **Alpha**: I announce when the month reaches 2 and 5 votes, and every 3 votes in total."
+    )
     now = runner.clock.now
     for key in ("b1", "b2"):
         await record_vote(pool, beta, key, now, player_name="Other")
