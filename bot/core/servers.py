@@ -127,8 +127,8 @@ class ServerService:
             taken = await servers.find_for_guild(guild_id, name)
             if taken is not None:
                 raise UserError(
-                    f"This Discord server already has a game server called “{taken.name}” (id {taken.id}), and "
-                    "names count as the same whatever their upper and lower case. Choose another name."
+                    f"This Discord server already has a game server called “{taken.name}” (id {taken.id}). Names "
+                    "can't differ only in upper and lower case, so choose another name."
                 )
             try:
                 server = await servers.create(
@@ -142,8 +142,8 @@ class ServerService:
                 )
             except asyncpg.UniqueViolationError:
                 raise UserError(
-                    f"This Discord server already has a game server called “{name}”, and names count as the same "
-                    "whatever their upper and lower case. Choose another name."
+                    f"This Discord server already has a game server called “{name}”. Names can't differ only in "
+                    "upper and lower case, so choose another name."
                 ) from None
         return CreatedServer(server, api_key)
 

@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FEATURE_CHOICES = [app_commands.Choice(name=f"{MASTER_SWITCH} (master switch)", value=MASTER_SWITCH)] + [
-    app_commands.Choice(name=f"{spec.name} — {spec.label}"[:100], value=spec.name) for spec in features()
+FEATURE_CHOICES = [app_commands.Choice(name="All features (the master switch)", value=MASTER_SWITCH)] + [
+    app_commands.Choice(name=spec.label[:100], value=spec.name) for spec in features()
 ]
 
 

@@ -41,3 +41,18 @@ async def test_no_description_trails_off_or_hedges_a_plural(tmp_path: Path) -> N
     assert [where for where, text in texts.items() if text.rstrip().endswith(("…", "...")) or "(s)" in text] == []
     assert texts["/status"] == "Live status of our game servers"
     assert texts["/status-admin configure protocol"] == "How to query the server (usually picked from the game)"
+
+
+async def test_choices_show_names_not_internal_keys(tmp_path: Path) -> None:
+    (tmp_path / "bot.toml").write_text("")
+    bot = VoteBot(config=load_config(tmp_path / "bot.toml", environ={}), pool=None, services=False)  # type: ignore[arg-type]
+    for extension in EXTENSIONS:
+        await bot.load_extension(extension)
+    shown = [
+        choice.name
+        for command in bot.tree.walk_commands()
+        if isinstance(command, discord.app_commands.Command)
+        for parameter in command.parameters
+        for choice in parameter.choices
+    ]
+    assert shown and [name for name in shown if "_" in name] == []  # e.g. "top_voter_role — Top-voter role"

@@ -59,7 +59,7 @@ async def test_duplicate_name_in_guild(pool: asyncpg.Pool) -> None:
     await service.add(guild_id=10, name="Alpha", vote_url="https://x.io")
     with pytest.raises(UserError, match="already has a game server"):
         await service.add(guild_id=10, name="Alpha", vote_url="https://y.io")
-    with pytest.raises(UserError, match=r"“Alpha” \(id \d+\), and names count as the same whatever"):
+    with pytest.raises(UserError, match=r"“Alpha” \(id \d+\)\. Names can't differ only in upper and lower case"):
         await service.add(guild_id=10, name="ALPHA", vote_url="https://y.io")
     await service.add(guild_id=11, name="Alpha", vote_url="https://y.io")  # another guild may
     with pytest.raises(UserError, match="looks like a server id"):
