@@ -194,6 +194,8 @@ class FeatureSpec:
     channel_use: str = ""  # one whole sentence: what the feature posts in its channel (refusals, /feature enable)
     # What the feature posts, as a noun phrase that fits "Survival's … will be posted in this channel."
     posts: str = ""
+    role_use: str = ""  # one whole sentence: what the bot does with the feature's role (/feature enable)
+    needs_address: bool = False  # it queries the game server, so it shows nothing until the server has an address
 
     def setting(self, name: str) -> SettingSpec:
         """The setting stored as (or typed as) ``name``."""

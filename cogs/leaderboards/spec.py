@@ -38,6 +38,10 @@ TOP_VOTER_ROLE = FeatureSpec(
     grants_role=True,
     settings=(TIES,),
     package="leaderboards",
+    role_use=(
+        "On the 1st of each month (in the server's time zone) I give it to last month's top voter and take it "
+        "from the previous holders."
+    ),
 )
 DAILY_LEADERBOARD = FeatureSpec(
     "daily_leaderboard",

@@ -86,8 +86,18 @@ class SetupService:
         setting = await self._servers.switch_feature(
             server, feature, enabled=True, channel_id=channel_id, role_id=role_id
         )
-        use = self._servers.spec(feature).channel_use if feature != MASTER_SWITCH else ""
-        return enabled_text(server, setting, self._servers.registry.label(feature), use)
+        if feature == MASTER_SWITCH:
+            return enabled_text(server, setting, self._servers.registry.label(feature))
+        spec = self._servers.spec(feature)
+        text = enabled_text(server, setting, spec.label, spec.channel_use)
+        if setting is not None and setting.role_id and spec.role_use:
+            text += f" {spec.role_use}"
+        if spec.needs_address and not server.address:
+            text += (
+                f" **{escape(server.name)}** has no address yet, so there is nothing to show until you set one "
+                "with /setup options address:host:port."
+            )
+        return text
 
     async def disable(self, server: Server, feature: str) -> str:
         await self._servers.switch_feature(server, feature, enabled=False)

@@ -55,7 +55,12 @@ QUERY_SETTINGS = (QUERY_PORT, INTERVAL, FAILURES, CONFIRM_INTERVAL, CONNECT_URL)
 """Stored in ``status_settings`` (one row per server, for both toggles), not in the toggles' settings."""
 
 STATUS_BOARD = FeatureSpec(
-    "status_board", "Live status board", needs_channel=True, package="status", posts="live status board"
+    "status_board",
+    "Live status board",
+    needs_channel=True,
+    package="status",
+    posts="live status board",
+    needs_address=True,
 )
 OFFLINE_ALERTS = FeatureSpec(
     "offline_alerts",
@@ -64,6 +69,7 @@ OFFLINE_ALERTS = FeatureSpec(
     uses_role=True,
     package="status",
     posts="offline and recovery alerts",
+    needs_address=True,
 )
 
 FEATURES = (STATUS_BOARD, OFFLINE_ALERTS)

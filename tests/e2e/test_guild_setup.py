@@ -315,5 +315,12 @@ async def test_replies_say_what_is_now_in_force(runner: BotRunner, pool: asyncpg
         f"Leaderboard settings of **{server.name}** saved: the live top-10 board refreshes every 5 minutes, the daily "
         "post goes out at 21:30 (UTC), and on a tie the top-voter role goes to everyone tied for the most votes."
     )
+    board = reply_text(await runner.command(ADMIN, "feature enable", feature="status_board", channel=str(GENERAL)))
+    assert board.endswith(
+        f"**{server.name}** has no address yet, so there is nothing to show until you set one with "
+        "/setup options address:host:port."
+    )
+    top = reply_text(await runner.command(ADMIN, "feature enable", feature="top_voter_role", role=str(ROLE_VOTER)))
+    assert top.endswith("I give it to last month's top voter and take it from the previous holders.")
     shown = reply_text(await runner.command(ADMIN, "leaderboards settings"))
     assert shown.startswith(f"Leaderboard settings of **{server.name}** (nothing changed: give an option to change it)")
