@@ -26,8 +26,7 @@ class RemindersCog(commands.GroupCog, name="Reminders", group_name="remind", gro
     @app_commands.command(name="off", description="Stop your vote reminders")
     @server_option
     async def off(self, interaction: discord.Interaction, server: str | None = None) -> None:
-        removed = await self.service.off(guild_id_of(interaction), server, interaction.user.id)
-        await safe_reply(interaction, "Reminders are off." if removed else "You had no reminders here.")
+        await safe_reply(interaction, await self.service.off(guild_id_of(interaction), server, interaction.user.id))
 
     @app_commands.command(name="quiet", description="No reminders between these local times (server time zone)")
     @app_commands.describe(start="e.g. 22:00", end="e.g. 08:00; leave both empty to clear")

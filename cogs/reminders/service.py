@@ -76,9 +76,11 @@ class ReminderService:
             text = "⏰ You can vote right now! After your next vote I'll remind you when the cooldown ends."
         return text + " Turn it off with /remind off."
 
-    async def off(self, guild_id: int, server_name: str | None, user_id: int) -> bool:
+    async def off(self, guild_id: int, server_name: str | None, user_id: int) -> str:
         server = await self._servers.resolve(guild_id, server_name)
-        return await self._store.unsubscribe(server.id, user_id)
+        if await self._store.unsubscribe(server.id, user_id):
+            return f"Your vote reminders for **{escape(server.name)}** are off."
+        return f"You have no vote reminders for **{escape(server.name)}**."
 
     async def quiet(
         self, guild_id: int, server_name: str | None, user_id: int, start: str | None, end: str | None
@@ -94,12 +96,17 @@ class ReminderService:
             except ValueError as exc:
                 raise UserError(str(exc)) from None
             quiet_start, quiet_end = begin.hour * 60 + begin.minute, finish.hour * 60 + finish.minute
+            if quiet_start == quiet_end:
+                raise UserError("Quiet hours need a start and an end that differ, e.g. start:22:00 end:08:00.")
         if not await self._store.set_quiet(server.id, user_id, quiet_start, quiet_end):
             raise UserError("Press “Remind me” under /vote first, then set quiet hours.")
         if quiet_start is None or quiet_end is None:
-            return "Quiet hours cleared."
+            return f"Quiet hours cleared: vote reminders for **{escape(server.name)}** come at any time again."
         shown = [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in (quiet_start, quiet_end)]
-        return f"Quiet hours {shown[0]}–{shown[1]} ({server.timezone})."
+        return (
+            f"I won't send you vote reminders for **{escape(server.name)}** between {shown[0]} and {shown[1]} "
+            f"({server.timezone}); one due then comes at {shown[1]}."
+        )
 
     # ------------------------------------------------------------------ per vote
     async def handle(self, event: VoteEvent) -> None:

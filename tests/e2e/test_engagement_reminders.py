@@ -79,7 +79,9 @@ async def test_remind_me_then_one_dm(runner: BotRunner, pool: asyncpg.Pool, fake
     await record_vote(pool, server, "v2", now, player_name="Steve", expires_at=now + dt.timedelta(hours=5))
     await wait_until(lambda: len([t for t in texts(fake, GENERAL) if "Thank you" in t]) == 2)
     assert await pool.fetchval("SELECT count(*) FROM reminders") == 1
-    assert "off" in reply_text(await runner.command(MEMBER, "remind off"))
+    assert (
+        reply_text(await runner.command(MEMBER, "remind off")) == f"Your vote reminders for **{server.name}** are off."
+    )
     assert await pool.fetchval("SELECT count(*) FROM reminders") == 0
 
 
@@ -97,7 +99,12 @@ async def test_closed_dms_fall_back_to_a_channel_mention_and_quiet_hours_wait(
     refused = reply_text(await runner.command(MEMBER, "remind quiet", start="22", end="8:5"))
     assert refused == "“22” is not a time. Use the 24-hour clock, e.g. 09:00 or 22:30."  # as for every setting
     answer = reply_text(await runner.command(MEMBER, "remind quiet", start="22:00", end="8:00"))
-    assert answer == "Quiet hours 22:00–08:00 (Europe/Berlin)."
+    assert answer == (
+        f"I won't send you vote reminders for **{server.name}** between 22:00 and 08:00 (Europe/Berlin); "
+        "one due then comes at 08:00."
+    )
+    empty = reply_text(await runner.command(MEMBER, "remind quiet", start="22:00", end="22:00"))
+    assert empty == "Quiet hours need a start and an end that differ, e.g. start:22:00 end:08:00."
     fake.set_dms_open(MEMBER, False)
     runner.clock.set(voted + dt.timedelta(hours=4, minutes=1))
     assert await cog.sweep() == 0
