@@ -154,7 +154,7 @@ class SetupCog(
             await self._store(submitted, found, provider, value.strip(), generated=False, settings=settings)
 
         title = f"{provider_name(provider)} secret for {found.name}"
-        modal = SecretModal(title, on_secret, settings=fields, current=current)
+        modal = SecretModal(title, on_secret, provider=provider, settings=fields, current=current)
         await interaction.response.send_modal(modal)
 
     async def _store(

@@ -80,21 +80,38 @@ def features_embed(server: Server, settings: Sequence[FeatureSetting], registry:
 OnSecret = Callable[[discord.Interaction, str, dict[str, str]], Awaitable[None]]
 
 
+# The secret field of each provider's form: its label, and a hint where to find the value (at most 100 characters).
+SECRET_INPUTS: dict[str, tuple[str, str]] = {
+    "topserver": ("Push secret (from Top-Server)", "Shown in your server's settings on Top-Server"),
+    "topgg": ("Webhook secret (from Top.gg)", "Starts with whs_ (or your legacy Authorization value)"),
+    "gamemonitoring": ("API token (from GAMEMONITORING)", "Your token from your GAMEMONITORING account"),
+    "votifier": ("Votifier token", "The v2 token you give your server list, 16+ characters"),
+    "events": ("Event API secret", "The secret your site signs events with, 16+ characters"),
+}
+
+
 class SecretModal(discord.ui.Modal):
     """The secret, and the provider's settings from :data:`SETTING_INPUTS` (prefilled with the stored ones)."""
 
     def __init__(
-        self, title: str, on_secret: OnSecret, *, settings: Sequence[str] = (), current: Mapping[str, str] | None = None
+        self,
+        title: str,
+        on_secret: OnSecret,
+        *,
+        provider: str = "",
+        settings: Sequence[str] = (),
+        current: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(title=title[:45], timeout=600)
         self._on_secret = on_secret
+        label, hint = SECRET_INPUTS.get(provider, ("Secret", "At least 16 characters"))
         self.secret: discord.ui.TextInput[SecretModal] = discord.ui.TextInput(
-            label="Secret (from the listing site)",
+            label=label,
             custom_id=SECRET_INPUT_ID,
             style=discord.TextStyle.short,
             min_length=1,
             max_length=4000,
-            placeholder="whs_… for Top.gg v1, the push secret for Top-Server, …",
+            placeholder=hint,
         )
         self.add_item(self.secret)
         self.settings: dict[str, discord.ui.TextInput[SecretModal]] = {}

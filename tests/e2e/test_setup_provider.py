@@ -45,6 +45,8 @@ async def test_gamemonitoring_server_id_in_the_form(runner: BotRunner, pool: asy
     modal = (await runner.command(ADMIN, "setup provider", provider="gamemonitoring"))[0]
     assert modal["type"] == 9 and set(text_inputs(modal)) == {"secret", "gm_server_id"}
     assert text_inputs(modal)["gm_server_id"].get("required") is False
+    assert modal["data"]["title"] == "GAMEMONITORING secret for Survival"
+    assert text_inputs(modal)["secret"]["label"] == "API token (from GAMEMONITORING)"  # each site its own hint
 
     answer = await submit(fake, modal, {"secret": "gm-token-0123456789", "gm_server_id": " 1234567 "})
     assert "secret for **" in answer and "** saved." in answer and "GAMEMONITORING server id: `1234567`" in answer
