@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import aiohttp
@@ -23,7 +23,7 @@ from bot.app.config import Config
 from bot.app.extensions import features
 from bot.core.errors import UserError
 from bot.core.features import FeatureSpec
-from bot.core.guild_checks import dangerous_permissions, invite_url, missing_channel_permissions, needed_permissions
+from bot.core.guild_checks import check_role, invite_url, missing_channel_permissions, needed_permissions
 
 CHECK_TIMEOUT = 20.0  # seconds for the whole check (discord.py retries 429s and 5xx by itself)
 
@@ -136,29 +136,28 @@ async def _check_channel(guild: discord.Guild, me: discord.Member, channel_id: i
         )
 
 
+# The role rule of bot.core.guild_checks, worded for the operator at the CLI.
+CLI_ROLE_TEXTS: Mapping[str, str] = {
+    "default": "@everyone can't be used here; pick or create a dedicated role (--role).",
+    "managed": "{role} can't be used here: an integration manages it. Pick or create a dedicated role.",
+    "dangerous": "{role} carries {found}, and the bot never hands out a role like that: anyone who votes would get it.",
+    "no_manage_roles": "the bot needs the Manage Roles permission to hand out this role.",
+    "above_bot": (
+        "{role} is above the bot's highest role ({top}), so Discord won't let it assign the role. "
+        "Drag the bot's role above it in Server Settings → Roles."
+    ),
+    "bot_cannot_ping": (
+        "{role} is not mentionable and the bot lacks Mention @everyone, @here and All Roles, so its pings would "
+        "notify no one. Make the role mentionable or grant the bot that permission."
+    ),
+}
+
+
 async def _check_role(guild: discord.Guild, me: discord.Member, spec: FeatureSpec, role_id: int) -> None:
-    """The bot's side of :func:`bot.core.guild_checks.check_role` (the operator who runs the CLI is trusted)."""
+    """:func:`bot.core.guild_checks.check_role` for the operator (trusted: no member to check)."""
     role = guild.get_role(role_id)  # a fetched guild carries its roles
     if role is None:
         raise UserError(f"there is no role {role_id} in guild {guild.id} ({guild.name}); check the id (--role).")
-    if role.is_default() or role.managed:
-        raise UserError(f"@{role.name} ({role_id}) can't be used here; pick or create a dedicated role.")
-    if spec.needs_role or spec.grants_role:
-        found = dangerous_permissions(role.permissions)
-        if found:
-            raise UserError(
-                f"@{role.name} ({role_id}) carries the {', '.join(found)} permission{'s' if len(found) > 1 else ''}, "
-                "and the bot never hands out a role like that: anyone who votes would get it."
-            )
-        if not me.guild_permissions.manage_roles:
-            raise UserError("the bot needs the Manage Roles permission to hand out this role.")
-        if role >= me.top_role:
-            raise UserError(
-                f"@{role.name} ({role_id}) is above the bot's highest role (@{me.top_role.name}), so Discord won't let "
-                "it assign the role. Drag the bot's role above it in Server Settings → Roles."
-            )
-    elif not role.mentionable and not me.guild_permissions.mention_everyone:
-        raise UserError(
-            f"@{role.name} ({role_id}) is not mentionable and the bot lacks Mention @everyone, @here and All Roles, "
-            "so its pings would notify no one. Make the role mentionable or grant the bot that permission."
-        )
+    check_role(
+        spec, role, me, None, texts=CLI_ROLE_TEXTS, shown=lambda shown_role: f"@{shown_role.name} ({shown_role.id})"
+    )

@@ -3,7 +3,7 @@ member who asks may do with it and whether it is safe to hand out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import discord
 
@@ -102,8 +102,39 @@ def refusal_to_grant(permissions: discord.Permissions) -> str | None:
     return f"it carries {_listed(found)}, which I never hand out" if found else None
 
 
-def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member, member: discord.Member) -> None:
-    """The one rule for configuring a role, run wherever a member picks one (``member`` is who asks).
+# The role rule's refusals, worded for who asks: a member in Discord (the bot speaks as "I") or the operator at the
+# CLI (bot/cli/discord_check.py words them with "the bot"). Fields: {role} the role as shown, {found} the dangerous
+# permissions, {top} the bot's highest role.
+ROLE_TEXTS: Mapping[str, str] = {
+    "default": "@everyone can't be used here; pick or create a dedicated role.",
+    "managed": "{role} is managed by an integration and can't be used here.",
+    "dangerous": (
+        "{role} carries {found}, and I never hand out a role like that: anyone who votes would get it. "
+        "Pick a role without moderator permissions."
+    ),
+    "no_manage_roles": "I need the Manage Roles permission to hand out this role.",
+    "above_bot": (
+        "{role} is above my highest role ({top}), so Discord won't let me assign it. "
+        "Drag my role above it in Server Settings → Roles."
+    ),
+    "bot_cannot_ping": (
+        "{role} is not mentionable and I lack Mention @everyone, @here and All Roles, so my pings would not "
+        "notify anyone. Make the role mentionable or grant me that permission."
+    ),
+}
+
+
+def check_role(
+    spec: FeatureSpec,
+    role: discord.Role,
+    me: discord.Member,
+    member: discord.Member | None,
+    *,
+    texts: Mapping[str, str] = ROLE_TEXTS,
+    shown: Callable[[discord.Role], str] = lambda role: role.mention,
+) -> None:
+    """The one rule for configuring a role, run wherever one is picked (``member`` is who asks; ``None`` for the
+    operator at the CLI, who is trusted with what only members are checked for).
 
     A role the bot hands out: no dangerous permission (for anyone, the owner too); ``member`` could assign
     it themselves — Manage Roles (Administrator implies it) and the role strictly below their top role, as
@@ -112,36 +143,28 @@ def check_role(spec: FeatureSpec, role: discord.Role, me: discord.Member, member
     who pings it.
     """
     if role.is_default():
-        raise UserError("@everyone can't be used here; pick or create a dedicated role.")
+        raise UserError(texts["default"])
     if role.managed:
-        raise UserError(f"{role.mention} is managed by an integration and can't be used here.")
+        raise UserError(texts["managed"].format(role=shown(role)))
     if spec.needs_role or spec.grants_role:  # the bot will give and take this role
         found = dangerous_permissions(role.permissions)
         if found:
-            raise UserError(
-                f"{role.mention} carries {_listed(found)}, and I never hand out a role like that: anyone who "
-                "votes would get it. Pick a role without moderator permissions."
-            )
-        _check_member_may_assign(role, member)
+            raise UserError(texts["dangerous"].format(role=shown(role), found=_listed(found)))
+        if member is not None:
+            _check_member_may_assign(role, member)
         if not me.guild_permissions.manage_roles:
-            raise UserError("I need the Manage Roles permission to hand out this role.")
+            raise UserError(texts["no_manage_roles"])
         if role >= me.top_role:
-            raise UserError(
-                f"{role.mention} is above my highest role ({me.top_role.mention}), so Discord won't let me assign it. "
-                "Drag my role above it in Server Settings → Roles."
-            )
+            raise UserError(texts["above_bot"].format(role=shown(role), top=shown(me.top_role)))
     elif not role.mentionable:
-        if not member.guild_permissions.mention_everyone:
+        if member is not None and not member.guild_permissions.mention_everyone:
             raise UserError(
                 f"{role.mention} is not mentionable, and you lack the Mention @everyone, @here and All Roles "
                 "permission, so you could not ping it yourself. Make the role mentionable or ask someone who has "
                 "that permission."
             )
         if not me.guild_permissions.mention_everyone:
-            raise UserError(
-                f"{role.mention} is not mentionable and I lack Mention @everyone, @here and All Roles, so my pings "
-                "would not notify anyone. Make the role mentionable or grant me that permission."
-            )
+            raise UserError(texts["bot_cannot_ping"].format(role=shown(role)))
 
 
 def _check_member_may_assign(role: discord.Role, member: discord.Member) -> None:
