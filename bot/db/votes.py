@@ -172,27 +172,8 @@ class VoteRepository:
     ) -> tuple[int, int]:
         """``(rank, servers ranked)`` by vote points in ``[start, end)`` among the servers of the same category
         (every server without one when ``category`` is None). Ties share a rank."""
-        record = await self._db.fetchrow(
-            """
-            WITH totals AS (
-                SELECT s.id, COALESCE(sum(v.weight), 0) AS votes
-                FROM servers s
-                LEFT JOIN votes v ON v.server_id = s.id AND v.voted_at >= $3 AND v.voted_at < $4
-                WHERE s.category IS NOT DISTINCT FROM $2
-                GROUP BY s.id
-            )
-            SELECT (SELECT count(*) FROM totals t WHERE t.votes > me.votes) + 1 AS rank,
-                   (SELECT count(*) FROM totals) AS total
-            FROM totals me WHERE me.id = $1
-            """,
-            server_id,
-            category,
-            start,
-            end,
-        )
-        if record is None:
-            return 1, 1
-        return int(record["rank"]), int(record["total"])
+        ranks = await self.category_ranks(category, start, end)
+        return ranks.get(server_id, 1), max(len(ranks), 1)
 
     async def last_at(self, server_id: int, provider: str) -> dt.datetime | None:
         """When the server's latest vote from ``provider`` was cast (the Top.gg backfill's bookmark)."""
