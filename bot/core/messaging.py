@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import discord
@@ -70,6 +70,20 @@ def only_role(role_id: int | None) -> discord.AllowedMentions:
     return discord.AllowedMentions(
         everyone=False, users=False, roles=[discord.Object(role_id)] if role_id else False, replied_user=False
     )
+
+
+async def _unless_gone(call: Awaitable[object]) -> bool:
+    """Await a call on an existing message: False when the message is gone, :class:`Unreachable` when refused."""
+    try:
+        await call
+    except discord.NotFound:
+        return False
+    except discord.HTTPException as exc:
+        refused = _refused(exc)
+        if refused is None:
+            raise
+        raise refused from exc
+    return True
 
 
 def _refused(exc: discord.HTTPException) -> Unreachable | None:
@@ -144,30 +158,12 @@ class Messenger:
             kwargs["embeds"] = list(embeds)
         if view is not None or remove_view:
             kwargs["view"] = view
-        try:
-            await message.edit(**kwargs)
-        except discord.NotFound:
-            return False
-        except discord.HTTPException as exc:
-            refused = _refused(exc)
-            if refused is None:
-                raise
-            raise refused from exc
-        return True
+        return await _unless_gone(message.edit(**kwargs))
 
     async def delete(self, channel_id: int, message_id: int, *, guild_id: int | None = None) -> bool:
         """Delete one of the bot's messages; False when it (or its channel) was already gone."""
         message = self._client.get_partial_messageable(channel_id, guild_id=guild_id).get_partial_message(message_id)
-        try:
-            await message.delete()
-        except discord.NotFound:
-            return False
-        except discord.HTTPException as exc:
-            refused = _refused(exc)
-            if refused is None:
-                raise
-            raise refused from exc
-        return True
+        return await _unless_gone(message.delete())
 
     async def dm(self, user_id: int, content: str, *, nonce: str | None = None) -> int:
         """DM a member; :class:`DmClosed` when they do not accept DMs, :class:`Unreachable` for an unknown user."""
