@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
@@ -74,16 +75,8 @@ def webhook_manager(config: Config, pool: asyncpg.Pool, clock: Clock = utcnow) -
         gamemonitoring_api_base=config.gamemonitoring.api_base_url,
     )
     hooks = config.webhooks
-    limits = WebLimits(
-        keepalive_timeout=hooks.keepalive_timeout,
-        body_timeout=hooks.body_timeout,
-        max_connections=hooks.max_connections,
-        max_connections_per_source=hooks.max_connections_per_source,
-        public_read_concurrency=hooks.public_read_concurrency,
-        failed_auth_per_minute=hooks.failed_auth_per_minute,
-        metrics_token=hooks.metrics_token,
-        trusted_proxies=parse_networks(hooks.trusted_proxies),
-    )
+    same_names = {f.name: getattr(hooks, f.name) for f in dataclasses.fields(WebLimits) if f.name != "trusted_proxies"}
+    limits = WebLimits(**same_names, trusted_proxies=parse_networks(hooks.trusted_proxies))
     return WebhookManager(pool, host=hooks.host, port=hooks.port, settings=settings, clock=clock, limits=limits)
 
 

@@ -157,3 +157,17 @@ def test_private_game_server_addresses_are_opt_in(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, ""), environ=environ).status.allow_private_addresses is True
     allowed = write(tmp_path, "[status]\nallow_private_addresses = true\n")
     assert load_config(allowed, environ={}).status.allow_private_addresses is True
+
+
+def test_webhook_limits_reach_the_manager(tmp_path: Path) -> None:
+    from bot.app.runtime import webhook_manager
+
+    text = (
+        '[webhooks]\nkeepalive_timeout = 3\nmax_connections_per_source = 7\nmetrics_token = "m-token-0123456789ab"\n'
+        'trusted_proxies = ["10.0.0.0/8"]\n'
+    )
+    manager = webhook_manager(load_config(write(tmp_path, text), environ={}), pool=None)  # type: ignore[arg-type]
+    limits = manager.limits
+    assert (limits.keepalive_timeout, limits.max_connections_per_source) == (3.0, 7)
+    assert limits.metrics_token == "m-token-0123456789ab" and [str(n) for n in limits.trusted_proxies] == ["10.0.0.0/8"]
+    assert manager.connections.max_per_source == 7 and manager.intake.limits is limits
