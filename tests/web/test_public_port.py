@@ -231,11 +231,6 @@ async def test_deep_json_and_unicode_digits_get_clear_4xx(
     pool: asyncpg.Pool, clock: MovableClock, server_id: int
 ) -> None:
     async with running(pool, clock) as manager, aiohttp.ClientSession(f"http://127.0.0.1:{manager.port}") as http:
-        deep = b'{"key": "x", "player": "Steve", "a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-        async with http.post(
-            "/api/v1/vote/claim", data=deep[:60_000], headers={"Content-Type": "application/json"}
-        ) as r:
-            assert r.status == 400
         nested = b"[" * 30_000 + b"]" * 30_000
         async with http.post("/api/v1/vote/claim", data=nested, headers={"Content-Type": "application/json"}) as r:
             assert r.status == 400 and "nested too deeply" in (await r.json())["error"]
@@ -276,7 +271,7 @@ def test_socket_source_addresses_work_here() -> None:
     """The tests above need 127.0.0.2 to be a local address (it is on Linux)."""
     with socket.socket() as probe:
         probe.bind((ATTACKER, 0))
-    assert json.dumps(ATTACKER)
+        assert probe.getsockname()[0] == ATTACKER
 
 
 async def test_one_query_ranks_a_whole_category_for_every_badge_of_it(pool: asyncpg.Pool, clock: MovableClock) -> None:
