@@ -22,6 +22,8 @@ from bot.app.extensions import EXTENSIONS, features
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardKeeper
 from bot.core.calendar import MaintenanceCalendar, NothingPlanned
+from bot.core.command_translator import CommandTranslator
+from bot.core.i18n import install_interaction_languages, load_catalogs
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.messaging import Messenger
 from bot.core.people import People
@@ -110,7 +112,7 @@ class VoteBot(commands.AutoShardedBot):
         self.ownership = ShardOwnership.of(shard_ids, shard_count)
         self.features = features()
         self.webhooks = webhooks
-        self.servers = ServerService(pool, self.features)
+        self.servers = ServerService(pool, self.features, guild_locale=self._preferred_locale)
         self.votes = VoteRepository(pool)
         self.messenger = Messenger(self)
         self.people = People(self, clock)
@@ -123,6 +125,11 @@ class VoteBot(commands.AutoShardedBot):
         self._services = services  # False: commands only (``votebot sync``), no scheduler, dispatcher or web
         self._extensions = tuple(extensions)
         self.tree.error(on_tree_error)
+        install_interaction_languages(self._connection.parsers)
+
+    def _preferred_locale(self, guild_id: int) -> discord.Locale | None:
+        guild = self.get_guild(guild_id)
+        return guild.preferred_locale if guild is not None else None
 
     @property
     def runs_services(self) -> bool:
@@ -140,6 +147,8 @@ class VoteBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         # Order matters (DESIGN.md): scheduler, extensions (a failure aborts startup), persistent views, web.
+        load_catalogs()
+        await self.tree.set_translator(CommandTranslator())
         if self._services:
             self.scheduler.start()
         for extension in self._extensions:

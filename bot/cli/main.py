@@ -1,4 +1,4 @@
-"""Command line: ``votebot run | webhooks | migrate | check-config | sync | server … | feature …``."""
+"""Command line: ``votebot run | webhooks | migrate | check-config | sync | server … | feature … | catalogs …``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import asyncpg
 import discord
 
 from bot.app.config import Config, ConfigError, configure_logging, load_config
+from bot.cli import catalogs as catalogs_cli
 from bot.cli import credentials as credentials_cli
 from bot.cli import outbox as outbox_cli
 from bot.cli import servers as servers_cli
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     credentials_cli.add_arguments(server_cmds, common)
     send_test_vote.add_arguments(commands, common)
     outbox_cli.add_arguments(commands, common)
+    catalogs_cli.add_arguments(commands, common)
     return parser
 
 
@@ -83,6 +85,8 @@ async def _send_test_vote(config: Config, args: argparse.Namespace) -> int:
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "catalogs":  # a developers' tool: no config, no database
+        return catalogs_cli.run(args)
     config = load_config(getattr(args, "config", None))
     long_running = args.command in {"run", "webhooks"}
     configure_logging(config.log_level if long_running or config.log_level == "DEBUG" else "WARNING")

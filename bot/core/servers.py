@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
+from bot.core import i18n
 from bot.core.errors import UserError
 from bot.core.features import MASTER_SWITCH, FeatureRegistry, FeatureSpec
 from bot.core.games import game_name
+from bot.core.i18n import Language
 from bot.core.text import escape
 from bot.core.time import format_duration
 from bot.core.validation import (
     clean_address,
     clean_cooldown,
     clean_game,
+    clean_language,
     clean_name,
     clean_timezone,
     clean_vote_url,
@@ -31,6 +35,9 @@ from bot.db.features import FeatureRepository
 from bot.db.records import FeatureSetting, Server
 from bot.db.servers import ServerRepository
 from bot.db.transaction import transaction
+
+GuildLocale = Callable[[int], object]
+"""A guild's preferred locale from the bot's cache (``discord.Locale`` or None), for servers without a language."""
 
 MAX_SERVERS_PER_GUILD = 25  # one Discord select menu / autocomplete page
 
@@ -98,9 +105,12 @@ class CreatedServer:
 
 
 class ServerService:
-    def __init__(self, pool: asyncpg.Pool, features: FeatureRegistry) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, features: FeatureRegistry, *, guild_locale: GuildLocale = lambda guild_id: None
+    ) -> None:
         self._pool = pool
         self.registry = features
+        self._guild_locale = guild_locale
         self._servers = ServerRepository(pool)
         self._features = FeatureRepository(pool)
 
@@ -201,9 +211,13 @@ class ServerService:
         vote_url: str | None = None,
         address: str | None = None,
         game: str | None = None,
+        language: str | None = None,
     ) -> Server:
-        """Change a server's settings; None leaves a value as it is. Everything is validated first."""
+        """Change a server's settings; None leaves a value as it is (``language="auto"`` follows the guild's
+        preferred locale again). Everything is validated first."""
         changes: dict[str, object] = {}
+        if language is not None:
+            changes["language"] = clean_language(language)
         if timezone is not None:
             changes["timezone"] = clean_timezone(timezone)
         if category is not None:
@@ -219,6 +233,15 @@ class ServerService:
         if not changes:
             raise UserError("Nothing to change: give at least one option.")
         return await self._servers.update(server.id, changes)
+
+    def language(self, server: Server) -> Language:
+        """The language of what the bot posts for ``server``: its own setting, else the guild's preferred locale
+        (English when the bot does not speak that one)."""
+        return i18n.language(server.language) or i18n.for_locale(self._guild_locale(server.guild_id))
+
+    def speaking_for(self, server: Server) -> AbstractContextManager[Language]:
+        """``with servers.speaking_for(server):`` around building a channel post, board, alert or DM."""
+        return i18n.speaking(self.language(server))
 
     async def make_default(self, server: Server) -> None:
         async with transaction(self._pool) as connection:

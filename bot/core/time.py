@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import UserError
+from bot.core.i18n import _, day_name, duration, month_name
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware (UTC). The bot has one; services and the scheduler share it."""
@@ -167,51 +168,26 @@ def spelled_duration(value: dt.timedelta) -> str:
 
 
 def format_duration(value: dt.timedelta | float) -> str:
-    """The one way a duration is shown to people: ``12 h``, ``1 h 30 min``, ``2 d 1 h``, ``5 min``, ``40 s``.
+    """The one way a duration is shown to people, in the language in force: ``12 hr``, ``1 hr 30 min``,
+    ``2 days 1 hr``, ``5 min`` (``1 h 30 min`` in French, ``1 ч 30 мин`` in Russian).
 
     Two units at most (a cooldown or an outage is read at a glance); ``value`` is a timedelta or seconds.
     """
-    seconds = max(0, round(value.total_seconds() if isinstance(value, dt.timedelta) else value))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
+    return duration(value.total_seconds() if isinstance(value, dt.timedelta) else value)
 
 
 # ------------------------------------------------------------------ months and days shown to people
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)  # English for now: not calendar.month_name, which follows the process locale
-
 
 def month_label(key: str) -> str:
-    """A month period key as people read it: ``2026-11`` → ``November 2026`` (every month shown goes through here)."""
-    year, _, month = key.partition("-")
-    return f"{_MONTHS[int(month) - 1]} {int(year)}"
+    """A month period key as people read it: ``2026-11`` → ``November 2026`` / ``novembre 2026``."""
+    year, _sep, month = key.partition("-")
+    return month_name(int(year), int(month))
 
 
 def day_label(key: str) -> str:
-    """A day period key as people read it: ``2026-11-30`` → ``30 November 2026``."""
-    day = dt.date.fromisoformat(key)
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    """A day period key as people read it: ``2026-11-30`` → ``November 30, 2026`` / ``30 novembre 2026``."""
+    return day_name(dt.date.fromisoformat(key))
 
 
 def parse_local(text: str, tz_name: str) -> dt.datetime:
@@ -224,7 +200,11 @@ def parse_local(text: str, tz_name: str) -> dt.datetime:
             continue
         return naive.replace(tzinfo=zone(tz_name)).astimezone(dt.UTC)
     raise UserError(
-        f"I can't read the date {text[:40]!r}. Use `YYYY-MM-DD HH:MM` in the server's time zone ({tz_name})."
+        _(
+            "I can't read the date {text}. Use `YYYY-MM-DD HH:MM` in the server's time zone ({zone}).",
+            text=repr(text[:40]),
+            zone=tz_name,
+        )
     )
 
 

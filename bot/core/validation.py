@@ -12,7 +12,9 @@ import unicodedata
 import zoneinfo
 from urllib.parse import urlsplit
 
+from bot.core import i18n
 from bot.core.errors import UserError
+from bot.core.i18n import _
 
 MAX_NAME = 100
 MAX_URL = 512
@@ -74,6 +76,29 @@ def clean_game(value: str | None) -> str | None:
     if len(text) > MAX_GAME or not re.fullmatch(r"[a-z0-9][a-z0-9 _.:-]*", text):
         raise UserError("The game must be a short name such as 'minecraft', 'rust' or 'csgo'.")
     return text
+
+
+AUTO_LANGUAGE = "auto"
+"""What ``/setup options language`` and ``--language`` take to follow the guild's preferred locale again."""
+
+
+def clean_language(value: str) -> str | None:
+    """A language code of :data:`bot.core.i18n.LANGUAGES` (``fr``, ``pt-BR``; any case), or None for ``auto``."""
+    text = value.strip()
+    if text.lower() == AUTO_LANGUAGE:
+        return None
+    found = next((lang for lang in i18n.LANGUAGES if lang.code.lower() == text.lower()), None)
+    if found is None:
+        raise UserError(
+            _(
+                "I don't speak {language}. Choose one of: {languages}, or {auto} to follow the Discord server's "
+                "language.",
+                language=repr(text[:20]),
+                languages=", ".join(lang.code for lang in i18n.LANGUAGES),
+                auto=AUTO_LANGUAGE,
+            )
+        )
+    return found.code
 
 
 def clean_address(value: str | None) -> str | None:

@@ -23,6 +23,7 @@ class Server:
     is_default: bool
     vote_cooldown: dt.timedelta
     created_at: dt.datetime
+    language: str | None = None  # bot/core/i18n.py code; None follows the guild's preferred locale
 
     @classmethod
     def from_record(cls, record: asyncpg.Record, prefix: str = "") -> Server:

@@ -139,7 +139,7 @@ class ServerRepository:
         )
         return [BoardMessage(r["feature"], r["channel_id"], r["message_id"]) for r in records]
 
-    UPDATABLE = frozenset({"timezone", "category", "vote_cooldown", "vote_url", "address", "game"})
+    UPDATABLE = frozenset({"timezone", "category", "vote_cooldown", "vote_url", "address", "game", "language"})
 
     async def update(self, server_id: int, changes: dict[str, object]) -> Server:
         unknown = set(changes) - self.UPDATABLE

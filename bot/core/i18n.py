@@ -1,0 +1,243 @@
+"""The languages the bot speaks: message catalogs, the language in force, and locale-aware formatting.
+
+Every text a person reads is an English source string marked for translation:
+
+- ``_("Vote for {server}", server=name)`` — translated into the language in force, then formatted with the
+  named placeholders (values are inserted as given: outside text is escaped by the caller, never translated);
+- ``n_("{count} vote", "{count} votes", count)`` — the plural form the language's CLDR rule picks for
+  ``count`` (Russian has three: 1 голос, 2 голоса, 5 голосов, 21 голос); ``{count}`` is the number formatted
+  for the language;
+- ``p_("context", "text")`` — the same English text that needs another translation in another place;
+- ``N_("text")`` — a text kept in a table (a module constant) and translated where it is shown, with
+  ``_(TABLE[key])``.
+
+Which language is in force: an interaction's handlers run in the member's ``interaction.locale`` (set by
+:func:`install_interaction_languages`); what the bot posts in a channel or sends from a timed job runs
+``with speaking(server's language)``. Outside of both, English: log lines, the CLI and config errors stay
+English.
+
+Catalogs are gettext ``.po`` files under ``bot/locales/<id>/LC_MESSAGES/messages.po``, compiled in memory
+when first used (no build step for an installed package). Adding a language is one catalog and one line
+in :data:`LANGUAGES`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import io
+import re
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import babel.dates
+import babel.lists
+import babel.numbers
+import babel.units
+from babel.core import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language of the bot. ``code`` is what the database stores and owners pick; ``babel`` names the
+    catalog folder and the CLDR data; ``discord`` lists the Discord locales (``interaction.locale``,
+    ``guild.preferred_locale``) it serves."""
+
+    code: str
+    babel: str
+    name: str  # in the language itself, as a picker shows it
+    discord: tuple[str, ...]
+
+    @property
+    def locale(self) -> Locale:
+        return _babel_locale(self.babel)
+
+    @property
+    def translations(self) -> NullTranslations:
+        return _translations(self.babel)
+
+
+ENGLISH = Language("en", "en", "English", ("en-US", "en-GB"))
+LANGUAGES: tuple[Language, ...] = (
+    ENGLISH,
+    Language("fr", "fr", "Français", ("fr",)),
+    Language("de", "de", "Deutsch", ("de",)),
+    Language("es-ES", "es_ES", "Español", ("es-ES", "es-419")),
+    Language("pt-BR", "pt_BR", "Português (Brasil)", ("pt-BR",)),
+    Language("ru", "ru", "Русский", ("ru",)),
+)
+"""English is the source language (no catalog). To add a language: one line here, then
+``votebot catalogs update`` creates its catalog to translate."""
+
+TRANSLATED: tuple[Language, ...] = tuple(language for language in LANGUAGES if language is not ENGLISH)
+_BY_CODE = {language.code: language for language in LANGUAGES}
+_BY_DISCORD = {locale: language for language in LANGUAGES for locale in language.discord}
+
+
+def language(code: str | None) -> Language | None:
+    """The language stored as ``code`` (``None`` for an unknown or empty one)."""
+    return _BY_CODE.get(code) if code else None
+
+
+def for_locale(locale: object) -> Language:
+    """The language for a Discord locale (``discord.Locale`` or its string); English for one the bot does not
+    speak. ``fr`` and ``fr-FR`` alike find French."""
+    value = str(getattr(locale, "value", locale) or "")
+    found = _BY_DISCORD.get(value) or _BY_CODE.get(value) or _BY_CODE.get(value.split("-")[0])
+    return found or ENGLISH
+
+
+# ------------------------------------------------------------------ the language in force
+
+_current: ContextVar[Language] = ContextVar("votebot_language", default=ENGLISH)
+
+
+def current() -> Language:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def speaking(language: Language) -> Iterator[Language]:
+    """Run a block in ``language`` (what the bot posts for a server, in the server's language)."""
+    token = _current.set(language)
+    try:
+        yield language
+    finally:
+        _current.reset(token)
+
+
+def install_interaction_languages(parsers: dict[str, Any]) -> None:
+    """Make every interaction's handlers run in the member's language.
+
+    discord.py turns an INTERACTION_CREATE into tasks (the command, its autocomplete, a button's or a
+    modal's callback, the error handler) synchronously in its parser; tasks copy the context they are
+    created in, so setting the language around the parser reaches all of them and nothing else.
+    """
+    parse = parsers["INTERACTION_CREATE"]
+    if getattr(parse, "_votebot_languages", False):
+        return
+
+    def parse_in_language(data: dict[str, Any]) -> None:
+        with speaking(for_locale(data.get("locale"))):
+            parse(data)
+
+    parse_in_language._votebot_languages = True  # type: ignore[attr-defined]
+    parsers["INTERACTION_CREATE"] = parse_in_language
+
+
+# ------------------------------------------------------------------ catalogs
+
+
+@functools.cache
+def _babel_locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+def catalog_path(language: Language) -> Path:
+    return LOCALES_DIR / language.babel / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.cache
+def _translations(identifier: str) -> NullTranslations:
+    """The compiled catalog of ``identifier`` (fuzzy entries left out, as gettext does); English has none."""
+    found = next((lang for lang in TRANSLATED if lang.babel == identifier), None)
+    if found is None or not catalog_path(found).exists():
+        return NullTranslations()
+    with catalog_path(found).open("rb") as source:
+        catalog = read_po(source, locale=identifier, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def load_catalogs() -> None:
+    """Compile every catalog now (at start) rather than on the first message in each language."""
+    for each in TRANSLATED:
+        _translations(each.babel)
+
+
+def _format(text: str, params: dict[str, Any]) -> str:
+    return text.format(**params) if params else text
+
+
+def _(message: str, /, **params: Any) -> str:
+    """``message`` in the language in force, its ``{placeholders}`` filled from ``params``."""
+    return _format(current().translations.gettext(message), params)
+
+
+def n_(singular: str, plural: str, count: int, /, **params: Any) -> str:
+    """The plural form for ``count``; ``{count}`` is filled with the number formatted for the language."""
+    text = current().translations.ngettext(singular, plural, count)
+    return _format(text, {"count": number(count), **params})
+
+
+def p_(context: str, message: str, /, **params: Any) -> str:
+    """``message`` as translated in ``context`` (a word that is a button here and a heading there)."""
+    return _format(str(current().translations.pgettext(context, message)), params)
+
+
+def N_(message: str, /) -> str:
+    """Mark ``message`` for the catalog without translating it (tables built at import)."""
+    return message
+
+
+# ------------------------------------------------------------------ formatting for the language in force
+
+
+def number(value: float, *, digits: int = 0) -> str:
+    """``1234`` → ``1,234`` (en), ``1 234`` (fr), ``1.234`` (de); ``digits`` decimals at most."""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return babel.numbers.format_decimal(value, format=pattern, locale=current().locale)
+
+
+def percent(ratio: float, *, digits: int = 1) -> str:
+    """``0.995`` → ``99.5%`` (en), ``99,5 %`` (fr): the language's own pattern, ``digits`` decimals at most."""
+    locale = current().locale
+    pattern = locale.percent_formats[None].pattern
+    if digits:
+        pattern = re.sub(r"0(?=[^0-9#.,]*$)", "0." + "#" * digits, pattern, count=1)
+    return babel.numbers.format_percent(ratio, format=pattern, locale=locale)
+
+
+def names(items: Sequence[str]) -> str:
+    """``Alice, Bob and Carol`` / ``Alice, Bob et Carol`` (items are already escaped)."""
+    return babel.lists.format_list(list(items), locale=current().locale) if items else ""
+
+
+def month_name(year: int, month: int) -> str:
+    """``November 2026`` / ``novembre 2026`` / ``ноябрь 2026`` (the month as a heading: CLDR's stand-alone form)."""
+    return babel.dates.format_skeleton("yMMMM", dt.date(year, month, 1), locale=current().locale)
+
+
+def day_name(day: dt.date) -> str:
+    """``30 November 2026`` / ``30 novembre 2026`` / ``30. November 2026``."""
+    return babel.dates.format_date(day, format="long", locale=current().locale)
+
+
+_UNITS = (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60), ("duration-second", 1))
+
+
+def duration(seconds: float) -> str:
+    """A duration in its two largest units, short: ``1 h 30 min`` / ``1 Std., 30 Min.`` / ``1 ч 30 мин``."""
+    rest = max(0, round(seconds))
+    parts: list[str] = []
+    for unit, size in _UNITS:
+        amount, rest = divmod(rest, size)
+        if amount and len(parts) < 2:
+            parts.append(babel.units.format_unit(amount, unit, length="short", locale=current().locale))
+        elif parts:
+            break
+    if not parts:
+        parts.append(babel.units.format_unit(0, "duration-second", length="short", locale=current().locale))
+    return babel.lists.format_list(parts, style="unit-narrow", locale=current().locale)
