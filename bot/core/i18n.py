@@ -225,19 +225,21 @@ def day_name(day: dt.date) -> str:
     return babel.dates.format_date(day, format="long", locale=current().locale)
 
 
-_UNITS = (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60), ("duration-second", 1))
-
-
 def duration(seconds: float) -> str:
-    """A duration in its two largest units, short: ``1 h 30 min`` / ``1 Std., 30 Min.`` / ``1 ч 30 мин``."""
-    rest = max(0, round(seconds))
-    parts: list[str] = []
-    for unit, size in _UNITS:
-        amount, rest = divmod(rest, size)
-        if amount and len(parts) < 2:
-            parts.append(babel.units.format_unit(amount, unit, length="short", locale=current().locale))
-        elif parts:
-            break
-    if not parts:
-        parts.append(babel.units.format_unit(0, "duration-second", length="short", locale=current().locale))
-    return babel.lists.format_list(parts, style="unit-narrow", locale=current().locale)
+    """A duration at a glance, two units at most in short form: ``1 hr 30 min``, ``2 days 1 hr``, ``5 min``
+    (no seconds next to minutes) / ``1 h 30 min`` (fr) / ``1 ч 30 мин`` (ru)."""
+    locale = current().locale
+
+    def unit(amount: int, name: str) -> str:
+        return babel.units.format_unit(amount, f"duration-{name}", length="short", locale=locale)
+
+    days, rest = divmod(max(0, round(seconds)), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        parts = [unit(days, "day")] + ([unit(hours, "hour")] if hours else [])
+    elif hours:
+        parts = [unit(hours, "hour")] + ([unit(minutes, "minute")] if minutes else [])
+    else:
+        parts = [unit(minutes, "minute")] if minutes else [unit(secs, "second")]
+    return babel.lists.format_list(parts, style="unit-narrow", locale=locale)

@@ -119,7 +119,7 @@ async def test_the_options_summary_shows_every_option_with_the_vote_page(pool: a
     service = ServerService(pool, features())
     server = (await service.add(guild_id=10, name="Sur_vival", vote_url="https://example.com/vote")).server
     assert options_summary(server) == (
-        "Saved. Options of **Sur\\_vival**: time zone UTC, no category, vote cooldown 12 h, no game, no address, "
+        "Saved. Options of **Sur\\_vival**: time zone UTC, no category, vote cooldown 12 hr, no game, no address, "
         "vote page <https://example.com/vote>."
     )
     long_url = "https://example.com/" + "v" * 300

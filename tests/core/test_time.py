@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from bot.core.i18n import language, speaking
 from bot.core.text import clean_player_name, safe_name
 from bot.core.time import (
     day_label,
@@ -78,10 +79,18 @@ def test_names_are_made_harmless() -> None:
 def test_months_and_days_are_shown_by_name() -> None:
     assert month_label("2026-11") == "November 2026"
     assert month_label(month_of(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), zone("UTC")).key) == "January 2026"
-    assert day_label("2026-12-01") == "1 December 2026"
+    assert day_label("2026-12-01") == "December 1, 2026"  # English is American English (CLDR "en")
+    with speaking(language("fr")):  # type: ignore[arg-type]
+        assert (month_label("2026-11"), day_label("2026-12-01")) == ("novembre 2026", "1 décembre 2026")
+    with speaking(language("ru")):  # type: ignore[arg-type]
+        assert month_label("2026-11") == "ноябрь 2026\u202fг."  # the stand-alone form a heading takes
 
 
 def test_durations_read_at_a_glance() -> None:
     shown = [format_duration(dt.timedelta(seconds=s)) for s in (40, 72, 3600, 5400, 12 * 3600, 7 * 86400, 90000)]
-    assert shown == ["40 s", "1 min", "1 h", "1 h 30 min", "12 h", "7 d", "1 d 1 h"]
+    assert shown == ["40 sec", "1 min", "1 hr", "1 hr 30 min", "12 hr", "7 days", "1 day 1 hr"]
     assert format_duration(125.4) == "2 min"
+    with speaking(language("de")):  # type: ignore[arg-type]
+        assert format_duration(5400) == "1 Std., 30 Min."
+    with speaking(language("ru")):  # type: ignore[arg-type]
+        assert [format_duration(s) for s in (5400, 2 * 86400)] == ["1 ч 30 мин", "2 дн."]

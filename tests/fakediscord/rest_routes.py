@@ -24,6 +24,42 @@ from .state import (
 )
 
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+LOCALES = frozenset(  # Discord's locales (https://discord.com/developers/docs/reference#locales)
+    [
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    ]
+)
 
 
 # ------------------------------------------------------------------------------------------------ basics
@@ -64,9 +100,41 @@ def _form_error(path: str, message: str) -> FakeError:
     return FakeError(400, "Invalid Form Body", 50035, {path: {"_errors": [{"code": "INVALID", "message": message}]}})
 
 
+def _validate_localizations(spec: dict[str, Any], path: str, *, named: bool, described: bool) -> None:
+    """``name_localizations`` / ``description_localizations`` as Discord checks them: known locales, names
+    lowercase ``[-_\\w]{1,32}`` (choice names: 1 to 100 characters), descriptions 1 to 100 characters."""
+    for key in ("name_localizations", "description_localizations"):
+        values = spec.get(key) or {}
+        if not isinstance(values, dict):
+            raise _form_error(f"{path}.{key}", "Expected a dictionary")
+        for locale, text in values.items():
+            if locale not in LOCALES:
+                raise _form_error(f"{path}.{key}.{locale}", f"Invalid locale {locale!r}")
+            text = str(text)
+            if key == "name_localizations" and named:
+                if not COMMAND_NAME.match(text) or text != text.lower():
+                    raise _form_error(f"{path}.{key}.{locale}", f"Invalid localized name {text!r}")
+            elif key == "description_localizations" and not described:
+                raise _form_error(f"{path}.{key}", "Choices have no description")
+            elif not 1 <= len(text) <= 100:
+                raise _form_error(f"{path}.{key}.{locale}", "Must be between 1 and 100 in length.")
+
+
+def _unique_per_locale(items: list[dict[str, Any]], path: str) -> None:
+    """Sibling names must stay unique in every language (Discord refuses two options called "serveur")."""
+    for locale in LOCALES:
+        seen: set[str] = set()
+        for item in items:
+            shown = (item.get("name_localizations") or {}).get(locale) or item.get("name")
+            if shown in seen:
+                raise _form_error(f"{path}", f"Duplicate name {shown!r} in locale {locale}")
+            seen.add(shown)
+
+
 def _validate_options(options: list[dict[str, Any]], path: str) -> None:
     if len(options) > 25:
         raise _form_error(f"{path}.options", "Must be 25 or fewer in length.")
+    _unique_per_locale(options, f"{path}.options")
     names: set[str] = set()
     seen_optional = False
     for i, opt in enumerate(options):
@@ -78,6 +146,9 @@ def _validate_options(options: list[dict[str, Any]], path: str) -> None:
         if name in names:
             raise _form_error(f"{path}.options", f"Duplicate option name {name!r}")
         names.add(name)
+        _validate_localizations(opt, f"{path}.options.{i}", named=True, described=True)
+        for j, choice in enumerate(opt.get("choices") or []):
+            _validate_localizations(choice, f"{path}.options.{i}.choices.{j}", named=False, described=False)
         if int(opt.get("type", 0)) in (1, 2):
             _validate_options(opt.get("options") or [], f"{path}.options.{i}")
             continue
@@ -96,6 +167,7 @@ def _put_commands(ctx: Ctx, guild_id: int | None) -> list[dict[str, Any]]:
         raise _form_error("_", "Expected a list of commands")
     if len(ctx.body) > 100:
         raise _form_error("_", "Must be 100 or fewer in length.")
+    _unique_per_locale([spec for spec in ctx.body if int(spec.get("type", 1)) == 1], "_")
     previous = {(c["name"], c["type"]): c for c in state.commands.get(guild_id, [])}
     out = []
     seen: set[tuple[str, int]] = set()
@@ -108,6 +180,7 @@ def _put_commands(ctx: Ctx, guild_id: int | None) -> list[dict[str, Any]]:
             if not 1 <= len(str(spec.get("description", ""))) <= 100:
                 raise _form_error(f"{i}.description", "Must be between 1 and 100 in length.")
             _validate_options(spec.get("options") or [], str(i))
+            _validate_localizations(spec, str(i), named=True, described=True)
         if (name, ctype) in seen:
             raise _form_error(f"{i}.name", "Application command names must be unique")
         seen.add((name, ctype))
