@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import discord
+
 from . import interactions as ix
 from .messages import check_can_read, check_can_send, create_message, delete_message, edit_message
 from .payloads import application_json, channel_json, guild_json, member_json, role_json, user_json
@@ -24,42 +26,8 @@ from .state import (
 )
 
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
-LOCALES = frozenset(  # Discord's locales (https://discord.com/developers/docs/reference#locales)
-    [
-        "id",
-        "da",
-        "de",
-        "en-GB",
-        "en-US",
-        "es-ES",
-        "es-419",
-        "fr",
-        "hr",
-        "it",
-        "lt",
-        "hu",
-        "nl",
-        "no",
-        "pl",
-        "pt-BR",
-        "ro",
-        "fi",
-        "sv-SE",
-        "vi",
-        "tr",
-        "cs",
-        "el",
-        "bg",
-        "ru",
-        "uk",
-        "hi",
-        "th",
-        "zh-CN",
-        "ja",
-        "zh-TW",
-        "ko",
-    ]
-)
+LOCALES = frozenset(locale.value for locale in discord.Locale)
+"""Discord's locales (https://discord.com/developers/docs/reference#locales), as discord.py lists them."""
 
 
 # ------------------------------------------------------------------------------------------------ basics
