@@ -150,14 +150,18 @@ def catalog_problems(language: i18n.Language, template: Catalog | None = None) -
     path = i18n.catalog_path(language)
     if not path.exists():
         return [f"{language.code}: no catalog at {path.relative_to(SOURCE_ROOT)} (run votebot catalogs update)"]
-    catalog = read_catalog(path, language.babel)
+    return problems_in(read_catalog(path, language.babel), template, language.code)
+
+
+def problems_in(catalog: Catalog, template: Catalog, code: str) -> list[str]:
+    """Every entry of ``template`` that ``catalog`` lacks, has fuzzy, leaves as the English text, or translates
+    with other placeholders than the English one."""
     problems = []
     for entry in template:
         if not entry.id:
             continue
         found = catalog.get(entry.id, context=entry.context)
-        shown = forms(entry.id)[0]
-        where = f"{language.code}: {shown[:60]!r}" + (f" ({entry.context})" if entry.context else "")
+        where = f"{code}: {forms(entry.id)[0][:60]!r}" + (f" ({entry.context})" if entry.context else "")
         if found is None or not _translated(found):
             problems.append(f"{where}: {'fuzzy' if found is not None and found.fuzzy else 'not translated'}")
             continue
