@@ -38,8 +38,8 @@ def test_uptime_wording_and_durations() -> None:
     assert uptime_text(Uptime(990, 10, 1000, T0, whole_window=True)) == "99.0% over the last 7 days"
     assert uptime_text(Uptime(0, 2400, 2400, T0)) == f"0.0% since monitoring started <t:{int(T0.timestamp())}:R>"
     assert uptime_text(Uptime(450, 50, 1000, T0, whole_window=True)).startswith("90.0% over the last 7 days · 50% unk")
-    assert [format_duration(s) for s in (5, 125, 3 * 3600 + 120, 2 * 86400 + 3600)] == ["5 s", "2 min", "3 h 2 min",
-                                                                                       "2 d 1 h"]  # fmt: skip
+    assert [format_duration(s) for s in (5, 125, 3 * 3600 + 120, 2 * 86400 + 3600)] == ["5 sec", "2 min", "3 hr 2 min",
+                                                                                       "2 days 1 hr"]  # fmt: skip
 
 
 def test_alert_texts_and_buttons() -> None:
