@@ -255,6 +255,8 @@ class Prober:
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
                 player_names=tuple(raw.get("player_names") or ()),
             )
+        # The reasons are stored in English; cogs.status.views.reason_text shows them in the reader's language
+        # (keep these texts and the ones it lists the same).
         except TimeoutError:
             return QueryResult(online=False, error=f"no answer within {self.timeout:g} s")
         except ConnectionRefusedError:

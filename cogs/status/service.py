@@ -21,6 +21,7 @@ import discord
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
 from bot.core.errors import UserError
+from bot.core.i18n import _
 from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_role
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
@@ -106,7 +107,8 @@ class StatusService:
 
     async def refresh_board(self, server: Server) -> None:
         snap = await self.snapshot(server)
-        content = BoardContent([status_embed(snap)], view=status_view(server, snap.settings))
+        with self._servers.speaking_for(server):
+            content = BoardContent([status_embed(snap)], view=status_view(server, snap.settings))
         outcome = await self._boards.refresh(server, "status_board", content)
         log.debug("status board of server %s: %s", server.id, outcome)
 
@@ -129,10 +131,12 @@ class StatusService:
             await self._repo.mark_alert(alert.id, sent=True)
             return
         role_id = setting.role_id if alert.kind != "flapping" else None
+        with self._servers.speaking_for(server):
+            text = alert_text(server, alert, role_id)
         try:
             message_id = await self._messenger.post(
                 setting.channel_id,
-                alert_text(server, alert, role_id),
+                text,
                 mentions=only_role(role_id),
                 nonce=effect_nonce("status_alert", alert.id),  # a crash before mark_alert: Discord drops the repeat
                 guild_id=server.guild_id,
@@ -140,13 +144,16 @@ class StatusService:
         except Unreachable as exc:
             await self._repo.mark_alert(alert.id, sent=True)
             log.warning("offline alert for server %s not delivered: %s", server.id, exc.reason)
-            await self._notices.once(
-                server,
-                f"offline_alerts:{setting.channel_id}",
-                f"I could not post an offline alert for {escape(server.name)} in <#{setting.channel_id}> "
-                f"({exc.reason}). The alert settings are kept; fix my permissions there or pick another channel "
-                "with /feature enable offline_alerts.",
-            )
+            channel = f"<#{setting.channel_id}>"
+            with self._servers.speaking_for(server):
+                notice = _(
+                    "I could not post an offline alert for {server} in {channel} ({reason}). The alert settings are "
+                    "kept; fix my permissions there or pick another channel with /feature enable offline_alerts.",
+                    server=escape(server.name),
+                    channel=channel,
+                    reason=exc.reason,
+                )
+            await self._notices.once(server, f"offline_alerts:{setting.channel_id}", notice)
             return
         except discord.HTTPException as exc:
             log.warning("offline alert for server %s: Discord error %s; retrying", server.id, exc.status)
@@ -174,11 +181,13 @@ class StatusService:
         if not servers:
             if not linked:
                 raise UserError(
-                    "No game server is linked to this Discord server yet. An admin can add one with /setup server."
+                    _("No game server is linked to this Discord server yet. An admin can add one with /setup server.")
                 )
             raise UserError(
-                "None of the game servers here has an address yet, so there is no status to show. "
-                "An admin can add one with /setup options."
+                _(
+                    "None of the game servers here has an address yet, so there is no status to show. "
+                    "An admin can add one with /setup options."
+                )
             )
         return servers[:MAX_SHOWN], None, [s for s in linked if not s.address]
 
@@ -218,7 +227,7 @@ class StatusService:
                 changes[spec.name] = spec.parse(value)
         settings = replace(await self._repo.settings(server.id), **changes)  # type: ignore[arg-type]
         if settings.confirm_interval_s > settings.interval_s:
-            raise UserError("The recheck interval must not be longer than the check interval.")
+            raise UserError(_("The recheck interval must not be longer than the check interval."))
         if not server.address:
             raise UserError(no_address_text(server))
         target = build_target(

@@ -1,16 +1,17 @@
 """The status package's toggles (live board, offline alerts) and its query settings (/status-admin configure)."""
 
 from bot.core.features import FeatureSpec, SettingSpec
+from bot.core.i18n import N_
 
 INTERVAL = SettingSpec(
     "interval_s",
     "int",
     60,
-    "Seconds between checks",
+    N_("Seconds between checks"),
     minimum=30,
     maximum=3600,
     option="interval",
-    label="check interval",
+    label=N_("check interval"),
     unit="second",
     every=True,
 )
@@ -18,22 +19,22 @@ FAILURES = SettingSpec(
     "failures_to_down",
     "int",
     3,
-    "Failed checks in a row before an offline alert",
+    N_("Failed checks in a row before an offline alert"),
     minimum=1,
     maximum=20,
     option="failures",
-    label="alert threshold",
+    label=N_("alert threshold"),
     unit="failed check",
 )
 CONFIRM_INTERVAL = SettingSpec(
     "confirm_interval_s",
     "int",
     15,
-    "Seconds between confirmation checks once a check failed",
+    N_("Seconds between confirmation checks once a check failed"),
     minimum=5,
     maximum=600,
     option="confirm_interval",
-    label="recheck interval",
+    label=N_("recheck interval"),
     unit="second",
     every=True,
 )
@@ -41,14 +42,14 @@ QUERY_PORT = SettingSpec(
     "query_port",
     "int",
     None,
-    "Query port when it differs from the game port (e.g. Rust, ARK)",
+    N_("Query port when it differs from the game port (e.g. Rust, ARK)"),
     minimum=1,
     maximum=65535,
-    label="query port",
+    label=N_("query port"),
     grouped=False,
 )
 CONNECT_URL = SettingSpec(
-    "connect_url", "url", None, "https:// link for a Connect button on the board", label="Connect button link"
+    "connect_url", "url", None, N_("https:// link for a Connect button on the board"), label=N_("Connect button link")
 )
 
 QUERY_SETTINGS = (QUERY_PORT, INTERVAL, FAILURES, CONFIRM_INTERVAL, CONNECT_URL)
@@ -56,19 +57,19 @@ QUERY_SETTINGS = (QUERY_PORT, INTERVAL, FAILURES, CONFIRM_INTERVAL, CONNECT_URL)
 
 STATUS_BOARD = FeatureSpec(
     "status_board",
-    "Live status board",
+    N_("Live status board"),
     needs_channel=True,
     package="status",
-    posts="live status board",
+    posts=N_("live status board"),
     needs_address=True,
 )
 OFFLINE_ALERTS = FeatureSpec(
     "offline_alerts",
-    "Offline and recovery alerts",
+    N_("Offline and recovery alerts"),
     needs_channel=True,
     uses_role=True,
     package="status",
-    posts="offline and recovery alerts",
+    posts=N_("offline and recovery alerts"),
     needs_address=True,
 )
 

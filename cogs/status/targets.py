@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import opengsq.protocols
 
 from bot.core.errors import UserError
+from bot.core.i18n import N_, _
 from bot.core.validation import clean_address, quoted
 
 # Game names (as owners type them in /setup, lower case) -> (protocol key, default game port).
@@ -64,8 +65,11 @@ def protocol_for(game: str | None, override: str | None = None) -> str:
         if key in NATIVE or key in OPENGSQ_PROTOCOLS:
             return "bedrock" if key == "raknet" else key
         raise UserError(
-            f"I don't know the query protocol {quoted(override)}. Start typing in the protocol option to see the "
-            "ones I know, or leave it empty to pick it from the game."
+            _(
+                "I don't know the query protocol {protocol}. Start typing in the protocol option to see the ones I "
+                "know, or leave it empty to pick it from the game.",
+                protocol=quoted(override),
+            )
         )
     if game:
         name = game.strip().lower()
@@ -83,17 +87,20 @@ def default_port(protocol: str) -> int:
 def split_address(address: str) -> tuple[str, int | None]:
     normal = clean_address(address)
     if normal is None:
-        raise UserError("The server has no address. Set one with /setup options address:host:port.")
+        raise UserError(_("The server has no address. Set one with /setup options address:host:port."))
     if normal.startswith("["):
-        host, _, rest = normal[1:].partition("]")
+        host, _bracket, rest = normal[1:].partition("]")
         return host, int(rest[1:]) if rest else None
-    host, _, port = normal.partition(":")
+    host, _colon, port = normal.partition(":")
     return host, int(port) if port else None
 
 
 def check_port(port: int, what: str = "port") -> int:
+    """``what``: ``port`` (the game port) or ``query port``."""
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise UserError(f"The {what} must be a number between 1 and 65535, not {port!r}.")
+        if what == "query port":
+            raise UserError(_("The query port must be a number between 1 and 65535, not {port}.", port=repr(port)))
+        raise UserError(_("The port must be a number between 1 and 65535, not {port}.", port=repr(port)))
     return port
 
 
@@ -102,7 +109,7 @@ def build_target(
 ) -> Target:
     """A probe target from the server's stored address and game plus the optional status settings."""
     if not address:
-        raise UserError("The server has no address. Set one with /setup options address:host:port.")
+        raise UserError(_("The server has no address. Set one with /setup options address:host:port."))
     key = protocol_for(game, protocol)
     host, port = split_address(address)
     port = check_port(port or default_port(key))
@@ -110,7 +117,7 @@ def build_target(
     return Target(server_id=server_id, protocol=key, host=host, port=port, query_port=query)
 
 
-ALLOW_PRIVATE_HINT = (
+ALLOW_PRIVATE_HINT = N_(
     "Self-hosting? Allow private addresses with `allow_private_addresses = true` under [status] in bot.toml, "
     "or VOTEBOT_STATUS__ALLOW_PRIVATE_ADDRESSES=true."
 )
@@ -124,8 +131,10 @@ class PrivateAddress(UserError):
     """A guild-supplied address that is not public on an instance that only probes public ones."""
 
     def __init__(self, host: str, ip: str) -> None:
-        self.summary = f"{host} is a private or local address ({ip}); this bot only queries public servers."
-        super().__init__(f"{self.summary} {ALLOW_PRIVATE_HINT}")
+        # Stored as a check's failure reason when raised in the probe loop (English there; translated when shown)
+        self.summary = _("{host} is a private or local address ({ip}); this bot only queries public servers.",
+                         host=host, ip=ip)  # fmt: skip
+        super().__init__(f"{self.summary} {_(ALLOW_PRIVATE_HINT)}")
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -172,7 +181,7 @@ async def resolve(host: str, *, allow_private: bool, dns_seconds: float = 3.0) -
             infos = []
         addresses = sorted({str(info[4][0]) for info in infos}, key=lambda a: (":" in a, a))
         if not addresses:
-            raise UserError(f"The host name {host!r} does not resolve.")
+            raise UserError(_("The host name {host} does not resolve.", host=repr(host)))
     if not allow_private:
         refused = [a for a in addresses if not is_public(a)]
         if refused:

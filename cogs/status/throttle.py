@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable
 
 from bot.core.errors import UserError
+from bot.core.i18n import n_, number
 
 PER_MEMBER = 3
 PER_GUILD = 6
@@ -41,9 +42,19 @@ class ProbeThrottle:
                 free_at = hits[0] + self._window
                 retry_at = free_at if retry_at is None else max(retry_at, free_at)
         if retry_at is not None:
+            retry = f"<t:{int(retry_at.timestamp()) + 1}:R>"
+            # Translators: {retry} is a Discord timestamp every reader sees as e.g. "in 40 seconds"; {count} is the
+            # limit per member, {per_guild} the limit per Discord server.
             raise UserError(
-                f"Too many on-demand checks: at most {self._limits['member']} a minute per member and "
-                f"{self._limits['guild']} per Discord server. Try again <t:{int(retry_at.timestamp()) + 1}:R>."
+                n_(
+                    "Too many on-demand checks: at most {count} a minute per member and {per_guild} per Discord "
+                    "server. Try again {retry}.",
+                    "Too many on-demand checks: at most {count} a minute per member and {per_guild} per Discord "
+                    "server. Try again {retry}.",
+                    self._limits["member"],
+                    per_guild=number(self._limits["guild"]),
+                    retry=retry,
+                )
             )
         for key in keys:
             self._hits.setdefault(key, deque()).append(now)

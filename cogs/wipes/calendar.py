@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.core.errors import UserError
+from bot.core.i18n import _, n_
 from bot.core.time import add_months, zone
 from cogs.wipes.repository import Wipe
 
@@ -106,23 +107,32 @@ def notice_for(wipe: Wipe, tz_name: str, told: dt.datetime, now: dt.datetime) ->
 def clean_text(title: str, description: str | None) -> tuple[str, str]:
     title = " ".join(title.split())
     if not title:
-        raise UserError("The title can't be empty.")
+        raise UserError(_("The title can't be empty."))
     if len(title) > MAX_TITLE:
-        raise UserError(f"The title can be at most {MAX_TITLE} characters.")
+        raise UserError(
+            n_("The title can be at most {count} character.", "The title can be at most {count} characters.", MAX_TITLE)
+        )
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        raise UserError(f"The description can be at most {MAX_DESCRIPTION} characters.")
+        raise UserError(
+            n_(
+                "The description can be at most {count} character.",
+                "The description can be at most {count} characters.",
+                MAX_DESCRIPTION,
+            )
+        )
     return title, description
 
 
 def check_start(starts_at: dt.datetime, now: dt.datetime) -> None:
     if starts_at <= now:
-        raise UserError("That date is in the past. Give a future date and time.")
+        raise UserError(_("That date is in the past. Give a future date and time."))
     if starts_at > now + MAX_AHEAD:
-        raise UserError("Wipes can be planned at most a year ahead.")
+        raise UserError(_("Wipes can be planned at most a year ahead."))
 
 
 def check_repeat(repeat: str) -> str:
     if repeat not in REPEATS:
-        raise UserError(f"Repeat must be one of: {', '.join(REPEATS)}.")
+        # Translators: {choices} lists the option's values as typed (none, weekly, …), which stay in English.
+        raise UserError(_("Repeat must be one of: {choices}.", choices=", ".join(REPEATS)))
     return repeat

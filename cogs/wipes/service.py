@@ -21,6 +21,7 @@ from collections.abc import Callable
 import discord
 
 from bot.core.errors import UserError
+from bot.core.i18n import _
 from bot.core.messaging import Gone, Messenger, Unreachable, effect_nonce, only_role
 from bot.core.pushed_events import PushedEvent
 from bot.core.scheduling import DueWork, Scheduler
@@ -100,9 +101,10 @@ class WipeService:
         if discord_event:
             error = await self._create_event(wipe, server, wipe.starts_at)
             if error:
-                notes.append(f"Discord refused the scheduled event ({error}): I need Manage Events.")
+                # Translators: {reason} is Discord's refusal; "Manage Events" is the Discord permission's name.
+                notes.append(_("Discord refused the scheduled event ({reason}): I need Manage Events.", reason=error))
         if not await self._servers.is_active(server, FEATURE):
-            notes.append("Note: wipe announcements are off; switch them on with /feature enable wipes.")
+            notes.append(_("Note: wipe announcements are off; switch them on with /feature enable wipes."))
         self.job.wake()
         return wipe, notes
 
@@ -114,13 +116,15 @@ class WipeService:
     async def get_for_server(self, server: Server, wipe_id: int) -> Wipe:
         wipe = await self._repo.get(wipe_id)
         if wipe is None or wipe.server_id != server.id or wipe.cancelled_at is not None:
-            raise UserError(f"There is no planned wipe #{wipe_id} for this server. /wipe list shows them.")
+            raise UserError(
+                _("There is no planned wipe #{id} for this server. /wipe list shows them.", id=str(wipe_id))
+            )
         return wipe
 
     async def remove(self, server: Server, wipe_id: int) -> Wipe:
         planned = await self.get_for_server(server, wipe_id)
         if not await self._repo.cancel(planned.id, self._clock()):
-            raise UserError(f"Wipe #{wipe_id} was already removed.")
+            raise UserError(_("Wipe #{id} was already removed.", id=str(wipe_id)))
         await self._drop_event(planned, server)
         self.job.wake()  # members told about it hear it is cancelled
         return planned
@@ -131,10 +135,10 @@ class WipeService:
         starts_at = parse_local(when, server.timezone)
         check_start(starts_at, self._clock())
         if starts_at == planned.starts_at:
-            raise UserError(f"Wipe #{wipe_id} already starts then.")
+            raise UserError(_("Wipe #{id} already starts then.", id=str(wipe_id)))
         moved = await self._repo.reschedule(planned.id, starts_at)
         if moved is None:
-            raise UserError(f"Wipe #{wipe_id} was removed meanwhile.")
+            raise UserError(_("Wipe #{id} was removed meanwhile.", id=str(wipe_id)))
         await self._move_event(moved, server)
         self.job.wake()  # members told about the old start hear of the new one
         return moved
@@ -193,7 +197,8 @@ class WipeService:
         wipe_id, told, kind = notice.wipe.id, notice.told, notice.kind
         if not await self._repo.claim(wipe_id, told, kind, now):
             return  # already posted (or being posted by another process)
-        text = wipe_notice(notice.wipe, told, kind, server.name, notice.new_start)
+        with self._servers.speaking_for(server):
+            text = wipe_notice(notice.wipe, told, kind, server.name, notice.new_start)
         try:
             message_id = await self._messenger.post(
                 setting.channel_id,
@@ -214,7 +219,8 @@ class WipeService:
             return
         if not await self._repo.claim(due.wipe.id, due.occurrence, due.kind, now):
             return  # already posted (or being posted by another process)
-        head, embed = wipe_announcement(due.wipe, due.occurrence, due.kind, server.name)
+        with self._servers.speaking_for(server):
+            head, embed = wipe_announcement(due.wipe, due.occurrence, due.kind, server.name)
         if setting.role_id:
             head = f"<@&{setting.role_id}> {head}"
         try:
@@ -323,7 +329,7 @@ class WipeCalendar:
         server = await self._servers.find(server_id)
         tz_name = server.timezone if server else "UTC"
         for wipe in await self._repo.active_for_server(server_id):
-            previous, _ = occurrences_around(wipe, tz_name, now)
+            previous, _upcoming = occurrences_around(wipe, tz_name, now)
             if previous is not None and now < previous + wipe.duration:
                 return True
         return False

@@ -9,12 +9,22 @@ from collections.abc import Sequence
 import discord
 from discord.utils import escape_markdown, format_dt
 
+from bot.core.i18n import N_, _
 from bot.core.text import escape
 from bot.core.time import format_duration, zone
 from cogs.wipes.repository import Wipe
 
 WIPE_COLOUR = discord.Colour.from_rgb(230, 126, 34)
-REPEAT_LABELS = {"none": "once", "weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"}
+REPEAT_LABELS = {
+    # Translators: how often a planned wipe repeats (its announcement and /wipe list): it does not repeat.
+    "none": N_("once"),
+    # Translators: how often a planned wipe repeats (its announcement and /wipe list).
+    "weekly": N_("every week"),
+    # Translators: how often a planned wipe repeats (its announcement and /wipe list).
+    "biweekly": N_("every two weeks"),
+    # Translators: how often a planned wipe repeats (its announcement and /wipe list).
+    "monthly": N_("every month"),
+}
 
 
 def wipe_announcement(wipe: Wipe, occurrence: dt.datetime, kind: str, server_name: str) -> tuple[str, discord.Embed]:
@@ -22,13 +32,19 @@ def wipe_announcement(wipe: Wipe, occurrence: dt.datetime, kind: str, server_nam
     its mentions and only markdown is escaped. The line says what and when; the embed adds only the rest."""
     title, server = escape_markdown(wipe.title), escape_markdown(server_name)
     if kind == "reminder":
-        head = f"📅 **{title}** on **{server}** starts {format_dt(occurrence, 'R')} ({format_dt(occurrence)})."
+        # Translators: the day-before reminder of a wipe; {title} is the wipe's own title (e.g. "Monthly wipe"),
+        # {relative} shows as e.g. "in 24 hours" and {when} as a date and time, both in each reader's time zone.
+        head = _("📅 **{title}** on **{server}** starts {relative} ({when}).", title=title, server=server,
+                 relative=format_dt(occurrence, "R"), when=format_dt(occurrence))  # fmt: skip
     else:
-        head = f"🚨 **{title}** on **{server}** is starting now!"
+        # Translators: posted when a wipe starts; {title} is the wipe's own title (e.g. "Monthly wipe").
+        head = _("🚨 **{title}** on **{server}** is starting now!", title=title, server=server)
     embed = discord.Embed(colour=WIPE_COLOUR, description=escape_markdown(wipe.description)[:2000] or None)
-    embed.add_field(name="Duration", value=format_duration(wipe.duration), inline=True)
+    # Translators: field name of a wipe announcement: how long the wipe takes.
+    embed.add_field(name=_("Duration"), value=format_duration(wipe.duration), inline=True)
     if wipe.repeat != "none":
-        embed.add_field(name="Repeats", value=REPEAT_LABELS[wipe.repeat], inline=True)
+        # Translators: field name of a wipe announcement: how often the wipe repeats ("every week").
+        embed.add_field(name=_("Repeats"), value=_(REPEAT_LABELS[wipe.repeat]), inline=True)
     return head, embed
 
 
@@ -36,16 +52,30 @@ def wipe_notice(wipe: Wipe, told: dt.datetime, kind: str, server_name: str, new_
     """The cancellation or move of a start members were told about: one line, posted without any ping."""
     title, server = escape_markdown(wipe.title), escape_markdown(server_name)
     if kind == "moved" and new_start is not None:
-        return (
-            f"🔁 **{title}** on **{server}** has been moved from {format_dt(told)} to {format_dt(new_start)} "
-            f"({format_dt(new_start, 'R')})."
+        # Translators: {old} and {new} show as dates and times, {relative} as e.g. "in 3 days".
+        return _(
+            "🔁 **{title}** on **{server}** has been moved from {old} to {new} ({relative}).",
+            title=title,
+            server=server,
+            old=format_dt(told),
+            new=format_dt(new_start),
+            relative=format_dt(new_start, "R"),
         )
     if wipe.repeat != "none":
-        return (
-            f"❌ **{title}** on **{server}**, planned for {format_dt(told)}, has been cancelled, "
-            "and so have all its later dates."
+        # Translators: {when} shows as a date and time in each reader's time zone.
+        return _(
+            "❌ **{title}** on **{server}**, planned for {when}, has been cancelled, and so have all its later dates.",
+            title=title,
+            server=server,
+            when=format_dt(told),
         )
-    return f"❌ **{title}** on **{server}**, planned for {format_dt(told)}, has been cancelled."
+    # Translators: {when} shows as a date and time in each reader's time zone.
+    return _(
+        "❌ **{title}** on **{server}**, planned for {when}, has been cancelled.",
+        title=title,
+        server=server,
+        when=format_dt(told),
+    )
 
 
 def local_time(at: dt.datetime, tz_name: str) -> str:
@@ -55,46 +85,69 @@ def local_time(at: dt.datetime, tz_name: str) -> str:
 
 def planned_text(wipe: Wipe, tz_name: str) -> str:
     """The admin's answer to /wipe add. ``<t:…>`` shows in each reader's own time zone, so it is labelled so."""
-    return (
-        f"Planned wipe #{wipe.id} **{escape_markdown(wipe.title)}** for {local_time(wipe.starts_at, tz_name)} "
-        f"({format_dt(wipe.starts_at, 'F')} in your time zone)."
+    # Translators: {local} is e.g. "2026-12-05 10:00 Europe/Berlin" (the server's time zone), {when} the same time
+    # as each reader's Discord shows it.
+    return _(
+        "Planned wipe #{id} **{title}** for {local} ({when} in your time zone).",
+        id=str(wipe.id),
+        title=escape_markdown(wipe.title),
+        local=local_time(wipe.starts_at, tz_name),
+        when=format_dt(wipe.starts_at, "F"),
     )
 
 
 def moved_text(wipe: Wipe, tz_name: str, channel_id: int | None) -> str:
     """The admin's answer to /wipe move; the channel is the one members hear of the new time in."""
+    params = {
+        "id": str(wipe.id),
+        "title": escape_markdown(wipe.title),
+        "local": local_time(wipe.starts_at, tz_name),
+        "when": format_dt(wipe.starts_at, "F"),
+    }
+    channel = f"<#{channel_id}>"
     if channel_id is None:
-        return (
-            f"Moved wipe #{wipe.id} **{escape_markdown(wipe.title)}** to {local_time(wipe.starts_at, tz_name)} "
-            f"({format_dt(wipe.starts_at, 'F')} in your time zone)."
-        )
-    return (
-        f"Moved wipe #{wipe.id} **{escape_markdown(wipe.title)}** to {local_time(wipe.starts_at, tz_name)} "
-        f"({format_dt(wipe.starts_at, 'F')} in your time zone). If it was already announced, I'll post the new "
-        f"time in <#{channel_id}>."
+        # Translators: {local} is e.g. "2026-12-05 10:00 Europe/Berlin" (the server's time zone), {when} the same
+        # time as each reader's Discord shows it.
+        return _("Moved wipe #{id} **{title}** to {local} ({when} in your time zone).", **params)
+    # Translators: {local} is e.g. "2026-12-05 10:00 Europe/Berlin" (the server's time zone), {when} the same time
+    # as each reader's Discord shows it; {channel} is the wipe channel.
+    return _(
+        "Moved wipe #{id} **{title}** to {local} ({when} in your time zone). If it was already announced, I'll post "
+        "the new time in {channel}.",
+        channel=channel,
+        **params,
     )
 
 
 def removed_text(wipe: Wipe, channel_id: int | None) -> str:
     """The admin's answer to /wipe remove."""
+    title, channel = escape_markdown(wipe.title), f"<#{channel_id}>"
     if channel_id is None:
-        return f"Removed wipe #{wipe.id} **{escape_markdown(wipe.title)}**."
-    return (
-        f"Removed wipe #{wipe.id} **{escape_markdown(wipe.title)}**. If it was already announced, I'll post in "
-        f"<#{channel_id}> that it is cancelled."
+        return _("Removed wipe #{id} **{title}**.", id=str(wipe.id), title=title)
+    return _(
+        "Removed wipe #{id} **{title}**. If it was already announced, I'll post in {channel} that it is cancelled.",
+        id=str(wipe.id),
+        title=title,
+        channel=channel,
     )
 
 
 def wipe_list_embed(server_name: str, rows: Sequence[tuple[Wipe, dt.datetime]], tz_name: str) -> discord.Embed:
-    embed = discord.Embed(title=f"Wipes of {escape(server_name)}", colour=WIPE_COLOUR)
+    # Translators: title of /wipe list.
+    embed = discord.Embed(title=_("Wipes of {server}", server=escape(server_name)), colour=WIPE_COLOUR)
     if not rows:
-        embed.description = "No wipe is planned. Add one with /wipe add."
+        embed.description = _("No wipe is planned. Add one with /wipe add.")
         return embed
-    lines = [
-        f"`#{w.id}` **{escape(w.title)}** — {format_dt(at)} ({format_dt(at, 'R')}) · {REPEAT_LABELS[w.repeat]}"
-        + (" · from the listing site" if w.source == "api" else "")
-        for w, at in rows
-    ]
+    lines = []
+    for w, at in rows:
+        line = (
+            f"`#{w.id}` **{escape(w.title)}** — {format_dt(at)} ({format_dt(at, 'R')}) · {_(REPEAT_LABELS[w.repeat])}"
+        )
+        if w.source == "api":
+            # Translators: appended to a line of /wipe list: the wipe was planned by the server listing website.
+            line += " · " + _("from the listing site")
+        lines.append(line)
     embed.description = "\n".join(lines)[:4000]
-    embed.set_footer(text=f"Times are entered in the server's time zone: {tz_name}")
+    # Translators: footer of /wipe list; {timezone} is e.g. "Europe/Berlin".
+    embed.set_footer(text=_("Times are entered in the server's time zone: {timezone}", timezone=tz_name))
     return embed

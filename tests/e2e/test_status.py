@@ -119,7 +119,7 @@ async def test_board_outage_alert_restart_and_recovery(
     minecraft.mode = "ok"
     await probe(cog, server_id, clock, 60)
     contents = [a["content"] for a in alerts(fake)]
-    assert len(contents) == 2 and "back online after 2 h 2 min offline" in contents[1]
+    assert len(contents) == 2 and "back online after 2 hr 2 min offline" in contents[1]
     assert "is offline" in contents[0]
     # the two hours without the bot are unknown, not down
     board_embed = next(m for m in fake.messages(GENERAL) if m["embeds"])["embeds"][0]
