@@ -135,8 +135,8 @@ class GiveawayService:
             reason = exc.reason if isinstance(exc, Unreachable) else exc.text
             raise UserError(
                 _(
-                    "Discord refused the giveaway post in {channel} ({reason}); nothing was started.",
-                    channel=f"<#{channel_id}>",
+                    "Discord refused the giveaway post in <#{channel}> ({reason}); nothing was started.",
+                    channel=channel_id,
                     reason=reason,
                 )
             ) from None
@@ -257,8 +257,8 @@ class GiveawayService:
         if giveaway.required_role_id is not None and giveaway.required_role_id not in role_ids:
             raise UserError(
                 _(
-                    "This giveaway is only for members with the {role} role.",
-                    role=f"<@&{giveaway.required_role_id}>",
+                    "This giveaway is only for members with the <@&{role}> role.",
+                    role=giveaway.required_role_id,
                 )
             )
         voted = bool(await self._voted(giveaway, [user_id])) if giveaway.require_vote or giveaway.voter_bonus else False
@@ -338,10 +338,10 @@ class GiveawayService:
             if not reroll and server is not None:
                 with self._servers.speaking_for(server):
                     notice = _(
-                        "I could not announce the winners of giveaway #{id} in {channel} ({reason}). "
+                        "I could not announce the winners of giveaway #{id} in <#{channel}> ({reason}). "
                         "It stays open and I keep retrying; check my permissions there.",
                         id=giveaway.id,
-                        channel=f"<#{giveaway.channel_id}>",
+                        channel=giveaway.channel_id,
                         reason=reason,
                     )
                 await self._notices.once(server, f"giveaway:{giveaway.id}", notice)

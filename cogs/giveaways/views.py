@@ -226,11 +226,11 @@ def giveaway_view(giveaway_id: int, count: int) -> discord.ui.View:
 
 LIST_LINES = {
     # Translators: a line of /giveaway list; {ends} is a relative time ("in 2 hours").
-    "running": N_("`#{id}` **{prize}** — ends {ends} · {channel}"),
+    "running": N_("`#{id}` **{prize}** — ends {ends} · <#{channel}>"),
     # Translators: a line of /giveaway list for a giveaway that ended.
-    "ended": N_("`#{id}` **{prize}** — ended · {channel}"),
+    "ended": N_("`#{id}` **{prize}** — ended · <#{channel}>"),
     # Translators: a line of /giveaway list for a giveaway that was cancelled.
-    "cancelled": N_("`#{id}` **{prize}** — cancelled · {channel}"),
+    "cancelled": N_("`#{id}` **{prize}** — cancelled · <#{channel}>"),
 }
 
 CHOICE_NAMES = {
@@ -257,9 +257,7 @@ def giveaway_list_embed(giveaways: Sequence[Giveaway]) -> discord.Embed:
     lines = []
     for g in giveaways:
         template = LIST_LINES[g.status]  # the table's CHECK allows only these three
-        lines.append(
-            _(template, id=g.id, prize=escape(g.prize), ends=format_dt(g.ends_at, "R"), channel=f"<#{g.channel_id}>")
-        )
+        lines.append(_(template, id=g.id, prize=escape(g.prize), ends=format_dt(g.ends_at, "R"), channel=g.channel_id))
     embed.description = "\n".join(lines)[:4000]
     return embed
 
