@@ -11,10 +11,12 @@ from discord.ext import commands
 from bot.core.autocomplete import server_option
 from bot.core.errors import UserError
 from bot.core.guild_checks import postable_channel
+from bot.core.i18n import _
 from bot.core.interactions import admin_only, guild_id_of, guild_of, safe_reply
 from bot.core.text import escape
 from cogs.giveaways.service import GiveawayService
-from cogs.giveaways.views import ended_text, giveaway_list_embed, rerolled_text
+from cogs.giveaways.spec import GIVEAWAYS
+from cogs.giveaways.views import choice_name, ended_text, giveaway_list_embed, rerolled_text
 
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
@@ -26,7 +28,7 @@ async def giveaway_choices(interaction: discord.Interaction, current: str) -> li
         return []
     needle = current.casefold().lstrip("#")
     return [
-        app_commands.Choice(name=f"#{g.id} {g.prize} ({g.status})"[:100], value=g.id)
+        app_commands.Choice(name=choice_name(g), value=g.id)
         for g in await cog.service.list_for_guild(interaction.guild_id, limit=25)
         if needle in str(g.id) or needle in g.prize.casefold()
     ]
@@ -74,9 +76,10 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
         guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self.bot.servers.resolve(guild.id, server)
-        target = postable_channel(guild, channel.id if channel else await self.service.channel_of(found), "Giveaways")
+        channel_id = channel.id if channel else await self.service.channel_of(found)
+        target = postable_channel(guild, channel_id, _(GIVEAWAYS.label))
         if required_role is not None and required_role.is_default():
-            raise UserError("Everyone has @everyone: leave the role out instead.")
+            raise UserError(_("Everyone has @everyone: leave the role out instead."))
         giveaway = await self.service.start(
             found,
             channel_id=target.id,
@@ -88,10 +91,15 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
             require_vote=voted_this_month,
             voter_bonus=voter_bonus,
         )
-        await safe_reply(
+        await safe_reply(  # the admin's own answer, in their language (the post is in the server's)
             interaction,
-            f"Giveaway `#{giveaway.id}` for **{escape(giveaway.prize)}** started in {target.mention}; "
-            f"it ends {discord.utils.format_dt(giveaway.ends_at, 'R')}.",
+            _(
+                "Giveaway `#{id}` for **{prize}** started in {channel}; it ends {relative}.",
+                id=giveaway.id,
+                prize=escape(giveaway.prize),
+                channel=target.mention,
+                relative=discord.utils.format_dt(giveaway.ends_at, "R"),
+            ),
         )
 
     @app_commands.command(name="end", description="End a running giveaway now and draw its winners")
@@ -118,7 +126,7 @@ class GiveawaysCog(commands.GroupCog, name="Giveaways", group_name="giveaway", g
     @admin_only
     async def cancel(self, interaction: discord.Interaction, giveaway: int) -> None:
         cancelled = await self.service.cancel(guild_id_of(interaction), giveaway)
-        await safe_reply(interaction, f"Giveaway #{cancelled.id} was cancelled.")
+        await safe_reply(interaction, _("Giveaway #{id} was cancelled.", id=cancelled.id))
 
     @app_commands.command(name="list", description="Show running and recent giveaways")
     @admin_only

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from random import Random
 
 from bot.core.errors import UserError
+from bot.core.i18n import _, n_
 from cogs.giveaways.repository import Draw
 
 MAX_WINNERS = 20
@@ -47,17 +48,27 @@ class DrawResult:
 def clean_prize(prize: str) -> str:
     cleaned = " ".join(prize.split())
     if not cleaned:
-        raise UserError("The prize can't be empty.")
+        raise UserError(_("The prize can't be empty."))
     if len(cleaned) > MAX_PRIZE:
-        raise UserError(f"The prize can be at most {MAX_PRIZE} characters.")
+        raise UserError(
+            n_("The prize can be at most {count} character.", "The prize can be at most {count} characters.", MAX_PRIZE)
+        )
     return cleaned
 
 
 def check_counts(winners: int, voter_bonus: int) -> None:
     if not 1 <= winners <= MAX_WINNERS:
-        raise UserError(f"A giveaway can have 1 to {MAX_WINNERS} winners.")
+        raise UserError(
+            n_("A giveaway can have 1 to {count} winner.", "A giveaway can have 1 to {count} winners.", MAX_WINNERS)
+        )
     if not 0 <= voter_bonus <= MAX_BONUS:
-        raise UserError(f"The voter bonus can be 0 to {MAX_BONUS} extra tickets.")
+        raise UserError(
+            n_(
+                "The voter bonus can be 0 to {count} extra ticket.",
+                "The voter bonus can be 0 to {count} extra tickets.",
+                MAX_BONUS,
+            )
+        )
 
 
 def pick_winners(snapshot: list[tuple[int, int]], count: int, exclude: set[int], rng: Random) -> list[int]:

@@ -18,13 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from random import Random
 
 import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.errors import UserError
+from bot.core.i18n import Language, _, n_
 from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_users
 from bot.core.pushed_events import PushedEvent
 from bot.core.scheduling import DueWork, Scheduler
@@ -101,7 +103,12 @@ class GiveawayService:
     ) -> Giveaway:
         """Create the giveaway and post it with its Enter button; nothing is kept when the post is refused."""
         if not await self._servers.is_active(server, FEATURE):
-            raise UserError(f"Giveaways are off for **{escape(server.name)}**. Switch them on with /feature enable.")
+            raise UserError(
+                _(
+                    "Giveaways are off for **{server}**. Switch them on with /feature enable.",
+                    server=escape(server.name),
+                )
+            )
         prize = clean_prize(prize)
         length = parse_duration(duration, maximum=MAX_DURATION)
         check_counts(winners, voter_bonus)
@@ -119,24 +126,47 @@ class GiveawayService:
             starts_at=now,
             ends_at=now + length,
         )
+        with self._servers.speaking_for(server):  # the post is the channel's, even when an admin starts it
+            embed, view = giveaway_embed(giveaway, 0, server.name), giveaway_view(giveaway.id, 0)
         try:
-            message_id = await self._messenger.post(
-                channel_id, embeds=[giveaway_embed(giveaway, 0, server.name)], view=giveaway_view(giveaway.id, 0)
-            )
+            message_id = await self._messenger.post(channel_id, embeds=[embed], view=view)
         except (Unreachable, discord.HTTPException) as exc:
             await self._repo.delete(giveaway.id)
             reason = exc.reason if isinstance(exc, Unreachable) else exc.text
             raise UserError(
-                f"Discord refused the giveaway post in <#{channel_id}> ({reason}); nothing was started."
+                _(
+                    "Discord refused the giveaway post in <#{channel}> ({reason}); nothing was started.",
+                    channel=channel_id,
+                    reason=reason,
+                )
             ) from None
         await self._repo.set_message(giveaway.id, message_id)
         self.job.wake(giveaway.ends_at)
         return giveaway
 
-    async def server_name(self, giveaway: Giveaway) -> str:
-        """The game server's name, as the giveaway's requirements name it."""
+    def _speaking(self, server: Server | None) -> AbstractContextManager[Language | None]:
+        """The server's language for what the bot posts for it (English when the server is gone)."""
+        return self._servers.speaking_for(server) if server is not None else nullcontext()
+
+    def _embed(
+        self, server: Server | None, giveaway: Giveaway, entries: int, winners: Sequence[int] = (), *, short: bool
+    ) -> discord.Embed:
+        with self._speaking(server):
+            # Translators: stands for the game server's name in "Voted for **the server** this month" (server gone).
+            name = server.name if server is not None else _("the server")
+            return giveaway_embed(giveaway, entries, name, winners, short=short)
+
+    async def post_embed(
+        self, giveaway: Giveaway, entries: int, winners: Sequence[int] = (), *, short: bool = False
+    ) -> discord.Embed:
+        """The giveaway post's embed, in its server's language (whoever caused the edit)."""
+        return self._embed(await self._servers.find(giveaway.server_id), giveaway, entries, winners, short=short)
+
+    async def post_content(self, giveaway: Giveaway, entries: int) -> tuple[discord.Embed, discord.ui.View]:
+        """The running giveaway's post and its Enter button, in its server's language (a member's entry edits it)."""
         server = await self._servers.find(giveaway.server_id)
-        return server.name if server is not None else "the server"
+        with self._speaking(server):
+            return self._embed(server, giveaway, entries, short=False), giveaway_view(giveaway.id, entries)
 
     async def channel_of(self, server: Server) -> int | None:
         setting = await self._servers.setting(server.id, FEATURE)
@@ -145,7 +175,7 @@ class GiveawayService:
     async def get_in_guild(self, guild_id: int, giveaway_id: int) -> Giveaway:
         giveaway = await self._repo.get(giveaway_id)
         if giveaway is None or giveaway.guild_id != guild_id:
-            raise UserError(f"There is no giveaway #{giveaway_id} here. /giveaway list shows them.")
+            raise UserError(_("There is no giveaway #{id} here. /giveaway list shows them.", id=giveaway_id))
         return giveaway
 
     async def list_for_guild(self, guild_id: int, limit: int = 15) -> list[Giveaway]:
@@ -160,10 +190,10 @@ class GiveawayService:
             await self._repo.set_ends_at(found.id, now)
             current = await self._repo.get(found.id)
             if current is None or current.status != "running":
-                raise UserError(f"Giveaway #{found.id} has just ended.")
+                raise UserError(_("Giveaway #{id} has just ended.", id=found.id))
             result = await self.finish(current, now)
         if result is None:
-            raise UserError("I could not post the winners (check my permissions there); I'll keep retrying.")
+            raise UserError(_("I could not post the winners (check my permissions there); I'll keep retrying."))
         return result
 
     async def reroll(self, guild_id: int, giveaway_id: int, count: int) -> DrawResult:
@@ -171,30 +201,34 @@ class GiveawayService:
         if giveaway.status != "ended":
             raise UserError(not_rerollable_text(giveaway.id, giveaway.status))
         if not 1 <= count <= MAX_WINNERS:
-            raise UserError(f"A reroll can draw 1 to {MAX_WINNERS} new winners.")
+            raise UserError(
+                n_(
+                    "A reroll can draw 1 to {count} new winner.",
+                    "A reroll can draw 1 to {count} new winners.",
+                    MAX_WINNERS,
+                )
+            )
         draws = await self._repo.draws(giveaway.id)
         if not draws:
-            raise UserError("This giveaway has no draw to reroll.")
+            raise UserError(_("This giveaway has no draw to reroll."))
         previous = {member for draw in draws for member in draw.winners}
         snapshot = list(draws[0].snapshot)
         if not snapshot:
-            raise UserError(f"Nobody was eligible in giveaway #{giveaway.id}, so there is nobody to draw.")
+            raise UserError(_("Nobody was eligible in giveaway #{id}, so there is nobody to draw.", id=giveaway.id))
         winners = pick_winners(snapshot, count, previous, self._rng)
         if not winners:
-            raise UserError("Every eligible entrant has already won: there is nobody left to draw.")
+            raise UserError(_("Every eligible entrant has already won: there is nobody left to draw."))
         draw = await self._repo.add_draw(giveaway.id, draws[-1].draw_no + 1, snapshot, winners, count)
         if draw is None:
-            raise UserError("Someone else rerolled at the same moment; try again.")
+            raise UserError(_("Someone else rerolled at the same moment; try again."))
         result = DrawResult.of(draw, count)
         message_id = await self._announce(giveaway, result, reroll=True)
         if message_id is None:
             await self._repo.delete_draw(giveaway.id, draw.draw_no)
-            raise UserError("I could not post the new winners (check my permissions there); nothing was rerolled.")
+            raise UserError(_("I could not post the new winners (check my permissions there); nothing was rerolled."))
         await self._repo.mark_announced(giveaway.id, draw.draw_no, message_id, self._clock())
         everyone = [w for d in await self._repo.draws(giveaway.id) for w in d.winners]
-        await self._edit_post(
-            giveaway, giveaway_embed(giveaway, result.entrants, await self.server_name(giveaway), everyone)
-        )
+        await self._edit_post(giveaway, await self.post_embed(giveaway, result.entrants, everyone))
         return result
 
     async def cancel(self, guild_id: int, giveaway_id: int) -> Giveaway:
@@ -204,10 +238,7 @@ class GiveawayService:
                 current = await self._repo.get(found.id) or found
                 raise UserError(already_over_text(found.id, current.status))
         cancelled = await self._repo.get(found.id) or found
-        await self._edit_post(
-            cancelled,
-            giveaway_embed(cancelled, await self._repo.entry_count(found.id), await self.server_name(cancelled)),
-        )
+        await self._edit_post(cancelled, await self.post_embed(cancelled, await self._repo.entry_count(found.id)))
         return cancelled
 
     # ------------------------------------------------------------------ members
@@ -217,17 +248,22 @@ class GiveawayService:
         """Enter (checking the requirements) or, when already in, leave."""
         giveaway = await self._repo.get(giveaway_id)
         if giveaway is None or giveaway.guild_id != guild_id:
-            raise UserError("This giveaway no longer exists.")
+            raise UserError(_("This giveaway no longer exists."))
         now = self._clock()
         if giveaway.status != "running" or now >= giveaway.ends_at:
-            raise UserError("This giveaway has ended.")
+            raise UserError(_("This giveaway has ended."))
         if await self._repo.leave(giveaway.id, user_id):
             return giveaway, EntryResult(False, await self._repo.entry_count(giveaway.id))
         if giveaway.required_role_id is not None and giveaway.required_role_id not in role_ids:
-            raise UserError(f"This giveaway is only for members with the <@&{giveaway.required_role_id}> role.")
+            raise UserError(
+                _(
+                    "This giveaway is only for members with the <@&{role}> role.",
+                    role=giveaway.required_role_id,
+                )
+            )
         voted = bool(await self._voted(giveaway, [user_id])) if giveaway.require_vote or giveaway.voter_bonus else False
         if giveaway.require_vote and not voted:
-            raise UserError("This giveaway is only for members who voted this month. Use /vote, then try again.")
+            raise UserError(_("This giveaway is only for members who voted this month. Use /vote, then try again."))
         await self._repo.enter(giveaway.id, user_id)
         count = await self._repo.entry_count(giveaway.id)
         return giveaway, EntryResult(True, count, ticket_count(giveaway.voter_bonus, voted), giveaway.voter_bonus)
@@ -258,10 +294,7 @@ class GiveawayService:
         ended = await self._repo.get(giveaway.id)
         if ended is not None:
             await self._edit_post(
-                ended,
-                giveaway_embed(
-                    ended, result.entrants, await self.server_name(ended), result.draw.winners, short=result.short
-                ),
+                ended, await self.post_embed(ended, result.entrants, result.draw.winners, short=result.short)
             )
         log.info(
             "giveaway %s ended: %d winner(s) of %d entrants", giveaway.id, len(result.draw.winners), result.entrants
@@ -287,7 +320,9 @@ class GiveawayService:
         return DrawResult.of(draw, giveaway.winner_count)
 
     async def _announce(self, giveaway: Giveaway, result: DrawResult, *, reroll: bool) -> int | None:
-        text = winners_text(giveaway, result.draw.winners, reroll=reroll)
+        server = await self._servers.find(giveaway.server_id)
+        with self._speaking(server):  # the channel's language, also when an admin ends or rerolls it
+            text = winners_text(giveaway, result.draw.winners, reroll=reroll)
         try:
             return await self._messenger.post(
                 giveaway.channel_id,
@@ -300,14 +335,16 @@ class GiveawayService:
         except (Unreachable, discord.HTTPException) as exc:
             reason = exc.reason if isinstance(exc, Unreachable) else exc.text or exc.status
             log.warning("giveaway %s: winner announcement failed (%s)", giveaway.id, reason)
-            server = await self._servers.find(giveaway.server_id)
             if not reroll and server is not None:
-                await self._notices.once(
-                    server,
-                    f"giveaway:{giveaway.id}",
-                    f"I could not announce the winners of giveaway #{giveaway.id} in <#{giveaway.channel_id}> "
-                    f"({reason}). It stays open and I keep retrying; check my permissions there.",
-                )
+                with self._servers.speaking_for(server):
+                    notice = _(
+                        "I could not announce the winners of giveaway #{id} in <#{channel}> ({reason}). "
+                        "It stays open and I keep retrying; check my permissions there.",
+                        id=giveaway.id,
+                        channel=giveaway.channel_id,
+                        reason=reason,
+                    )
+                await self._notices.once(server, f"giveaway:{giveaway.id}", notice)
             return None
 
     async def _edit_post(self, giveaway: Giveaway, embed: discord.Embed) -> None:
@@ -327,7 +364,8 @@ class GiveawayService:
         if setting is None or setting.channel_id is None:
             log.info("server %s: pushed giveaway winners not announced (giveaways off)", server.id)
             return
-        text, ids = pushed_winners_text(event.data)
+        with self._servers.speaking_for(server):
+            text, ids = pushed_winners_text(event.data)
         try:
             await self._messenger.post(
                 setting.channel_id,

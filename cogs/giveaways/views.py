@@ -12,6 +12,7 @@ import discord
 from discord.utils import escape_markdown, format_dt
 
 from bot.core.errors import UserError
+from bot.core.i18n import N_, _, n_, number
 from bot.core.interactions import safe_reply
 from bot.core.text import escape
 from cogs.giveaways.draws import EntryResult
@@ -19,16 +20,13 @@ from cogs.giveaways.repository import Giveaway
 
 log = logging.getLogger(__name__)
 
-
-def by_count(count: int, one: str, other: str, **values: Any) -> str:
-    """The whole sentence for ``count`` (``{count}`` and ``values`` filled in): ``one`` for 1, else ``other``.
-
-    Each message keeps its singular and plural forms side by side, whole, ready for a catalog's plural rules."""
-    return (one if count == 1 else other).format(count=count, **values)
-
-
 GIVEAWAY_COLOUR = discord.Colour.from_rgb(235, 69, 158)
 ENDED_COLOUR = discord.Colour.dark_grey()
+
+
+def footer(giveaway_id: int) -> str:
+    # Translators: the small print under a giveaway post and its winner announcement.
+    return _("Giveaway #{id}", id=giveaway_id)
 
 
 def giveaway_embed(
@@ -37,58 +35,74 @@ def giveaway_embed(
     """The giveaway post. Embeds never ping, so outside text keeps its mentions and only markdown is escaped."""
     running = giveaway.status == "running"
     embed = discord.Embed(
-        title=f"🎉 Giveaway: {escape_markdown(giveaway.prize)}"[:256],
+        title=_("🎉 Giveaway: {prize}", prize=escape_markdown(giveaway.prize))[:256],
         colour=GIVEAWAY_COLOUR if running else ENDED_COLOUR,
     )
     lines = []
-    hosted = by_count(
-        giveaway.winner_count,
+    host = str(giveaway.host_id)
+    hosted = n_(
         "Hosted by <@{host}> · {count} winner",
         "Hosted by <@{host}> · {count} winners",
-        host=giveaway.host_id,
+        giveaway.winner_count,
+        host=host,
     )
     if running:
-        lines.append(f"Ends {format_dt(giveaway.ends_at, 'R')} ({format_dt(giveaway.ends_at)})")
-        lines.append("Press **Enter** to join; press it again to leave.")
+        lines.append(
+            _(
+                "Ends {relative} ({date})",
+                relative=format_dt(giveaway.ends_at, "R"),
+                date=format_dt(giveaway.ends_at),
+            )
+        )
+        # Translators: "Enter" is the label of the button under the giveaway post.
+        lines.append(_("Press **Enter** to join; press it again to leave."))
     elif giveaway.status == "cancelled":
-        lines.append("This giveaway was cancelled.")
+        lines.append(_("This giveaway was cancelled."))
     else:
-        lines.append(f"Ended {format_dt(giveaway.finished_at or giveaway.ends_at)}")
+        lines.append(_("Ended {date}", date=format_dt(giveaway.finished_at or giveaway.ends_at)))
         if winners:
-            lines.append("Winners: " + ", ".join(f"<@{w}>" for w in winners))
+            lines.append(_("Winners: {mentions}", mentions=", ".join(f"<@{w}>" for w in winners)))
         else:
-            lines.append("There were no eligible entries, so nobody won.")
+            lines.append(_("There were no eligible entries, so nobody won."))
         if short and winners:
-            lines.append("There were fewer eligible entrants than winners, so everyone eligible won.")
+            lines.append(_("There were fewer eligible entrants than winners, so everyone eligible won."))
         if not winners:
-            hosted = f"Hosted by <@{giveaway.host_id}>"
+            hosted = _("Hosted by <@{host}>", host=host)
         elif short:
-            hosted = f"Hosted by <@{giveaway.host_id}> · {len(winners)} of {giveaway.winner_count} winners drawn"
+            hosted = n_(
+                "Hosted by <@{host}> · {drawn} of {count} winner drawn",
+                "Hosted by <@{host}> · {drawn} of {count} winners drawn",
+                giveaway.winner_count,
+                host=host,
+                drawn=number(len(winners)),
+            )
         else:  # a reroll adds winners: the count shown is the one drawn
-            hosted = by_count(
-                len(winners),
-                "Hosted by <@{host}> · {count} winner",
-                "Hosted by <@{host}> · {count} winners",
-                host=giveaway.host_id,
+            hosted = n_(
+                "Hosted by <@{host}> · {count} winner", "Hosted by <@{host}> · {count} winners", len(winners), host=host
             )
     lines.append(hosted)
     embed.description = "\n".join(lines)
     requirements = []
     if giveaway.required_role_id:
-        requirements.append(f"Role <@&{giveaway.required_role_id}>")
+        # Translators: one requirement of a giveaway, listed under "Requirements".
+        requirements.append(_("Role <@&{role}>", role=giveaway.required_role_id))
     if giveaway.require_vote:
-        requirements.append(f"Voted for **{escape_markdown(server_name)}** this month")
+        # Translators: one requirement of a giveaway, listed under "Requirements".
+        requirements.append(_("Voted for **{server}** this month", server=escape_markdown(server_name)))
     if requirements:
-        embed.add_field(name="Requirements", value="\n".join(requirements), inline=False)
+        # Translators: field name on the giveaway post.
+        embed.add_field(name=_("Requirements"), value="\n".join(requirements), inline=False)
     if giveaway.voter_bonus:
-        bonus = by_count(
-            giveaway.voter_bonus,
+        bonus = n_(
             "Members who voted this month get {count} extra ticket.",
             "Members who voted this month get {count} extra tickets.",
+            giveaway.voter_bonus,
         )
-        embed.add_field(name="Bonus", value=bonus, inline=False)
-    embed.add_field(name="Entrants", value=str(entries), inline=True)
-    embed.set_footer(text=f"Giveaway #{giveaway.id}")
+        # Translators: field name on the giveaway post (extra tickets for voters).
+        embed.add_field(name=_("Bonus"), value=bonus, inline=False)
+    # Translators: field name on the giveaway post; its value is how many members entered.
+    embed.add_field(name=_("Entrants"), value=number(entries), inline=True)
+    embed.set_footer(text=footer(giveaway.id))
     return embed
 
 
@@ -98,22 +112,20 @@ def winners_text(giveaway: Giveaway, winners: Sequence[int], *, reroll: bool) ->
     keep a prize's mentions from pinging, so only its markdown is escaped."""
     prize = escape_markdown(giveaway.prize)
     if not winners:
-        return (
-            f"The giveaway for **{prize}** has ended with no eligible entries, so nobody won.\n"
-            f"-# Giveaway #{giveaway.id}"
-        )
+        text = _("The giveaway for **{prize}** has ended with no eligible entries, so nobody won.", prize=prize)
+        return text + "\n-# " + footer(giveaway.id)
     mentions = ", ".join(f"<@{w}>" for w in winners)
     if reroll:
-        text = by_count(
-            len(winners),
+        text = n_(
             "🎲 Reroll! The new winner is {mentions}: you won **{prize}**!",
             "🎲 Reroll! The new winners are {mentions}: you won **{prize}**!",
+            len(winners),
             mentions=mentions,
             prize=prize,
         )
     else:
-        text = f"🎉 Congratulations {mentions}: you won **{prize}**!"
-    return text + f"\n-# Giveaway #{giveaway.id}"
+        text = _("🎉 Congratulations {mentions}: you won **{prize}**!", mentions=mentions, prize=prize)
+    return text + "\n-# " + footer(giveaway.id)
 
 
 class GiveawayEnterButton(
@@ -125,7 +137,8 @@ class GiveawayEnterButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.primary,
-                label=f"Enter · {count}",
+                # Translators: the button under the giveaway post (joins or leaves the draw) and how many entered.
+                label=_("Enter · {count}", count=number(count)),
                 emoji="🎉",
                 custom_id=f"giveaways:enter:{giveaway_id}",
             )
@@ -141,7 +154,7 @@ class GiveawayEnterButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         cog: Any = interaction.client.get_cog("Giveaways")  # type: ignore[attr-defined]
         if cog is None:
-            await safe_reply(interaction, "Giveaways are not available right now.")
+            await safe_reply(interaction, _("Giveaways are not available right now."))
             return
         roles = {r.id for r in getattr(interaction.user, "roles", [])}
         try:
@@ -151,11 +164,9 @@ class GiveawayEnterButton(
         except UserError as exc:
             await safe_reply(interaction, str(exc))
             return
-        try:
-            await interaction.response.edit_message(
-                embed=giveaway_embed(giveaway, result.count, await cog.service.server_name(giveaway)),
-                view=giveaway_view(giveaway.id, result.count),
-            )
+        try:  # the post is the channel's: in the server's language, like when it was posted
+            embed, view = await cog.service.post_content(giveaway, result.count)
+            await interaction.response.edit_message(embed=embed, view=view)
         except discord.HTTPException as exc:
             log.warning("giveaway %s: could not update the entry count: %s", giveaway.id, exc)
         await safe_reply(interaction, entry_text(result))
@@ -164,38 +175,45 @@ class GiveawayEnterButton(
 def entry_text(result: EntryResult) -> str:
     """The member's own answer: their tickets now and why, or that they left."""
     if not result.entered:
-        return "You left the giveaway. Press the button again to enter."
-    if result.bonus:  # two tickets or more: no singular form
-        return (
-            f"You're in! You have {result.tickets} tickets: 1 for entering and {result.bonus} for your votes this "
-            "month. Press the button again to leave."
+        return _("You left the giveaway. Press the button again to enter.")
+    if result.bonus:  # two tickets or more in English; other languages have more forms
+        return n_(
+            "You're in! You have {count} ticket: 1 for entering and {bonus} for your votes this month. "
+            "Press the button again to leave.",
+            "You're in! You have {count} tickets: 1 for entering and {bonus} for your votes this month. "
+            "Press the button again to leave.",
+            result.tickets,
+            bonus=number(result.bonus),
         )
     if result.voter_bonus:
-        return by_count(
-            result.voter_bonus,
+        return n_(
             "You're in! You have 1 ticket. Vote for the server (/vote) before the giveaway ends to get "
             "{count} more ticket.",
             "You're in! You have 1 ticket. Vote for the server (/vote) before the giveaway ends to get "
             "{count} more tickets.",
+            result.voter_bonus,
         )
-    return "You're in! You have 1 ticket. Press the button again to leave."
+    return _("You're in! You have 1 ticket. Press the button again to leave.")
 
 
 def ended_text(giveaway_id: int, winners: int) -> str:
     """The admin's answer to /giveaway end."""
     if not winners:
-        return f"Giveaway #{giveaway_id} ended without a winner: there were no eligible entries."
-    return by_count(
-        winners, "Giveaway #{id} ended with 1 winner.", "Giveaway #{id} ended with {count} winners.", id=giveaway_id
+        return _("Giveaway #{id} ended without a winner: there were no eligible entries.", id=giveaway_id)
+    return n_(
+        "Giveaway #{id} ended with {count} winner.",
+        "Giveaway #{id} ended with {count} winners.",
+        winners,
+        id=giveaway_id,
     )
 
 
 def rerolled_text(giveaway_id: int, winners: int) -> str:
     """The admin's answer to /giveaway reroll (a reroll always draws at least one)."""
-    return by_count(
-        winners,
-        "Rerolled giveaway #{id}: 1 new winner.",
+    return n_(
+        "Rerolled giveaway #{id}: {count} new winner.",
         "Rerolled giveaway #{id}: {count} new winners.",
+        winners,
         id=giveaway_id,
     )
 
@@ -206,47 +224,72 @@ def giveaway_view(giveaway_id: int, count: int) -> discord.ui.View:
     return view
 
 
+LIST_LINES = {
+    # Translators: a line of /giveaway list; {ends} is a relative time ("in 2 hours").
+    "running": N_("`#{id}` **{prize}** — ends {ends} · <#{channel}>"),
+    # Translators: a line of /giveaway list for a giveaway that ended.
+    "ended": N_("`#{id}` **{prize}** — ended · <#{channel}>"),
+    # Translators: a line of /giveaway list for a giveaway that was cancelled.
+    "cancelled": N_("`#{id}` **{prize}** — cancelled · <#{channel}>"),
+}
+
+CHOICE_NAMES = {
+    # Translators: a choice in the giveaway option's autocomplete (at most 100 characters with the prize).
+    "running": N_("#{id} {prize} (running)"),
+    # Translators: a choice in the giveaway option's autocomplete (at most 100 characters with the prize).
+    "ended": N_("#{id} {prize} (ended)"),
+    # Translators: a choice in the giveaway option's autocomplete (at most 100 characters with the prize).
+    "cancelled": N_("#{id} {prize} (cancelled)"),
+}
+
+
+def choice_name(giveaway: Giveaway) -> str:
+    """The giveaway as the autocomplete of /giveaway end, reroll and cancel shows it."""
+    return _(CHOICE_NAMES[giveaway.status], id=giveaway.id, prize=giveaway.prize)[:100]
+
+
 def giveaway_list_embed(giveaways: Sequence[Giveaway]) -> discord.Embed:
-    embed = discord.Embed(title="Giveaways", colour=GIVEAWAY_COLOUR)
+    # Translators: title of /giveaway list.
+    embed = discord.Embed(title=_("Giveaways"), colour=GIVEAWAY_COLOUR)
     if not giveaways:
-        embed.description = "No giveaways yet. Start one with /giveaway start."
+        embed.description = _("No giveaways yet. Start one with /giveaway start.")
         return embed
     lines = []
     for g in giveaways:
-        when = f"ends {format_dt(g.ends_at, 'R')}" if g.status == "running" else f"{g.status}"
-        lines.append(f"`#{g.id}` **{escape(g.prize)}** — {when} · <#{g.channel_id}>")
+        template = LIST_LINES[g.status]  # the table's CHECK allows only these three
+        lines.append(_(template, id=g.id, prize=escape(g.prize), ends=format_dt(g.ends_at, "R"), channel=g.channel_id))
     embed.description = "\n".join(lines)[:4000]
     return embed
 
 
 def pushed_winners_text(data: dict[str, Any]) -> tuple[str, list[int]]:
     """Announcement of a ``giveaway.winner`` event and the Discord ids it may ping."""
-    names = []
+    listed = []
     ids: list[int] = []
     for winner in data["winners"]:
         text = f"**{escape(winner['name'])}**"
         if winner.get("discord_id"):
             ids.append(int(winner["discord_id"]))
             text += f" (<@{int(winner['discord_id'])}>)"
-        names.append(text)
-    text = by_count(
-        len(names),
+        listed.append(text)
+    text = n_(
         "🎉 Giveaway winner for **{prize}**: {names}. Congratulations!",
         "🎉 Giveaway winners for **{prize}**: {names}. Congratulations!",
+        len(listed),
         prize=escape(data["prize"]),
-        names=", ".join(names),
+        names=", ".join(listed),
     )
     return text[:2000], ids
 
 
 def already_over_text(giveaway_id: int, status: str) -> str:
     if status == "cancelled":
-        return f"Giveaway #{giveaway_id} was already cancelled."
-    return f"Giveaway #{giveaway_id} has already ended; /giveaway reroll draws new winners."
+        return _("Giveaway #{id} was already cancelled.", id=giveaway_id)
+    return _("Giveaway #{id} has already ended; /giveaway reroll draws new winners.", id=giveaway_id)
 
 
 def not_rerollable_text(giveaway_id: int, status: str) -> str:
     """Why /giveaway reroll refuses a giveaway that did not end with a draw."""
     if status == "cancelled":
-        return f"Giveaway #{giveaway_id} was cancelled, so there are no winners to reroll."
-    return f"Giveaway #{giveaway_id} is still running: end it with /giveaway end first, then reroll."
+        return _("Giveaway #{id} was cancelled, so there are no winners to reroll.", id=giveaway_id)
+    return _("Giveaway #{id} is still running: end it with /giveaway end first, then reroll.", id=giveaway_id)

@@ -16,6 +16,7 @@ import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
+from bot.core.i18n import _
 from bot.core.messaging import DangerousRole, Messenger, Unreachable, effect_nonce
 from bot.core.people import People, Person
 from bot.core.servers import ServerService
@@ -134,7 +135,9 @@ class LeaderboardService:
             try:
                 month = month_of(now, zone(server.timezone))
                 voters = rankings.get(server.id, [])
-                embed = top10_embed(server, month.key, voters, now, await self._who(server, voters))
+                people = await self._who(server, voters)
+                with self._servers.speaking_for(server):  # the board is the channel's
+                    embed = top10_embed(server, month.key, voters, now, people)
                 await self._boards.refresh(server, BOARD, BoardContent([embed]))
                 self._checked[server.id] = now
                 refreshed += 1
@@ -190,9 +193,10 @@ class LeaderboardService:
                     log.info("daily post of server %s for %s skipped: no votes to show", server.id, day.isoformat())
                     return True
                 people = await self._who(server, [*yesterday, *monthly])
-                embed = daily_embed(
-                    server, previous.key, yesterday, month.key, monthly, month_over=month.end <= now, people=people
-                )
+                with self._servers.speaking_for(server):
+                    embed = daily_embed(
+                        server, previous.key, yesterday, month.key, monthly, month_over=month.end <= now, people=people
+                    )
                 try:
                     await self._messenger.post(
                         setting.channel_id,
@@ -201,11 +205,9 @@ class LeaderboardService:
                         guild_id=server.guild_id,
                     )
                 except Unreachable as exc:
-                    await self._notices.once(
-                        server,
-                        f"daily:{setting.channel_id}",
-                        daily_refused_text(server, setting.channel_id, exc.reason),
-                    )
+                    with self._servers.speaking_for(server):
+                        notice = daily_refused_text(server, setting.channel_id, exc.reason)
+                    await self._notices.once(server, f"daily:{setting.channel_id}", notice)
                     raise RetryLater(f"daily post in channel {setting.channel_id}: {exc.reason}") from exc
                 return True  # commit: a failure above rolls the claim back and the next tick retries
         return False
@@ -238,11 +240,16 @@ class LeaderboardService:
 
     async def _role(self, server: Server, action: str, member: int, role: int) -> None:
         call = self._messenger.add_role if action == "add" else self._messenger.remove_role
+        with self._servers.speaking_for(server):
+            # Translators: the reason shown in the Discord audit log when the bot gives or takes the top-voter role.
+            reason = _("monthly top voter")
         try:
-            await call(server.guild_id, member, role, reason="monthly top voter")
+            await call(server.guild_id, member, role, reason=reason)
         except Unreachable as exc:  # a role that gained a dangerous permission too: retried, it may be fixed
             key = f"top_voter_role:{role}" + (":dangerous" if isinstance(exc, DangerousRole) else "")
-            await self._notices.once(server, key, role_refused_text(server, role, exc.reason))
+            with self._servers.speaking_for(server):
+                notice = role_refused_text(server, role, exc.reason)
+            await self._notices.once(server, key, notice)
             raise RetryLater(f"role {role}: {exc.reason}") from exc
         except discord.HTTPException as exc:
             raise RetryLater(f"role {role}: Discord error {exc.status}") from exc

@@ -1,6 +1,7 @@
 """The leaderboards package's toggles: the monthly top-voter role, the daily post and the live top-10 board."""
 
 from bot.core.features import FeatureSpec, SettingSpec
+from bot.core.i18n import N_
 
 TIES = SettingSpec(
     "ties",
@@ -8,15 +9,17 @@ TIES = SettingSpec(
     "all",
     "Top-voter role on a tie: everyone tied, or only the first to reach the count",
     choices=("all", "first"),
-    label="tie rule",
-    choice_labels=("everyone tied gets the role", "only the first to reach the count gets the role"),
+    # Translators: the name of a setting, lower case, as in "The tie rule is …".
+    label=N_("tie rule"),
+    choice_labels=(N_("everyone tied gets the role"), N_("only the first to reach the count gets the role")),
 )
 POST_TIME = SettingSpec(
     "post_time",
     "time",
     "09:00",
     "Local time of the daily leaderboard post, e.g. 09:00 (server time zone)",
-    label="daily post time",
+    # Translators: the name of a setting, lower case.
+    label=N_("daily post time"),
 )
 REFRESH_MINUTES = SettingSpec(
     "refresh_minutes",
@@ -26,38 +29,41 @@ REFRESH_MINUTES = SettingSpec(
     minimum=1,
     maximum=60,
     option="board_refresh",
-    label="board refresh",
+    # Translators: the name of a setting, lower case (how often the live top-10 board is refreshed).
+    label=N_("board refresh"),
     unit="minute",
     every=True,
 )
 
 TOP_VOTER_ROLE = FeatureSpec(
     "top_voter_role",
-    "Top-voter role",
+    N_("Top-voter role"),
     needs_role=True,
     grants_role=True,
     settings=(TIES,),
     package="leaderboards",
-    role_use=(
+    role_use=N_(
         "On the 1st of each month (in the server's time zone) I give it to last month's top voter and take it "
         "from the previous holders."
     ),
 )
 DAILY_LEADERBOARD = FeatureSpec(
     "daily_leaderboard",
-    "Daily leaderboard post",
+    N_("Daily leaderboard post"),
     needs_channel=True,
     settings=(POST_TIME,),
     package="leaderboards",
-    posts="daily vote leaderboard",
+    # Translators: fits "Survival's … will be posted in this channel."
+    posts=N_("daily vote leaderboard"),
 )
 TOP10_BOARD = FeatureSpec(
     "top10_board",
-    "Live top-10 voters board",
+    N_("Live top-10 voters board"),
     needs_channel=True,
     settings=(REFRESH_MINUTES,),
     package="leaderboards",
-    posts="live top-10 voters board",
+    # Translators: fits "Survival's … will be posted in this channel."
+    posts=N_("live top-10 voters board"),
 )
 
 FEATURES = (TOP_VOTER_ROLE, DAILY_LEADERBOARD, TOP10_BOARD)

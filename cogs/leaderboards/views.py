@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import discord
 
+from bot.core.i18n import N_, _, n_
 from bot.core.people import Person, Presence
 from bot.core.text import escape, safe_name
 from bot.core.time import day_label, month_label
@@ -15,7 +16,8 @@ from bot.db.votes import Voter
 
 MEDALS = ("🥇", "🥈", "🥉")
 VOTE_COLOUR = discord.Colour.from_rgb(88, 101, 242)
-FORMER_MEMBER = "a former member"  # a voter Discord no longer knows (deleted account)
+# Translators: stands for a voter Discord no longer knows (a deleted account), in a ranking.
+FORMER_MEMBER = N_("a former member")
 
 
 def voter_label(voter: Voter, people: Mapping[int, Person]) -> str:
@@ -27,8 +29,8 @@ def voter_label(voter: Voter, people: Mapping[int, Person]) -> str:
     if person is None or person.presence in (Presence.MEMBER, Presence.UNCHECKED):
         return f"<@{voter.member_id}>{suffix}"
     if person.presence is Presence.OUTSIDER and person.name:
-        return f"{safe_name(person.name, FORMER_MEMBER)}{suffix}"
-    return f"{FORMER_MEMBER}{suffix}"
+        return f"{safe_name(person.name, _(FORMER_MEMBER))}{suffix}"
+    return f"{_(FORMER_MEMBER)}{suffix}"
 
 
 def ranking_lines(voters: Sequence[Voter], people: Mapping[int, Person], empty: str) -> str:
@@ -36,7 +38,14 @@ def ranking_lines(voters: Sequence[Voter], people: Mapping[int, Person], empty: 
     for position, voter in enumerate(voters, start=1):
         mark = MEDALS[position - 1] if position <= len(MEDALS) else f"`{position:>2}.`"
         lines.append(
-            f"{mark} {voter_label(voter, people)} — **{voter.votes}** {'vote' if voter.votes == 1 else 'votes'}"
+            # Translators: a line of a leaderboard; {mark} is a medal or the position, {voter} a mention or a name.
+            n_(
+                "{mark} {voter} — **{count}** vote",
+                "{mark} {voter} — **{count}** votes",
+                voter.votes,
+                mark=mark,
+                voter=voter_label(voter, people),
+            )
         )
     return "\n".join(lines) or empty
 
@@ -46,12 +55,14 @@ def top10_embed(
 ) -> discord.Embed:
     month = month_label(month_key)
     embed = discord.Embed(
-        title=f"Top voters of {escape(server.name)} — {month}",
-        description=ranking_lines(voters, people, f"No votes yet in {month}."),
+        # Translators: title of the live top-10 board; {month} is a heading such as "November 2026".
+        title=_("Top voters of {server} — {month}", server=escape(server.name), month=month),
+        description=ranking_lines(voters, people, _("No votes yet in {month}.", month=month)),
         colour=VOTE_COLOUR,
         timestamp=now,
     )
-    embed.set_footer(text="Last updated")
+    # Translators: footer of the live top-10 board, followed by the time of the last update (shown by Discord).
+    embed.set_footer(text=_("Last updated"))
     return embed
 
 
@@ -66,42 +77,87 @@ def daily_embed(
     people: Mapping[int, Person],
 ) -> discord.Embed:
     """Day D's post: D-1's voters, and the month of D-1 — so far, or its final standings when D is the 1st."""
-    embed = discord.Embed(title=f"{escape(server.name)} vote leaderboard", colour=VOTE_COLOUR)
+    embed = discord.Embed(title=_("{server} vote leaderboard", server=escape(server.name)), colour=VOTE_COLOUR)
     embed.add_field(
-        name=f"Yesterday ({day_label(day_key)})",
-        value=ranking_lines(yesterday, people, "No votes were cast yesterday."),
+        # Translators: a heading of the daily leaderboard post; {day} is a date such as "30 November 2026".
+        name=_("Yesterday ({day})", day=day_label(day_key)),
+        value=ranking_lines(yesterday, people, _("No votes were cast yesterday.")),
         inline=False,
     )
     name = month_label(month_key)
     if month_over:
-        title, empty = f"{name} — final standings", f"No votes were cast in {name}."
+        # Translators: a heading of the daily leaderboard post on the 1st; {month} is "November 2026".
+        title, empty = _("{month} — final standings", month=name), _("No votes were cast in {month}.", month=name)
     else:
-        title, empty = f"{name} so far", f"No votes yet in {name}."
+        # Translators: a heading of the daily leaderboard post; {month} is "November 2026".
+        title, empty = _("{month} so far", month=name), _("No votes yet in {month}.", month=name)
     embed.add_field(name=title, value=ranking_lines(month, people, empty), inline=False)
     return embed
 
 
 def role_refused_text(server: Server, role: int, reason: str) -> str:
-    return (
-        f"I can't hand out the top-voter role <@&{role}> of **{escape(server.name)}**: {reason}. "
-        "I keep retrying; fix it in Server Settings → Roles or pick another role with /feature enable."
+    return _(
+        "I can't hand out the top-voter role <@&{role}> of **{server}**: {reason}. "
+        "I keep retrying; fix it in Server Settings → Roles or pick another role with /feature enable.",
+        role=role,
+        server=escape(server.name),
+        reason=reason,
     )
 
 
 def daily_refused_text(server: Server, channel_id: int, reason: str) -> str:
-    return (
-        f"I can't post the daily leaderboard of **{escape(server.name)}** in <#{channel_id}> ({reason}). "
-        "I keep retrying for a few hours; fix my permissions there or pick another channel with /feature enable."
+    return _(
+        "I can't post the daily leaderboard of **{server}** in <#{channel}> ({reason}). "
+        "I keep retrying for a few hours; fix my permissions there or pick another channel with /feature enable.",
+        server=escape(server.name),
+        channel=channel_id,
+        reason=reason,
     )
 
 
 def settings_text(server: Server, refresh_minutes: int, post_time: str, ties: str, *, changed: bool = True) -> str:
     """The reply to /leaderboards settings: what is now in force (and whether anything was just saved)."""
-    winners = "everyone tied for the most votes" if ties == "all" else "only the first to reach the most votes"
-    every = "every minute" if refresh_minutes == 1 else f"every {refresh_minutes} minutes"
-    lead = "saved" if changed else "(nothing changed: give an option to change it)"
-    return (
-        f"Leaderboard settings of **{escape(server.name)}** {lead}: the live top-10 board refreshes {every}, "
-        f"the daily post goes out at {post_time} ({server.timezone}), and on a tie the top-voter role goes to "
-        f"{winners}."
+    values = {"server": escape(server.name), "time": post_time, "zone": server.timezone}
+    if changed and ties == "all":
+        return n_(
+            "Leaderboard settings of **{server}** saved: the live top-10 board refreshes every minute, "
+            "the daily post goes out at {time} ({zone}), and on a tie the top-voter role goes to "
+            "everyone tied for the most votes.",
+            "Leaderboard settings of **{server}** saved: the live top-10 board refreshes every {count} minutes, "
+            "the daily post goes out at {time} ({zone}), and on a tie the top-voter role goes to "
+            "everyone tied for the most votes.",
+            refresh_minutes,
+            **values,
+        )
+    if changed:
+        return n_(
+            "Leaderboard settings of **{server}** saved: the live top-10 board refreshes every minute, "
+            "the daily post goes out at {time} ({zone}), and on a tie the top-voter role goes to "
+            "only the first to reach the most votes.",
+            "Leaderboard settings of **{server}** saved: the live top-10 board refreshes every {count} minutes, "
+            "the daily post goes out at {time} ({zone}), and on a tie the top-voter role goes to "
+            "only the first to reach the most votes.",
+            refresh_minutes,
+            **values,
+        )
+    if ties == "all":
+        return n_(
+            "Leaderboard settings of **{server}** (nothing changed: give an option to change it): the live top-10 "
+            "board refreshes every minute, the daily post goes out at {time} ({zone}), and on a tie the top-voter "
+            "role goes to everyone tied for the most votes.",
+            "Leaderboard settings of **{server}** (nothing changed: give an option to change it): the live top-10 "
+            "board refreshes every {count} minutes, the daily post goes out at {time} ({zone}), and on a tie the "
+            "top-voter role goes to everyone tied for the most votes.",
+            refresh_minutes,
+            **values,
+        )
+    return n_(
+        "Leaderboard settings of **{server}** (nothing changed: give an option to change it): the live top-10 "
+        "board refreshes every minute, the daily post goes out at {time} ({zone}), and on a tie the top-voter "
+        "role goes to only the first to reach the most votes.",
+        "Leaderboard settings of **{server}** (nothing changed: give an option to change it): the live top-10 "
+        "board refreshes every {count} minutes, the daily post goes out at {time} ({zone}), and on a tie the "
+        "top-voter role goes to only the first to reach the most votes.",
+        refresh_minutes,
+        **values,
     )

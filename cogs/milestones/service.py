@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from bot.core.admin_notice import AdminNotices
+from bot.core.i18n import _, n_, names, number
 from bot.core.messaging import Messenger, Unreachable, effect_nonce
 from bot.core.pushed_events import PushedEvent
 from bot.core.servers import ServerService
@@ -48,31 +49,56 @@ def every_mark(total: int, every: int | None) -> int | None:
     return total // every * every
 
 
-def _votes(count: int) -> str:
-    return "vote" if count == 1 else "votes"
-
-
 def milestone_text(server: Server, threshold: int, month_key: str) -> str:
-    month = month_label(month_key)
-    return f"🏆 **{escape(server.name)}** reached **{threshold}** {_votes(threshold)} this month ({month})!"
+    return n_(
+        "🏆 **{server}** reached **{count}** vote this month ({month})!",
+        "🏆 **{server}** reached **{count}** votes this month ({month})!",
+        threshold,
+        server=escape(server.name),
+        month=month_label(month_key),
+    )
 
 
 def every_text(server: Server, mark: int) -> str:
-    return f"🎉 **{escape(server.name)}** passed **{mark}** {_votes(mark)} in total!"
+    return n_(
+        "🎉 **{server}** passed **{count}** vote in total!",
+        "🎉 **{server}** passed **{count}** votes in total!",
+        mark,
+        server=escape(server.name),
+    )
 
 
 def rank_text(server: Server, rank: int) -> str:
     """A computed rank-up (among the bot's servers of the category)."""
-    category = escape(server.category or "its category")
-    return f"📈 **{escape(server.name)}** climbed to **#{rank}** in {category} this month!"
+    if server.category:
+        return _(
+            "📈 **{server}** climbed to **#{rank}** in {category} this month!",
+            server=escape(server.name),
+            rank=number(rank),
+            category=escape(server.category),
+        )
+    return _(
+        "📈 **{server}** climbed to **#{rank}** in its category this month!",
+        server=escape(server.name),
+        rank=number(rank),
+    )
 
 
 def site_rank_text(server: Server, rank: int, category: str | None) -> str:
     """A rank-up pushed by the listing site (its category when it names one, else the server's)."""
     category = category or server.category
     if category:
-        return f"📈 **{escape(server.name)}** climbed to **#{rank}** in {escape(category)} this month!"
-    return f"📈 **{escape(server.name)}** climbed to **#{rank}** on the server list this month!"
+        return _(
+            "📈 **{server}** climbed to **#{rank}** in {category} this month!",
+            server=escape(server.name),
+            rank=number(rank),
+            category=escape(category),
+        )
+    return _(
+        "📈 **{server}** climbed to **#{rank}** on the server list this month!",
+        server=escape(server.name),
+        rank=number(rank),
+    )
 
 
 SITE_RANK = "site_rank"  # the listing site's best rank of a month (runs: value = rank)
@@ -106,6 +132,10 @@ class MilestoneService:
 
     async def check(self, server: Server, voted_at: dt.datetime) -> list[str]:
         """Announce newly reached milestones and a better category rank; returns the texts announced."""
+        with self._servers.speaking_for(server):  # every announcement (and the owner's notice) is the server's
+            return await self._check(server, voted_at)
+
+    async def _check(self, server: Server, voted_at: dt.datetime) -> list[str]:
         setting = await self._servers.active_setting(server, FEATURE)
         if setting is None or setting.channel_id is None:
             return []
@@ -148,9 +178,10 @@ class MilestoneService:
         if improved:
             await self._runs.start(server.id, SITE_RANK_UP, f"{period}:{rank}")
         category = event.data.get("category")
-        await self._announce_ranks(
-            server, setting.channel_id, SITE_RANK_UP, lambda n: site_rank_text(server, n, category)
-        )
+        with self._servers.speaking_for(server):
+            await self._announce_ranks(
+                server, setting.channel_id, SITE_RANK_UP, lambda n: site_rank_text(server, n, category)
+            )
 
     async def _site_ranks(self, server: Server, at: dt.datetime) -> bool:
         """Whether the listing site pushed a rank for the server this month or last month (then its rank wins)."""
@@ -189,8 +220,13 @@ class MilestoneService:
             await self._notices.once(
                 server,
                 f"milestones:{channel_id}",
-                f"I can't post milestones of **{escape(server.name)}** in <#{channel_id}> ({exc.reason}). "
-                "Fix my permissions there or pick another channel with /feature enable milestones.",
+                _(
+                    "I can't post milestones of **{server}** in <#{channel}> ({reason}). "
+                    "Fix my permissions there or pick another channel with /feature enable milestones.",
+                    server=escape(server.name),
+                    channel=channel_id,
+                    reason=exc.reason,
+                ),
             )
             return False
         return True
@@ -198,10 +234,23 @@ class MilestoneService:
 
 def milestones_settings_text(server: Server, thresholds: list[int], every: int) -> str:
     """The reply to /milestones settings: when a milestone is announced, in words."""
-    marks = [f"{t:,}" for t in thresholds]
-    listed = marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + f" and {marks[-1]}"
-    votes = "vote" if marks == ["1"] else "votes"
-    text = f"Milestones of **{escape(server.name)}**: I announce when the month reaches {listed} {votes}"
+    listed = names([number(t) for t in thresholds])
+    last = thresholds[-1] if thresholds else 0  # the number next to "votes"
     if every:
-        return text + f", and every {every:,} votes in total."
-    return text + "."
+        # Translators: fills {every} in "…, and every {every} in total." ("every 3 votes in total").
+        every_votes = n_("{count} vote", "{count} votes", every)
+        return n_(
+            "Milestones of **{server}**: I announce when the month reaches {listed} vote, and every {every} in total.",
+            "Milestones of **{server}**: I announce when the month reaches {listed} votes, and every {every} in total.",
+            last,
+            server=escape(server.name),
+            listed=listed,
+            every=every_votes,
+        )
+    return n_(
+        "Milestones of **{server}**: I announce when the month reaches {listed} vote.",
+        "Milestones of **{server}**: I announce when the month reaches {listed} votes.",
+        last,
+        server=escape(server.name),
+        listed=listed,
+    )

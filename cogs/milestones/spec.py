@@ -1,6 +1,7 @@
 """The ``milestones`` toggle: monthly vote thresholds, an every-N-votes total, and rank-ups."""
 
 from bot.core.features import FeatureSpec, SettingSpec
+from bot.core.i18n import N_
 
 THRESHOLDS = SettingSpec(
     "thresholds",
@@ -10,7 +11,8 @@ THRESHOLDS = SettingSpec(
     minimum=1,
     maximum=10**9,
     max_items=20,
-    label="milestone thresholds",
+    # Translators: the name of a setting, lower case.
+    label=N_("milestone thresholds"),
     unit="vote",
 )
 EVERY = SettingSpec(
@@ -21,18 +23,20 @@ EVERY = SettingSpec(
     minimum=1,
     maximum=1_000_000,
     zero_means_off=True,
-    label="total-votes announcement",
+    # Translators: the name of a setting, lower case (an announcement every N votes in total).
+    label=N_("total-votes announcement"),
     unit="vote",
     every=True,
 )
 
 MILESTONES = FeatureSpec(
     "milestones",
-    "Vote milestones and rank-ups",
+    N_("Vote milestones and rank-ups"),
     needs_channel=True,
     settings=(THRESHOLDS, EVERY),
     package="milestones",
-    posts="vote milestones and rank-ups",
+    # Translators: fits "Survival's … will be posted in this channel."
+    posts=N_("vote milestones and rank-ups"),
 )
 
 FEATURES = (MILESTONES,)

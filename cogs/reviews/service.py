@@ -11,6 +11,7 @@ import logging
 import discord
 
 from bot.core.errors import UserError
+from bot.core.i18n import _, n_
 from bot.core.messaging import Messenger, Unreachable, effect_nonce
 from bot.core.pushed_events import PushedEvent
 from bot.core.servers import ServerService
@@ -34,28 +35,34 @@ MAX_AUTHOR = 100
 def parse_rating(value: object) -> int:
     """1..5 from a modal's text or a pushed JSON number; a clear error for anything else."""
     if isinstance(value, bool):
-        raise UserError("The rating must be a whole number from 1 to 5.")
+        raise UserError(_("The rating must be a whole number from 1 to 5."))
     if isinstance(value, str):
         value = value.strip()
         if not is_ascii_digits(value):
-            raise UserError("The rating must be a whole number from 1 to 5.")
+            raise UserError(_("The rating must be a whole number from 1 to 5."))
         value = int(value)
     if not isinstance(value, int) or not 1 <= value <= 5:
-        raise UserError("The rating must be a whole number from 1 to 5.")
+        raise UserError(_("The rating must be a whole number from 1 to 5."))
     return value
 
 
 def clean_body(text: str | None) -> str:
     body = (text or "").strip()
     if len(body) > MAX_BODY:
-        raise UserError(f"The review text can be at most {MAX_BODY} characters.")
+        raise UserError(
+            n_(
+                "The review text can be at most {count} character.",
+                "The review text can be at most {count} characters.",
+                MAX_BODY,
+            )
+        )
     return body
 
 
 def clean_author(name: str) -> str:
     author = " ".join(name.split())[:MAX_AUTHOR]
     if not author:
-        raise UserError("The review's author can't be empty.")
+        raise UserError(_("The review's author can't be empty."))
     return author
 
 
@@ -124,7 +131,7 @@ class ReviewService:
         """The server a member reviews and their current review (to edit); refused when reviews are off."""
         server = await self._servers.resolve(guild_id, server_name)
         if not await self._servers.is_active(server, FEATURE):
-            raise UserError(f"Reviews for **{escape(server.name)}** are not open here.")
+            raise UserError(_("Reviews for **{server}** are not open here.", server=escape(server.name)))
         return server, await self._repo.for_member(server.id, user_id)
 
     async def submit(self, server: Server, user_id: int, author: str, rating: object, text: str | None) -> Review:
@@ -144,10 +151,10 @@ class ReviewService:
         setting = await self._servers.active_setting(server, FEATURE)
         if setting is None or setting.channel_id is None:
             return False
+        with self._servers.speaking_for(server):  # the channel's language, not the reviewer's
+            alert = review_alert(review, server.name)
         try:
-            await self._messenger.post(
-                setting.channel_id, embeds=[review_alert(review, server.name)], nonce=nonce, guild_id=server.guild_id
-            )
+            await self._messenger.post(setting.channel_id, embeds=[alert], nonce=nonce, guild_id=server.guild_id)
         except Unreachable as exc:
             log.warning("server %s: review alert refused: %s", server.id, exc.reason)
             return False
@@ -170,7 +177,8 @@ class ReviewService:
         setting = await self._servers.setting(server_id, FEATURE)
         if server is None or setting is None or not self._ownership.owns(server.guild_id):
             return None  # with --shards, only the process that owns the guild announces
-        text = change_text(escape(server.name), ReviewStats.from_json(setting.settings.get(STATE_KEY)), stats)
+        with self._servers.speaking_for(server):
+            text = change_text(escape(server.name), ReviewStats.from_json(setting.settings.get(STATE_KEY)), stats)
         posted = None
         if text is not None and setting.enabled and server.enabled and setting.channel_id is not None:
             try:

@@ -10,7 +10,10 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import babel.numbers
 
+from bot.core import i18n
+from bot.core.i18n import n_, number
 from bot.votes.topgg_backfill import project_server
 
 log = logging.getLogger(__name__)
@@ -50,12 +53,27 @@ def change_text(server_name: str, old: ReviewStats | None, new: ReviewStats) -> 
     if old is None or new.count <= old.count:
         return None
     added = new.count - old.count
-    score = ""
-    if new.score is not None:
-        out_of = 5 if new.score <= 5 else 100
-        score = f", average **{new.score:.1f}/{out_of}**"
-    plural = "s" if added > 1 else ""
-    return f"⭐ {added} new review{plural} of **{server_name}** on Top.gg — {new.count} in total{score}."
+    values = {"server": server_name, "total": number(new.count)}
+    if new.score is None:
+        return n_(
+            "⭐ {count} new review of **{server}** on Top.gg — {total} in total.",
+            "⭐ {count} new reviews of **{server}** on Top.gg — {total} in total.",
+            added,
+            **values,
+        )
+    return n_(
+        "⭐ {count} new review of **{server}** on Top.gg — {total} in total, average **{score}/{out_of}**.",
+        "⭐ {count} new reviews of **{server}** on Top.gg — {total} in total, average **{score}/{out_of}**.",
+        added,
+        score=one_decimal(new.score),
+        out_of=5 if new.score <= 5 else 100,
+        **values,
+    )
+
+
+def one_decimal(value: float) -> str:
+    """``4.6``, ``87.0`` (``4,6`` in French): exactly one decimal, in the language in force."""
+    return babel.numbers.format_decimal(value, format="#,##0.0", locale=i18n.current().locale)
 
 
 class TopggReviewPoller:

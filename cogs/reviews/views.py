@@ -10,6 +10,7 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.core.errors import UserError
+from bot.core.i18n import _
 from bot.core.interactions import safe_reply
 from cogs.reviews.repository import Review
 from cogs.reviews.spec import MAX_BODY
@@ -35,9 +36,14 @@ def trim(text: str, limit: int = ALERT_BODY) -> str:
 def review_alert(review: Review, server_name: str) -> discord.Embed:
     """The alert for a new or edited review, from a member or pushed by a listing site. Embeds never ping (and the
     post allows no mentions), so outside text keeps its mentions, shown as names, and only markdown is escaped."""
-    verb = "Review updated" if review.edited else "New review"
+    server = escape_markdown(server_name)
+    title = (
+        _("Review updated for {server}", server=server)
+        if review.edited
+        else _("New review for {server}", server=server)
+    )
     embed = discord.Embed(
-        title=f"{verb} for {escape_markdown(server_name)}"[:256],
+        title=title[:256],
         description=f"**{stars(review.rating)}** ({review.rating}/5)\n{escape_markdown(trim(review.body))}".strip(),
         colour=REVIEW_COLOUR,
         timestamp=review.updated_at,
@@ -45,8 +51,14 @@ def review_alert(review: Review, server_name: str) -> discord.Embed:
     author = escape_markdown(review.author)
     if review.discord_user_id is not None:
         author += f" (<@{review.discord_user_id}>)"
-    embed.add_field(name="By", value=author[:1024], inline=True)
-    embed.set_footer(text="Written with /review" if review.source == "discord" else "From our server-list page")
+    # Translators: field name of a review alert; its value is the author's name.
+    embed.add_field(name=_("By"), value=author[:1024], inline=True)
+    if review.source == "discord":
+        # Translators: footer of a review alert for a review written in Discord.
+        embed.set_footer(text=_("Written with /review"))
+    else:
+        # Translators: footer of a review alert for a review pushed by the server's listing site.
+        embed.set_footer(text=_("From our server-list page"))
     return embed
 
 
@@ -60,12 +72,15 @@ class ReviewModal(discord.ui.Modal):
         draft: tuple[str, str] | None = None,
         on_refused: Callable[[str, str], None] = lambda rating, text: None,
     ) -> None:
-        super().__init__(title=f"Review {server.name}"[:45], custom_id=f"reviews:modal:{server.id}", timeout=900)
+        # Translators: title of the /review form (at most 45 characters with the server's name).
+        title = _("Review {server}", server=server.name)[:45]
+        super().__init__(title=title, custom_id=f"reviews:modal:{server.id}", timeout=900)
         self.service = service
         self.server = server
         self.on_refused = on_refused
         self.rating: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Rating from 1 to 5",
+            # Translators: a field label of the /review form (at most 45 characters).
+            label=_("Rating from 1 to 5"),
             custom_id="rating",
             min_length=1,
             max_length=1,
@@ -73,7 +88,8 @@ class ReviewModal(discord.ui.Modal):
             default=draft[0][:1] if draft else str(existing.rating) if existing else None,
         )
         self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Your review",
+            # Translators: a field label of the /review form (at most 45 characters).
+            label=_("Your review"),
             custom_id="text",
             style=discord.TextStyle.paragraph,
             required=False,
@@ -94,11 +110,18 @@ class ReviewModal(discord.ui.Modal):
             self.on_refused(self.rating.value or "", self.text.value or "")  # fills in the next form
             await safe_reply(
                 interaction,
-                f"{exc} Your review is not saved yet: run /review again, and the form will still hold what you wrote.",
+                _(
+                    "{error} Your review is not saved yet: run /review again, and the form will still hold what you "
+                    "wrote.",
+                    error=str(exc),
+                ),
             )
             return
-        await safe_reply(interaction, "Thanks! Your review was " + ("updated." if review.edited else "saved."))
+        if review.edited:
+            await safe_reply(interaction, _("Thanks! Your review was updated."))
+        else:
+            await safe_reply(interaction, _("Thanks! Your review was saved."))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         log.error("review modal failed (guild %s)", interaction.guild_id, exc_info=error)
-        await safe_reply(interaction, "Something went wrong on my side; your review may not have been saved.")
+        await safe_reply(interaction, _("Something went wrong on my side; your review may not have been saved."))
