@@ -36,7 +36,8 @@ def add_arguments(commands: argparse._SubParsersAction, common: argparse.Argumen
     actions = catalogs.add_subparsers(dest="catalogs_command", required=True, metavar="ACTION")
     actions.add_parser("extract", help=f"write {TEMPLATE.relative_to(SOURCE_ROOT)} from the sources and commands")
     actions.add_parser("update", help="merge the template into every language's catalog")
-    actions.add_parser("check", help="list missing, fuzzy and mismatched entries; exit 1 if any")
+    check = actions.add_parser("check", help="list missing, fuzzy and mismatched entries; exit 1 if any")
+    check.add_argument("--language", metavar="CODE", help="one language only, e.g. fr or pt-BR")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +50,11 @@ def run(args: argparse.Namespace) -> int:
         for language in i18n.TRANSLATED:
             print(update_catalog(language, template))
     elif args.catalogs_command == "check":
-        problems = [problem for language in i18n.TRANSLATED for problem in catalog_problems(language)]
+        chosen = [lang for lang in i18n.TRANSLATED if args.language in (None, lang.code, lang.babel)]
+        if not chosen:
+            print(f"no such language: {args.language} (one of {', '.join(lang.code for lang in i18n.TRANSLATED)})")
+            return 2
+        problems = [problem for language in chosen for problem in catalog_problems(language)]
         print("\n".join(problems) if problems else "every catalog is complete")
         return 1 if problems else 0
     return 0

@@ -109,10 +109,12 @@ class BotRunner:
         return await self.start()
 
     async def command(
-        self, user_id: int, name: str, /, channel_id: int = GENERAL, **options: Any
+        self, user_id: int, name: str, /, channel_id: int = GENERAL, locale: str = "en-US", **options: Any
     ) -> list[dict[str, Any]]:
-        """Run a slash command as ``user_id`` and return the bot's responses once it answered."""
+        """Run a slash command as ``user_id`` (whose Discord language is ``locale``) and return the bot's
+        responses once it answered."""
         spec = {
+            "locale": locale,
             "guild_id": str(GUILD_ID),
             "channel_id": str(channel_id),
             "user_id": str(user_id),

@@ -87,9 +87,9 @@ async def test_daily_post_once_across_restart_and_dst(runner: BotRunner, pool: a
     await tick_at(dt.datetime(2026, 3, 31, 14, 0, tzinfo=dt.UTC))
     posts = [r["json"]["embeds"][0] for r in sent(fake, "POST", f"/channels/{GENERAL}/messages")]
     assert [p["fields"][0]["name"] for p in posts] == [
-        "Yesterday (27 March 2026)",
-        "Yesterday (28 March 2026)",
-        "Yesterday (29 March 2026)",
+        "Yesterday (March 27, 2026)",
+        "Yesterday (March 28, 2026)",
+        "Yesterday (March 29, 2026)",
     ]
     assert f"<@{MEMBER}>" in posts[0]["fields"][0]["value"] and "**1** vote" in posts[0]["fields"][0]["value"]
     assert "**2** votes" in posts[1]["fields"][1]["value"]  # month to date
@@ -202,7 +202,7 @@ async def test_daily_post_on_the_first_gives_the_final_standings_of_the_month_th
 
     daily = [r["json"]["embeds"][0] for r in sent(fake, "POST", f"/channels/{GENERAL}/messages")]
     post = next(e for e in daily if e["title"] == "Alpha vote leaderboard")
-    assert [f["name"] for f in post["fields"]] == ["Yesterday (30 November 2026)", "November 2026 — final standings"]
+    assert [f["name"] for f in post["fields"]] == ["Yesterday (November 30, 2026)", "November 2026 — final standings"]
     assert post["fields"][1]["value"] == "🥇 Steve — **2** votes"
     assert sent(fake, "POST", f"/channels/{other}/messages") == []  # no votes to rank: no empty board posted
     claimed = "SELECT count(*) FROM engagement_runs WHERE server_id = $1 AND kind = 'daily'"
