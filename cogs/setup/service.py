@@ -121,6 +121,7 @@ class SetupService:
             notice = _(
                 "✅ **{server}**'s {posts} will be posted in this channel.", server=escape(server.name), posts=posts
             )
+        channel = f"<#{channel_id}>"
         try:
             await self._messenger.post(channel_id, notice)
         except Unreachable as exc:
@@ -128,7 +129,7 @@ class SetupService:
                 _(
                     "Discord refused my message in {channel} ({reason}). Check the channel's permissions for my role; "
                     "nothing was changed.",
-                    channel=f"<#{channel_id}>",
+                    channel=channel,
                     reason=exc.reason,
                 )
             ) from None
@@ -136,7 +137,7 @@ class SetupService:
             raise UserError(
                 _(
                     "Discord did not take my message in {channel} ({status}); try again.",
-                    channel=f"<#{channel_id}>",
+                    channel=channel,
                     status=str(exc.status),
                 )
             ) from None
@@ -197,14 +198,15 @@ def removed_text(outcome: RemovalOutcome) -> str:
     ]
     if outcome.boards_deleted:
         lines.append(_("Board messages deleted: {count}.", count=i18n.number(outcome.boards_deleted)))
-    lines.extend(
-        _(
-            "I could not delete its board message {link} ({reason}); please delete it by hand.",
-            link=f"https://discord.com/channels/{server.guild_id}/{left.board.channel_id}/{left.board.message_id}",
-            reason=left.reason,
+    for left in outcome.boards_left:
+        link = f"https://discord.com/channels/{server.guild_id}/{left.board.channel_id}/{left.board.message_id}"
+        lines.append(
+            _(
+                "I could not delete its board message {link} ({reason}); please delete it by hand.",
+                link=link,
+                reason=left.reason,
+            )
         )
-        for left in outcome.boards_left
-    )
     return "\n".join(lines)
 
 
