@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.core.i18n import _
+
 T = TypeVar("T", bound=Callable[..., Any])
 
 SERVER_HELP = "Game server, by name or id (default: the main one, see /setup default)"
@@ -20,8 +22,12 @@ CHOICE_LIMIT = 100  # characters in a choice's name
 
 
 def server_choice_name(name: str, server_id: int) -> str:
-    suffix = f" (id {server_id})"
-    return name[: CHOICE_LIMIT - len(suffix)] + suffix
+    """``Survival (id 12)`` in the member's language, the name cut so that the whole fits a choice."""
+    # Translators: a game server as the server option's list shows it.
+    text = _("{server} (id {id})", server=name, id=str(server_id))
+    if len(text) <= CHOICE_LIMIT:
+        return text
+    return _("{server} (id {id})", server=name[: max(0, len(name) - (len(text) - CHOICE_LIMIT))], id=str(server_id))
 
 
 async def server_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -12,7 +12,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import babel.lists
+
+from bot.core import i18n
 from bot.core.errors import UserError
+from bot.core.i18n import _, n_, p_
 from bot.core.time import TIME_HINT, parse_hhmm
 from bot.core.validation import clean_vote_url, is_ascii_digits, quoted
 
@@ -21,12 +25,21 @@ MASTER_SWITCH = "all"
 SettingKind = Literal["int", "bool", "time", "choice", "int_list", "url"]
 
 
+def translated(text: str) -> str:
+    """A text declared in a spec (marked with ``N_``) in the language in force; an empty one stays empty (gettext
+    would answer ``""`` with the catalog's header)."""
+    return _(text) if text else ""
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     """One setting of a feature: ``name`` is the key it is stored under and the option users type.
 
     ``label`` is what people read ("board refresh"), ``unit`` the singular unit of an int ("minute"): listings
-    and refusals say "The board refresh must be 1 to 60 minutes, not 0." instead of quoting the option."""
+    and refusals say "The board refresh must be 1 to 60 minutes, not 0." instead of quoting the option.
+    Texts people read (``label``, ``off_text``, ``choice_labels``) are marked with ``N_`` where they are declared
+    and translated here when shown; a unit's words (with their plural forms) are in :func:`_amount`,
+    :func:`_every` and :func:`_numbers`, so a new unit adds its lines there."""
 
     name: str
     kind: SettingKind
@@ -51,95 +64,146 @@ class SettingSpec:
 
     @property
     def human_label(self) -> str:
-        return self.label or self.option_name.replace("_", " ")
+        """The label in the language in force (the option name when there is none)."""
+        return _(self.label) if self.label else self.option_name.replace("_", " ")
 
     def number(self, value: int) -> str:
-        """``1,000`` (``25565`` for a port)."""
-        return f"{value:,}" if self.grouped else str(value)
+        """``1,000`` (``25565`` for a port), formatted for the language in force."""
+        return i18n.number(value) if self.grouped else str(value)
 
     def amount(self, value: int) -> str:
         """``10 minutes``, ``1 minute``, ``1,000`` (no unit)."""
         if not self.unit:
             return self.number(value)
-        return f"{self.number(value)} {self.unit if value == 1 else self.unit + 's'}"
+        return _amount(self.unit, value, self.number(value))
 
     def _range(self, low: int, high: int) -> str:
-        units = f" {self.unit}s" if self.unit else ""
-        return f"{self.number(low)} to {self.number(high)}{units}"
+        # Translators: the range a setting accepts, e.g. "1 to 60 minutes" ({high} carries the unit).
+        return _("{low} to {high}", low=self.number(low), high=self.amount(high))
 
-    def _zero(self) -> str:
-        """What 0 means for a ``zero_means_off`` int: ``0 turns it off``."""
-        return "0 turns it off" if self.off_text == "off" else f"0 means {self.off_text}"
+    def _off(self) -> str:
+        """What "off" (None) means: ``off``, or the spec's own ``off_text``."""
+        if self.off_text == "off":
+            # Translators: a setting's value when it is switched off.
+            return p_("setting value", "off")
+        return _(self.off_text)
 
     def bounds_text(self) -> str:
         """What the setting accepts, as a phrase (``1 to 60 minutes``), for help texts."""
         if self.kind == "int":
             low = 0 if self.zero_means_off else (self.minimum or 0)
             text = self._range(low, self.maximum or 0)
-            return f"{text}, {self._zero()}" if self.zero_means_off else text
+            if not self.zero_means_off:
+                return text
+            if self.off_text == "off":
+                return _("{range}, 0 turns it off", range=text)
+            return _("{range}, 0 means {off}", range=text, off=self._off())
         if self.kind == "int_list":
             low, high = self.minimum or 1, self.maximum or 10**9
-            units = f" {self.unit}s" if self.unit else ""
-            return (
-                f"1 to {self.max_items or 20} {self.human_label} between {self.number(low)} and "
-                f"{self.number(high)}{units}, separated by commas"
+            return _(
+                "1 to {limit} {setting} between {low} and {high}, separated by commas",
+                limit=i18n.number(self.max_items or 20),
+                setting=self.human_label,
+                low=self.number(low),
+                high=self.amount(high),
             )
         if self.kind == "choice":
             return _either(self.choices)
         if self.kind == "time":
-            return "a time on the 24-hour clock, e.g. 09:00"
+            return _("a time on the 24-hour clock, e.g. 09:00")
         if self.kind == "url":
-            return "a link starting with http:// or https://"
-        return "on or off"
+            return _("a link starting with http:// or https://")
+        # Translators: what a switch setting accepts.
+        return _("on or off")
 
     def rule(self) -> str:
         """The whole sentence a refusal ends with: ``The board refresh must be 1 to 60 minutes.``"""
-        if self.kind == "int_list":
-            return f"Give {self.bounds_text()}."
+        return self._rule(None)
+
+    def _rule(self, given: str | None) -> str:
+        """The rule; with ``given`` (the refused value, quoted) it says ``…, not “0”.`` after the bounds."""
+        setting = self.human_label
         if self.kind == "time":
-            return TIME_HINT
+            return _(TIME_HINT)
+        if self.kind == "int_list":
+            if given is None:
+                return _("Give {bounds}.", bounds=self.bounds_text())
+            return _("Give {bounds}, not {value}.", bounds=self.bounds_text(), value=given)
         if self.kind == "url":
-            return f"The {self.human_label} must start with http:// or https://."
+            if given is None:
+                return _("The {setting} must start with http:// or https://.", setting=setting)
+            return _("The {setting} must start with http:// or https://, not {value}.", setting=setting, value=given)
         if self.kind == "bool":
-            return f"Use on or off for the {self.human_label}."
+            if given is None:
+                return _("Use on or off for the {setting}.", setting=setting)
+            return _("Use on or off for the {setting}, not {value}.", setting=setting, value=given)
         if self.kind == "int":
             low = 0 if self.zero_means_off else (self.minimum or 0)
-            text = f"The {self.human_label} must be {self._range(low, self.maximum or 0)}."
-            return f"{text} {self._zero().capitalize()}." if self.zero_means_off else text
-        return f"The {self.human_label} must be {self.bounds_text()}."
+            bounds = self._range(low, self.maximum or 0)
+            if not self.zero_means_off:
+                if given is None:
+                    return _("The {setting} must be {range}.", setting=setting, range=bounds)
+                return _("The {setting} must be {range}, not {value}.", setting=setting, range=bounds, value=given)
+            if self.off_text == "off":
+                if given is None:
+                    return _("The {setting} must be {range}. 0 turns it off.", setting=setting, range=bounds)
+                return _(
+                    "The {setting} must be {range}, not {value}. 0 turns it off.",
+                    setting=setting,
+                    range=bounds,
+                    value=given,
+                )
+            if given is None:
+                return _(
+                    "The {setting} must be {range}. 0 means {off}.", setting=setting, range=bounds, off=self._off()
+                )
+            return _(
+                "The {setting} must be {range}, not {value}. 0 means {off}.",
+                setting=setting,
+                range=bounds,
+                value=given,
+                off=self._off(),
+            )
+        if given is None:
+            return _("The {setting} must be {bounds}.", setting=setting, bounds=self.bounds_text())
+        return _(
+            "The {setting} must be {bounds}, not {value}.", setting=setting, bounds=self.bounds_text(), value=given
+        )
 
     def shown(self, value: Any) -> str:
         """A stored value as people read it: ``every 10 minutes``, ``50, 100, 1,000 votes``, ``on``."""
         if value is None:
-            return self.off_text
+            return self._off()
         if isinstance(value, bool):
-            return "on" if value else "off"
+            # Translators: a setting's value when it is switched on.
+            return p_("setting value", "on") if value else p_("setting value", "off")
         if isinstance(value, list):
             numbers = ", ".join(self.number(v) for v in value)
-            return f"{numbers} {self.unit}s" if self.unit else numbers
+            return _numbers(self.unit, value[-1] if value else 0, numbers) if self.unit else numbers
         if isinstance(value, int):
             if self.every:
-                return f"every {self.unit}" if value == 1 and self.unit else f"every {self.amount(value)}"
+                return _every(self.unit, value, self.number(value))
             return self.amount(value)
         if self.kind == "choice" and value in self.choices and self.choice_labels:
-            return self.choice_labels[self.choices.index(value)]
+            return _(self.choice_labels[self.choices.index(value)])
         return str(value)
 
     def refuse(self, value: object, problem: str = "") -> UserError:
-        """``“abc” is not a whole number. The board refresh must be 1 to 60 minutes.`` (``problem`` says what is
-        wrong with the value; without it the value is out of bounds)."""
+        """``“abc” is not a whole number. The board refresh must be 1 to 60 minutes.`` (``problem`` is the whole
+        sentence saying what is wrong with the value, with a ``{value}`` placeholder for it, already translated;
+        without it the value is out of bounds)."""
         shown = quoted(value)
         if self.kind == "time":
-            return UserError(f"{shown} is not a time. {TIME_HINT}")
+            return UserError(_("{value} is not a time.", value=shown) + " " + _(TIME_HINT))
         if problem:
-            return UserError(f"{shown} {problem}. {self.rule()}")
+            return UserError(problem.format(value=shown) + " " + self.rule())
         if self.kind == "int_list":
-            return UserError(f"{shown} is not a list of whole numbers. {self.rule()}")
-        return UserError(_not(self.rule(), shown))
+            return UserError(_("{value} is not a list of whole numbers.", value=shown) + " " + self.rule())
+        return UserError(self._rule(shown))
 
     def out_of_bounds(self, number: int) -> UserError:
         """``The board refresh must be 1 to 60 minutes, not 0.``"""
-        return UserError(_not(self.rule(), self.number(number)))
+        return UserError(self._rule(self.number(number)))
 
     def parse(self, value: object) -> Any:
         """The stored form of ``value`` (typed, or as text from the CLI); a :class:`UserError` naming the
@@ -202,8 +266,19 @@ class FeatureSpec:
         for spec in self.settings:
             if name in (spec.name, spec.option_name):
                 return spec
-        known = ", ".join(s.option_name for s in self.settings) or "none"
-        raise UserError(f"{self.label} has no setting `{name[:40]}`; its settings are: {known}.")
+        if not self.settings:
+            raise UserError(
+                _("{feature} has no setting `{name}`; its settings are: none.", feature=_(self.label), name=name[:40])
+            )
+        known = ", ".join(s.option_name for s in self.settings)
+        raise UserError(
+            _(
+                "{feature} has no setting `{name}`; its settings are: {settings}.",
+                feature=_(self.label),
+                name=name[:40],
+                settings=known,
+            )
+        )
 
     def parse_settings(self, values: Mapping[str, object]) -> dict[str, Any]:
         """Validate several settings at once (all or nothing)."""
@@ -248,28 +323,68 @@ class FeatureRegistry:
             if spec.name == name:
                 return spec
         known = ", ".join([*self.names, MASTER_SWITCH])
-        raise UserError(f"Unknown feature {name[:40]!r}; choose one of: {known}.")
+        raise UserError(_("Unknown feature {name}; choose one of: {features}.", name=repr(name[:40]), features=known))
 
     def label(self, name: str) -> str:
+        """The feature's label as declared (English, marked with ``N_``: translate it where it is shown)."""
         return self.get(name).label if name in self else name
 
 
 # ---------------------------------------------------------------------------------------------- parsers
 
 
-def _not(rule: str, shown: str) -> str:
-    """``The board refresh must be 1 to 60 minutes, not 0.`` (the value goes after the rule's first sentence)."""
-    first, dot, rest = rule.partition(". ")
-    if dot:
-        return f"{first}, not {shown}. {rest}"
-    return f"{rule.removesuffix('.')}, not {shown}."
-
-
 def _either(choices: tuple[str, ...]) -> str:
-    """``all or first``; ``a, b or c``."""
+    """``all or first``; ``a, b or c`` (the choices are what people type, never translated)."""
     if len(choices) <= 1:
         return "".join(choices)
-    return ", ".join(choices[:-1]) + " or " + choices[-1]
+    return babel.lists.format_list(list(choices), style="or", locale=i18n.current().locale)
+
+
+def _amount(unit: str, count: int, shown: str) -> str:
+    """``10 minutes`` for ``unit`` (its singular, as a spec declares it); ``shown`` is the formatted number."""
+    if unit == "minute":
+        return n_("{count} minute", "{count} minutes", count, count=shown)
+    if unit == "second":
+        return n_("{count} second", "{count} seconds", count, count=shown)
+    if unit == "hour":
+        return n_("{count} hour", "{count} hours", count, count=shown)
+    if unit == "vote":
+        return n_("{count} vote", "{count} votes", count, count=shown)
+    if unit == "failed check":
+        # Translators: failed checks of a game server in a row (the status alert's threshold).
+        return n_("{count} failed check", "{count} failed checks", count, count=shown)
+    return f"{shown} {unit if count == 1 else unit + 's'}"  # a unit without its lines here yet: English
+
+
+def _every(unit: str, count: int, shown: str) -> str:
+    """``every minute``, ``every 10 minutes`` (an interval)."""
+    if unit == "minute":
+        return n_("every minute", "every {count} minutes", count, count=shown)
+    if unit == "second":
+        return n_("every second", "every {count} seconds", count, count=shown)
+    if unit == "hour":
+        return n_("every hour", "every {count} hours", count, count=shown)
+    if unit == "vote":
+        return n_("every vote", "every {count} votes", count, count=shown)
+    if unit == "failed check":
+        return n_("every failed check", "every {count} failed checks", count, count=shown)
+    # Translators: an interval without a unit, e.g. "every 10".
+    return _("every {amount}", amount=_amount(unit, count, shown) if unit else shown)
+
+
+def _numbers(unit: str, last: int, numbers: str) -> str:
+    """``50, 100, 1,000 votes`` (the plural form follows the last number)."""
+    if unit == "minute":
+        return n_("{numbers} minute", "{numbers} minutes", last, numbers=numbers)
+    if unit == "second":
+        return n_("{numbers} second", "{numbers} seconds", last, numbers=numbers)
+    if unit == "hour":
+        return n_("{numbers} hour", "{numbers} hours", last, numbers=numbers)
+    if unit == "vote":
+        return n_("{numbers} vote", "{numbers} votes", last, numbers=numbers)
+    if unit == "failed check":
+        return n_("{numbers} failed check", "{numbers} failed checks", last, numbers=numbers)
+    return f"{numbers} {unit}s"  # a unit without its lines here yet: English
 
 
 def _bool(value: object, spec: SettingSpec) -> bool:
@@ -288,7 +403,7 @@ def _int(value: object, spec: SettingSpec) -> int:
         return value
     if isinstance(value, str) and is_ascii_digits(value.strip().removeprefix("-")):
         return int(value.strip())
-    raise spec.refuse(value, "is not a whole number")
+    raise spec.refuse(value, _("{value} is not a whole number."))
 
 
 def _int_list(value: object, spec: SettingSpec) -> list[int]:
@@ -299,15 +414,23 @@ def _int_list(value: object, spec: SettingSpec) -> list[int]:
     else:
         raise spec.refuse(value)
     if not parts:
-        raise UserError(f"No {spec.human_label} were given. {spec.rule()}")
+        raise UserError(_("No {setting} were given.", setting=spec.human_label) + " " + spec.rule())
     numbers = sorted({_int(part, spec) for part in parts})
     low, high = spec.minimum or 1, spec.maximum or 10**9
     limit = spec.max_items or 20
     if len(numbers) > limit:
-        raise UserError(f"That's {len(numbers)} {spec.human_label}; at most {limit} are allowed.")
+        raise UserError(
+            n_(
+                "That's {total} {setting}; at most {count} is allowed.",
+                "That's {total} {setting}; at most {count} are allowed.",
+                limit,
+                total=i18n.number(len(numbers)),
+                setting=spec.human_label,
+            )
+        )
     for number in (numbers[0], numbers[-1]):
         if not low <= number <= high:
-            raise UserError(f"{spec.number(number)} is out of range. {spec.rule()}")
+            raise UserError(_("{value} is out of range.", value=spec.number(number)) + " " + spec.rule())
     return numbers
 
 
@@ -322,4 +445,4 @@ def _url(value: object, spec: SettingSpec) -> str:
     try:
         return clean_vote_url(str(value))
     except UserError:
-        raise spec.refuse(value, "is not a web link") from None
+        raise spec.refuse(value, _("{value} is not a web link.")) from None

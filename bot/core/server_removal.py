@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.core.errors import UserError
+from bot.core.i18n import _, n_, names
 from bot.core.messaging import Messenger, Unreachable
 from bot.db.executor import Executor
 from bot.db.records import Server
@@ -43,29 +44,33 @@ class RemovalOutcome:
     boards_left: tuple[LeftBoard, ...]
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def describe_removal(summary: RemovalSummary) -> str:
-    """One sentence naming everything the removal deletes (only what there is)."""
+    """One sentence naming everything the removal deletes (only what there is), in the language in force."""
     counts = summary.counts
-    items = [
-        _count(counts.votes, "recorded vote", "recorded votes") if counts.votes else "",
-        (
-            _count(len(counts.providers), "provider secret", "provider secrets") + f" ({', '.join(counts.providers)})"
-            if counts.providers
-            else ""
-        ),
-        _count(counts.wipes, "wipe schedule", "wipe schedules") if counts.wipes else "",
-        _count(counts.giveaways, "giveaway", "giveaways") if counts.giveaways else "",
-        _count(len(summary.boards), "board message", "board messages") if summary.boards else "",
-    ]
-    listed = [item for item in items if item]
-    what = "its settings" if not listed else "its settings, " + ", ".join(listed[:-1]) + f" and {listed[-1]}"
-    if len(listed) == 1:
-        what = f"its settings and {listed[0]}"
-    return f"Removing {summary.server.name} (id {summary.server.id}) deletes {what}. This cannot be undone."
+    items = [_("its settings")]
+    if counts.votes:
+        items.append(n_("{count} recorded vote", "{count} recorded votes", counts.votes))
+    if counts.providers:
+        items.append(
+            n_(
+                "{count} provider secret ({providers})",
+                "{count} provider secrets ({providers})",
+                len(counts.providers),
+                providers=", ".join(counts.providers),
+            )
+        )
+    if counts.wipes:
+        items.append(n_("{count} wipe schedule", "{count} wipe schedules", counts.wipes))
+    if counts.giveaways:
+        items.append(n_("{count} giveaway", "{count} giveaways", counts.giveaways))
+    if summary.boards:
+        items.append(n_("{count} board message", "{count} board messages", len(summary.boards)))
+    return _(
+        "Removing {server} (id {id}) deletes {what}. This cannot be undone.",
+        server=summary.server.name,
+        id=str(summary.server.id),
+        what=names(items),
+    )
 
 
 class ServerRemoval:
@@ -83,7 +88,13 @@ class ServerRemoval:
             repo = ServerRepository(connection)
             current = await repo.get(server.id)
             if current is None or current.guild_id != server.guild_id:
-                raise UserError(f"{server.name} (id {server.id}) was already removed; nothing was changed.")
+                raise UserError(
+                    _(
+                        "{server} (id {id}) was already removed; nothing was changed.",
+                        server=server.name,
+                        id=str(server.id),
+                    )
+                )
             summary = RemovalSummary(
                 current, await repo.removal_counts(current.id), tuple(await repo.board_messages(current.id))
             )
@@ -102,11 +113,11 @@ class ServerRemoval:
     async def _delete_board(self, server: Server, board: BoardMessage) -> str | None:
         """None when the board message is gone, else why it is still there."""
         if self._messenger is None:
-            return "there is no connection to Discord"
+            return _("there is no connection to Discord")
         try:
             await self._messenger.delete(board.channel_id, board.message_id, guild_id=server.guild_id)
         except Unreachable as exc:
             return exc.reason
         except discord.HTTPException as exc:
-            return f"Discord answered {exc.status}"
+            return _("Discord answered {status}", status=str(exc.status))
         return None

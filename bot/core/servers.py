@@ -17,9 +17,9 @@ import asyncpg
 
 from bot.core import i18n
 from bot.core.errors import UserError
-from bot.core.features import MASTER_SWITCH, FeatureRegistry, FeatureSpec
+from bot.core.features import MASTER_SWITCH, FeatureRegistry, FeatureSpec, translated
 from bot.core.games import game_name
-from bot.core.i18n import Language
+from bot.core.i18n import N_, Language, _, n_
 from bot.core.text import escape
 from bot.core.time import format_duration
 from bot.core.validation import (
@@ -44,11 +44,12 @@ MAX_SERVERS_PER_GUILD = 25  # one Discord select menu / autocomplete page
 
 class MissingTarget(UserError):
     """A feature switched on without the channel or the role (``what``) it needs. The message names the
-    slash-command option; the CLI words it with its own flags (bot/cli/servers.py)."""
+    slash-command option; the CLI words it with its own flags (bot/cli/servers.py). Worded in the language in
+    force when it is raised."""
 
     TEXTS: Mapping[str, str] = {
-        "channel": "To turn on {label}, choose a channel in the channel option. {channel_use}",
-        "role": "To turn on {label}, choose a role in the role option.",
+        "channel": N_("To turn on {label}, choose a channel in the channel option. {channel_use}"),
+        "role": N_("To turn on {label}, choose a role in the role option."),
     }
 
     def __init__(self, spec: FeatureSpec, what: str) -> None:
@@ -58,27 +59,34 @@ class MissingTarget(UserError):
 
     @staticmethod
     def worded(texts: Mapping[str, str], spec: FeatureSpec, what: str) -> str:
-        """``texts[what]`` for ``spec`` (its label, and what it posts in its channel)."""
-        return texts[what].format(label=spec.label, channel_use=spec.channel_use).rstrip()
+        """``texts[what]`` for ``spec`` (its label, and what it posts in its channel), in the language in force."""
+        return _(texts[what], label=_(spec.label), channel_use=translated(spec.channel_use)).rstrip()
 
 
 SHOWN_URL = 100  # characters of a vote URL echoed back; a longer one is cut (it is stored whole)
 
 
-def options_summary(server: Server) -> str:
-    """What ``/setup options`` answers: every option of ``server`` in one sentence, including the vote page, so
-    the owner sees what is now in force (long values cut, outside text escaped)."""
+def options_summary(server: Server, language: Language) -> str:
+    """What ``/setup options`` answers: every option of ``server`` in one sentence, including the vote page and
+    ``language``, the one its posts are in now (:meth:`ServerService.language`), so the owner sees what is in
+    force (long values cut, outside text escaped)."""
     url = server.vote_url
     page = f"<{url}>" if len(url) <= SHOWN_URL else escape(url[: SHOWN_URL - 1]) + "…"
+    # Each part is one option as /setup options lists it ("time zone Europe/Berlin"), joined with commas.
     parts = [
-        f"time zone {server.timezone}",
-        f"category {escape(server.category)}" if server.category else "no category",
-        f"vote cooldown {format_duration(server.vote_cooldown)}",
-        f"game {escape(game_name(server.game))}" if server.game else "no game",
-        f"address {escape(server.address)}" if server.address else "no address",
-        f"vote page {page}",
+        _("time zone {timezone}", timezone=server.timezone),
+        _("category {category}", category=escape(server.category)) if server.category else _("no category"),
+        _("vote cooldown {cooldown}", cooldown=format_duration(server.vote_cooldown)),
+        _("game {game}", game=escape(game_name(server.game))) if server.game else _("no game"),
+        _("address {address}", address=escape(server.address)) if server.address else _("no address"),
+        _("vote page {page}", page=page),
+        (
+            _("language {language}", language=language.name)
+            if i18n.language(server.language) is not None
+            else _("language {language} (follows the Discord server's language)", language=language.name)
+        ),
     ]
-    return f"Saved. Options of **{escape(server.name)}**: {', '.join(parts)}."
+    return _("Saved. Options of **{server}**: {options}.", server=escape(server.name), options=", ".join(parts))
 
 
 def hash_api_key(key: str) -> str:
@@ -119,11 +127,14 @@ class ServerService:
         self, *, guild_id: int, name: str, vote_url: str, game: str | None = None, address: str | None = None
     ) -> CreatedServer:
         if guild_id <= 0:
-            raise UserError("The guild id must be a positive Discord id.")
+            raise UserError(_("The guild id must be a positive Discord id."))
         name = clean_name(name)
         if server_id_in(name) is not None:
             raise UserError(
-                f"The name “{name}” looks like a server id; give the server a name with at least one letter."
+                _(
+                    "The name “{name}” looks like a server id; give the server a name with at least one letter.",
+                    name=name,
+                )
             )
         vote_url = clean_vote_url(vote_url)
         game = clean_game(game)
@@ -133,12 +144,22 @@ class ServerService:
         async with transaction(self._pool) as connection:
             servers = ServerRepository(connection)
             if await servers.count_for_guild(guild_id) >= MAX_SERVERS_PER_GUILD:
-                raise UserError(f"A Discord server can link at most {MAX_SERVERS_PER_GUILD} game servers.")
+                raise UserError(
+                    n_(
+                        "A Discord server can link at most {count} game server.",
+                        "A Discord server can link at most {count} game servers.",
+                        MAX_SERVERS_PER_GUILD,
+                    )
+                )
             taken = await servers.find_for_guild(guild_id, name)
             if taken is not None:
                 raise UserError(
-                    f"This Discord server already has a game server called “{taken.name}” (id {taken.id}). Names "
-                    "can't differ only in upper and lower case, so choose another name."
+                    _(
+                        "This Discord server already has a game server called “{server}” (id {id}). Names can't "
+                        "differ only in upper and lower case, so choose another name.",
+                        server=taken.name,
+                        id=str(taken.id),
+                    )
                 )
             try:
                 server = await servers.create(
@@ -152,8 +173,11 @@ class ServerService:
                 )
             except asyncpg.UniqueViolationError:
                 raise UserError(
-                    f"This Discord server already has a game server called “{name}”. Names can't differ only in "
-                    "upper and lower case, so choose another name."
+                    _(
+                        "This Discord server already has a game server called “{server}”. Names can't differ only "
+                        "in upper and lower case, so choose another name.",
+                        server=name,
+                    )
                 ) from None
         return CreatedServer(server, api_key)
 
@@ -164,7 +188,7 @@ class ServerService:
             found = await self._servers.find_for_guild(guild_id, None)
             if found is None:
                 raise UserError(
-                    "No game server is linked to this Discord server yet. An admin can add one with /setup server."
+                    _("No game server is linked to this Discord server yet. An admin can add one with /setup server.")
                 )
             return found
         text = server.strip()
@@ -176,15 +200,18 @@ class ServerService:
         found = await self._servers.find_for_guild(guild_id, " ".join(text.split()))
         if found is None:
             raise UserError(
-                f"No game server called “{text[:100]}” is linked here. Pick one from the list that opens as you "
-                "type in the server option."
+                _(
+                    "No game server called “{server}” is linked here. Pick one from the list that opens as you type "
+                    "in the server option.",
+                    server=text[:100],
+                )
             )
         return found
 
     async def get(self, server_id: int) -> Server:
         server = await self._servers.get(server_id)
         if server is None:
-            raise UserError(f"There is no server with id {server_id}.")
+            raise UserError(_("There is no server with id {id}.", id=str(server_id)))
         return server
 
     async def find(self, server_id: int) -> Server | None:
@@ -231,7 +258,7 @@ class ServerService:
         if game is not None:
             changes["game"] = clean_game(game)
         if not changes:
-            raise UserError("Nothing to change: give at least one option.")
+            raise UserError(_("Nothing to change: give at least one option."))
         return await self._servers.update(server.id, changes)
 
     def language(self, server: Server) -> Language:
@@ -271,7 +298,7 @@ class ServerService:
         settings (validated against the feature's declaration). Returns the new setting (None for the master)."""
         if feature == MASTER_SWITCH:
             if settings:
-                raise UserError("The master switch has no settings.")
+                raise UserError(_("The master switch has no settings."))
             await self._servers.set_enabled(server.id, enabled)
             return None
         spec = self.registry.get(feature)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.core import i18n
 from bot.core.errors import UserError
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 
 MAX_NAME = 100
 MAX_URL = 512
@@ -44,28 +44,51 @@ def _has_control_chars(text: str) -> bool:
     return any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in text)
 
 
+# What clean_name says about each kind of name (``what``): whole sentences, so each language words them its way.
+_NAME_TEXTS: dict[str, tuple[str, str, str]] = {
+    "name": (
+        N_("The name must not be empty."),
+        N_("The name is {length} characters long; the limit is {limit}."),
+        N_("The name contains invisible or control characters."),
+    ),
+    "category": (
+        N_("The category must not be empty."),
+        N_("The category is {length} characters long; the limit is {limit}."),
+        N_("The category contains invisible or control characters."),
+    ),
+}
+
+
 def clean_name(value: str, *, what: str = "name", limit: int = MAX_NAME) -> str:
+    """``what`` is ``name`` or ``category`` (a key of :data:`_NAME_TEXTS`)."""
+    empty, too_long, invisible = _NAME_TEXTS[what]
     text = " ".join(value.split())
     if not text:
-        raise UserError(f"The {what} must not be empty.")
+        raise UserError(_(empty))
     if len(text) > limit:
-        raise UserError(f"The {what} is {len(text)} characters long; the limit is {limit}.")
+        raise UserError(_(too_long, length=str(len(text)), limit=str(limit)))
     if _has_control_chars(text):
-        raise UserError(f"The {what} contains invisible or control characters.")
+        raise UserError(_(invisible))
     return text
 
 
 def clean_vote_url(value: str) -> str:
     text = value.strip()
     if len(text) > MAX_URL:
-        raise UserError(f"The vote URL is {len(text)} characters long; the limit is {MAX_URL}.")
+        raise UserError(
+            _(
+                "The vote URL is {length} characters long; the limit is {limit}.",
+                length=str(len(text)),
+                limit=str(MAX_URL),
+            )
+        )
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"}:
-        raise UserError("The vote URL must start with http:// or https://.")
+        raise UserError(_("The vote URL must start with http:// or https://."))
     if not parts.hostname or any(ch.isspace() for ch in text) or _has_control_chars(text):
-        raise UserError("The vote URL is not a valid web address.")
+        raise UserError(_("The vote URL is not a valid web address."))
     if parts.username or parts.password:
-        raise UserError("The vote URL must not contain a user name or password.")
+        raise UserError(_("The vote URL must not contain a user name or password."))
     return text
 
 
@@ -74,7 +97,7 @@ def clean_game(value: str | None) -> str | None:
         return None
     text = value.strip().lower()
     if len(text) > MAX_GAME or not re.fullmatch(r"[a-z0-9][a-z0-9 _.:-]*", text):
-        raise UserError("The game must be a short name such as 'minecraft', 'rust' or 'csgo'.")
+        raise UserError(_("The game must be a short name such as 'minecraft', 'rust' or 'csgo'."))
     return text
 
 
@@ -110,21 +133,21 @@ def clean_address(value: str | None) -> str | None:
     if text.startswith("["):
         end = text.find("]")
         if end == -1:
-            raise UserError("The address has an unclosed '[' (IPv6 addresses look like [2001:db8::1]:25565).")
+            raise UserError(_("The address has an unclosed '[' (IPv6 addresses look like [2001:db8::1]:25565)."))
         host, rest = text[1:end], text[end + 1 :]
         if rest:
             if not rest.startswith(":"):
-                raise UserError("The address must look like host:port.")
+                raise UserError(_("The address must look like host:port."))
             port = rest[1:]
     elif text.count(":") == 1:
         host, port = text.split(":")
     if port is not None and (not is_ascii_digits(port) or not 1 <= int(port) <= 65535):
-        raise UserError("The port must be a number between 1 and 65535.")
+        raise UserError(_("The port must be a number between 1 and 65535."))
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if not _HOSTNAME.match(host):
-            raise UserError(f"{quoted(host)} is not a valid host name or IP address.") from None
+            raise UserError(_("{host} is not a valid host name or IP address.", host=quoted(host))) from None
     shown_host = f"[{host}]" if ":" in host else host.lower()
     return f"{shown_host}:{int(port)}" if port is not None else shown_host
 
@@ -152,12 +175,16 @@ def clean_timezone(value: str) -> str:
             zoneinfo.ZoneInfo(text)  # a zone the system has but does not list
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             close = difflib.get_close_matches(text.lower(), known, n=1, cutoff=0.8)
-            hint = (
-                f"Did you mean {known[close[0]]}?"
-                if close
-                else "Use a name like Europe/Berlin, America/New_York or UTC."
-            )
-            raise UserError(f"{quoted(value)} is not a time zone. {hint}") from None
+            if close:
+                problem = _(
+                    "{value} is not a time zone. Did you mean {zone}?", value=quoted(value), zone=known[close[0]]
+                )
+            else:
+                problem = _(
+                    "{value} is not a time zone. Use a name like Europe/Berlin, America/New_York or UTC.",
+                    value=quoted(value),
+                )
+            raise UserError(problem) from None
         name = text
     return name
 
@@ -165,9 +192,18 @@ def clean_timezone(value: str) -> str:
 def clean_cooldown(hours: float) -> dt.timedelta:
     """The server's vote cooldown in hours (when members may vote again on the listing site), 1 h to 7 days."""
     if not math.isfinite(hours) or not MIN_COOLDOWN <= dt.timedelta(hours=hours) <= MAX_COOLDOWN:
-        shown = f"{hours:g}" if math.isfinite(hours) else "that"
+        if not math.isfinite(hours):
+            raise UserError(
+                _(
+                    "The vote cooldown must be 1 to 168 hours (one week), not that. Use the same cooldown as your "
+                    "listing site."
+                )
+            )
         raise UserError(
-            f"The vote cooldown must be 1 to 168 hours (one week), not {shown}. "
-            "Use the same cooldown as your listing site."
+            _(
+                "The vote cooldown must be 1 to 168 hours (one week), not {hours}. Use the same cooldown as your "
+                "listing site.",
+                hours=i18n.number(hours, digits=3),
+            )
         )
     return dt.timedelta(seconds=round(hours * 3600))

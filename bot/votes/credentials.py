@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core.errors import UserError
+from bot.core.i18n import N_, _, n_
 from bot.db.credentials import CredentialRepository, ProviderCredential, fingerprint
 from bot.votes.model import PROVIDERS
 from bot.votes.votifier.keys import set_votifier_token
@@ -27,26 +28,44 @@ SETTING_KEYS: dict[str, tuple[str, ...]] = {
 }
 PLACEHOLDER = "<set webhooks.public_url>"
 # How each provider is named to people (owners, operators), spelled as the site spells itself (PROTOCOLS.md).
+# The sites' names are brand names (not translated); the bot's own event API is named in words.
 PROVIDER_NAMES: dict[str, str] = {
     "topserver": "Top-Server",
     "topgg": "Top.gg",
     "gamemonitoring": "GAMEMONITORING",
     "votifier": "Votifier",
-    "events": "Event API",
+    "events": N_("Event API"),
 }
-# What each provider calls its secret ("Top-Server makes its push secret itself").
-SECRET_NAMES: dict[str, str] = {
-    "topserver": "push secret",
-    "topgg": "webhook secret",
-    "gamemonitoring": "token",
-    "votifier": "token",
-    "events": "secret",
+# Why a secret the site makes can't be generated, naming what the site calls it ("Top-Server makes its push
+# secret itself").
+OWN_SECRET_REFUSALS: dict[str, str] = {
+    "topserver": N_(
+        "{site} makes its push secret itself, so a secret I generated would never match. Copy it from {site} "
+        "instead. I can generate only the Votifier token and the event API secret."
+    ),
+    "topgg": N_(
+        "{site} makes its webhook secret itself, so a secret I generated would never match. Copy it from {site} "
+        "instead. I can generate only the Votifier token and the event API secret."
+    ),
+    "gamemonitoring": N_(
+        "{site} makes its token itself, so a secret I generated would never match. Copy it from {site} instead. "
+        "I can generate only the Votifier token and the event API secret."
+    ),
 }
-# Where a generated secret goes: the owner pastes it there.
-GENERATED_DESTINATIONS: dict[str, str] = {
-    "votifier": "your server list's Votifier settings",
-    "events": "the program that sends events to the bot",
+OWN_SECRET_REFUSAL = N_(
+    "{site} makes its secret itself, so a secret I generated would never match. Copy it from {site} instead. I "
+    "can generate only the Votifier token and the event API secret."
+)
+# The line that shows a generated secret, with where the owner pastes it.
+GENERATED_TEXTS: dict[str, str] = {
+    "votifier": N_(
+        "Generated secret, shown only once. Paste it into your server list's Votifier settings now: `{secret}`"
+    ),
+    "events": N_(
+        "Generated secret, shown only once. Paste it into the program that sends events to the bot now: `{secret}`"
+    ),
 }
+GENERATED_TEXT = N_("Generated secret, shown only once. Paste it into {site} now: `{secret}`")
 # Secrets the bot may choose, because the owner pastes them into the other side: the Votifier token (the bot is
 # the Votifier server) and the event API secret (the bot's own API). Top-Server's push secret, Top.gg's webhook
 # secret and GAMEMONITORING's token are made by the site, so a generated one would never match.
@@ -57,37 +76,40 @@ MAX_GM_SERVER_ID = 20
 
 def provider_name(kind: str) -> str:
     """``Top-Server``, ``Top.gg``, ``Event API`` for a provider key (the key itself for one this table does not know).
-    Also meant for the /setup provider choices and form titles."""
-    return PROVIDER_NAMES.get(kind, kind)
+    Also meant for the /setup provider choices and form titles. In the language in force (English at import, as a
+    choice's name: the command translator translates those)."""
+    return _(PROVIDER_NAMES[kind]) if kind in PROVIDER_NAMES else kind
 
 
 def generated_secret_text(kind: str, value: str) -> str:
     """The one line that shows a generated secret, with where to paste it (Discord and the CLI alike)."""
-    where = GENERATED_DESTINATIONS.get(kind, provider_name(kind))
-    return f"Generated secret, shown only once. Paste it into {where} now: `{value}`"
+    if kind in GENERATED_TEXTS:
+        return _(GENERATED_TEXTS[kind], secret=value)
+    return _(GENERATED_TEXT, site=provider_name(kind), secret=value)
 
 
 def check_generate(kind: str) -> None:
     """Refuse to generate a secret the listing site makes."""
     if kind not in GENERATED_KINDS:
-        site = provider_name(kind)
-        raise UserError(
-            f"{site} makes its {SECRET_NAMES.get(kind, 'secret')} itself, so a secret I generated would never "
-            f"match. Copy it from {site} instead. I can generate only the Votifier token and the event API secret."
-        )
+        raise UserError(_(OWN_SECRET_REFUSALS.get(kind, OWN_SECRET_REFUSAL), site=provider_name(kind)))
 
 
 def check_setting(kind: str, key: str, value: str) -> str:
     """A provider setting (``gm_server_id=123``) cleaned, or :class:`UserError` naming what is wrong."""
     if key not in SETTING_KEYS.get(kind, ()):
-        raise UserError(f"{provider_name(kind)} has no setting “{key}”. {settings_text(kind)}")
+        raise UserError(
+            _("{provider} has no setting “{key}”.", provider=provider_name(kind), key=key) + " " + settings_text(kind)
+        )
     value = value.strip()
     if not value or len(value) > MAX_SETTING:
-        raise UserError(f"The {key} must be 1 to {MAX_SETTING} characters.")
+        raise UserError(_("The {key} must be 1 to {limit} characters.", key=key, limit=str(MAX_SETTING)))
     if key == "gm_server_id" and not (len(value) <= MAX_GM_SERVER_ID and value.isascii() and value.isdigit()):
         raise UserError(
-            "The GAMEMONITORING server id is the number in the address of your server's page on GAMEMONITORING "
-            f"(digits only, at most {MAX_GM_SERVER_ID})."
+            _(
+                "The GAMEMONITORING server id is the number in the address of your server's page on GAMEMONITORING "
+                "(digits only, at most {limit}).",
+                limit=str(MAX_GM_SERVER_ID),
+            )
         )
     return value
 
@@ -97,27 +119,43 @@ def settings_text(kind: str) -> str:
     allowed = SETTING_KEYS.get(kind, ())
     name = provider_name(kind)
     if not allowed:
-        return f"{name} has no settings."
+        return _("{provider} has no settings.", provider=name)
     if len(allowed) == 1:
-        return f"{name} has one setting: {allowed[0]}."
-    return f"{name} has these settings: {', '.join(allowed)}."
+        return _("{provider} has one setting: {setting}.", provider=name, setting=allowed[0])
+    return _("{provider} has these settings: {settings}.", provider=name, settings=", ".join(allowed))
 
 
 def check_secret(value: str, kind: str | None = None) -> str:
     """The secret, or :class:`UserError` saying what is wrong; ``kind`` words the advice for that provider."""
     if not value:
-        raise UserError("The secret is empty.")
+        raise UserError(_("The secret is empty."))
     if value != value.strip() or len(value) > MAX_SECRET or any(ord(ch) < 32 for ch in value):
-        raise UserError(f"The secret must be {MIN_SECRET} to {MAX_SECRET} visible characters, no surrounding spaces.")
+        raise UserError(
+            _(
+                "The secret must be {low} to {high} visible characters, no surrounding spaces.",
+                low=str(MIN_SECRET),
+                high=str(MAX_SECRET),
+            )
+        )
     if len(value) < MIN_SECRET:
-        length = "1 character" if len(value) == 1 else f"{len(value)} characters"
+        problem = n_(
+            "That secret is only {count} character long, and a guessable secret lets anyone forge votes.",
+            "That secret is only {count} characters long, and a guessable secret lets anyone forge votes.",
+            len(value),
+        )
         if kind in GENERATED_KINDS:
-            advice = f"Use at least {MIN_SECRET} characters, or let me generate one."
+            advice = _("Use at least {count} characters, or let me generate one.", count=str(MIN_SECRET))
         elif kind is not None:
-            advice = f"Copy the whole secret {provider_name(kind)} shows: it has at least {MIN_SECRET} characters."
+            advice = _(
+                "Copy the whole secret {provider} shows: it has at least {count} characters.",
+                provider=provider_name(kind),
+                count=str(MIN_SECRET),
+            )
         else:
-            advice = f"Use at least {MIN_SECRET} characters: copy the whole secret the listing site shows."
-        raise UserError(f"That secret is only {length} long, and a guessable secret lets anyone forge votes. {advice}")
+            advice = _(
+                "Use at least {count} characters: copy the whole secret the listing site shows.", count=str(MIN_SECRET)
+            )
+        raise UserError(f"{problem} {advice}")
     return value
 
 
@@ -135,7 +173,9 @@ async def store_secret(
     token is created the first time."""
     if kind not in CREDENTIAL_KINDS:
         known = ", ".join(provider_name(k) for k in CREDENTIAL_KINDS)
-        raise UserError(f"I don't know the provider “{kind}”. Choose one of: {known}.")
+        raise UserError(
+            _("I don't know the provider “{provider}”. Choose one of: {known}.", provider=kind, known=known)
+        )
     check_secret(value, kind)
     if kind == "votifier":
         await set_votifier_token(repo, server_id, value)

@@ -15,6 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot.core.guild_checks import missing_channel_permissions
+from bot.core.i18n import N_, _, n_, names
 from bot.db.records import FeatureSetting, Server
 
 if TYPE_CHECKING:
@@ -22,28 +23,33 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHANNEL_GONE = (
+CHANNEL_GONE = N_(
     "**{feature}** for **{server}** is set to post in channel {channel_id}, which no longer exists or which I can't "
     "see. Give my role the View Channel permission there, or pick another channel with /feature enable."
-)
-CHANNEL_REFUSED = (
-    "**{feature}** for **{server}** is set to post in {channel}, but I am missing the {missing} there. Grant it to "
-    "my role in the channel's settings, or pick another channel with /feature enable."
 )
 
 
 def channel_problem(guild: discord.Guild, server: Server, feature: str, setting: FeatureSetting) -> str | None:
-    """What to tell the owner about ``setting``'s channel, or None when the bot can post there."""
+    """What to tell the owner about ``setting``'s channel, or None when the bot can post there; in the language in
+    force (the caller speaks the server's). ``feature`` is the feature's label, already translated."""
     assert setting.channel_id is not None  # noqa: S101 - only settings with a channel are audited
     channel = guild.get_channel(setting.channel_id)
-    names = {"feature": feature, "server": discord.utils.escape_markdown(server.name)}
+    shown = {"feature": feature, "server": discord.utils.escape_markdown(server.name)}
     if not isinstance(channel, discord.TextChannel):
-        return CHANNEL_GONE.format(channel_id=setting.channel_id, **names)
+        return _(CHANNEL_GONE, channel_id=str(setting.channel_id), **shown)
     missing = missing_channel_permissions(channel, guild.me)
     if not missing:
         return None
-    listed = f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''}"
-    return CHANNEL_REFUSED.format(channel=channel.mention, missing=listed, **names)
+    return n_(
+        "**{feature}** for **{server}** is set to post in {channel}, but I am missing the {permissions} permission "
+        "there. Grant it to my role in the channel's settings, or pick another channel with /feature enable.",
+        "**{feature}** for **{server}** is set to post in {channel}, but I am missing the {permissions} permissions "
+        "there. Grant them to my role in the channel's settings, or pick another channel with /feature enable.",
+        len(missing),
+        channel=channel.mention,
+        permissions=names([_(permission) for permission in missing]),
+        **shown,
+    )
 
 
 class ChannelAudit(commands.Cog):
@@ -68,9 +74,16 @@ class ChannelAudit(commands.Cog):
                     continue
                 key = f"channel:{setting.feature}:{setting.channel_id}"
                 label = self.bot.features.get(setting.feature).label
-                problem = channel_problem(guild, server, label, setting)
+                with servers.speaking_for(server):  # the owner's notice, in the server's language
+                    problem = channel_problem(guild, server, _(label), setting)
                 if problem is None:
                     await self.bot.notices.resolved(server, key)
                 else:
-                    log.warning("guild %s: %s", guild.id, problem)
+                    log.warning(
+                        "guild %s: server %s cannot post %s in channel %s",
+                        guild.id,
+                        server.id,
+                        setting.feature,
+                        setting.channel_id,
+                    )
                     await self.bot.notices.once(server, key, problem)

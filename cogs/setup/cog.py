@@ -13,9 +13,11 @@ from bot.app.extensions import features
 from bot.core.autocomplete import SERVER_HELP, server_option
 from bot.core.features import MASTER_SWITCH
 from bot.core.guild_checks import NOT_IN_GUILD_CODES, invite_url, needed_permissions, usable_channel, usable_role
+from bot.core.i18n import LANGUAGES, _
 from bot.core.interactions import NO_MENTIONS, admin_only, guild_id_of, guild_of, member_of, safe_reply
 from bot.core.servers import options_summary
 from bot.core.text import escape
+from bot.core.validation import AUTO_LANGUAGE
 from bot.db.records import Server
 from bot.votes.credentials import (
     CREDENTIAL_KINDS,
@@ -51,6 +53,9 @@ log = logging.getLogger(__name__)
 
 FEATURE_CHOICES = [app_commands.Choice(name="All features (the master switch)", value=MASTER_SWITCH)] + [
     app_commands.Choice(name=spec.label[:100], value=spec.name) for spec in features()
+]
+LANGUAGE_CHOICES = [app_commands.Choice(name=language.name, value=language.code) for language in LANGUAGES] + [
+    app_commands.Choice(name="Follow the Discord server's language", value=AUTO_LANGUAGE)
 ]
 
 
@@ -88,12 +93,19 @@ class SetupCog(
         )
         await safe_reply(
             interaction,
-            f"Linked **{escape(created.server.name)}** (id `{created.server.id}`).\n"
-            f"API key for game-server plugins (shown once, keep it secret): `{created.api_key}`\n"
-            "Switch features on with /feature enable; members can now use /vote.",
+            _(
+                "Linked **{server}** (id `{id}`).\n"
+                "API key for game-server plugins (shown once, keep it secret): `{api_key}`\n"
+                "Switch features on with /feature enable; members can now use /vote.",
+                server=escape(created.server.name),
+                id=str(created.server.id),
+                api_key=created.api_key,
+            ),
         )
 
-    @app_commands.command(name="options", description="Change a server's time zone, category, cooldown, links")
+    @app_commands.command(
+        name="options", description="Change a server's time zone, category, cooldown, links, language"
+    )
     @app_commands.describe(
         timezone="IANA time zone for daily/monthly features, e.g. Europe/Berlin",
         category="Category for rankings among servers of the same kind",
@@ -101,7 +113,9 @@ class SetupCog(
         vote_url="New vote page (http:// or https://)",
         address="Game server address as host or host:port",
         game="Game, e.g. minecraft, rust, csgo",
+        language="Language of what the bot posts for this server: boards, alerts, announcements, DMs",
     )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     @server_option
     @admin_only
     async def options(
@@ -114,6 +128,7 @@ class SetupCog(
         vote_url: app_commands.Range[str, 1, 512] | None = None,
         address: app_commands.Range[str, 1, 261] | None = None,
         game: app_commands.Range[str, 1, 64] | None = None,
+        language: str | None = None,
     ) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         updated = await self.bot.servers.update_options(
@@ -124,8 +139,9 @@ class SetupCog(
             vote_url=vote_url,
             address=address,
             game=game,
+            language=language,
         )
-        await safe_reply(interaction, options_summary(updated))
+        await safe_reply(interaction, options_summary(updated, self.bot.servers.language(updated)))
 
     @app_commands.command(
         name="provider", description="Set or rotate a listing site's secret (typed in a private form)"
@@ -153,7 +169,8 @@ class SetupCog(
         async def on_secret(submitted: discord.Interaction, value: str, settings: dict[str, str]) -> None:
             await self._store(submitted, found, provider, value.strip(), generated=False, settings=settings)
 
-        title = f"{provider_name(provider)} secret for {found.name}"
+        # Translators: the title of the form in which an admin types a listing site's secret (at most 45 characters).
+        title = _("{provider} secret for {server}", provider=provider_name(provider), server=found.name)
         modal = SecretModal(title, on_secret, provider=provider, settings=fields, current=current)
         await interaction.response.send_modal(modal)
 
@@ -175,9 +192,11 @@ class SetupCog(
         for key in SETTING_KEYS[provider]:
             if key in saved:
                 shown = str(saved[key]).replace("`", "'")  # in a code span: shown as typed, never formatted
-                lines.append(f"{SETTING_LABELS.get(key, key)}: `{shown}`")
+                label = _(SETTING_LABELS[key]) if key in SETTING_LABELS else key
+                # Translators: a provider setting and its stored value, e.g. "GAMEMONITORING server id: `123`".
+                lines.append(_("{setting}: `{value}`", setting=label, value=shown))
             elif key in MISSING_SETTING_TIPS:
-                lines.append(MISSING_SETTING_TIPS[key])
+                lines.append(_(MISSING_SETTING_TIPS[key]))
         await safe_reply(interaction, "\n".join(lines))
 
     @app_commands.command(name="list", description="Show the linked game servers")
@@ -193,10 +212,13 @@ class SetupCog(
     async def default(self, interaction: discord.Interaction, server: str) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         if found.is_default:
-            await safe_reply(interaction, f"**{escape(found.name)}** is already the default server.")
+            await safe_reply(interaction, _("**{server}** is already the default server.", server=escape(found.name)))
             return
         await self.bot.servers.make_default(found)
-        await safe_reply(interaction, f"**{escape(found.name)}** is now the default server: /vote shows it first.")
+        await safe_reply(
+            interaction,
+            _("**{server}** is now the default server: /vote shows it first.", server=escape(found.name)),
+        )
 
     @app_commands.command(name="remove", description="Unlink a game server and delete its data (asks first)")
     @app_commands.describe(server="Game server to remove (its id or exact name)")
@@ -206,7 +228,7 @@ class SetupCog(
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         summary = await self.service.preview_removal(found)
 
-        async def on_confirm(_: discord.Interaction) -> str:
+        async def on_confirm(_pressed: discord.Interaction) -> str:
             return await self.service.remove(found)
 
         texts = {"cancelled": REMOVAL_CANCELLED, "timed_out": REMOVAL_TIMED_OUT, "not_yours": REMOVAL_NOT_YOURS}

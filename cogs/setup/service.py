@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.core import i18n
 from bot.core.errors import UserError
-from bot.core.features import MASTER_SWITCH
+from bot.core.features import MASTER_SWITCH, FeatureSpec, translated
+from bot.core.i18n import N_, _, n_
 from bot.core.messaging import Messenger, Unreachable
 from bot.core.server_removal import RemovalOutcome, RemovalSummary, ServerRemoval, describe_removal
 from bot.core.servers import CreatedServer, ServerService
@@ -82,76 +84,133 @@ class SetupService:
         if feature != MASTER_SWITCH:
             spec = self._servers.spec(feature)
             if confirm_in is not None:
-                await self._confirm(confirm_in, spec.posts or spec.label.lower(), server)
+                await self._confirm(confirm_in, spec, server)
         setting = await self._servers.switch_feature(
             server, feature, enabled=True, channel_id=channel_id, role_id=role_id
         )
         if feature == MASTER_SWITCH:
-            return enabled_text(server, setting, self._servers.registry.label(feature))
+            return enabled_text(server, setting, "")
         spec = self._servers.spec(feature)
-        text = enabled_text(server, setting, spec.label, spec.channel_use)
+        text = enabled_text(server, setting, _(spec.label), translated(spec.channel_use))
         if setting is not None and setting.role_id and spec.role_use:
-            text += f" {spec.role_use}"
+            text += " " + _(spec.role_use)
         if spec.needs_address and not server.address:
-            text += (
-                f" **{escape(server.name)}** has no address yet, so there is nothing to show until you set one "
-                "with /setup options address:host:port."
+            text += " " + _(
+                "**{server}** has no address yet, so there is nothing to show until you set one with "
+                "/setup options address:host:port.",
+                server=escape(server.name),
             )
         return text
 
     async def disable(self, server: Server, feature: str) -> str:
         await self._servers.switch_feature(server, feature, enabled=False)
         if feature == MASTER_SWITCH:
-            return f"Paused every feature of **{escape(server.name)}** (the master switch is off)."
-        return f"Turned off **{self._servers.registry.label(feature)}** for **{escape(server.name)}**."
+            return _("Paused every feature of **{server}** (the master switch is off).", server=escape(server.name))
+        return _(
+            "Turned off **{feature}** for **{server}**.",
+            feature=_(self._servers.registry.label(feature)),
+            server=escape(server.name),
+        )
 
-    async def _confirm(self, channel_id: int, posts: str, server: Server) -> None:
-        try:
-            await self._messenger.post(
-                channel_id, f"✅ **{escape(server.name)}**'s {posts} will be posted in this channel."
+    async def _confirm(self, channel_id: int, spec: FeatureSpec, server: Server) -> None:
+        """The notice in the feature's channel, in the server's language (it stays there for everyone)."""
+        with self._servers.speaking_for(server):
+            posts = translated(spec.posts) or _(spec.label).lower()
+            # Translators: posted in the channel a feature was switched on for; {posts} is what the feature
+            # posts, e.g. "thank-yous for votes".
+            notice = _(
+                "✅ **{server}**'s {posts} will be posted in this channel.", server=escape(server.name), posts=posts
             )
+        channel = f"<#{channel_id}>"
+        try:
+            await self._messenger.post(channel_id, notice)
         except Unreachable as exc:
             raise UserError(
-                f"Discord refused my message in <#{channel_id}> ({exc.reason}). "
-                "Check the channel's permissions for my role; nothing was changed."
+                _(
+                    "Discord refused my message in {channel} ({reason}). Check the channel's permissions for my role; "
+                    "nothing was changed.",
+                    channel=channel,
+                    reason=exc.reason,
+                )
             ) from None
         except discord.HTTPException as exc:
-            raise UserError(f"Discord did not take my message in <#{channel_id}> ({exc.status}); try again.") from None
+            raise UserError(
+                _(
+                    "Discord did not take my message in {channel} ({status}); try again.",
+                    channel=channel,
+                    status=str(exc.status),
+                )
+            ) from None
 
 
 def enabled_text(server: Server, setting: FeatureSetting | None, label: str, channel_use: str = "") -> str:
+    """What ``/feature enable`` answers; ``label`` and ``channel_use`` are already in the language in force."""
+    name = escape(server.name)
     if setting is None:
-        return f"The master switch of **{escape(server.name)}** is on again: the features that are on run again."
-    where = f" in <#{setting.channel_id}>" if setting.channel_id else ""
-    role = f" with the role <@&{setting.role_id}>" if setting.role_id else ""
-    message = f"Turned on **{label}** for **{escape(server.name)}**{where}{role}."
+        return _("The master switch of **{server}** is on again: the features that are on run again.", server=name)
+    channel = f"<#{setting.channel_id}>" if setting.channel_id else ""
+    role = f"<@&{setting.role_id}>" if setting.role_id else ""
+    if channel and role:
+        message = _(
+            "Turned on **{feature}** for **{server}** in {channel} with the role {role}.",
+            feature=label,
+            server=name,
+            channel=channel,
+            role=role,
+        )
+    elif channel:
+        message = _(
+            "Turned on **{feature}** for **{server}** in {channel}.", feature=label, server=name, channel=channel
+        )
+    elif role:
+        message = _(
+            "Turned on **{feature}** for **{server}** with the role {role}.", feature=label, server=name, role=role
+        )
+    else:
+        message = _("Turned on **{feature}** for **{server}**.", feature=label, server=name)
     if setting.channel_id and channel_use:
-        message += f" {channel_use}"
+        message += " " + channel_use
     if not server.enabled:
-        message += " Note: the master switch is off, so it stays paused until `/feature enable all`."
+        message += " " + _("Note: the master switch is off, so it stays paused until `/feature enable all`.")
     return message
 
 
 def confirm_removal_text(summary: RemovalSummary, seconds: int) -> str:
     return (
-        f"{escape(describe_removal(summary))}\n"
-        f"Press **Remove** within {seconds} seconds to go ahead, or **Cancel**. Nothing is deleted until then."
+        escape(describe_removal(summary))
+        + "\n"
+        + n_(
+            "Press **Remove** within {count} second to go ahead, or **Cancel**. Nothing is deleted until then.",
+            "Press **Remove** within {count} seconds to go ahead, or **Cancel**. Nothing is deleted until then.",
+            seconds,
+        )
     )
 
 
 def removed_text(outcome: RemovalOutcome) -> str:
     server = outcome.summary.server
-    lines = [f"Removed **{escape(server.name)}** (id `{server.id}`) and everything listed above."]
+    lines = [
+        _(
+            "Removed **{server}** (id `{id}`) and everything listed above.",
+            server=escape(server.name),
+            id=str(server.id),
+        )
+    ]
     if outcome.boards_deleted:
-        lines.append(f"Board messages deleted: {outcome.boards_deleted}.")
-    lines.extend(
-        f"I could not delete its board message https://discord.com/channels/{server.guild_id}/"
-        f"{left.board.channel_id}/{left.board.message_id} ({left.reason}); please delete it by hand."
-        for left in outcome.boards_left
-    )
+        lines.append(_("Board messages deleted: {count}.", count=i18n.number(outcome.boards_deleted)))
+    for left in outcome.boards_left:
+        link = f"https://discord.com/channels/{server.guild_id}/{left.board.channel_id}/{left.board.message_id}"
+        lines.append(
+            _(
+                "I could not delete its board message {link} ({reason}); please delete it by hand.",
+                link=link,
+                reason=left.reason,
+            )
+        )
     return "\n".join(lines)
 
 
-REMOVAL_CANCELLED = "Cancelled: nothing was removed."
-REMOVAL_TIMED_OUT = "The confirmation timed out: nothing was removed. Run /setup remove again if you still want to."
-REMOVAL_NOT_YOURS = "Only the admin who ran /setup remove can confirm or cancel it."
+# Marked here, translated where they are shown (cogs/setup/views.py ConfirmRemoval), in the reader's language.
+REMOVAL_CANCELLED = N_("Cancelled: nothing was removed.")
+REMOVAL_TIMED_OUT = N_("The confirmation timed out: nothing was removed. Run /setup remove again if you still want to.")
+REMOVAL_NOT_YOURS = N_("Only the admin who ran /setup remove can confirm or cancel it.")

@@ -8,8 +8,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import discord
 
+from bot.core import i18n
 from bot.core.errors import UserError
 from bot.core.features import FeatureRegistry
+from bot.core.i18n import N_, _, p_
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
@@ -22,31 +24,38 @@ SECRET_INPUT_ID = "secret"  # noqa: S105 - a component id, not a password
 # provider settings typed in the same form as the secret: setting key -> (label, placeholder)
 SETTING_INPUTS: dict[str, tuple[str, str]] = {
     "gm_server_id": (
-        "GAMEMONITORING server id (recommended)",
-        "The number in your server's page address; votes for other servers are refused",
+        N_("GAMEMONITORING server id (recommended)"),
+        N_("The number in your server's page address; votes for other servers are refused"),
     ),
 }
-SETTING_LABELS = {"gm_server_id": "GAMEMONITORING server id"}
+SETTING_LABELS = {"gm_server_id": N_("GAMEMONITORING server id")}
 MISSING_SETTING_TIPS = {
-    "gm_server_id": "Tip: add your GAMEMONITORING server id (run this command again) so that votes for "
-    "another server signed with the same token are refused.",
+    "gm_server_id": N_(
+        "Tip: add your GAMEMONITORING server id (run this command again) so that votes for another server signed "
+        "with the same token are refused."
+    ),
 }
 
 
 def servers_embed(servers: Sequence[Server]) -> discord.Embed:
-    embed = discord.Embed(title="Linked game servers", colour=SETUP_COLOUR)
+    embed = discord.Embed(title=_("Linked game servers"), colour=SETUP_COLOUR)
     if not servers:
-        embed.description = "No game server is linked yet. Add one with /setup server."
+        embed.description = _("No game server is linked yet. Add one with /setup server.")
     for server in servers:
-        flags = []
-        if server.is_default:
-            flags.append("default")
-        flags.append("on" if server.enabled else "master switch off")
-        lines = [f"ID `{server.id}` · {', '.join(flags)}", f"Vote: {escape(server.vote_url)}"]
+        shown_id = str(server.id)
+        if server.enabled:
+            # Translators: a server's first line in /setup list: its id, the default server, switched on.
+            state = _("ID `{id}` · default, on", id=shown_id) if server.is_default else _("ID `{id}` · on", id=shown_id)
+        elif server.is_default:
+            # Translators: a server's first line in /setup list: its id, the default server, its master switch off.
+            state = _("ID `{id}` · default, master switch off", id=shown_id)
+        else:
+            state = _("ID `{id}` · master switch off", id=shown_id)
+        lines = [state, _("Vote: {url}", url=escape(server.vote_url))]
         if server.game:
-            lines.append(f"Game: {escape(server.game)}")
+            lines.append(_("Game: {game}", game=escape(server.game)))
         if server.address:
-            lines.append(f"Address: `{server.address}`")
+            lines.append(_("Address: `{address}`", address=server.address))
         embed.add_field(name=escape(server.name), value="\n".join(lines), inline=False)
     return embed
 
@@ -54,8 +63,7 @@ def servers_embed(servers: Sequence[Server]) -> discord.Embed:
 def features_embed(server: Server, settings: Sequence[FeatureSetting], registry: FeatureRegistry) -> discord.Embed:
     by_name = {s.feature: s for s in settings}
     lines = [
-        f"Master switch: **{'on' if server.enabled else 'off'}**"
-        + ("" if server.enabled else " — every feature is paused."),
+        _("Master switch: **on**") if server.enabled else _("Master switch: **off** — every feature is paused."),
         "",
     ]
     for spec in registry:
@@ -67,11 +75,15 @@ def features_embed(server: Server, settings: Sequence[FeatureSetting], registry:
         if setting and setting.role_id:
             extras.append(f"<@&{setting.role_id}>")
         values = spec.current(setting.settings if setting else {})
-        extras.extend(f"{s.human_label}: {s.shown(values[s.name])}" for s in spec.settings)
-        head = f"✅ **{spec.label}**" if on else f"⬜ **{spec.label}** (off)"
+        # Translators: a setting and its value in /feature list, e.g. "board refresh: every 5 minutes".
+        extras.extend(
+            _("{setting}: {value}", setting=s.human_label, value=s.shown(values[s.name])) for s in spec.settings
+        )
+        label = _(spec.label)
+        head = _("✅ **{feature}**", feature=label) if on else _("⬜ **{feature}** (off)", feature=label)
         lines.append(" · ".join([head, *extras]))
     return discord.Embed(  # the description holds 4096 characters: every feature with its channel, role, settings
-        title=f"Features of {escape(server.name)}",
+        title=_("Features of {server}", server=escape(server.name)),
         description="\n".join(lines),
         colour=SETUP_COLOUR if server.enabled else discord.Colour.dark_grey(),
     )
@@ -81,13 +93,16 @@ OnSecret = Callable[[discord.Interaction, str, dict[str, str]], Awaitable[None]]
 
 
 # The secret field of each provider's form: its label, and a hint where to find the value (at most 100 characters).
+# Labels hold at most 45 characters, placeholders 100.
 SECRET_INPUTS: dict[str, tuple[str, str]] = {
-    "topserver": ("Push secret (from Top-Server)", "Shown in your server's settings on Top-Server"),
-    "topgg": ("Webhook secret (from Top.gg)", "Starts with whs_ (or your legacy Authorization value)"),
-    "gamemonitoring": ("API token (from GAMEMONITORING)", "Your token from your GAMEMONITORING account"),
-    "votifier": ("Votifier token", "The v2 token you give your server list, 16+ characters"),
-    "events": ("Event API secret", "The secret your site signs events with, 16+ characters"),
+    "topserver": (N_("Push secret (from Top-Server)"), N_("Shown in your server's settings on Top-Server")),
+    "topgg": (N_("Webhook secret (from Top.gg)"), N_("Starts with whs_ (or your legacy Authorization value)")),
+    "gamemonitoring": (N_("API token (from GAMEMONITORING)"), N_("Your token from your GAMEMONITORING account")),
+    "votifier": (N_("Votifier token"), N_("The v2 token you give your server list, 16+ characters")),
+    "events": (N_("Event API secret"), N_("The secret your site signs events with, 16+ characters")),
 }
+# Translators: the secret field of the form in which an admin types a listing site's secret (at most 45 characters).
+DEFAULT_SECRET_INPUT = (N_("Secret"), N_("At least 16 characters"))
 
 
 class SecretModal(discord.ui.Modal):
@@ -104,26 +119,26 @@ class SecretModal(discord.ui.Modal):
     ) -> None:
         super().__init__(title=title[:45], timeout=600)
         self._on_secret = on_secret
-        label, hint = SECRET_INPUTS.get(provider, ("Secret", "At least 16 characters"))
+        label, hint = SECRET_INPUTS.get(provider, DEFAULT_SECRET_INPUT)
         self.secret: discord.ui.TextInput[SecretModal] = discord.ui.TextInput(
-            label=label,
+            label=_(label)[:45],
             custom_id=SECRET_INPUT_ID,
             style=discord.TextStyle.short,
             min_length=1,
             max_length=4000,
-            placeholder=hint,
+            placeholder=_(hint)[:100],
         )
         self.add_item(self.secret)
         self.settings: dict[str, discord.ui.TextInput[SecretModal]] = {}
         for key in settings:
             label, placeholder = SETTING_INPUTS[key]
             field: discord.ui.TextInput[SecretModal] = discord.ui.TextInput(
-                label=label,
+                label=_(label)[:45],
                 custom_id=key,
                 style=discord.TextStyle.short,
                 required=False,
                 max_length=200,
-                placeholder=placeholder,
+                placeholder=_(placeholder)[:100],
                 default=(current or {}).get(key),
             )
             self.settings[key] = field
@@ -141,7 +156,8 @@ CONFIRM_SECONDS = 60  # how long the Remove button of /setup remove stays pressa
 
 class ConfirmRemoval(discord.ui.View):
     """Remove / Cancel under the ephemeral summary of /setup remove: only the admin who ran it may press, and
-    nothing is deleted when it times out."""
+    nothing is deleted when it times out. ``texts`` are marked with ``N_``: each is translated when shown, in the
+    language of whoever reads it (the timeout's in the admin's, the language in force when the view was made)."""
 
     def __init__(
         self,
@@ -154,16 +170,23 @@ class ConfirmRemoval(discord.ui.View):
         self._invoker_id = invoker_id
         self._on_confirm = on_confirm
         self._texts = texts
+        self._language = i18n.current()  # the admin's: the timeout runs outside their interaction
+        # Translators: the button that deletes a game server after /setup remove ("Press **Remove** …").
+        self.confirm.label = p_("button", "Remove")
+        # Translators: the button that keeps a game server after /setup remove ("… or **Cancel**").
+        self.cancel.label = p_("button", "Cancel")
         self.origin: discord.Interaction | None = None  # the /setup remove interaction, to edit on timeout
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self._invoker_id:
             return True
-        await interaction.response.send_message(self._texts["not_yours"], ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            _(self._texts["not_yours"]), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
         return False
 
     @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[ConfirmRemoval]) -> None:
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmRemoval]) -> None:
         self.stop()
         await interaction.response.defer()  # deleting the boards may take a moment; the message is edited after
         try:
@@ -173,19 +196,19 @@ class ConfirmRemoval(discord.ui.View):
         await interaction.edit_original_response(content=text, view=None, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[ConfirmRemoval]) -> None:
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmRemoval]) -> None:
         self.stop()
         await interaction.response.edit_message(
-            content=self._texts["cancelled"], view=None, allowed_mentions=NO_MENTIONS
+            content=_(self._texts["cancelled"]), view=None, allowed_mentions=NO_MENTIONS
         )
 
     async def on_timeout(self) -> None:
         if self.origin is None:
             return
+        with i18n.speaking(self._language):
+            text = _(self._texts["timed_out"])
         try:
-            await self.origin.edit_original_response(
-                content=self._texts["timed_out"], view=None, allowed_mentions=NO_MENTIONS
-            )
+            await self.origin.edit_original_response(content=text, view=None, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:  # the admin dismissed the message, or the token expired
             log.info("could not mark /setup remove as timed out: %s", exc)
 
@@ -196,13 +219,13 @@ class ConfirmRemoval(discord.ui.View):
 
 
 _SHOWN_INFO = (
-    ("webhook_url", "Webhook URL to paste into the site"),
-    ("integration_url", "Top.gg integration URL"),
-    ("host", "Votifier host"),
-    ("port", "Votifier port"),
-    ("public_key", "Votifier public key"),
+    ("webhook_url", N_("Webhook URL to paste into the site")),
+    ("integration_url", N_("Top.gg integration URL")),
+    ("host", N_("Votifier host")),
+    ("port", N_("Votifier port")),
+    ("public_key", N_("Votifier public key")),
 )
-NO_PUBLIC_ADDRESS = (
+NO_PUBLIC_ADDRESS = N_(
     "The bot's public address is not configured yet, so I can't show the full address to paste. Ask whoever runs "
     "the bot for it (they set `webhooks.public_url` in its configuration)."
 )
@@ -210,7 +233,9 @@ NO_PUBLIC_ADDRESS = (
 
 def secret_saved_lines(server: Server, provider: str, info: Mapping[str, object]) -> list[str]:
     """The reply to a saved secret: what was saved and what to paste into the listing site."""
-    lines = [f"{provider_name(provider)} secret for **{escape(server.name)}** saved."]
+    lines = [
+        _("{provider} secret for **{server}** saved.", provider=provider_name(provider), server=escape(server.name))
+    ]
     unknown_address = False
     for key, label in _SHOWN_INFO:
         value = info.get(key)
@@ -221,9 +246,10 @@ def secret_saved_lines(server: Server, provider: str, info: Mapping[str, object]
             unknown_address = True
             path = text.partition(">")[2]
             if path:
-                lines.append(f"{label}: the bot's public address followed by `{path}`")
+                lines.append(_("{what}: the bot's public address followed by `{path}`", what=_(label), path=path))
             continue
-        lines.append(f"{label}: `{text}`")
+        # Translators: what an admin pastes into a listing site, e.g. "Votifier port: `8192`".
+        lines.append(_("{what}: `{value}`", what=_(label), value=text))
     if unknown_address:
-        lines.append(NO_PUBLIC_ADDRESS)
+        lines.append(_(NO_PUBLIC_ADDRESS))
     return lines

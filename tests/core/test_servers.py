@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import asyncpg
 import pytest
 
@@ -118,15 +120,34 @@ async def test_update_options_validates_everything_first(pool: asyncpg.Pool) -> 
 async def test_the_options_summary_shows_every_option_with_the_vote_page(pool: asyncpg.Pool) -> None:
     service = ServerService(pool, features())
     server = (await service.add(guild_id=10, name="Sur_vival", vote_url="https://example.com/vote")).server
-    assert options_summary(server) == (
+    assert options_summary(server, service.language(server)) == (
         "Saved. Options of **Sur\\_vival**: time zone UTC, no category, vote cooldown 12 hr, no game, no address, "
-        "vote page <https://example.com/vote>."
+        "vote page <https://example.com/vote>, language English (follows the Discord server's language)."
     )
     long_url = "https://example.com/" + "v" * 300
     server = await service.update_options(
         server, game="minecraft", address="127.0.0.1:25566", vote_url=long_url, category="PvP"
     )
-    summary = options_summary(server)
+    summary = options_summary(server, service.language(server))
     assert "game Minecraft, address 127.0.0.1:25566, vote page https://example.com/vvv" in summary
-    assert summary.endswith("v…."), summary  # the 320-character URL is cut, not echoed whole
-    assert len(summary) < 250
+    assert "v…, language English" in summary, summary  # the 320-character URL is cut, not echoed whole
+    assert len(summary) < 300
+
+
+async def test_the_language_is_one_the_bot_speaks_or_auto(pool: asyncpg.Pool) -> None:
+    service = ServerService(pool, features(), guild_locale=lambda guild_id: "fr")
+    server = (await service.add(guild_id=10, name="Survival", vote_url="https://example.com/vote")).server
+    assert service.language(server).code == "fr"  # no language of its own: the guild's preferred locale
+    server = await service.update_options(server, language="PT-br")
+    assert server.language == "pt-BR" and service.language(server).code == "pt-BR"
+    assert "language Português (Brasil)." in options_summary(server, service.language(server))
+    with pytest.raises(
+        UserError, match=re.escape("I don't speak 'xx'. Choose one of: en, fr, de, es-ES, pt-BR, ru, or auto")
+    ):
+        await service.update_options(server, language="xx")
+    assert (await service.get(server.id)).language == "pt-BR"  # nothing changed
+    server = await service.update_options(server, language="auto")
+    assert server.language is None
+    assert options_summary(server, service.language(server)).endswith(
+        ", language Français (follows the Discord server's language)."
+    )

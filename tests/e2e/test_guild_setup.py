@@ -324,3 +324,15 @@ async def test_replies_say_what_is_now_in_force(runner: BotRunner, pool: asyncpg
     assert top.endswith("I give it to last month's top voter and take it from the previous holders.")
     shown = reply_text(await runner.command(ADMIN, "leaderboards settings"))
     assert shown.startswith(f"Leaderboard settings of **{server.name}** (nothing changed: give an option to change it)")
+
+
+async def test_setup_options_sets_the_language_and_auto_follows_the_discord_server_again(
+    runner: BotRunner, pool: asyncpg.Pool
+) -> None:
+    server = await link_server(pool)
+    text = reply_text(await runner.command(ADMIN, "setup options", language="de"))
+    assert await pool.fetchval("SELECT language FROM servers WHERE id = $1", server.id) == "de"
+    assert text.endswith(", language Deutsch."), text  # the admin's reply stays in the admin's language
+    text = reply_text(await runner.command(ADMIN, "setup options", language="auto"))
+    assert await pool.fetchval("SELECT language FROM servers WHERE id = $1", server.id) is None
+    assert text.endswith(", language English (follows the Discord server's language)."), text
