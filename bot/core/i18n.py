@@ -211,7 +211,8 @@ def percent(ratio: float, *, digits: int = 1) -> str:
 
 
 def names(items: Sequence[str]) -> str:
-    """``Alice, Bob and Carol`` / ``Alice, Bob et Carol`` (items are already escaped)."""
+    """``Alice, Bob, and Carol`` / ``Alice, Bob et Carol`` (CLDR: English puts a comma before "and"; items are
+    already escaped)."""
     return babel.lists.format_list(list(items), locale=current().locale) if items else ""
 
 

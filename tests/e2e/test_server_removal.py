@@ -86,7 +86,7 @@ async def test_remove_names_what_goes_asks_the_invoker_and_deletes_the_board(
     text = reply_text(asked)
     assert asked[0]["data"]["flags"] & EPHEMERAL
     assert f"Removing Rust Main (id {rust.id})" in text
-    assert "deletes its settings, 3 recorded votes, 1 provider secret (votifier) and 1 board message." in text
+    assert "deletes its settings, 3 recorded votes, 1 provider secret (votifier), and 1 board message." in text
     assert set(buttons(asked[0])) == {"Remove", "Cancel"}
     assert await count_servers(pool) == 2  # nothing deleted yet
 
