@@ -99,6 +99,8 @@ CHANNEL_KINDS = {
 
 def _cooldown_text(retry_after: float) -> str:
     seconds = max(1, math.ceil(retry_after))  # "wait 0 seconds" would be wrong: the command is still refused
+    # Translators: the singular is for exactly one second in English; where your plural rule puts other numbers in
+    # the same form (21 in Russian), write {count} in it.
     return n_("Please wait a second before trying again.", "Please wait {count} seconds before trying again.", seconds)
 
 
@@ -135,7 +137,8 @@ def _transformer_text(interaction: discord.Interaction, error: app_commands.Tran
 
 def _missing_permissions_text(error: app_commands.MissingPermissions) -> str:
     names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
-    # Translators: {permissions} are Discord permission names (English identifiers, e.g. "Manage Server").
+    # Translators: {permissions} are Discord permission names (English identifiers, e.g. "Manage Server"), one or
+    # several; English says "permission" for both.
     return n_(
         "You need the {permissions} permission to use this command.",
         "You need the {permissions} permission to use this command.",
