@@ -10,6 +10,7 @@ import logging
 
 import discord
 
+from bot.core.i18n import _
 from bot.db.executor import Executor
 from bot.db.records import Server
 from bot.db.runs import RunRepository
@@ -18,16 +19,19 @@ log = logging.getLogger(__name__)
 
 
 async def notify_guild_owner(client: discord.Client, guild_id: int, text: str) -> bool:
-    """DM the guild owner; returns whether it was delivered. Never raises for Discord refusals."""
+    """DM the guild owner; returns whether it was delivered. Never raises for Discord refusals.
+
+    ``text`` is worded by the caller in the server's language (``with servers.speaking_for(server):`` around the
+    call); the guild's name before it is worded in the same language."""
     guild = client.get_guild(guild_id)
     if guild is None or guild.owner_id is None:
         log.warning("guild %s: cannot notify admins (guild not cached): %s", guild_id, text)
         return False
     try:
         owner = client.get_user(guild.owner_id) or await client.fetch_user(guild.owner_id)
-        await owner.send(
-            f"**{discord.utils.escape_markdown(guild.name)}**: {text}", allowed_mentions=discord.AllowedMentions.none()
-        )
+        # Translators: an owner notice: the Discord server's name, then the notice itself.
+        content = _("**{guild}**: {text}", guild=discord.utils.escape_markdown(guild.name), text=text)
+        await owner.send(content, allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:
         log.warning("guild %s: could not DM the owner (%s): %s", guild_id, exc.status, text)
         return False

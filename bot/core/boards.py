@@ -20,6 +20,7 @@ from typing import Any
 import discord
 
 from bot.core.admin_notice import AdminNotices
+from bot.core.i18n import _
 from bot.core.messaging import Messenger, Unreachable
 from bot.core.servers import ServerService
 from bot.core.time import Clock, utcnow
@@ -85,7 +86,7 @@ class BoardKeeper:
         try:
             outcome = await self._write(server, setting, setting.channel_id, content)
         except Unreachable as exc:
-            return await self._failing(server, setting, state, now, exc.reason)
+            return await self._failing(server, setting, state, now, exc)
         except discord.HTTPException as exc:  # 5xx, rate limits exhausted: try again next cycle, no alarm
             log.warning("board %s/%s: Discord error %s; retrying next cycle", server.id, feature, exc.status)
             return BoardOutcome.FAILING
@@ -111,18 +112,23 @@ class BoardKeeper:
         return BoardOutcome.POSTED
 
     async def _failing(
-        self, server: Server, setting: FeatureSetting, state: dict[str, Any], now: dt.datetime, reason: str
+        self, server: Server, setting: FeatureSetting, state: dict[str, Any], now: dt.datetime, error: Unreachable
     ) -> BoardOutcome:
-        log.warning("board %s/%s in channel %s: %s", server.id, setting.feature, setting.channel_id, reason)
+        log.warning("board %s/%s in channel %s: %s", server.id, setting.feature, setting.channel_id, error.reason)
         if not state.get("notified"):
-            label = self._servers.registry.label(setting.feature)
-            name = discord.utils.escape_markdown(server.name)
-            await self._notices.tell(
-                server.guild_id,
-                f"I can't update the {label} of {name} in <#{setting.channel_id}>: {reason}. Its settings are kept "
-                "and I will keep retrying; fix the channel's permissions for my role, or pick another channel "
-                "with /feature enable.",
-            )
+            with self._servers.speaking_for(server):  # the owner notice, in the server's language
+                # Translators: {board} is a feature's name ("status board"), {server} the game server's name,
+                # {reason} why Discord refused ("the channel no longer exists").
+                text = _(
+                    "I can't update the {board} of {server} in {channel}: {reason}. Its settings are kept "
+                    "and I will keep retrying; fix the channel's permissions for my role, or pick another channel "
+                    "with /feature enable.",
+                    board=_(self._servers.registry.label(setting.feature)),
+                    server=discord.utils.escape_markdown(server.name),
+                    channel=f"<#{setting.channel_id}>",
+                    reason=error.shown,
+                )
+                await self._notices.tell(server.guild_id, text)
         failing_since = state.get("failing_since") or now.isoformat()
         await self._servers.set_state(
             server.id, setting.feature, "board", {**state, "failing_since": failing_since, "notified": True}

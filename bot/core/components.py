@@ -10,6 +10,8 @@ from typing import Any
 
 import discord
 
+from bot.core.i18n import _
+
 REMIND_ME_TEMPLATE = r"reminders:remind:(?P<server_id>[0-9]{1,19})"
 
 
@@ -19,7 +21,11 @@ def remind_me_custom_id(server_id: int) -> str:
 
 def remind_me_button(server_id: int) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label="Remind me", emoji="⏰", style=discord.ButtonStyle.secondary, custom_id=remind_me_custom_id(server_id)
+        # Translators: button under /vote and thank-you posts; asks for a DM when the member may vote again.
+        label=_("Remind me"),
+        emoji="⏰",
+        style=discord.ButtonStyle.secondary,
+        custom_id=remind_me_custom_id(server_id),
     )
 
 

@@ -9,12 +9,16 @@ import discord
 
 from bot.core.errors import UserError
 from bot.core.features import FeatureSpec
+from bot.core.i18n import N_, _, n_
 
+# Labels are Discord's permission names, in English here (compared below, and shown at the CLI); translated where
+# a member reads them (``_(label)``).
+# Translators: Discord's permission names: use the names Discord's own settings show in your language.
 CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    ("read_message_history", "Read Message History"),
+    ("view_channel", N_("View Channel")),
+    ("send_messages", N_("Send Messages")),
+    ("embed_links", N_("Embed Links")),
+    ("read_message_history", N_("Read Message History")),
 )
 
 
@@ -58,9 +62,15 @@ def check_channel(channel: discord.abc.GuildChannel, me: discord.Member) -> None
     missing = missing_channel_permissions(channel, me)
     if missing:
         raise UserError(
-            f"I can't post in {channel.mention}: I am missing the {', '.join(missing)} permission"
-            f"{'s' if len(missing) > 1 else ''} there. Grant {'them' if len(missing) > 1 else 'it'} to my role in the "
-            "channel settings and try again."
+            n_(
+                "I can't post in {channel}: I am missing the {permissions} permission there. Grant it to my role in "
+                "the channel settings and try again.",
+                "I can't post in {channel}: I am missing the {permissions} permissions there. Grant them to my role "
+                "in the channel settings and try again.",
+                len(missing),
+                channel=channel.mention,
+                permissions=", ".join(_(label) for label in missing),
+            )
         )
 
 
@@ -70,54 +80,66 @@ def check_channel(channel: discord.abc.GuildChannel, me: discord.Member) -> None
 # Manage Roles, Manage Channels, Kick and Ban Members, Manage Webhooks — a webhook posts as anyone and pings
 # @everyone —, Manage Messages, Manage Threads, Manage Expressions, Timeout Members), plus Mention @everyone,
 # which would make every voter a mass-pinger. A role the bot only pings may carry anything: it is not given.
+# Translators: Discord's permission names: use the names Discord's own settings show in your language.
 DANGEROUS_PERMISSIONS: tuple[tuple[str, str], ...] = (
-    ("administrator", "Administrator"),
-    ("manage_guild", "Manage Server"),
-    ("manage_roles", "Manage Roles"),
-    ("manage_channels", "Manage Channels"),
-    ("ban_members", "Ban Members"),
-    ("kick_members", "Kick Members"),
-    ("manage_webhooks", "Manage Webhooks"),
-    ("mention_everyone", "Mention @everyone, @here and All Roles"),
-    ("manage_messages", "Manage Messages"),
-    ("manage_threads", "Manage Threads"),
-    ("manage_expressions", "Manage Expressions"),
-    ("moderate_members", "Timeout Members"),
+    ("administrator", N_("Administrator")),
+    ("manage_guild", N_("Manage Server")),
+    ("manage_roles", N_("Manage Roles")),
+    ("manage_channels", N_("Manage Channels")),
+    ("ban_members", N_("Ban Members")),
+    ("kick_members", N_("Kick Members")),
+    ("manage_webhooks", N_("Manage Webhooks")),
+    ("mention_everyone", N_("Mention @everyone, @here and All Roles")),
+    ("manage_messages", N_("Manage Messages")),
+    ("manage_threads", N_("Manage Threads")),
+    ("manage_expressions", N_("Manage Expressions")),
+    ("moderate_members", N_("Timeout Members")),
 )
 
 
 def dangerous_permissions(permissions: discord.Permissions) -> list[str]:
-    """The labels of the :data:`DANGEROUS_PERMISSIONS` that ``permissions`` (a role's own) grant."""
+    """The (English) labels of the :data:`DANGEROUS_PERMISSIONS` that ``permissions`` (a role's own) grant."""
     return [label for attribute, label in DANGEROUS_PERMISSIONS if getattr(permissions, attribute)]
 
 
 def _listed(labels: list[str]) -> str:
-    return f"the {', '.join(labels)} permission{'s' if len(labels) > 1 else ''}"
+    # Translators: a noun phrase put into "{role} carries {found}" and "it carries {permissions}"; {names} are
+    # Discord permission names.
+    return n_(
+        "the {names} permission",
+        "the {names} permissions",
+        len(labels),
+        names=", ".join(_(label) for label in labels),
+    )
 
 
 def refusal_to_grant(permissions: discord.Permissions) -> str | None:
-    """Why the bot must not hand out a role with these (its own) permissions, or None when it may. Checked each
-    time the bot grants a role (:meth:`bot.core.messaging.Messenger.add_role`): the role may have changed since."""
+    """Why the bot must not hand out a role with these (its own) permissions, or None when it may, in the language
+    in force. Checked each time the bot grants a role (:meth:`bot.core.messaging.Messenger.add_role`): the role may
+    have changed since."""
     found = dangerous_permissions(permissions)
-    return f"it carries {_listed(found)}, which I never hand out" if found else None
+    # Translators: why the bot refuses to give a role; shown after "I can't give the voter role @Role: ".
+    return _("it carries {permissions}, which I never hand out", permissions=_listed(found)) if found else None
 
 
 # The role rule's refusals, worded for who asks: a member in Discord (the bot speaks as "I") or the operator at the
 # CLI (bot/cli/discord_check.py words them with "the bot"). Fields: {role} the role as shown, {found} the dangerous
 # permissions, {top} the bot's highest role.
+# CLI permission labels). Each text is passed through ``_()`` where it is raised: the member's language for
+# ROLE_TEXTS (marked N_ for the catalog), English for the CLI's (no language is in force there).
 ROLE_TEXTS: Mapping[str, str] = {
-    "default": "@everyone can't be used here; pick or create a dedicated role.",
-    "managed": "{role} is managed by an integration and can't be used here.",
-    "dangerous": (
+    "default": N_("@everyone can't be used here; pick or create a dedicated role."),
+    "managed": N_("{role} is managed by an integration and can't be used here."),
+    "dangerous": N_(
         "{role} carries {found}, and I never hand out a role like that: anyone who votes would get it. "
         "Pick a role without moderator permissions."
     ),
-    "no_manage_roles": "I need the Manage Roles permission to hand out this role.",
-    "above_bot": (
+    "no_manage_roles": N_("I need the Manage Roles permission to hand out this role."),
+    "above_bot": N_(
         "{role} is above my highest role ({top}), so Discord won't let me assign it. "
         "Drag my role above it in Server Settings → Roles."
     ),
-    "bot_cannot_ping": (
+    "bot_cannot_ping": N_(
         "{role} is not mentionable and I lack Mention @everyone, @here and All Roles, so my pings would not "
         "notify anyone. Make the role mentionable or grant me that permission."
     ),
@@ -143,28 +165,31 @@ def check_role(
     who pings it.
     """
     if role.is_default():
-        raise UserError(texts["default"])
+        raise UserError(_(texts["default"]))
     if role.managed:
-        raise UserError(texts["managed"].format(role=shown(role)))
+        raise UserError(_(texts["managed"], role=shown(role)))
     if spec.needs_role or spec.grants_role:  # the bot will give and take this role
         found = dangerous_permissions(role.permissions)
         if found:
-            raise UserError(texts["dangerous"].format(role=shown(role), found=_listed(found)))
+            raise UserError(_(texts["dangerous"], role=shown(role), found=_listed(found)))
         if member is not None:
             _check_member_may_assign(role, member)
         if not me.guild_permissions.manage_roles:
-            raise UserError(texts["no_manage_roles"])
+            raise UserError(_(texts["no_manage_roles"]))
         if role >= me.top_role:
-            raise UserError(texts["above_bot"].format(role=shown(role), top=shown(me.top_role)))
+            raise UserError(_(texts["above_bot"], role=shown(role), top=shown(me.top_role)))
     elif not role.mentionable:
         if member is not None and not member.guild_permissions.mention_everyone:
             raise UserError(
-                f"{role.mention} is not mentionable, and you lack the Mention @everyone, @here and All Roles "
-                "permission, so you could not ping it yourself. Make the role mentionable or ask someone who has "
-                "that permission."
+                _(
+                    "{role} is not mentionable, and you lack the Mention @everyone, @here and All Roles "
+                    "permission, so you could not ping it yourself. Make the role mentionable or ask someone who has "
+                    "that permission.",
+                    role=role.mention,
+                )
             )
         if not me.guild_permissions.mention_everyone:
-            raise UserError(texts["bot_cannot_ping"].format(role=shown(role)))
+            raise UserError(_(texts["bot_cannot_ping"], role=shown(role)))
 
 
 def _check_member_may_assign(role: discord.Role, member: discord.Member) -> None:
@@ -174,13 +199,20 @@ def _check_member_may_assign(role: discord.Role, member: discord.Member) -> None
         return
     if not member.guild_permissions.manage_roles:  # Administrator implies it (guild_permissions knows)
         raise UserError(
-            f"You need the Manage Roles permission to choose a role I hand out ({role.mention}): "
-            "you could not give it to anyone yourself."
+            _(
+                "You need the Manage Roles permission to choose a role I hand out ({role}): "
+                "you could not give it to anyone yourself.",
+                role=role.mention,
+            )
         )
     if role >= member.top_role:
         raise UserError(
-            f"{role.mention} is not below your highest role ({member.top_role.mention}), so you could not give it "
-            "to anyone yourself. Pick a lower role, or ask someone above it."
+            _(
+                "{role} is not below your highest role ({top}), so you could not give it "
+                "to anyone yourself. Pick a lower role, or ask someone above it.",
+                role=role.mention,
+                top=member.top_role.mention,
+            )
         )
 
 
@@ -188,7 +220,7 @@ def usable_channel(guild: discord.Guild, channel_id: int) -> discord.TextChannel
     """The guild's text channel, checked for the permissions the bot needs to post there."""
     channel = guild.get_channel(channel_id)
     if not isinstance(channel, discord.TextChannel):
-        raise UserError("I can't see that channel. Give my role the View Channel permission there.")
+        raise UserError(_("I can't see that channel. Give my role the View Channel permission there."))
     check_channel(channel, guild.me)
     return channel
 
@@ -198,7 +230,7 @@ def usable_role(guild: discord.Guild, role_id: int, spec: FeatureSpec, member: d
     the member configuring it (:func:`check_role`). Every slash command that takes a feature's role calls this."""
     role = guild.get_role(role_id)
     if role is None:
-        raise UserError("That role no longer exists.")
+        raise UserError(_("That role no longer exists."))
     check_role(spec, role, guild.me, member)
     return role
 
@@ -207,6 +239,9 @@ def postable_channel(guild: discord.Guild, channel_id: int | None, what: str) ->
     """The channel a feature posts in (given, or its configured one), checked; a clear error when none is set."""
     if channel_id is None:
         raise UserError(
-            f"There is no channel for {what} yet: pick one in the channel option, or set one with /feature enable."
+            _(
+                "There is no channel for {what} yet: pick one in the channel option, or set one with /feature enable.",
+                what=what,
+            )
         )
     return usable_channel(guild, channel_id)

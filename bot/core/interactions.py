@@ -7,10 +7,13 @@ import math
 import secrets
 from typing import Any
 
+import babel.lists
 import discord
 from discord import app_commands
 
+from bot.core import i18n
 from bot.core.errors import UserError
+from bot.core.i18n import N_, _, n_
 
 log = logging.getLogger(__name__)
 
@@ -73,28 +76,32 @@ def member_of(interaction: discord.Interaction) -> discord.Member:
     return interaction.user
 
 
-# Every reply of the error handler, in one place (issue 13 translates them).
+# Replies of the error handler, in one place (translated where they are used: ``_(TEXTS[key], ...)``; the
+# cooldown's plural is in _cooldown_text).
 TEXTS = {
-    "outdated": "This command was just updated. Please try again in a minute.",
-    "cooldown_one": "Please wait a second before trying again.",
-    "cooldown": "Please wait {seconds} seconds before trying again.",
-    "bad_channel": "The {option} option needs {kinds}. Please choose another channel.",
-    "bad_value": "I couldn't use what you gave for the {option} option. Please check it and try again.",
-    "bad_value_unnamed": "I couldn't use one of the options you gave. Please check them and try again.",
+    "outdated": N_("This command was just updated. Please try again in a minute."),
+    # Translators: {option} is a slash-command option's name, {kinds} e.g. "a text channel or a forum channel".
+    "bad_channel": N_("The {option} option needs {kinds}. Please choose another channel."),
+    # Translators: {option} is a slash-command option's name.
+    "bad_value": N_("I couldn't use what you gave for the {option} option. Please check it and try again."),
+    "bad_value_unnamed": N_("I couldn't use one of the options you gave. Please check them and try again."),
 }
+# Translators: channel kinds, put into "The {option} option needs {kinds}." (several are joined with "or").
 CHANNEL_KINDS = {
-    discord.ChannelType.text: "a text channel",
-    discord.ChannelType.news: "an announcement channel",
-    discord.ChannelType.voice: "a voice channel",
-    discord.ChannelType.stage_voice: "a stage channel",
-    discord.ChannelType.forum: "a forum channel",
-    discord.ChannelType.category: "a category",
+    discord.ChannelType.text: N_("a text channel"),
+    discord.ChannelType.news: N_("an announcement channel"),
+    discord.ChannelType.voice: N_("a voice channel"),
+    discord.ChannelType.stage_voice: N_("a stage channel"),
+    discord.ChannelType.forum: N_("a forum channel"),
+    discord.ChannelType.category: N_("a category"),
 }
 
 
 def _cooldown_text(retry_after: float) -> str:
     seconds = max(1, math.ceil(retry_after))  # "wait 0 seconds" would be wrong: the command is still refused
-    return TEXTS["cooldown_one"] if seconds == 1 else TEXTS["cooldown"].format(seconds=seconds)
+    # Translators: the singular is for exactly one second in English; where your plural rule puts other numbers in
+    # the same form (21 in Russian), write {count} in it.
+    return n_("Please wait a second before trying again.", "Please wait {count} seconds before trying again.", seconds)
 
 
 def _failed_option(interaction: discord.Interaction, error: app_commands.TransformerError) -> str | None:
@@ -116,18 +123,28 @@ def _transformer_text(interaction: discord.Interaction, error: app_commands.Tran
     channel where a text channel belongs: Discord's own picker filters them, other clients may not)."""
     option = _failed_option(interaction, error)
     if option is None:
-        return TEXTS["bad_value_unnamed"]
+        return _(TEXTS["bad_value_unnamed"])
     channel_types = getattr(error.transformer, "channel_types", None) or []
     if error.type is discord.AppCommandOptionType.channel and channel_types:
-        kinds = [CHANNEL_KINDS.get(kind, f"a {kind.name} channel") for kind in channel_types]
-        text = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
-        return TEXTS["bad_channel"].format(option=option, kinds=text)
-    return TEXTS["bad_value"].format(option=option)
+        kinds = [
+            _(CHANNEL_KINDS[kind]) if kind in CHANNEL_KINDS else _("a {kind} channel", kind=kind.name)
+            for kind in channel_types
+        ]
+        text = babel.lists.format_list(kinds, style="or", locale=i18n.current().locale)  # "a, b or c" per language
+        return _(TEXTS["bad_channel"], option=option, kinds=text)
+    return _(TEXTS["bad_value"], option=option)
 
 
 def _missing_permissions_text(error: app_commands.MissingPermissions) -> str:
     names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
-    return f"You need the {names} permission to use this command."
+    # Translators: {permissions} are Discord permission names (English identifiers, e.g. "Manage Server"), one or
+    # several; English says "permission" for both.
+    return n_(
+        "You need the {permissions} permission to use this command.",
+        "You need the {permissions} permission to use this command.",
+        len(error.missing_permissions),
+        permissions=names,
+    )
 
 
 async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError | Exception) -> None:
@@ -138,25 +155,25 @@ async def on_tree_error(interaction: discord.Interaction, error: app_commands.Ap
     elif isinstance(original, app_commands.MissingPermissions):
         await safe_reply(interaction, _missing_permissions_text(original))
     elif isinstance(original, app_commands.NoPrivateMessage):
-        await safe_reply(interaction, "This command only works inside a Discord server.")
+        await safe_reply(interaction, _("This command only works inside a Discord server."))
     elif isinstance(original, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
         log.warning(
             "guild %s used a command this bot does not have (any more): %s; run `votebot sync` if this persists",
             interaction.guild_id,
             original,
         )
-        await safe_reply(interaction, TEXTS["outdated"])
+        await safe_reply(interaction, _(TEXTS["outdated"]))
     elif isinstance(original, app_commands.CommandOnCooldown):
         await safe_reply(interaction, _cooldown_text(original.retry_after))
     elif isinstance(original, app_commands.TransformerError):
         log.info("guild %s: an option of /%s could not be used: %s", interaction.guild_id, _name(interaction), original)
         await safe_reply(interaction, _transformer_text(interaction, original))
     elif isinstance(original, app_commands.CheckFailure):
-        await safe_reply(interaction, "You are not allowed to use this command.")
+        await safe_reply(interaction, _("You are not allowed to use this command."))
     elif isinstance(original, discord.Forbidden):
         log.warning("missing Discord permission in guild %s: %s", interaction.guild_id, original.text)
         await safe_reply(
-            interaction, "I am missing a Discord permission for that. Check my role and channel permissions."
+            interaction, _("I am missing a Discord permission for that. Check my role and channel permissions.")
         )
     else:
         incident = secrets.token_hex(4)
@@ -168,7 +185,10 @@ async def on_tree_error(interaction: discord.Interaction, error: app_commands.Ap
             interaction.user.id,
             exc_info=original,
         )
-        await safe_reply(interaction, f"Something went wrong on my side (incident `{incident}`). It has been logged.")
+        await safe_reply(
+            interaction,
+            _("Something went wrong on my side (incident `{incident}`). It has been logged.", incident=incident),
+        )
 
 
 def _name(interaction: discord.Interaction) -> str:

@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
 
+from bot.core import i18n
 from bot.core.guild_checks import refusal_to_grant
+from bot.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +35,28 @@ UNKNOWN_MEMBER, UNKNOWN_ROLE, UNKNOWN_USER = 10007, 10011, 10013
 
 
 class Unreachable(Exception):
-    """The target cannot take this (gone, wrong kind, or the bot lacks permission); ``reason`` says which."""
+    """The target cannot take this (gone, wrong kind, or the bot lacks permission).
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    ``reason`` says which in English (log lines, stored errors); :attr:`shown` says it in the language in force,
+    for the owner notice or board text it ends up in — read it inside ``with servers.speaking_for(server):``.
+    ``reason`` is an ``N_``-marked text whose ``{placeholders}`` are filled from ``params``, or a function that
+    words it in the language in force (a plural, or Discord's own words: :func:`_discord_words`).
+    """
+
+    def __init__(self, reason: str | Callable[[], str], /, **params: object) -> None:
+        if callable(reason):
+            self._shown = reason
+        else:
+            self._shown = lambda: _(reason, **params)
+        with i18n.speaking(i18n.ENGLISH):
+            english = self._shown()
+        super().__init__(english)
+        self.reason = english
+
+    @property
+    def shown(self) -> str:
+        """The reason in the language in force."""
+        return self._shown()
 
 
 class Gone(Unreachable):
@@ -89,13 +108,19 @@ async def _unless_gone(call: Awaitable[object]) -> bool:
 def _refused(exc: discord.HTTPException) -> Unreachable | None:
     if isinstance(exc, discord.Forbidden):
         if exc.code == CANNOT_DM:
-            return DmClosed("the member does not accept direct messages")
-        return Unreachable(f"Discord refused access ({exc.text or exc.status})")
+            return DmClosed(N_("the member does not accept direct messages"))
+        # Translators: {error} is Discord's own error text (English).
+        return Unreachable(N_("Discord refused access ({error})"), error=exc.text or str(exc.status))
     if isinstance(exc, discord.NotFound):
-        return Gone("the channel no longer exists")
+        return Gone(N_("the channel no longer exists"))
     if exc.code == CANNOT_SEND_IN_NON_TEXT:
-        return Unreachable("it is not a text channel")
+        return Unreachable(N_("it is not a text channel"))
     return None
+
+
+def _discord_words(text: str) -> Callable[[], str]:
+    """Discord's own error text as a reason: shown as it is, never looked up in the catalog."""
+    return lambda: text
 
 
 class Messenger:
@@ -175,9 +200,9 @@ class Messenger:
             else:
                 message = await channel.send(content, allowed_mentions=NO_MENTIONS, nonce=nonce)
         except discord.NotFound as exc:
-            raise Gone("the user no longer exists") from exc
+            raise Gone(N_("the user no longer exists")) from exc
         except discord.Forbidden as exc:
-            raise DmClosed("the member does not accept direct messages") from exc
+            raise DmClosed(N_("the member does not accept direct messages")) from exc
         return message.id
 
     async def create_scheduled_event(
@@ -186,7 +211,7 @@ class Messenger:
         """An external Discord scheduled event; :class:`Unreachable` when the bot may not (Manage Events)."""
         guild = self._client.get_guild(guild_id)
         if guild is None:
-            raise Unreachable("the guild is not available")
+            raise Unreachable(N_("the guild is not available"))
         try:
             event = await guild.create_scheduled_event(
                 name=name[:100],
@@ -198,7 +223,7 @@ class Messenger:
                 description=description[:1000] or discord.utils.MISSING,
             )
         except discord.HTTPException as exc:
-            raise Unreachable(exc.text or "Missing Permissions") from exc
+            raise Unreachable(_discord_words(exc.text or "Missing Permissions")) from exc
         return event.id
 
     async def move_scheduled_event(self, guild_id: int, event_id: int, *, start: dt.datetime, end: dt.datetime) -> None:
@@ -208,23 +233,23 @@ class Messenger:
                 guild_id, event_id, scheduled_start_time=start.isoformat(), scheduled_end_time=end.isoformat()
             )
         except discord.NotFound as exc:
-            raise Gone("the scheduled event no longer exists") from exc
+            raise Gone(N_("the scheduled event no longer exists")) from exc
         except discord.HTTPException as exc:
-            raise Unreachable(exc.text or str(exc.status)) from exc
+            raise Unreachable(_discord_words(exc.text or str(exc.status))) from exc
 
     async def delete_scheduled_event(self, guild_id: int, event_id: int) -> None:
         try:
             await self._client.http.delete_scheduled_event(guild_id, event_id)
         except discord.HTTPException as exc:
-            raise Unreachable(exc.text or str(exc.status)) from exc
+            raise Unreachable(_discord_words(exc.text or str(exc.status))) from exc
 
     async def add_role(self, guild_id: int, member_id: int, role_id: int, *, reason: str) -> bool:
         """Give a role; False when the member is not in the guild. :class:`DangerousRole` when the role carries
         a permission the bot never hands out (every grant passes here, so it is checked at every grant);
         :class:`Unreachable` when the role is gone or Discord does not allow it."""
-        refusal = refusal_to_grant(await self._role_permissions(guild_id, role_id))
-        if refusal is not None:
-            raise DangerousRole(refusal)
+        permissions = await self._role_permissions(guild_id, role_id)
+        if refusal_to_grant(permissions) is not None:  # worded again in the language the notice is shown in
+            raise DangerousRole(lambda: refusal_to_grant(permissions) or "")
         return await self._role(self._client.http.add_role, guild_id, member_id, role_id, reason)
 
     async def _role_permissions(self, guild_id: int, role_id: int) -> discord.Permissions:
@@ -236,11 +261,14 @@ class Messenger:
         try:
             roles = await self._client.http.get_roles(guild_id)
         except (discord.Forbidden, discord.NotFound) as exc:
-            raise Unreachable(f"I can't read the guild's roles ({exc.text or exc.status})") from exc
+            # Translators: {error} is Discord's own error text (English).
+            raise Unreachable(
+                N_("I can't read the guild's roles ({error})"), error=exc.text or str(exc.status)
+            ) from exc
         for data in roles:
             if int(data["id"]) == role_id:
                 return discord.Permissions(int(data["permissions"]))
-        raise Gone("the role no longer exists")
+        raise Gone(N_("the role no longer exists"))
 
     async def remove_role(self, guild_id: int, member_id: int, role_id: int, *, reason: str) -> bool:
         """Take a role back; False when the member left. :class:`Unreachable` as for :meth:`add_role`."""
@@ -252,13 +280,12 @@ class Messenger:
             await call(guild_id, member_id, role_id, reason=reason)
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROLE:
-                raise Gone("the role no longer exists") from exc
+                raise Gone(N_("the role no longer exists")) from exc
             log.info("role %s of member %s in guild %s: %s", role_id, member_id, guild_id, exc.text)
             return False  # the member left (or never joined): nothing to give or take
         except discord.Forbidden as exc:
-            raise Unreachable(
-                "it is above my highest role or I lack Manage Roles"
-                if exc.code in (0, 50013)
-                else f"Discord refused ({exc.text})"
-            ) from exc
+            if exc.code in (0, 50013):
+                raise Unreachable(N_("it is above my highest role or I lack Manage Roles")) from exc
+            # Translators: {error} is Discord's own error text (English).
+            raise Unreachable(N_("Discord refused ({error})"), error=exc.text) from exc
         return True

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import discord
 
+from bot.core.i18n import _
+
 MAX_NAME = 200
 # zero-width, bidi controls and other invisible characters used to dodge filters or fake names
 _INVISIBLE = re.compile("[\u0000-\u001f\u007f\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
@@ -17,11 +19,13 @@ def clean_player_name(name: str) -> str:
     return " ".join(_INVISIBLE.sub("", name).split())[:MAX_NAME]
 
 
-def safe_name(name: str | None, fallback: str = "Someone") -> str:
-    """A player name ready to show: cleaned, markdown and mentions escaped (``@everyone`` pings no one)."""
+def safe_name(name: str | None, fallback: str | None = None) -> str:
+    """A player name ready to show: cleaned, markdown and mentions escaped (``@everyone`` pings no one); with no
+    name, ``fallback`` (already translated), else "Someone" in the language in force."""
     cleaned = clean_player_name(name or "")
     if not cleaned:
-        return fallback
+        # Translators: stands for a voter whose name is unknown ("Someone voted").
+        return fallback if fallback is not None else _("Someone")
     return discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
 
 
@@ -31,7 +35,7 @@ def escape(text: str) -> str:
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
-    """``1 vote``, ``2 votes``."""
+    """``1 vote``, ``2 votes`` — English only (the CLI); texts people read in Discord use ``n_()``."""
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import UserError
-from bot.core.i18n import _, day_name, duration, month_name
+from bot.core.i18n import N_, _, day_name, duration, month_name, n_
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware (UTC). The bot has one; services and the scheduler share it."""
@@ -69,12 +69,13 @@ def local_at(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
 
 
-TIME_HINT = "Use the 24-hour clock, e.g. 09:00 or 22:30."
-"""How a time of day is typed; every refusal of a time ends with it."""
+TIME_HINT = N_("Use the 24-hour clock, e.g. 09:00 or 22:30.")
+"""How a time of day is typed; every refusal of a time ends with it (translated where it is shown: ``_(TIME_HINT)``)."""
 
 
 def parse_hhmm(text: str) -> dt.time:
-    """'22:30' or '9:05' → time (the one reading of a time of day); raises ValueError with a readable message."""
+    """'22:30' or '9:05' → time (the one reading of a time of day); raises ValueError with a readable message
+    (in the language in force: a member's reply)."""
     hours, sep, minutes = text.strip().partition(":")
     try:
         if (
@@ -89,7 +90,8 @@ def parse_hhmm(text: str) -> dt.time:
     except ValueError:
         shown = " ".join(text.split())
         shown = shown if len(shown) <= 40 else shown[:39] + "…"
-        raise ValueError(f"“{shown}” is not a time. {TIME_HINT}") from None
+        # Translators: {text} is what the member typed; {hint} is "Use the 24-hour clock, e.g. 09:00 or 22:30."
+        raise ValueError(_("“{text}” is not a time. {hint}", text=shown, hint=_(TIME_HINT))) from None
 
 
 def slot_of(now: dt.datetime, tz: ZoneInfo, length: dt.timedelta) -> Period:
@@ -136,23 +138,33 @@ def parse_duration(
     """``1h30m``, ``2d``, ``1w 2d``, ``45m`` → timedelta, within [minimum, maximum]."""
     cleaned = text.strip().lower()
     if not _WHOLE.match(cleaned):
-        raise UserError(f"I can't read the duration {text[:40]!r}. Use e.g. `30m`, `1h30m`, `2d` or `1w`.")
+        raise UserError(
+            # Translators: {text} is what the member typed; keep the examples (30m, 1h30m, 2d, 1w) as they are: they
+            # are what the bot reads.
+            _("I can't read the duration {text}. Use e.g. `30m`, `1h30m`, `2d` or `1w`.", text=repr(text[:40]))
+        )
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned))
     duration = dt.timedelta(seconds=seconds)
     if duration < minimum:
-        raise UserError(f"The duration must be at least {spelled_duration(minimum)}.")
+        # Translators: {duration} is written out, e.g. "1 minute", "8 weeks".
+        raise UserError(_("The duration must be at least {duration}.", duration=spelled_duration(minimum)))
     if duration > maximum:
-        raise UserError(f"The duration can be at most {spelled_duration(maximum)}.")
+        # Translators: {duration} is written out, e.g. "1 minute", "8 weeks".
+        raise UserError(_("The duration can be at most {duration}.", duration=spelled_duration(maximum)))
     return duration
 
 
-_SPELLED = (
-    (7 * 86400, "1 week", "{count} weeks"),
-    (86400, "1 day", "{count} days"),
-    (3600, "1 hour", "{count} hours"),
-    (60, "1 minute", "{count} minutes"),
-    (1, "1 second", "{count} seconds"),
-)
+def _spelled(size: int, count: int) -> str:
+    # Translators: a duration written out in a sentence ("at least 1 minute", "at most 8 weeks").
+    if size == 7 * 86400:
+        return n_("{count} week", "{count} weeks", count)
+    if size == 86400:
+        return n_("{count} day", "{count} days", count)
+    if size == 3600:
+        return n_("{count} hour", "{count} hours", count)
+    if size == 60:
+        return n_("{count} minute", "{count} minutes", count)
+    return n_("{count} second", "{count} seconds", count)
 
 
 def spelled_duration(value: dt.timedelta) -> str:
@@ -160,11 +172,10 @@ def spelled_duration(value: dt.timedelta) -> str:
 
     The largest unit that divides the value exactly (a limit is a round number), so nothing is rounded away."""
     seconds = max(0, round(value.total_seconds()))
-    for size, one, other in _SPELLED:
+    for size in (7 * 86400, 86400, 3600, 60, 1):
         if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return one if count == 1 else other.format(count=count)
-    return "0 seconds"
+            return _spelled(size, seconds // size)
+    return _spelled(1, 0)
 
 
 def format_duration(value: dt.timedelta | float) -> str:

@@ -14,6 +14,7 @@ import logging
 import discord
 
 from bot.core.errors import UserError
+from bot.core.i18n import _
 from bot.core.messaging import DmClosed, Messenger, Unreachable, effect_nonce, only_role, only_users
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
@@ -63,31 +64,36 @@ class ReminderService:
         """The "Remind me" button: subscribe, and schedule from the member's last vote."""
         server = await self._servers.in_guild(server_id, guild_id)
         if server is None:
-            return "This button belongs to a server that is no longer linked here."
+            return _("This button belongs to a server that is no longer linked here.")
         if not await self._servers.is_active(server, FEATURE):
-            return f"Vote reminders are switched off for **{escape(server.name)}**."
+            return _("Vote reminders are switched off for **{server}**.", server=escape(server.name))
         await self._store.subscribe(server.id, user_id, channel_id)
         last = await self._votes.last_for_member(server.id, user_id)
         next_at = next_vote_at(last.voted_at, last.expires_at, server.vote_cooldown) if last else None
         if next_at is not None and next_at > self._clock():
             await self._store.schedule(server.id, user_id, next_at)
-            text = f"⏰ I'll remind you {discord.utils.format_dt(next_at, 'R')} when you can vote again."
-        else:
-            text = "⏰ You can vote right now! After your next vote I'll remind you when the cooldown ends."
-        return text + " Turn it off with /remind off."
+            # Translators: {relative} is a Discord relative time ("in 3 hours").
+            return _(
+                "⏰ I'll remind you {relative} when you can vote again. Turn it off with /remind off.",
+                relative=discord.utils.format_dt(next_at, "R"),
+            )
+        return _(
+            "⏰ You can vote right now! After your next vote I'll remind you when the cooldown ends. "
+            "Turn it off with /remind off."
+        )
 
     async def off(self, guild_id: int, server_name: str | None, user_id: int) -> str:
         server = await self._servers.resolve(guild_id, server_name)
         if await self._store.unsubscribe(server.id, user_id):
-            return f"Your vote reminders for **{escape(server.name)}** are off."
-        return f"You have no vote reminders for **{escape(server.name)}**."
+            return _("Your vote reminders for **{server}** are off.", server=escape(server.name))
+        return _("You have no vote reminders for **{server}**.", server=escape(server.name))
 
     async def quiet(
         self, guild_id: int, server_name: str | None, user_id: int, start: str | None, end: str | None
     ) -> str:
         server = await self._servers.resolve(guild_id, server_name)
         if (start is None) != (end is None):
-            raise UserError("Give both a start and an end time, or neither to clear quiet hours.")
+            raise UserError(_("Give both a start and an end time, or neither to clear quiet hours."))
         quiet_start: int | None = None
         quiet_end: int | None = None
         if start is not None and end is not None:
@@ -97,15 +103,27 @@ class ReminderService:
                 raise UserError(str(exc)) from None
             quiet_start, quiet_end = begin.hour * 60 + begin.minute, finish.hour * 60 + finish.minute
             if quiet_start == quiet_end:
-                raise UserError("Quiet hours need a start and an end that differ, e.g. start:22:00 end:08:00.")
+                raise UserError(
+                    # Translators: keep "start:" and "end:": they are the command's option names.
+                    _("Quiet hours need a start and an end that differ, e.g. start:22:00 end:08:00.")
+                )
         if not await self._store.set_quiet(server.id, user_id, quiet_start, quiet_end):
-            raise UserError("Press “Remind me” under /vote first, then set quiet hours.")
+            # Translators: “Remind me” is the button's label under /vote.
+            raise UserError(_("Press “Remind me” under /vote first, then set quiet hours."))
         if quiet_start is None or quiet_end is None:
-            return f"Quiet hours cleared: vote reminders for **{escape(server.name)}** come at any time again."
+            return _(
+                "Quiet hours cleared: vote reminders for **{server}** come at any time again.",
+                server=escape(server.name),
+            )
         shown = [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in (quiet_start, quiet_end)]
-        return (
-            f"I won't send you vote reminders for **{escape(server.name)}** between {shown[0]} and {shown[1]} "
-            f"({server.timezone}); one due then comes at {shown[1]}."
+        # Translators: {start} and {end} are times of day (22:00), {zone} a time zone name (Europe/Paris).
+        return _(
+            "I won't send you vote reminders for **{server}** between {start} and {end} ({zone}); one due then "
+            "comes at {end}.",
+            server=escape(server.name),
+            start=shown[0],
+            end=shown[1],
+            zone=server.timezone,
         )
 
     # ------------------------------------------------------------------ per vote
@@ -155,7 +173,10 @@ class ReminderService:
         if quiet_end is not None:
             await self._store.postpone(reminder, quiet_end)
             return 0
-        text, user_id = personal_text(server), reminder.discord_user_id
+        user_id = reminder.discord_user_id
+        with self._servers.speaking_for(server):  # a DM (or its channel fallback) from a timed job
+            text = personal_text(server)
+            fallback = personal_text(server, member_id=user_id)
         nonce = effect_nonce("reminder", server.id, user_id, reminder.due_at.isoformat())
         try:
             await self._messenger.dm(user_id, text, nonce=nonce)
@@ -165,9 +186,7 @@ class ReminderService:
                 log.info("reminder: DMs of %s closed and no channel to fall back to", user_id)
             else:
                 try:
-                    await self._messenger.post(
-                        channel_id, f"<@{user_id}> {text}", mentions=only_users(user_id), nonce=nonce
-                    )
+                    await self._messenger.post(channel_id, fallback, mentions=only_users(user_id), nonce=nonce)
                 except (discord.HTTPException, Unreachable) as exc:
                     if reminder.attempts < MAX_ATTEMPTS:
                         raise  # retried after the lease
@@ -200,10 +219,12 @@ class ReminderService:
             # of the grace period, with the same nonce, so Discord shows it once
             if (server.id, key) in done or not await self._runs.start(server.id, "channel_ping", key):
                 continue
+            with self._servers.speaking_for(server):  # a channel post from a timed job
+                text = channel_ping_text(server, setting.role_id)
             try:
                 await self._messenger.post(
                     channel_id,
-                    channel_ping_text(server, setting.role_id),
+                    text,
                     mentions=only_role(setting.role_id),
                     nonce=effect_nonce("channel_ping", server.id, key),
                     guild_id=server.guild_id,

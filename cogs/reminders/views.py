@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.core.components import REMIND_ME_TEMPLATE, remind_me_button
+from bot.core.i18n import _
 from bot.core.interactions import safe_reply
 from bot.core.text import escape
 from bot.db.records import Server
@@ -29,7 +30,7 @@ class RemindButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMI
     async def callback(self, interaction: discord.Interaction) -> None:
         cog: Any = interaction.client.get_cog("Reminders")  # type: ignore[attr-defined]
         if cog is None:
-            await safe_reply(interaction, "Reminders are not available right now.")
+            await safe_reply(interaction, _("Reminders are not available right now."))
             return
         text = await cog.service.remind_me(
             interaction.guild_id, self.server_id, interaction.user.id, interaction.channel_id
@@ -37,10 +38,30 @@ class RemindButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMI
         await safe_reply(interaction, text)
 
 
-def personal_text(server: Server) -> str:
-    return f"⏰ You can vote for **{escape(server.name)}** again: {server.vote_url}"
+def personal_text(server: Server, *, member_id: int | None = None) -> str:
+    """The personal reminder (a DM; with ``member_id``, the channel post for a member whose DMs are closed).
+    Built in the server's language (the caller's ``speaking_for``)."""
+    if member_id is not None:
+        # Translators: {member} is the member's mention, {url} the vote page.
+        return _(
+            "{member} ⏰ You can vote for **{server}** again: {url}",
+            member=f"<@{member_id}>",
+            server=escape(server.name),
+            url=server.vote_url,
+        )
+    # Translators: {url} is the vote page.
+    return _("⏰ You can vote for **{server}** again: {url}", server=escape(server.name), url=server.vote_url)
 
 
 def channel_ping_text(server: Server, role_id: int | None) -> str:
-    role = f"<@&{role_id}> " if role_id else ""
-    return f"{role}🗳️ You can vote for **{escape(server.name)}** again: {server.vote_url}"
+    """The channel ping when voting opens again (built in the server's language)."""
+    if role_id:
+        # Translators: {role} is the role's mention, {url} the vote page.
+        return _(
+            "{role} 🗳️ You can vote for **{server}** again: {url}",
+            role=f"<@&{role_id}>",
+            server=escape(server.name),
+            url=server.vote_url,
+        )
+    # Translators: {url} is the vote page.
+    return _("🗳️ You can vote for **{server}** again: {url}", server=escape(server.name), url=server.vote_url)

@@ -109,23 +109,28 @@ class RewardsService:
             log.warning("vote %s: cannot give role %s in guild %s: %s", event.ledger_id, role_id, server.guild_id, exc)
             dangerous = isinstance(exc, DangerousRole)
             key = f"role:{role_id}:dangerous" if dangerous else f"role:{role_id}"  # not hidden by an earlier notice
-            await self._notices.once(server, key, role_refused_text(role_id, exc.reason, dangerous=dangerous))
+            with self._servers.speaking_for(server):  # the owner notice, in the server's language
+                text = role_refused_text(role_id, exc.shown, dangerous=dangerous)
+                await self._notices.once(server, key, text)
 
     async def _thank(self, event: VoteEvent, channel_id: int) -> int | None:
         server, member_id = event.server, event.discord_user_id
         link = await self._links.get(server.id, member_id) if member_id is not None else None
         ping = bool(link and link.ping_opt_in)
         points = await self._votes.points(server.id, member_id) if member_id is not None else 0
-        view = view_of(remind_me_button(server.id)) if await self._servers.is_active(server, "reminders") else None
+        remind = await self._servers.is_active(server, "reminders")
         mentions = only_users(member_id) if ping and member_id is not None else discord.AllowedMentions.none()
         name = event.player_name
         if member_id is not None and not ping and not clean_player_name(name or ""):
             # a Top.gg vote carries the Discord id but no player name: thank them by the name members see
             name = (await self._people.lookup(server.guild_id, member_id)).name
+        with self._servers.speaking_for(server):  # a channel post: the server's language (its button too)
+            text = thank_you_text(server, name, member_id, ping, points)
+            view = view_of(remind_me_button(server.id)) if remind else None
         try:
             return await self._messenger.post(
                 channel_id,
-                thank_you_text(server, name, member_id, ping, points),
+                text,
                 view=view,
                 mentions=mentions,
                 nonce=effect_nonce("thanks", event.ledger_id),
@@ -133,7 +138,9 @@ class RewardsService:
             )
         except Unreachable as exc:
             log.warning("vote %s: cannot thank in channel %s: %s", event.ledger_id, channel_id, exc)
-            await self._notices.once(server, f"thanks:{channel_id}", thanks_refused_text(server, channel_id))
+            with self._servers.speaking_for(server):  # the owner notice, in the server's language
+                refused = thanks_refused_text(server, channel_id)
+                await self._notices.once(server, f"thanks:{channel_id}", refused)
             return None
 
     # ------------------------------------------------------------------ role expiry

@@ -5,52 +5,98 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.core.i18n import _, n_
 from bot.core.text import clean_player_name, escape, safe_name
 from bot.core.time import format_duration
 from bot.db.records import FeatureSetting, Server
 
 
 def thank_you_text(server: Server, player_name: str | None, member_id: int | None, ping: bool, points: int) -> str:
-    """The public thank-you: the pinged member is spoken to, anyone else named (or, with no name, just thanked)."""
+    """The public thank-you: the pinged member is spoken to, anyone else named (or, with no name, just thanked).
+    Built in the server's language (the caller's ``speaking_for``)."""
     game = escape(server.name)
-    count = f"**{points}** vote point{'s' if points != 1 else ''}"
     if member_id is not None and ping:
-        return f"🎉 Thank you <@{member_id}> for voting for **{game}**! You now have {count}."
+        return n_(
+            "🎉 Thank you {member} for voting for **{server}**! You now have **{count}** vote point.",
+            "🎉 Thank you {member} for voting for **{server}**! You now have **{count}** vote points.",
+            points,
+            member=f"<@{member_id}>",
+            server=game,
+        )
     if not clean_player_name(player_name or ""):
-        return f"🎉 Thank you for voting for **{game}**!"
-    text = f"🎉 Thank you **{safe_name(player_name)}** for voting for **{game}**!"
-    return text + (f" That makes {count}." if member_id is not None else "")
+        return _("🎉 Thank you for voting for **{server}**!", server=game)
+    if member_id is None:
+        return _("🎉 Thank you **{player}** for voting for **{server}**!", player=safe_name(player_name), server=game)
+    return n_(
+        "🎉 Thank you **{player}** for voting for **{server}**! That makes **{count}** vote point.",
+        "🎉 Thank you **{player}** for voting for **{server}**! That makes **{count}** vote points.",
+        points,
+        player=safe_name(player_name),
+        server=game,
+    )
 
 
 def setup_summary(server: Server, setting: FeatureSetting, settings: dict[str, Any]) -> str:
     """The reply to /rewards setup: what each vote now earns, in one sentence."""
     thanks = setting.channel_id is not None and bool(settings["thank_you"])
-    role = ""
-    if setting.role_id:
-        hours = settings["role_hours"]
-        lasting = f"for {format_duration(dt.timedelta(hours=hours))}" if hours else "until the vote cooldown ends"
-        role = f"the role <@&{setting.role_id}> {lasting}"
-    name = escape(server.name)
-    if thanks and role:
-        return f"Rewards for **{name}**: each vote gets a thank-you in <#{setting.channel_id}> and {role}."
+    hours = settings["role_hours"]
+    fields = {
+        "server": escape(server.name),
+        "channel": f"<#{setting.channel_id}>",
+        "role": f"<@&{setting.role_id}>",
+        "duration": format_duration(dt.timedelta(hours=hours)) if hours else "",
+    }
+    if thanks and setting.role_id:
+        if hours:
+            return _(
+                "Rewards for **{server}**: each vote gets a thank-you in {channel} and the role {role} for {duration}.",
+                **fields,
+            )
+        return _(
+            "Rewards for **{server}**: each vote gets a thank-you in {channel} and the role {role} until the vote "
+            "cooldown ends.",
+            **fields,
+        )
     if thanks:
-        return f"Rewards for **{name}**: each vote gets a thank-you in <#{setting.channel_id}>; no role is given."
-    if role:
-        return f"Rewards for **{name}**: each vote gets {role}; no thank-you message is posted."
-    return f"Rewards for **{name}**: votes get no thank-you message and no role."
+        return _("Rewards for **{server}**: each vote gets a thank-you in {channel}; no role is given.", **fields)
+    if setting.role_id:
+        if hours:
+            return _(
+                "Rewards for **{server}**: each vote gets the role {role} for {duration}; no thank-you message is "
+                "posted.",
+                **fields,
+            )
+        return _(
+            "Rewards for **{server}**: each vote gets the role {role} until the vote cooldown ends; no thank-you "
+            "message is posted.",
+            **fields,
+        )
+    return _("Rewards for **{server}**: votes get no thank-you message and no role.", **fields)
 
 
 def thanks_refused_text(server: Server, channel_id: int) -> str:
-    return (
-        f"I can't post thank-you messages for **{escape(server.name)}** in <#{channel_id}> (the channel is gone or "
-        "I lost access). Pick another one with /rewards setup."
+    """The owner notice (built in the server's language)."""
+    return _(
+        "I can't post thank-you messages for **{server}** in {channel} (the channel is gone or "
+        "I lost access). Pick another one with /rewards setup.",
+        server=escape(server.name),
+        channel=f"<#{channel_id}>",
     )
 
 
 def role_refused_text(role_id: int, reason: str, *, dangerous: bool = False) -> str:
-    fix = (
-        "Take those permissions off the role in Server Settings → Roles, or pick another role with /rewards setup."
-        if dangerous
-        else "Drag my role above it in Server Settings → Roles."
+    """The owner notice (built in the server's language); ``reason`` is already in it (``Unreachable.shown``)."""
+    if dangerous:
+        # Translators: {reason} e.g. "it carries the Administrator permission, which I never hand out".
+        return _(
+            "I can't give the voter role {role}: {reason}. Take those permissions off the role in Server Settings → "
+            "Roles, or pick another role with /rewards setup.",
+            role=f"<@&{role_id}>",
+            reason=reason,
+        )
+    # Translators: {reason} e.g. "it is above my highest role or I lack Manage Roles".
+    return _(
+        "I can't give the voter role {role}: {reason}. Drag my role above it in Server Settings → Roles.",
+        role=f"<@&{role_id}>",
+        reason=reason,
     )
-    return f"I can't give the voter role <@&{role_id}>: {reason}. {fix}"

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.core.errors import UserError
+from bot.core.i18n import _
 from bot.core.servers import ServerService
 from bot.core.text import escape
 from bot.core.time import Clock
@@ -32,7 +33,7 @@ class VoteService:
     async def card(self, guild_id: int, member_id: int, server_name: str | None) -> VoteCard:
         server = await self._servers.resolve(guild_id, server_name)
         if not await self._servers.is_active(server, "vote"):
-            raise UserError(f"Voting for **{escape(server.name)}** is switched off here.")
+            raise UserError(_("Voting for **{server}** is switched off here.", server=escape(server.name)))
         last = await self._votes.last_for_member(server.id, member_id)
         next_at = next_vote_at(last.voted_at, last.expires_at, server.vote_cooldown) if last else None
         remind = await self._servers.is_active(server, "reminders")

@@ -8,6 +8,7 @@ import discord
 
 from bot.core.components import remind_me_button
 from bot.core.games import game_name
+from bot.core.i18n import _
 from bot.core.text import escape
 from bot.db.records import Server, VoteRecord
 
@@ -18,29 +19,45 @@ def vote_embed(
     server: Server, last_vote: VoteRecord | None, next_at: dt.datetime | None, now: dt.datetime
 ) -> discord.Embed:
     embed = discord.Embed(
-        title=f"Vote for {escape(server.name)}",
-        description="Every vote helps the server climb the rankings. Press the button to vote!",
+        title=_("Vote for {server}", server=escape(server.name)),
+        description=_("Every vote helps the server climb the rankings. Press the button to vote!"),
         colour=VOTE_COLOUR,
     )
     if server.game:
-        embed.add_field(name="Game", value=escape(game_name(server.game)), inline=True)
+        # Translators: field name on the /vote card; the value is the game's name.
+        embed.add_field(name=_("Game"), value=escape(game_name(server.game)), inline=True)
     if last_vote is not None:
-        embed.add_field(name="Your last vote", value=discord.utils.format_dt(last_vote.voted_at, "R"), inline=True)
+        # Translators: field name on the /vote card; the value is a relative time ("2 hours ago").
+        embed.add_field(name=_("Your last vote"), value=discord.utils.format_dt(last_vote.voted_at, "R"), inline=True)
         if next_at is not None and next_at > now:
             embed.add_field(
-                name="Next vote",
-                value=f"You can vote again {discord.utils.format_dt(next_at, 'R')} "
-                f"({discord.utils.format_dt(next_at, 't')}).",
+                # Translators: field name on the /vote card: when the member may vote again.
+                name=_("Next vote"),
+                # Translators: {relative} is a Discord relative time ("in 3 hours"), {time} a clock time.
+                value=_(
+                    "You can vote again {relative} ({time}).",
+                    relative=discord.utils.format_dt(next_at, "R"),
+                    time=discord.utils.format_dt(next_at, "t"),
+                ),
                 inline=False,
             )
         else:
-            embed.add_field(name="Next vote", value="You can vote now.", inline=False)
+            # Translators: field name on the /vote card: when the member may vote again.
+            embed.add_field(name=_("Next vote"), value=_("You can vote now."), inline=False)
     return embed
 
 
 def vote_view(server: Server, *, remind: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label="Vote now", url=server.vote_url, emoji="🗳️"))
+    view.add_item(
+        discord.ui.Button(
+            style=discord.ButtonStyle.link,
+            # Translators: link button on the /vote card; opens the server's vote page.
+            label=_("Vote now"),
+            url=server.vote_url,
+            emoji="🗳️",
+        )
+    )
     if remind:  # handled by the reminders feature
         view.add_item(remind_me_button(server.id))
     return view

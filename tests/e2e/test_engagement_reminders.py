@@ -231,7 +231,7 @@ async def test_reminders_say_what_their_channel_is_for_and_never_ping_more_than_
     )
     assert (await ServerService(pool, features()).get(server.id)).vote_cooldown == dt.timedelta(hours=12)
     answer = reply_text(await runner.command(ADMIN, "setup options", vote_cooldown_hours=1.5))
-    assert "vote cooldown 1 h 30 min" in answer
+    assert "vote cooldown 1 hr 30 min" in answer
 
     # a cooldown stored before the minimum existed (72 s) pings the channel once an hour, not every 72 s
     await pool.execute("UPDATE servers SET vote_cooldown = interval '72 seconds' WHERE id = $1", server.id)
