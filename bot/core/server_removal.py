@@ -117,7 +117,7 @@ class ServerRemoval:
         try:
             await self._messenger.delete(board.channel_id, board.message_id, guild_id=server.guild_id)
         except Unreachable as exc:
-            return exc.reason
+            return exc.shown
         except discord.HTTPException as exc:
             return _("Discord answered {status}", status=str(exc.status))
         return None

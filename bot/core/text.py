@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,3 +61,20 @@ def mask(secret: str) -> str:
         )
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     return f"****{secret[-4:]}" if len(secret) >= 16 else "****"
+
+
+def user_mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def role_mention(role_id: int) -> str:
+    return f"<@&{role_id}>"
+
+
+def channel_mention(channel_id: int) -> str:
+    return f"<#{channel_id}>"
+
+
+def relative_time(when: dt.datetime) -> str:
+    """A Discord timestamp every client shows in its own language and zone ("in 10 minutes")."""
+    return f"<t:{int(when.timestamp())}:R>"

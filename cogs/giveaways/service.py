@@ -132,7 +132,7 @@ class GiveawayService:
             message_id = await self._messenger.post(channel_id, embeds=[embed], view=view)
         except (Unreachable, discord.HTTPException) as exc:
             await self._repo.delete(giveaway.id)
-            reason = exc.reason if isinstance(exc, Unreachable) else exc.text
+            reason = exc.shown if isinstance(exc, Unreachable) else exc.text
             raise UserError(
                 _(
                     "Discord refused the giveaway post in <#{channel}> ({reason}); nothing was started.",
@@ -342,7 +342,7 @@ class GiveawayService:
                         "It stays open and I keep retrying; check my permissions there.",
                         id=giveaway.id,
                         channel=giveaway.channel_id,
-                        reason=reason,
+                        reason=exc.shown if isinstance(exc, Unreachable) else reason,
                     )
                 await self._notices.once(server, f"giveaway:{giveaway.id}", notice)
             return None

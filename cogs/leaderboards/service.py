@@ -206,7 +206,7 @@ class LeaderboardService:
                     )
                 except Unreachable as exc:
                     with self._servers.speaking_for(server):
-                        notice = daily_refused_text(server, setting.channel_id, exc.reason)
+                        notice = daily_refused_text(server, setting.channel_id, exc.shown)
                     await self._notices.once(server, f"daily:{setting.channel_id}", notice)
                     raise RetryLater(f"daily post in channel {setting.channel_id}: {exc.reason}") from exc
                 return True  # commit: a failure above rolls the claim back and the next tick retries
@@ -248,7 +248,7 @@ class LeaderboardService:
         except Unreachable as exc:  # a role that gained a dangerous permission too: retried, it may be fixed
             key = f"top_voter_role:{role}" + (":dangerous" if isinstance(exc, DangerousRole) else "")
             with self._servers.speaking_for(server):
-                notice = role_refused_text(server, role, exc.reason)
+                notice = role_refused_text(server, role, exc.shown)
             await self._notices.once(server, key, notice)
             raise RetryLater(f"role {role}: {exc.reason}") from exc
         except discord.HTTPException as exc:

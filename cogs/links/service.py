@@ -10,7 +10,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_, _, n_, number
 from bot.core.link_proof import LinkProof, display_code
 from bot.core.servers import ServerService
-from bot.core.text import clean_player_name, escape, safe_name
+from bot.core.text import clean_player_name, escape, relative_time, safe_name, user_mention
 from bot.core.time import Clock, month_label, month_of, zone
 from bot.db.links import LinkRepository, NameTaken
 from bot.db.records import Server
@@ -124,7 +124,7 @@ class LinkService:
                 "{member} is now linked to **{player}** on {server} ({count} vote point so far).",
                 "{member} is now linked to **{player}** on {server} ({count} vote points so far).",
                 points,
-                member=f"<@{user_id}>",
+                member=user_mention(user_id),
                 player=safe_name(name),
                 server=escape(server.name),
             )
@@ -133,8 +133,8 @@ class LinkService:
             sentences.append(
                 _(
                     "The name was linked to {previous} until now; its votes count for {member} from now on.",
-                    previous=f"<@{taken_from}>",
-                    member=f"<@{user_id}>",
+                    previous=user_mention(taken_from),
+                    member=user_mention(user_id),
                 )
             )
         return " ".join(sentences)
@@ -149,7 +149,7 @@ class LinkService:
         outcome = "unlinked" if removed and current is not None else "code_cancelled" if cancelled else "nothing"
         text = TEXTS[f"{'admin' if by_admin else 'member'}_{outcome}"]
         player = safe_name(current.player_name) if current is not None else ""
-        return _(text, member=f"<@{user_id}>", player=player, server=escape(server.name))
+        return _(text, member=user_mention(user_id), player=player, server=escape(server.name))
 
     async def points(self, guild_id: int, server_name: str | None, user_id: int) -> str:
         server: Server = await self._servers.resolve(guild_id, server_name)
@@ -177,7 +177,7 @@ class LinkService:
                 # Translators: {expires} is a Discord relative time ("in 10 minutes").
                 _(
                     "A /link code is waiting to be typed in game (expires {expires}).",
-                    expires=f"<t:{int(pending.expires_at.timestamp())}:R>",
+                    expires=relative_time(pending.expires_at),
                 )
             )
         return " ".join(sentences)

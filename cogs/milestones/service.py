@@ -225,7 +225,7 @@ class MilestoneService:
                     "Fix my permissions there or pick another channel with /feature enable milestones.",
                     server=escape(server.name),
                     channel=channel_id,
-                    reason=exc.reason,
+                    reason=exc.shown,
                 ),
             )
             return False

@@ -10,7 +10,7 @@ import discord
 from bot.core.components import REMIND_ME_TEMPLATE, remind_me_button
 from bot.core.i18n import _
 from bot.core.interactions import safe_reply
-from bot.core.text import escape
+from bot.core.text import escape, role_mention, user_mention
 from bot.db.records import Server
 
 
@@ -45,7 +45,7 @@ def personal_text(server: Server, *, member_id: int | None = None) -> str:
         # Translators: {member} is the member's mention, {url} the vote page.
         return _(
             "{member} ⏰ You can vote for **{server}** again: {url}",
-            member=f"<@{member_id}>",
+            member=user_mention(member_id),
             server=escape(server.name),
             url=server.vote_url,
         )
@@ -59,7 +59,7 @@ def channel_ping_text(server: Server, role_id: int | None) -> str:
         # Translators: {role} is the role's mention, {url} the vote page.
         return _(
             "{role} 🗳️ You can vote for **{server}** again: {url}",
-            role=f"<@&{role_id}>",
+            role=role_mention(role_id),
             server=escape(server.name),
             url=server.vote_url,
         )

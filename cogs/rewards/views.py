@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bot.core.i18n import _, n_
-from bot.core.text import clean_player_name, escape, safe_name
+from bot.core.text import channel_mention, clean_player_name, escape, role_mention, safe_name, user_mention
 from bot.core.time import format_duration
 from bot.db.records import FeatureSetting, Server
 
@@ -20,7 +20,7 @@ def thank_you_text(server: Server, player_name: str | None, member_id: int | Non
             "🎉 Thank you {member} for voting for **{server}**! You now have **{count}** vote point.",
             "🎉 Thank you {member} for voting for **{server}**! You now have **{count}** vote points.",
             points,
-            member=f"<@{member_id}>",
+            member=user_mention(member_id),
             server=game,
         )
     if not clean_player_name(player_name or ""):
@@ -80,7 +80,7 @@ def thanks_refused_text(server: Server, channel_id: int) -> str:
         "I can't post thank-you messages for **{server}** in {channel} (the channel is gone or "
         "I lost access). Pick another one with /rewards setup.",
         server=escape(server.name),
-        channel=f"<#{channel_id}>",
+        channel=channel_mention(channel_id),
     )
 
 
@@ -91,12 +91,12 @@ def role_refused_text(role_id: int, reason: str, *, dangerous: bool = False) -> 
         return _(
             "I can't give the voter role {role}: {reason}. Take those permissions off the role in Server Settings → "
             "Roles, or pick another role with /rewards setup.",
-            role=f"<@&{role_id}>",
+            role=role_mention(role_id),
             reason=reason,
         )
     # Translators: {reason} e.g. "it is above my highest role or I lack Manage Roles".
     return _(
         "I can't give the voter role {role}: {reason}. Drag my role above it in Server Settings → Roles.",
-        role=f"<@&{role_id}>",
+        role=role_mention(role_id),
         reason=reason,
     )

@@ -130,7 +130,7 @@ class SetupService:
                     "Discord refused my message in {channel} ({reason}). Check the channel's permissions for my role; "
                     "nothing was changed.",
                     channel=channel,
-                    reason=exc.reason,
+                    reason=exc.shown,
                 )
             ) from None
         except discord.HTTPException as exc:

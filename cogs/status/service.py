@@ -151,7 +151,7 @@ class StatusService:
                     "kept; fix my permissions there or pick another channel with /feature enable offline_alerts.",
                     server=escape(server.name),
                     channel=channel,
-                    reason=exc.reason,
+                    reason=exc.shown,
                 )
             await self._notices.once(server, f"offline_alerts:{setting.channel_id}", notice)
             return

@@ -255,7 +255,7 @@ class WipeService:
             )
         except Unreachable as exc:
             log.warning("wipe %s: could not create the scheduled event (%s)", wipe.id, exc.reason)
-            return exc.reason
+            return exc.shown
         await self._repo.set_scheduled_event(wipe.id, event_id)
         return None
 
