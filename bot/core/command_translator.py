@@ -3,8 +3,9 @@
 Command, group and option names are translated in their own gettext contexts (``command name``,
 ``option name``: Discord wants them lowercase, without spaces, at most 32 characters); descriptions and
 choice names are ordinary catalog entries, shared with the same English text elsewhere. ``tree.sync()``
-sends them as ``name_localizations`` / ``description_localizations``; a language without a translation
-leaves Discord showing the English one.
+sends them as ``name_localizations`` / ``description_localizations``, a key for every language the bot speaks
+(a translation identical to the English, such as a brand name, included); English and the languages the bot
+does not speak are left to Discord's default text.
 
 :func:`command_texts` lists every such text of a command tree, which ``votebot catalogs extract`` adds to
 the catalog template next to the texts marked in the sources.
@@ -41,10 +42,8 @@ class CommandTranslator(app_commands.Translator):
         name_context = NAME_CONTEXTS.get(context.location)
         message = string.message
         if name_context is not None:
-            translated = str(translations.pgettext(name_context, message))
-        else:
-            translated = translations.gettext(message)
-        return translated if translated != message else None
+            return str(translations.pgettext(name_context, message))
+        return translations.gettext(message)  # also when it is the English text: Discord then has every language
 
 
 @dataclass(frozen=True)

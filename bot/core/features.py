@@ -391,9 +391,10 @@ def _bool(value: object, spec: SettingSpec) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in {"true", "yes", "on", "1"}:
+    # English always, and the words the listing shows in the language in force ("activé", "aus", "вкл")
+    if text in {"true", "yes", "on", "1", p_("setting value", "on").lower()}:
         return True
-    if text in {"false", "no", "off", "0"}:
+    if text in {"false", "no", "off", "0", p_("setting value", "off").lower()}:
         return False
     raise spec.refuse(value)
 

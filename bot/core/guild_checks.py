@@ -9,7 +9,7 @@ import discord
 
 from bot.core.errors import UserError
 from bot.core.features import FeatureSpec
-from bot.core.i18n import N_, _, n_
+from bot.core.i18n import N_, _, n_, names
 
 # Labels are Discord's permission names, in English here (compared below, and shown at the CLI); translated where
 # a member reads them (``_(label)``).
@@ -103,14 +103,10 @@ def dangerous_permissions(permissions: discord.Permissions) -> list[str]:
 
 
 def _listed(labels: list[str]) -> str:
+    shown = names([_(label) for label in labels])
     # Translators: a noun phrase put into "{role} carries {found}" and "it carries {permissions}"; {names} are
     # Discord permission names.
-    return n_(
-        "the {names} permission",
-        "the {names} permissions",
-        len(labels),
-        names=", ".join(_(label) for label in labels),
-    )
+    return n_("the {names} permission", "the {names} permissions", len(labels), names=shown)
 
 
 def refusal_to_grant(permissions: discord.Permissions) -> str | None:
