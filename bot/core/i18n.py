@@ -201,12 +201,14 @@ def number(value: float, *, digits: int = 0) -> str:
     return babel.numbers.format_decimal(value, format=pattern, locale=current().locale)
 
 
-def percent(ratio: float, *, digits: int = 1) -> str:
-    """``0.995`` → ``99.5%`` (en), ``99,5 %`` (fr): the language's own pattern, ``digits`` decimals at most."""
+def percent(ratio: float, *, digits: int = 1, fixed: bool = False) -> str:
+    """``0.995`` → ``99.5%`` (en), ``99,5 %`` (fr): the language's own pattern, ``digits`` decimals at most
+    (exactly, with ``fixed``: ``100.0%`` for an uptime read beside ``99.5%``)."""
     locale = current().locale
     pattern = locale.percent_formats[None].pattern
     if digits:
-        pattern = re.sub(r"0(?=[^0-9#.,]*$)", "0." + "#" * digits, pattern, count=1)
+        decimals = ("0" if fixed else "#") * digits
+        pattern = re.sub(r"0(?=[^0-9#.,]*$)", "0." + decimals, pattern, count=1)
     return babel.numbers.format_percent(ratio, format=pattern, locale=locale)
 
 

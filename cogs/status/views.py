@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import babel.numbers
 import discord
 
 from bot.core import i18n
@@ -36,9 +35,7 @@ class StatusSnapshot:
 
 def uptime_percent(share: float) -> str:
     """``99.0%``: always one decimal (``100.0%``, ``0.0%``), in the language's percent pattern (``99,0 %``)."""
-    locale = i18n.current().locale
-    pattern = re.sub(r"0(?=[^0-9#.,]*$)", "0.0", locale.percent_formats[None].pattern, count=1)
-    return babel.numbers.format_percent(share, format=pattern, locale=locale)
+    return i18n.percent(share, fixed=True)
 
 
 def uptime_text(uptime: Uptime | None) -> str:

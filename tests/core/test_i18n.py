@@ -89,3 +89,6 @@ def test_numbers_percentages_and_lists_follow_the_language() -> None:
         assert (number(1234567), percent(0.995)) == ("1.234.567", "99,5\u00a0%")
     assert (number(1234567), percent(0.995), names(["Alice", "Bob"])) == ("1,234,567", "99.5%", "Alice and Bob")
     assert names([]) == ""
+    assert (percent(1.0, fixed=True), percent(0.5, digits=0)) == ("100.0%", "50%")
+    with speaking(lang("fr")):
+        assert percent(0.99, fixed=True) == "99,0\u00a0%"
