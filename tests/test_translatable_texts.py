@@ -24,7 +24,7 @@ SCANNED = sorted(
     for path in [*ROOT.glob("cogs/**/*.py"), *ROOT.glob("bot/core/*.py"), ROOT / "bot/votes/credentials.py"]
     if path.relative_to(ROOT).as_posix() not in NOT_TEXTS
 )
-MARKERS = {"_", "n_", "p_", "N_"}
+MARKERS = {"_", "n_", "p_", "N_", "N_plural"}
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
 OPERATOR_ERRORS = {
     "ValueError", "RuntimeError", "LookupError", "TypeError", "KeyError", "NotImplementedError", "AssertionError",

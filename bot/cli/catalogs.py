@@ -26,7 +26,7 @@ from bot.core.command_translator import CommandText, command_texts
 
 SOURCE_ROOT = i18n.LOCALES_DIR.parent.parent
 TEMPLATE = i18n.LOCALES_DIR / f"{i18n.DOMAIN}.pot"
-KEYWORDS = {"_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "N_": None}
+KEYWORDS = {"_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "N_": None, "N_plural": (1, 2)}
 COMMENT_TAGS = ("Translators:",)
 LINE_WIDTH = 110
 

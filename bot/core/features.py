@@ -16,7 +16,7 @@ import babel.lists
 
 from bot.core import i18n
 from bot.core.errors import UserError
-from bot.core.i18n import _, n_, p_
+from bot.core.i18n import N_plural, _, n_, p_
 from bot.core.time import TIME_HINT, parse_hhmm
 from bot.core.validation import clean_vote_url, is_ascii_digits, quoted
 
@@ -38,8 +38,8 @@ class SettingSpec:
     ``label`` is what people read ("board refresh"), ``unit`` the singular unit of an int ("minute"): listings
     and refusals say "The board refresh must be 1 to 60 minutes, not 0." instead of quoting the option.
     Texts people read (``label``, ``off_text``, ``choice_labels``) are marked with ``N_`` where they are declared
-    and translated here when shown; a unit's words (with their plural forms) are in :func:`_amount`,
-    :func:`_every` and :func:`_numbers`, so a new unit adds its lines there."""
+    and translated here when shown; a unit's words (with their plural forms) are in :data:`UNITS`, so a new
+    unit adds its words there (a unit without them is refused when the spec is declared)."""
 
     name: str
     kind: SettingKind
@@ -53,10 +53,14 @@ class SettingSpec:
     off_text: str = "off"  # what "off" (None) means, in listings and in the refusal's "(0 means …)"
     option: str = ""  # the slash-command option (and CLI key) when it differs from the stored key
     label: str = ""  # the human name, lower case unless a proper noun ("board refresh"); the option name otherwise
-    unit: str = ""  # int / int_list: singular unit ("minute"); the plural adds an s
+    unit: str = ""  # int / int_list: singular unit ("minute"), one of UNITS
     every: bool = False  # int: listed as "every 10 minutes" (an interval)
     grouped: bool = True  # int: thousands separators (not for port numbers)
     choice_labels: tuple[str, ...] = ()  # choice: what each of ``choices`` means, for listings
+
+    def __post_init__(self) -> None:
+        if self.unit and self.unit not in UNITS:
+            raise ValueError(f"setting {self.name}: unit {self.unit!r} has no words in bot/core/features.py UNITS")
 
     @property
     def option_name(self) -> str:
@@ -340,51 +344,62 @@ def _either(choices: tuple[str, ...]) -> str:
     return babel.lists.format_list(list(choices), style="or", locale=i18n.current().locale)
 
 
+@dataclass(frozen=True)
+class UnitTexts:
+    """A unit's words with their plural forms: ``10 minutes``, ``every 10 minutes``, ``50, 100 minutes``."""
+
+    amount: tuple[str, str]
+    every: tuple[str, str]
+    numbers: tuple[str, str]
+
+
+UNITS: Mapping[str, UnitTexts] = {
+    "minute": UnitTexts(
+        N_plural("{count} minute", "{count} minutes"),
+        N_plural("every minute", "every {count} minutes"),
+        N_plural("{numbers} minute", "{numbers} minutes"),
+    ),
+    "second": UnitTexts(
+        N_plural("{count} second", "{count} seconds"),
+        N_plural("every second", "every {count} seconds"),
+        N_plural("{numbers} second", "{numbers} seconds"),
+    ),
+    "hour": UnitTexts(
+        N_plural("{count} hour", "{count} hours"),
+        N_plural("every hour", "every {count} hours"),
+        N_plural("{numbers} hour", "{numbers} hours"),
+    ),
+    "vote": UnitTexts(
+        N_plural("{count} vote", "{count} votes"),
+        N_plural("every vote", "every {count} votes"),
+        N_plural("{numbers} vote", "{numbers} votes"),
+    ),
+    # Translators: failed checks of a game server in a row (the status alert's threshold).
+    "failed check": UnitTexts(
+        N_plural("{count} failed check", "{count} failed checks"),
+        N_plural("every failed check", "every {count} failed checks"),
+        N_plural("{numbers} failed check", "{numbers} failed checks"),
+    ),
+}
+"""Every unit a setting may declare (``SettingSpec`` refuses another): a new unit adds its words here."""
+
+
 def _amount(unit: str, count: int, shown: str) -> str:
     """``10 minutes`` for ``unit`` (its singular, as a spec declares it); ``shown`` is the formatted number."""
-    if unit == "minute":
-        return n_("{count} minute", "{count} minutes", count, count=shown)
-    if unit == "second":
-        return n_("{count} second", "{count} seconds", count, count=shown)
-    if unit == "hour":
-        return n_("{count} hour", "{count} hours", count, count=shown)
-    if unit == "vote":
-        return n_("{count} vote", "{count} votes", count, count=shown)
-    if unit == "failed check":
-        # Translators: failed checks of a game server in a row (the status alert's threshold).
-        return n_("{count} failed check", "{count} failed checks", count, count=shown)
-    return f"{shown} {unit if count == 1 else unit + 's'}"  # a unit without its lines here yet: English
+    return n_(*UNITS[unit].amount, count, count=shown)
 
 
 def _every(unit: str, count: int, shown: str) -> str:
     """``every minute``, ``every 10 minutes`` (an interval)."""
-    if unit == "minute":
-        return n_("every minute", "every {count} minutes", count, count=shown)
-    if unit == "second":
-        return n_("every second", "every {count} seconds", count, count=shown)
-    if unit == "hour":
-        return n_("every hour", "every {count} hours", count, count=shown)
-    if unit == "vote":
-        return n_("every vote", "every {count} votes", count, count=shown)
-    if unit == "failed check":
-        return n_("every failed check", "every {count} failed checks", count, count=shown)
+    if unit:
+        return n_(*UNITS[unit].every, count, count=shown)
     # Translators: an interval without a unit, e.g. "every 10".
-    return _("every {amount}", amount=_amount(unit, count, shown) if unit else shown)
+    return _("every {amount}", amount=shown)
 
 
 def _numbers(unit: str, last: int, numbers: str) -> str:
     """``50, 100, 1,000 votes`` (the plural form follows the last number)."""
-    if unit == "minute":
-        return n_("{numbers} minute", "{numbers} minutes", last, numbers=numbers)
-    if unit == "second":
-        return n_("{numbers} second", "{numbers} seconds", last, numbers=numbers)
-    if unit == "hour":
-        return n_("{numbers} hour", "{numbers} hours", last, numbers=numbers)
-    if unit == "vote":
-        return n_("{numbers} vote", "{numbers} votes", last, numbers=numbers)
-    if unit == "failed check":
-        return n_("{numbers} failed check", "{numbers} failed checks", last, numbers=numbers)
-    return f"{numbers} {unit}s"  # a unit without its lines here yet: English
+    return n_(*UNITS[unit].numbers, last, numbers=numbers)
 
 
 def _bool(value: object, spec: SettingSpec) -> bool:

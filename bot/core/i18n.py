@@ -9,7 +9,7 @@ Every text a person reads is an English source string marked for translation:
   for the language;
 - ``p_("context", "text")`` — the same English text that needs another translation in another place;
 - ``N_("text")`` — a text kept in a table (a module constant) and translated where it is shown, with
-  ``_(TABLE[key])``.
+  ``_(TABLE[key])``; ``N_plural(singular, plural)`` likewise for a plural pair, shown with ``n_(*pair, count)``.
 
 Which language is in force: an interaction's handlers run in the member's ``interaction.locale`` (set by
 :func:`install_interaction_languages`); what the bot posts in a channel or sends from a timed job runs
@@ -185,6 +185,11 @@ def n_(singular: str, plural: str, count: int, /, **params: Any) -> str:
 def p_(context: str, message: str, /, **params: Any) -> str:
     """``message`` as translated in ``context`` (a word that is a button here and a heading there)."""
     return _format(str(current().translations.pgettext(context, message)), params)
+
+
+def N_plural(singular: str, plural: str, /) -> tuple[str, str]:
+    """Mark a plural pair for the catalog without translating it; show it with ``n_(*pair, count)``."""
+    return singular, plural
 
 
 def N_(message: str, /) -> str:

@@ -79,7 +79,7 @@ def test_refusal_to_grant_names_what_the_role_carries() -> None:
         "it carries the Administrator permission, which I never hand out"
     )
     assert refusal_to_grant(discord.Permissions(kick_members=True, ban_members=True)) == (
-        "it carries the Ban Members, Kick Members permissions, which I never hand out"
+        "it carries the Ban Members and Kick Members permissions, which I never hand out"
     )
     assert refusal_to_grant(discord.Permissions(send_messages=True, embed_links=True)) is None
 

@@ -46,8 +46,8 @@ def test_a_dangerous_role_is_worded_with_its_permissions_in_each_language() -> N
     assert FRENCH is not None
     permissions = discord.Permissions(ban_members=True, kick_members=True)
     error = DangerousRole(lambda: refusal_to_grant(permissions) or "")
-    assert error.reason == "it carries the Ban Members, Kick Members permissions, which I never hand out"
+    assert error.reason == "it carries the Ban Members and Kick Members permissions, which I never hand out"
     with i18n.speaking(FRENCH):
         assert error.shown == (
-            "[fr] it carries [fr] the [fr] Ban Members, [fr] Kick Members permissions, which I never hand out"
+            "[fr] it carries [fr] the [fr] Ban Members et [fr] Kick Members permissions, which I never hand out"
         )
