@@ -91,8 +91,12 @@ class BotRunner:
             self._task.result()
         if ready not in done:
             raise TimeoutError("the bot did not become ready")
-        await bot.tree.sync()  # so the fake knows the option types, as Discord would
         self.bot = bot
+        try:
+            await bot.tree.sync()  # so the fake knows the option types, as Discord would
+        except BaseException:
+            await self.stop()  # a refused sync (say, a bad translation) fails the test instead of hanging it
+            raise
         return bot
 
     async def stop(self) -> None:

@@ -13,6 +13,7 @@ import pytest
 from babel.support import NullTranslations
 
 from bot.core import i18n
+from bot.core.command_translator import NAME_CONTEXTS
 from tests.e2e.engagement_helpers import make_server, record_vote, sent, texts, wait_until
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, BotRunner, reply_text
 from tests.fakediscord import FakeDiscord
@@ -20,12 +21,14 @@ from tests.fakediscord import FakeDiscord
 
 class PseudoFrench(NullTranslations):
     def gettext(self, message: str) -> str:
-        return f"[fr] {message}"
+        return f"[fr] {message}"[: max(100, len(message))]  # a command's description stays within Discord's 100
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return f"[fr] {singular if n == 1 else plural}"
 
     def pgettext(self, context: str, message: str) -> str:
+        if context in NAME_CONTEXTS.values():  # a slash command's or option's name: Discord takes no "[fr] vote"
+            return f"fr-{message}"
         return f"[fr] {message}"
 
 
