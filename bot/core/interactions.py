@@ -13,6 +13,7 @@ from discord import app_commands
 
 from bot.core import i18n
 from bot.core.errors import UserError
+from bot.core.guild_checks import CHANNEL_PERMISSIONS, DANGEROUS_PERMISSIONS
 from bot.core.i18n import N_, _, n_
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,20 @@ def _transformer_text(interaction: discord.Interaction, error: app_commands.Tran
     return _(TEXTS["bad_value"], option=option)
 
 
+# Discord's permission names the bot knows in every language (guild_checks' tables, marked for the catalog).
+PERMISSION_LABELS: dict[str, str] = dict(CHANNEL_PERMISSIONS + DANGEROUS_PERMISSIONS)
+
+
+def _permission_label(permission: str) -> str:
+    """A permission attribute (``manage_guild``) as Discord's settings name it (``Manage Server``), translated; one
+    no table lists is shown by its English name."""
+    if permission in PERMISSION_LABELS:
+        return _(PERMISSION_LABELS[permission])
+    return permission.replace("_", " ").replace("guild", "server").title()
+
+
 def _missing_permissions_text(error: app_commands.MissingPermissions) -> str:
-    names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
+    names = ", ".join(_permission_label(p) for p in error.missing_permissions)
     # Translators: {permissions} are Discord permission names (English identifiers, e.g. "Manage Server"), one or
     # several; English says "permission" for both.
     return n_(
