@@ -227,6 +227,12 @@ ALLOWED = re.compile(
     r"|`/votebot link [A-Z2-9]{4}-[A-Z2-9]{4}`"
     # Discord's own error text, quoted in an owner notice as Discord worded it (bot/core/messaging.py: _refused)
     r"|\((?:Missing Permissions|Missing Access)\)"
+    # a probe's technical detail (an exception's name, the operating system's error), English by design inside
+    # the translated reason (cogs/status/views.py: _REASONS)
+    rf"|(?<={re.escape(pseudo('bad answer: '))})[^\n]*"
+    rf"|(?<={re.escape(pseudo('network error: '))})[^\n]*"
+    # the feature keys a crafted /feature sends: Discord's own client offers only the (translated) choices
+    rf"|(?<={re.escape(pseudo('; choose one of: '))})[a-z0-9_, ]+"
 )
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
 
@@ -604,3 +610,59 @@ async def test_owner_notices_speak_russian(runner: BotRunner, pool: asyncpg.Pool
     owner_dms = int(fake.state.dm_channel_for(ADMIN)["id"])
     await wait_until(lambda: len(texts(fake, owner_dms)) >= 6, timeout=10)
     assert_no_english(fake, at_least=6)
+
+
+async def test_edge_cases_speak_russian(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder
+) -> None:
+    """The rarer answers: an outdated command, crafted values, a voice channel, closed DMs, a failed check."""
+    runner.clock.set(T0)
+    server = await ru_server(pool, category="выживание", address=f"127.0.0.1:{minecraft.port}")
+    rival = await ru_server(pool, "Бета", category="выживание")
+    service = ServerService(pool, features())
+    for feature in ("reminders", "milestones", "giveaways"):
+        await service.switch_feature(server, feature, enabled=True, channel_id=GENERAL)
+    await service.switch_feature(server, "top_voter_role", enabled=True, role_id=ROLE_VOTER)
+    await command(runner, ADMIN, "rewards setup", server=SERVER, channel=str(GENERAL))
+
+    await command(runner, MEMBER, "remind me")  # a command this version does not have
+    await command(runner, ADMIN, "feature enable", server=SERVER, feature="фейерверк", channel=str(GENERAL))
+    voice = 1_100_000_000_000_000_777
+    fake.add_channel({"guild_id": str(GUILD_ID), "id": str(voice), "name": "Голосовой", "type": 2})
+    await command(runner, ADMIN, "feature enable", server=SERVER, feature="giveaways", channel=str(voice))
+    await command(runner, ADMIN, "setup server", name=SERVER, vote_url="https://example.com/c")  # taken
+    await command(runner, MEMBER, "link", server=SERVER, player="ъ" * 65)
+    minecraft.mode = "garbage"
+    await command(runner, MEMBER, "status", server=SERVER)
+
+    # a giveaway only for this month's voters, refused to someone who did not vote
+    await command(runner, ADMIN, "giveaway start", server=SERVER, prize="Приз", duration="1h", voted_this_month=True)
+    post = next(m for m in reversed(fake.messages(GENERAL)) if m["components"])
+    await press(fake, MEMBER, post, custom_ids(post)[0])
+
+    # a rank-up among servers of the same category; a reminder whose DM is closed falls back to the channel
+    await pool.execute(
+        "INSERT INTO player_links (server_id, discord_user_id, player_name) VALUES ($1, $2, $3)",
+        server.id,
+        MEMBER,
+        PLAYER,
+    )
+    for key in ("b1", "b2"):
+        await record_vote(pool, rival, key, T0, player_name=PLAYER_TWO)
+    await delivered(pool)
+    await record_vote(pool, server, "a1", T0, player_name=PLAYER, expires_at=T0 + dt.timedelta(hours=1))
+    await delivered(pool)  # second of two: the month's baseline
+    await record_vote(pool, server, "a2", T0, player_name=PLAYER, expires_at=T0 + dt.timedelta(hours=1))
+    await delivered(pool)
+    await wait_until(lambda: any("📈" in t for t in texts(fake, GENERAL)))
+    thank_you = next(m for m in fake.messages(GENERAL) if custom_ids(m) and "🎉" in m["content"])
+    await press(fake, MEMBER, thank_you, custom_ids(thank_you)[0])
+    fake.set_dms_open(MEMBER, False)
+    runner.clock.set(T0 + dt.timedelta(hours=1, seconds=1))
+    await runner.service("Reminders").sweep()
+
+    # the month is over: the top-voter role changes hands
+    runner.clock.set(dt.datetime(2026, 12, 1, 0, 1, tzinfo=dt.UTC))
+    await runner.service("Leaderboards").tick()
+    assert ROLE_VOTER in [int(r) for r in fake.state.get_member(fake.state.get_guild(GUILD_ID), MEMBER)["roles"]]
+    assert_no_english(fake, at_least=12)
