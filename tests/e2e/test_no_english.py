@@ -152,6 +152,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 # ------------------------------------------------------------------ what the bot said
 
+EPHEMERAL = 1 << 6
 INTERACTION_PATH = re.compile(r"^/interactions/(\d+)/")
 MESSAGE_PATH = re.compile(r"^/(channels/\d+/messages(/\d+)?|interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+.*)$")
 
@@ -258,6 +259,31 @@ def assert_no_english(fake: FakeDiscord, *, at_least: int) -> None:
     assert not leaks, "English left in what the bot said:\n" + "\n".join(leaks)
 
 
+def public_texts(fake: FakeDiscord) -> list[tuple[str, str]]:
+    """(where, text) of what everyone (or the owner) reads: channel posts and edits, DMs, and interaction answers
+    on a message that is not ephemeral (a public reply, a post updated when someone presses its button)."""
+    found = [
+        (where, text)
+        for where, text in bot_texts(fake)
+        if where.split(" ", 2)[1].startswith("/channels/") or where.startswith("audit log")
+    ]
+    interactions = {m.group(1) for r in fake.requests if (m := INTERACTION_PATH.match(r["path"]))}
+    for interaction in sorted(interactions):
+        for response in fake.responses(interaction):
+            message = fake.message(int(response.get("message_id") or 0))
+            if message is None or int(message.get("flags") or 0) & EPHEMERAL:
+                continue
+            found.extend(_message_texts(response.get("data") or {}, f"public {response['kind']} of {interaction}"))
+    return found
+
+
+def assert_posts_not_english(fake: FakeDiscord, *, at_least: int) -> None:
+    said = public_texts(fake)
+    assert len(said) >= at_least, f"only {len(said)} public texts collected: {said}"
+    leaks = [f"{where}: {text!r}" for where, text in said if ENGLISH.findall(ALLOWED.sub(" ", text))]
+    assert not leaks, "English in what the server reads (built in the member's language?):\n" + "\n".join(leaks)
+
+
 # ------------------------------------------------------------------ driving the bot
 
 
@@ -265,8 +291,8 @@ async def ru_server(pool: asyncpg.Pool, name: str = SERVER, **columns: Any) -> S
     return await make_server(pool, name, language=RU, game="minecraft", **columns)
 
 
-async def command(runner: BotRunner, user: int, name: str, /, **options: Any) -> str:
-    return reply_text(await runner.command(user, name, locale=RU, **options))
+async def command(runner: BotRunner, user: int, name: str, /, locale: str = RU, **options: Any) -> str:
+    return reply_text(await runner.command(user, name, locale=locale, **options))
 
 
 async def interact(fake: FakeDiscord, user: int, **spec: Any) -> list[dict[str, Any]]:
@@ -284,8 +310,10 @@ async def interact(fake: FakeDiscord, user: int, **spec: Any) -> list[dict[str, 
     return first
 
 
-async def press(fake: FakeDiscord, user: int, message: dict[str, Any], custom_id: str) -> list[dict[str, Any]]:
-    return await interact(fake, user, type=3, custom_id=custom_id, message_id=message["id"])
+async def press(
+    fake: FakeDiscord, user: int, message: dict[str, Any], custom_id: str, locale: str = RU
+) -> list[dict[str, Any]]:
+    return await interact(fake, user, type=3, custom_id=custom_id, message_id=message["id"], locale=locale)
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
@@ -666,3 +694,47 @@ async def test_edge_cases_speak_russian(
     await runner.service("Leaderboards").tick()
     assert ROLE_VOTER in [int(r) for r in fake.state.get_member(fake.state.get_guild(GUILD_ID), MEMBER)["roles"]]
     assert_no_english(fake, at_least=12)
+
+
+async def test_posts_speak_the_servers_language_when_members_speak_english(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    """An English-speaking admin and member in a Russian server: their private answers are English, but what the
+    bot posts, edits or tells the owner — even when a command or a button caused it — is Russian."""
+    en = "en-US"
+    server = await ru_server(pool)
+    for feature in ("giveaways", "reviews", "wipes", "reminders", "milestones"):
+        await command(runner, ADMIN, "feature enable", locale=en, server=SERVER, feature=feature, channel=str(GENERAL))
+    await command(runner, ADMIN, "rewards setup", locale=en, channel=str(GENERAL), role=str(ROLE_VOTER))
+    await command(runner, ADMIN, "milestones settings", locale=en, thresholds="1", every=1)
+    fake.add_member({"guild_id": str(GUILD_ID), "id": str(MEMBER), "nick": "Участник", "roles": [str(ROLE_VOTER)],
+                     "permissions": str(BASIC)})  # fmt: skip
+
+    # a giveaway: its post, the count updated when an English-speaking member enters, the winners
+    await command(runner, ADMIN, "giveaway start", locale=en, prize="Приз", duration="1h", voter_bonus=1)
+    post = next(m for m in reversed(fake.messages(GENERAL)) if m["components"])
+    await press(fake, MEMBER, post, custom_ids(post)[0], locale=en)
+    giveaway = int(custom_ids(post)[0].rsplit(":", 1)[1])
+    await command(runner, ADMIN, "giveaway end", locale=en, giveaway=giveaway)
+    await command(runner, ADMIN, "giveaway reroll", locale=en, giveaway=giveaway)
+
+    # a review written in an English client, a wipe planned in one, a vote's thank-you and its button pressed
+    opened = await runner.command(MEMBER, "review", locale=en)
+    await interact(fake, MEMBER, type=5, custom_id=opened[0]["data"]["custom_id"], fields={"rating": "5", "text": "Да"},
+                   locale=en)  # fmt: skip
+    start = (runner.clock.now + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    await command(runner, ADMIN, "wipe add", locale=en, title="Вайп", when=start.strftime("%Y-%m-%d %H:%M"))
+    await runner.service("Wipes").announce_due(start - dt.timedelta(hours=1))
+    code = link_code(await command(runner, MEMBER, "link", locale=en, player=PLAYER))
+    assert (await confirm_link(runner, pool, server, code, PLAYER))[0] == 200
+    now = runner.clock.now
+    await record_vote(pool, server, "v1", now, player_name=PLAYER, expires_at=now + dt.timedelta(hours=1))
+    await delivered(pool)
+    thank_you = next(m for m in fake.messages(GENERAL) if custom_ids(m) and "🎉" in m["content"])
+    await press(fake, MEMBER, thank_you, custom_ids(thank_you)[0], locale=en)
+    runner.clock.advance(hours=1, seconds=1)
+    await runner.service("Reminders").sweep()
+    await wait_until(
+        lambda: any("★" in (m["embeds"] or [{}])[0].get("description", "") for m in fake.messages(GENERAL))
+    )
+    assert_posts_not_english(fake, at_least=15)
