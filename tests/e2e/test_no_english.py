@@ -21,6 +21,7 @@ import aiohttp
 import asyncpg
 import discord
 import pytest
+from aiohttp import web
 from babel.support import NullTranslations
 
 from bot.app.extensions import features
@@ -30,6 +31,7 @@ from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
 from bot.db.records import Server
 from bot.votes.credentials import store_secret
+from cogs.reviews.topgg import TopggReviewPoller
 from cogs.status.query import Prober
 from cogs.status.repository import StatusSettings
 from tests.cogs.status.responders import MinecraftResponder
@@ -49,6 +51,7 @@ from tests.e2e.harness import (
 )
 from tests.e2e.test_event_api import SECRET, push, settled
 from tests.fakediscord import FakeDiscord
+from tests.http_util import serving
 
 RU = "ru"
 SERVER = "Альфа"
@@ -606,6 +609,23 @@ async def test_pushed_events_speak_russian(runner: BotRunner, pool: asyncpg.Pool
     await settled(runner)
     await wipes.announce_due(runner.clock.now)
     await command(runner, ADMIN, "wipe list")
+
+    # new reviews on Top.gg, polled
+    project = {"id": "1", "review_count": 10, "review_score": 4.5}
+
+    async def me(request: web.Request) -> web.Response:
+        return web.json_response(project)
+
+    app = web.Application()
+    app.router.add_get("/api/v1/projects/@me", me)
+    await store_secret(CredentialRepository(pool), server.id, "topgg", "whs_secret_value")
+    reviews: Any = runner.service("Reviews")
+    async with serving(app) as base_url:
+        reviews._poller = TopggReviewPoller(pool, "tok", f"{base_url}/api/v1")
+        assert await reviews.poll_topgg() is None  # the baseline
+        project["review_count"], project["review_score"] = 12, 4.6
+        assert await reviews.poll_topgg() is not None
+    assert any("⭐" in m["content"] and "4,6" in m["content"] for m in fake.messages(GENERAL))
     assert_no_english(fake, at_least=8)
 
 
