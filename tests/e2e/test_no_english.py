@@ -226,7 +226,6 @@ ALLOWED = re.compile(
     r"|\bvb_\w+"  # an API key
     r"|\b(?:Discord|Top-Server|Top\.gg|GAMEMONITORING|Votifier|Minecraft|minecraft|API|UTC)\b"  # names
     r"|\b[A-Z][a-z]+/[A-Za-z_]+\b"  # an IANA time zone (Europe/Moscow), shown as the zone database spells it
-    r"|\\?_"
     # the command the game plugin registers, typed in the game's chat: it is not a Discord text
     r"|`/votebot link [A-Z2-9]{4}-[A-Z2-9]{4}`"
     # Discord's own error text, quoted in an owner notice as Discord worded it (bot/core/messaging.py: _refused)
@@ -378,7 +377,12 @@ async def test_setup_features_and_errors_speak_russian(
     await command(runner, ADMIN, "links remove", server=SERVER, member=str(ADMIN))
     await command(runner, ADMIN, "links remove", server=SERVER, member=str(ADMIN))
 
-    # /setup remove asks first: refused for someone else, cancelled, then done
+    # /setup remove asks first, naming what goes: refused for someone else, cancelled, then done
+    beta = await ServerService(pool, features()).resolve(GUILD_ID, "Бета")
+    await record_vote(pool, beta, "b1", runner.clock.now, player_name=PLAYER)
+    await ServerService(pool, features()).switch_feature(beta, "status_board", enabled=True, channel_id=GENERAL)
+    board = BoardContent([discord.Embed(description="ъ")])
+    await runner.running.boards.refresh(beta, "status_board", board)
     asked = await runner.command(ADMIN, "setup remove", locale=RU, server="Бета")
     buttons = custom_ids(asked[0]["data"])
     message = {"id": asked[0]["message_id"]}
