@@ -686,6 +686,16 @@ async def test_edge_cases_speak_russian(
     await command(runner, MEMBER, "link", server=SERVER, player="ъ" * 65)
     minecraft.mode = "garbage"
     await command(runner, MEMBER, "status", server=SERVER)
+    # Discord refuses the channel notice; then a bug: the incident reply
+    fake.add_fault({"method": "POST", "path_regex": rf"/channels/{GENERAL}/messages$", "status": 403, "count": 1})
+    await command(runner, ADMIN, "feature enable", server=SERVER, feature="wipes", channel=str(GENERAL))
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner.running.servers, "list_for_guild", broken)
+        assert pseudo("incident") in await command(runner, ADMIN, "setup list")
 
     # a giveaway only for this month's voters, refused to someone who did not vote
     await command(runner, ADMIN, "giveaway start", server=SERVER, prize="Приз", duration="1h", voted_this_month=True)
