@@ -74,7 +74,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cogs/status/repository.py", " ORDER BY a.id"): "SQL",
     ("cogs/reviews/topgg.py", "Authorization"): "an HTTP header",
     ("cogs/reviews/topgg.py", "Bearer "): "an HTTP header",
-    ("cogs/rewards/service.py", "vote expired"): "the reason in Discord's audit log, read by the bot's operator",
     ("cogs/setup/cog.py", "I am not in guild {guild_id}"): "!sync: the bot owner's own command (no locale known)",
     ("cogs/setup/cog.py", "globally (Discord may take"): "!sync: the bot owner's own command (no locale known)",
     ("cogs/setup/cog.py", "to guild "): "!sync: the bot owner's own command (no locale known)",

@@ -13,7 +13,8 @@ from discord import app_commands
 
 from bot.core import i18n
 from bot.core.errors import UserError
-from bot.core.i18n import N_, _, n_
+from bot.core.guild_checks import CHANNEL_PERMISSIONS, DANGEROUS_PERMISSIONS
+from bot.core.i18n import N_, _, n_, p_
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +122,12 @@ def _failed_option(interaction: discord.Interaction, error: app_commands.Transfo
 def _transformer_text(interaction: discord.Interaction, error: app_commands.TransformerError) -> str:
     """A member-facing reply naming the option Discord sent a value for that the command cannot use (e.g. a voice
     channel where a text channel belongs: Discord's own picker filters them, other clients may not)."""
-    option = _failed_option(interaction, error)
-    if option is None:
+    found = _failed_option(interaction, error)
+    if found is None:
         return _(TEXTS["bad_value_unnamed"])
+    # Discord sends the option's own (English) name; the member's client shows it as the command translator
+    # translated it (context "option name"): named the same way here.
+    option = p_("option name", found)
     channel_types = getattr(error.transformer, "channel_types", None) or []
     if error.type is discord.AppCommandOptionType.channel and channel_types:
         kinds = [
@@ -135,8 +139,20 @@ def _transformer_text(interaction: discord.Interaction, error: app_commands.Tran
     return _(TEXTS["bad_value"], option=option)
 
 
+# Discord's permission names the bot knows in every language (guild_checks' tables, marked for the catalog).
+PERMISSION_LABELS: dict[str, str] = dict(CHANNEL_PERMISSIONS + DANGEROUS_PERMISSIONS)
+
+
+def _permission_label(permission: str) -> str:
+    """A permission attribute (``manage_guild``) as Discord's settings name it (``Manage Server``), translated; one
+    no table lists is shown by its English name."""
+    if permission in PERMISSION_LABELS:
+        return _(PERMISSION_LABELS[permission])
+    return permission.replace("_", " ").replace("guild", "server").title()
+
+
 def _missing_permissions_text(error: app_commands.MissingPermissions) -> str:
-    names = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
+    names = ", ".join(_permission_label(p) for p in error.missing_permissions)
     # Translators: {permissions} are Discord permission names (English identifiers, e.g. "Manage Server"), one or
     # several; English says "permission" for both.
     return n_(

@@ -13,6 +13,7 @@ raises, and the vote is retried later.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 
@@ -20,6 +21,7 @@ import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.components import remind_me_button, view_of
+from bot.core.i18n import _
 from bot.core.messaging import DangerousRole, Gone, Messenger, Unreachable, effect_nonce, only_users
 from bot.core.people import People
 from bot.core.servers import ServerService
@@ -29,6 +31,7 @@ from bot.db.executor import Executor
 from bot.db.links import LinkRepository
 from bot.db.records import FeatureSetting, Server
 from bot.db.votes import VoteRepository
+from bot.votes.credentials import provider_name
 from bot.votes.events import VoteEvent
 from cogs.rewards.repository import RewardRepository, RoleGrant
 from cogs.rewards.spec import ROLE_HOURS, THANK_YOU
@@ -103,8 +106,12 @@ class RewardsService:
             return  # the vote is older than its role would last (a late delivery)
         server = event.server
         await self._rewards.grant_role(server.id, server.guild_id, member_id, role_id, expires)
+        with self._servers.speaking_for(server):
+            # Translators: the reason shown in the Discord audit log when the bot gives the voter role; {provider} is
+            # the listing site's name, e.g. "voted (Top-Server)".
+            reason = _("voted ({provider})", provider=provider_name(event.provider))
         try:
-            await self._messenger.add_role(server.guild_id, member_id, role_id, reason=f"voted ({event.provider})")
+            await self._messenger.add_role(server.guild_id, member_id, role_id, reason=reason)
         except Unreachable as exc:  # skipped (a role that gained a dangerous permission too), the owner told once
             log.warning("vote %s: cannot give role %s in guild %s: %s", event.ledger_id, role_id, server.guild_id, exc)
             dangerous = isinstance(exc, DangerousRole)
@@ -173,9 +180,11 @@ class RewardsService:
         return handled
 
     async def _take_back(self, grant: RoleGrant) -> None:
+        server = await self._servers.find(grant.server_id)
+        with self._servers.speaking_for(server) if server is not None else contextlib.nullcontext():
+            # Translators: the reason shown in the Discord audit log when the bot takes the voter role back.
+            reason = _("vote expired")
         try:
-            await self._messenger.remove_role(
-                grant.guild_id, grant.discord_user_id, grant.role_id, reason="vote expired"
-            )
+            await self._messenger.remove_role(grant.guild_id, grant.discord_user_id, grant.role_id, reason=reason)
         except Gone as exc:  # the role was deleted: nothing left to take back
             log.info("voter role %s of member %s: %s; dropping", grant.role_id, grant.discord_user_id, exc.reason)

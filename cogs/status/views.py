@@ -105,8 +105,18 @@ def reason_text(error: str | None) -> str:
     for pattern, message in _REASONS:
         found = pattern.fullmatch(error)
         if found is not None:
-            return _(message, **found.groupdict())
+            params = found.groupdict()
+            if "seconds" in params:  # stored as English writes it ("0.2"): shown as the language writes it
+                params["seconds"] = _seconds(params["seconds"])
+            return _(message, **params)
     return error
+
+
+def _seconds(stored: str) -> str:
+    try:
+        return number(float(stored), digits=3)
+    except ValueError:
+        return stored
 
 
 def _state_line(stored: StoredState | None, server: Server) -> tuple[str, discord.Colour]:

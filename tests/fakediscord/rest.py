@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -140,6 +141,8 @@ async def dispatch(fake: FakeDiscord, request: web.Request) -> web.StreamRespons
     }
     if files:
         entry["files"] = [{k: v for k, v in f.items() if k != "data"} for f in files]
+    if "X-Audit-Log-Reason" in request.headers:  # what the server's audit log shows (URL-quoted, as Discord takes it)
+        entry["audit_log_reason"] = unquote(request.headers["X-Audit-Log-Reason"])
     response = await _respond(fake, request, method, path, body, files)
     entry["status"] = response.status
     fake.state.record(entry)
