@@ -11,6 +11,7 @@ import discord
 from bot.core import i18n
 from bot.core.errors import UserError
 from bot.core.features import FeatureRegistry
+from bot.core.games import game_name
 from bot.core.i18n import N_, _, p_
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
@@ -53,7 +54,7 @@ def servers_embed(servers: Sequence[Server]) -> discord.Embed:
             state = _("ID `{id}` · master switch off", id=shown_id)
         lines = [state, _("Vote: {url}", url=escape(server.vote_url))]
         if server.game:
-            lines.append(_("Game: {game}", game=escape(server.game)))
+            lines.append(_("Game: {game}", game=escape(game_name(server.game))))
         if server.address:
             lines.append(_("Address: `{address}`", address=server.address))
         embed.add_field(name=escape(server.name), value="\n".join(lines), inline=False)
