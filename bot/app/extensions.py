@@ -26,6 +26,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.leaderboards",
     "cogs.giveaways",
     "cogs.events",
+    "cogs.forwarding",
 )
 
 

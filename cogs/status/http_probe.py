@@ -13,14 +13,12 @@ import contextlib
 import contextvars
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
-from aiohttp.abc import ResolveResult
-from aiohttp.tracing import Trace
 
-from cogs.status.targets import is_public
+from bot.core import guarded_http
 from cogs.status.wire import MAX_RESPONSE_BYTES, BadAnswer, too_large
 
 HTTP_PROTOCOL_MODULES = ("eldewrito", "eos", "fivem", "kaillera", "palworld", "satisfactory")
@@ -42,20 +40,11 @@ class AddressRefused(BadAnswer):
     pass
 
 
-class PolicyConnector(aiohttp.TCPConnector):
-    """Refuses to connect where the policy forbids: IP literals and every address a host name resolves to."""
+class PolicyConnector(guarded_http.PolicyConnector):
+    """The core's policy connector (:mod:`bot.core.guarded_http`); a refusal is a bad answer of the probe."""
 
-    def __init__(self, *, allow_private: bool, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._allow_private = allow_private
-
-    async def _resolve_host(self, host: str, port: int, traces: Sequence[Trace] | None = None) -> list[ResolveResult]:
-        hosts = await super()._resolve_host(host, port, traces=traces)
-        if not self._allow_private:
-            for found in hosts:
-                if not is_public(found["host"]):
-                    raise AddressRefused(f"HTTP connection to a private or local address ({found['host']}) refused")
-        return hosts
+    def refused(self, host: str, ip: str) -> Exception:
+        return AddressRefused(f"HTTP connection to a private or local address ({ip}) refused")
 
 
 class CappedResponse(aiohttp.ClientResponse):

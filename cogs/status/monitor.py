@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from bot.core.addresses import PrivateAddress, resolve
 from bot.core.errors import UserError
 from bot.core.time import utcnow
 from bot.db.transaction import transaction
 from cogs.status.alerts import Alert, AlertPolicy, MonitorState, advance
 from cogs.status.query import Prober, QueryResult
 from cogs.status.repository import StatusRepository, StatusSettings
-from cogs.status.targets import PrivateAddress, Target, build_target, resolve
+from cogs.status.targets import Target, build_target
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 import asyncpg
 import discord
 
+from bot.core.addresses import resolve
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
 from bot.core.errors import UserError
@@ -33,7 +34,7 @@ from cogs.status.monitor import ProbeOutcome, StatusMonitor
 from cogs.status.query import QueryResult
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState
 from cogs.status.spec import QUERY_SETTINGS
-from cogs.status.targets import Target, build_target, protocol_for, resolve
+from cogs.status.targets import Target, build_target, protocol_for
 from cogs.status.throttle import ProbeThrottle
 from cogs.status.views import (
     UPTIME_DAYS,

@@ -5,11 +5,8 @@ killed with SIGKILL mid-way makes each effect once after its restart."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import os
-import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -28,6 +25,7 @@ from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from tests.clock import MovableClock
 from tests.conftest import bot_environ
+from tests.e2e.bot_process import BotProcess
 from tests.e2e.broken_consumer import NAME as BROKEN
 from tests.e2e.engagement_helpers import link_in_game, make_server, record_vote, texts, wait_until
 from tests.e2e.harness import GENERAL, GUILD_ID, MEMBER, BotRunner
@@ -184,50 +182,6 @@ async def test_a_consumer_broken_for_good_is_dead_lettered_and_the_others_work(
     assert row["consumers"] == [BROKEN] and row["failures"][BROKEN]["attempts"] == 1  # only it ran
     assert len(thanks(fake)) == 1
     assert await pool.fetchval("SELECT count(*) FROM vote_dead_letters") == 0  # back in the outbox, retrying
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class BotProcess:
-    """``votebot run`` in its own process, against the fake Discord and the test database."""
-
-    def __init__(self, fake: FakeDiscord, database_url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("VOTEBOT_") and k != "DISCORD_TOKEN"}
-        self.env |= bot_environ(database_url, str(data_dir)) | {
-            "VOTEBOT_DISCORD__API_BASE_URL": fake.api_base_url,
-            "VOTEBOT_WEBHOOKS__PORT": str(self.port),
-            "VOTEBOT_VOTIFIER__ENABLED": "false",
-        }
-        self.config = data_dir / "bot.toml"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.config.write_text("")
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(self.config),
-            env=self.env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = asyncio.get_running_loop().time() + 60
-        async with aiohttp.ClientSession() as http:
-            while True:
-                assert self.process.returncode is None, "votebot run exited"
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(f"http://127.0.0.1:{self.port}/healthz") as response:
-                        if response.status == 200:
-                            return
-                assert asyncio.get_running_loop().time() < deadline, "votebot run did not come up"
-                await asyncio.sleep(0.1)
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
-            await self.process.wait()
 
 
 async def test_killed_mid_way_each_effect_happens_once_after_restart(

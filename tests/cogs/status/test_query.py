@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from bot.core.addresses import PrivateAddress, is_public, resolve
 from bot.core.errors import UserError
 from cogs.status.query import Prober
-from cogs.status.targets import PrivateAddress, Target, build_target, is_public, protocol_for, resolve
+from cogs.status.targets import Target, build_target, protocol_for
 from tests.cogs.status.responders import A2SResponder, MinecraftResponder
 
 
