@@ -16,13 +16,16 @@ CREATE TABLE forward_destinations (
     paused          text CHECK (paused IN ('owner', 'failing')),  -- NULL: delivering
     failing_since   timestamptz,  -- the first failure since the last success
     last_success_at timestamptz,
-    last_error      text CHECK (char_length(last_error) <= 300),
+    last_error      text CHECK (char_length(last_error) <= 300),  -- in English (logs, the CLI)
+    -- the same error as its catalog text and placeholders, so /forward list shows it in the reader's language
+    last_error_text jsonb CHECK (jsonb_typeof(last_error_text) = 'object'),
     last_error_at   timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (server_id, name),
     CHECK ((kind = 'webhook') = (url IS NOT NULL)),
     CHECK ((kind = 'webhook') = (host IS NULL AND port IS NULL))
 );
+
+CREATE UNIQUE INDEX forward_destinations_name ON forward_destinations (server_id, lower(name));  -- "Web" = "web"
 
 -- One row per (destination, vote): the unique key is what makes a vote go out once per destination.
 -- pending → (leased while a sender works on it) → sending (written, awaiting the acknowledgement) → delivered;

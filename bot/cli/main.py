@@ -1,4 +1,5 @@
-"""Command line: ``votebot run | webhooks | migrate | check-config | sync | server … | feature … | catalogs …``."""
+"""Command line: ``votebot run | webhooks | migrate | check-config | sync | server … | feature … | forward … |
+catalogs …``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import discord
 from bot.app.config import Config, ConfigError, configure_logging, load_config
 from bot.cli import catalogs as catalogs_cli
 from bot.cli import credentials as credentials_cli
+from bot.cli import forward as forward_cli
 from bot.cli import outbox as outbox_cli
 from bot.cli import servers as servers_cli
 from bot.cli import test_vote as send_test_vote
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     credentials_cli.add_arguments(server_cmds, common)
     send_test_vote.add_arguments(commands, common)
     outbox_cli.add_arguments(commands, common)
+    forward_cli.add_arguments(commands, common)
     catalogs_cli.add_arguments(commands, common)
     return parser
 
@@ -82,6 +85,13 @@ async def _send_test_vote(config: Config, args: argparse.Namespace) -> int:
         outcome = await send_test_vote.send(pool, config, args)
     print(outcome.text)
     return 0 if outcome.ok else 1
+
+
+async def _forward_command(config: Config, args: argparse.Namespace) -> int:
+    from bot.app.runtime import open_database
+
+    async with open_database(config) as pool:
+        return await forward_cli.forward_command(pool, config, args)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -131,6 +141,8 @@ def dispatch(args: argparse.Namespace) -> int:
         asyncio.run(_with_database(config, lambda pool: servers_cli.feature_command(pool, config, args)))
     elif args.command == "outbox":
         asyncio.run(_with_database(config, lambda pool: outbox_cli.outbox_command(pool, args)))
+    elif args.command == "forward":
+        return asyncio.run(_forward_command(config, args))
     elif args.command == "send-test-vote":
         return asyncio.run(_send_test_vote(config, args))
     return 0

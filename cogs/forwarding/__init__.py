@@ -13,17 +13,11 @@ INTERVAL = 10.0  # seconds between sweeps of due deliveries (a queued vote wakes
 async def setup(bot: VoteBot) -> None:
     from bot.core.scheduling import DueWork
     from cogs.forwarding.cog import ForwardingCog
-    from cogs.forwarding.model import Kind
+    from cogs.forwarding.senders import real_senders
     from cogs.forwarding.service import ForwardingService
-    from cogs.forwarding.votifier import VotifierV1Sender, VotifierV2Sender
-    from cogs.forwarding.webhook import WebhookSender
 
     allow_private = bot.config.status.allow_private_addresses
-    senders = {
-        Kind.VOTIFIER_V2: VotifierV2Sender(allow_private),
-        Kind.VOTIFIER_V1: VotifierV1Sender(allow_private),
-        Kind.WEBHOOK: WebhookSender(allow_private),
-    }
+    senders = real_senders(allow_private)
     service = ForwardingService(
         bot.pool, bot.servers, bot.notices, senders, clock=bot.clock, ownership=bot.ownership,
         allow_private=allow_private,

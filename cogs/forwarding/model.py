@@ -45,7 +45,8 @@ class Destination:
     paused: str | None  # None, "owner" or "failing"
     failing_since: dt.datetime | None
     last_success_at: dt.datetime | None
-    last_error: str | None
+    last_error: str | None  # English
+    last_error_text: dict[str, Any] | None  # {"reason": catalog text, "params": {...}}: see last_error_shown
     last_error_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -53,6 +54,13 @@ class Destination:
     def shown(self) -> str:
         """Where it delivers, as the owner typed it (no secret)."""
         return self.url if self.url is not None else f"{self.host}:{self.port}"
+
+    @property
+    def last_error_shown(self) -> str | None:
+        """The last error in the language in force (English for an error stored without its catalog text)."""
+        if self.last_error_text is not None:
+            return _(str(self.last_error_text["reason"]), **dict(self.last_error_text.get("params") or {}))
+        return self.last_error
 
     def takes(self, provider: str) -> bool:
         return not self.providers or provider in self.providers

@@ -10,11 +10,11 @@ import asyncpg
 
 from bot.db.executor import Executor
 from bot.db.transaction import transaction
-from cogs.forwarding.model import Destination, ForwardedVote, Kind
+from cogs.forwarding.model import DeliveryFailed, Destination, ForwardedVote, Kind
 
 _COLUMNS = (
     "id, server_id, name, kind, host, port, url, service_name, secret, providers, paused, failing_since, "
-    "last_success_at, last_error, last_error_at, created_at"
+    "last_success_at, last_error, last_error_text, last_error_at, created_at"
 )
 QUEUED = ("pending", "sending")
 
@@ -146,6 +146,15 @@ class ForwardingRepository:
         )  # fmt: skip
         return int(result.split()[-1])
 
+    async def count_and_taken(self, server_id: int, name: str) -> tuple[int, bool]:
+        """How many destinations the server has, and whether ``name`` (any case) is one of them."""
+        record = await self._pool.fetchrow(
+            "SELECT count(*) AS count, bool_or(lower(name) = lower($2)) AS taken FROM forward_destinations "
+            "WHERE server_id = $1",
+            server_id, name,
+        )  # fmt: skip
+        return (int(record["count"]), bool(record["taken"])) if record else (0, False)
+
     async def due_destinations(self, now: dt.datetime) -> list[Destination]:
         """Destinations delivering (not paused, their server's master switch on) whose queue head may go now."""
         records = await self._pool.fetch(
@@ -253,10 +262,12 @@ class ForwardingRepository:
             )  # fmt: skip
 
     async def mark_failed(
-        self, destination_id: int, vote_id: int, now: dt.datetime, error: str, retry_at: dt.datetime | None
+        self, destination_id: int, vote_id: int, now: dt.datetime, error: DeliveryFailed, retry_at: dt.datetime | None
     ) -> dt.datetime:
         """Record a failed attempt: retried at ``retry_at``, or dead-lettered when None. Returns since when the
         destination has been failing."""
+        english = error.english[:300]
+        text = {"reason": error.reason, "params": {k: str(v) for k, v in error.params.items()}}
         async with transaction(self._pool) as connection:
             await connection.execute(
                 """
@@ -267,15 +278,15 @@ class ForwardingRepository:
                     done_at = CASE WHEN $4::timestamptz IS NULL THEN $3 END
                 WHERE destination_id = $1 AND vote_id = $2
                 """,
-                destination_id, vote_id, now, retry_at, error[:300],
+                destination_id, vote_id, now, retry_at, english,
             )  # fmt: skip
             since = await connection.fetchval(
                 """
-                UPDATE forward_destinations SET last_error = $3, last_error_at = $2,
+                UPDATE forward_destinations SET last_error = $3, last_error_text = $4, last_error_at = $2,
                     failing_since = coalesce(failing_since, $2)
                 WHERE id = $1 RETURNING failing_since
                 """,
-                destination_id, now, error[:300],
+                destination_id, now, english, text,
             )  # fmt: skip
         return since if isinstance(since, dt.datetime) else now
 

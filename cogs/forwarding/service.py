@@ -186,7 +186,7 @@ class ForwardingService:
                     claimed.vote.ledger_id, claimed.attempts, failure.english,
                     "" if retry_at else "; dead-lettered")  # fmt: skip
         failing_since = await self.repository.mark_failed(
-            destination.id, claimed.vote.ledger_id, now, failure.english, retry_at
+            destination.id, claimed.vote.ledger_id, now, failure, retry_at
         )
         if now - failing_since >= GIVE_UP_AFTER:
             await self._pause_failing(destination, failing_since, failure)
@@ -240,8 +240,11 @@ class ForwardingService:
                                 providers=chosen)  # fmt: skip
         return added, secret
 
-    async def _add(self, server: Server, **fields: Any) -> Destination:
-        if len(await self.repository.of_server(server.id)) >= MAX_DESTINATIONS:
+    async def check_new(self, server: Server, name: str) -> str:
+        """The cleaned name of a destination ``server`` may still add (before an admin pastes a secret)."""
+        clean_name = clean_destination_name(name)
+        count, taken = await self.repository.count_and_taken(server.id, clean_name)
+        if count >= MAX_DESTINATIONS:
             raise UserError(
                 _(
                     "**{server}** already has {count} vote destinations, the most it can have. Remove one first.",
@@ -249,9 +252,21 @@ class ForwardingService:
                     count=str(MAX_DESTINATIONS),
                 )
             )
+        if taken:
+            raise UserError(
+                _(
+                    "**{server}** already has a vote destination called “{name}”. Pick another name.",
+                    server=escape(server.name),
+                    name=escape(clean_name),
+                )
+            )
+        return clean_name
+
+    async def _add(self, server: Server, **fields: Any) -> Destination:
+        await self.check_new(server, fields["name"])
         try:
             return await self.repository.add(server.id, **fields)
-        except DestinationNameTaken:
+        except DestinationNameTaken:  # added at the same moment by another admin
             raise UserError(
                 _(
                     "**{server}** already has a vote destination called “{name}”. Pick another name.",
