@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from bot.core.i18n import _
 
+TEST_PROVIDER = "test"  # the provider of a /forward test vote (never recorded)
+
 
 class Kind(StrEnum):
     VOTIFIER_V2 = "votifier_v2"
@@ -82,7 +84,10 @@ class ForwardedVote:
 
     def message_id(self, destination_id: int) -> str:
         """The webhook's ``webhook-id``: the same for every attempt of this vote to this destination, so a
-        receiver drops a repeat (Standard Webhooks' idempotency key)."""
+        receiver drops a repeat (Standard Webhooks' idempotency key). A test vote (``/forward test``, not in the
+        ledger) has an id of its own each time, so a receiver that drops repeats still sees every test."""
+        if self.provider == TEST_PROVIDER:
+            return f"test_{self.external_id}_{destination_id}"
         return f"vote_{self.ledger_id}_{destination_id}"
 
     def body(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,7 @@ from cogs.forwarding.checks import (
     clean_votifier_address,
     clean_webhook_url,
 )
-from cogs.forwarding.model import DeliveryFailed, Destination, ForwardedVote, Kind, Sender
+from cogs.forwarding.model import TEST_PROVIDER, DeliveryFailed, Destination, ForwardedVote, Kind, Sender
 from cogs.forwarding.repository import Claimed, DestinationNameTaken, ForwardingRepository, Health
 from cogs.forwarding.webhook import new_webhook_secret
 
@@ -314,8 +315,8 @@ class ForwardingService:
         :class:`DeliveryFailed` saying plainly why it was refused."""
         now = self._clock()
         vote = ForwardedVote(
-            ledger_id=0, server_id=server.id, server_name=server.name, provider="test",
-            external_id=f"test-{int(now.timestamp())}", username=player or TEST_PLAYER, discord_user_id=None,
+            ledger_id=0, server_id=server.id, server_name=server.name, provider=TEST_PROVIDER,
+            external_id=secrets.token_hex(8), username=player or TEST_PLAYER, discord_user_id=None,
             voted_at=now, weight=1,
         )  # fmt: skip
 

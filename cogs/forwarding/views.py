@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
 from bot.core.i18n import N_, _, n_
 from bot.core.interactions import on_tree_error
-from bot.core.text import escape
+from bot.core.text import escape, relative_time
 from bot.db.records import Server
 from cogs.forwarding.checks import providers_text
 from cogs.forwarding.model import DeliveryFailed, Destination, Kind
@@ -31,9 +30,7 @@ def kind_label(kind: Kind) -> str:
     return "Votifier v2" if kind is Kind.VOTIFIER_V2 else "Votifier v1"
 
 
-def when(moment: dt.datetime) -> str:
-    """A Discord timestamp ("3 hours ago"), shown in each reader's own language and time zone."""
-    return f"<t:{int(moment.timestamp())}:R>"
+when = relative_time  # a Discord timestamp ("3 hours ago"), shown in each reader's own language and time zone
 
 
 def code(text: str) -> str:

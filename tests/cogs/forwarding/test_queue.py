@@ -228,3 +228,21 @@ async def test_the_master_switch_stops_forwarding(pool: asyncpg.Pool, server: Se
     await forwarding.handle(await vote(pool, off, 1, clock()))
     await run_until_idle(forwarding, clock)
     assert sender.received == []
+
+
+async def test_each_test_vote_has_its_own_webhook_id(pool: asyncpg.Pool, server: Server, clock: MovableClock) -> None:
+    """A receiver drops a webhook-id it has seen: two /forward test votes must not look like one vote retried."""
+    seen: list[str] = []
+
+    class Recording(ScriptedSender):
+        async def send(self, destination: Destination, vote: ForwardedVote, written: Written) -> str | None:
+            seen.append(vote.message_id(destination.id))
+            return "HTTP 204"
+
+    forwarding = service(pool, clock, Recording())
+    destination = await forwarding.repository.add(server.id, name="site", kind=Kind.WEBHOOK, secret="s",
+                                                   url="https://hooks.example/v")  # fmt: skip
+    assert await forwarding.test(server, destination, "Steve") == "HTTP 204"
+    assert await forwarding.test(server, destination, "Steve") == "HTTP 204"
+    assert len(set(seen)) == 2 and all(s.startswith("test_") for s in seen)
+    assert (await forwarding.repository.health(destination.id)).delivered == 0  # a test is not a recorded vote
