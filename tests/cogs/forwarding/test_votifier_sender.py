@@ -43,8 +43,8 @@ def destination(
 ) -> Destination:
     return Destination(
         id=3, server_id=1, name="game", kind=kind, host=host, port=port, url=None, service_name=service,
-        secret=secret, providers=(), paused=None, failing_since=None, last_success_at=None, last_error=None, last_error_text=None,
-        last_error_at=None, created_at=NOW,
+        secret=secret, providers=(), paused=None, failing_since=None, last_success_at=None, last_error=None,
+        last_error_text=None, last_error_at=None, created_at=NOW,
     )  # fmt: skip
 
 

@@ -32,8 +32,8 @@ NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)  # Webhook.verify checks th
 def destination(url: str, secret: str = SECRET) -> Destination:
     return Destination(
         id=9, server_id=1, name="site", kind=Kind.WEBHOOK, host=None, port=None, url=url, service_name="",
-        secret=secret, providers=(), paused=None, failing_since=None, last_success_at=None, last_error=None, last_error_text=None,
-        last_error_at=None, created_at=NOW,
+        secret=secret, providers=(), paused=None, failing_since=None, last_success_at=None, last_error=None,
+        last_error_text=None, last_error_at=None, created_at=NOW,
     )  # fmt: skip
 
 
