@@ -246,3 +246,48 @@ async def test_each_test_vote_has_its_own_webhook_id(pool: asyncpg.Pool, server:
     assert await forwarding.test(server, destination, "Steve") == "HTTP 204"
     assert len(set(seen)) == 2 and all(s.startswith("test_") for s in seen)
     assert (await forwarding.repository.health(destination.id)).delivered == 0  # a test is not a recorded vote
+
+
+async def test_a_real_receiver_down_for_two_minutes_gets_every_vote_afterwards_in_order_once(
+    pool: asyncpg.Pool, server: Server, clock: MovableClock, unused_tcp_port: int
+) -> None:
+    """The same outage with the real webhook sender: nothing listens on the port for two minutes of the queue's
+    clock (every attempt refused), then a receiver verifying with standardwebhooks comes up on it."""
+    from aiohttp import web
+    from standardwebhooks.webhooks import Webhook
+
+    from cogs.forwarding.webhook import WebhookSender, new_webhook_secret
+
+    secret, ids = new_webhook_secret(), []
+
+    async def hook(request: web.Request) -> web.Response:
+        Webhook(secret).verify(await request.read(), dict(request.headers))
+        ids.append(request.headers["webhook-id"])
+        return web.Response(status=204)
+
+    sender = WebhookSender(allow_private=True)  # signs with the wall clock, as the receiver checks it
+    forwarding = ForwardingService(
+        pool, ServerService(pool, features()), Notices(), {Kind.WEBHOOK: sender},  # type: ignore[arg-type]
+        clock=clock, ownership=ShardOwnership.of(None, None), allow_private=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{unused_tcp_port}/votes"
+    destination = await forwarding.repository.add(server.id, name="site", kind=Kind.WEBHOOK, secret=secret, url=url)
+    events = [await vote(pool, server, n, clock()) for n in range(10)]
+    for event in events:
+        await forwarding.handle(event)
+    start = clock()
+    while clock() - start < dt.timedelta(minutes=2):
+        next_due = await forwarding.deliver_due(clock())
+        assert next_due is not None
+        clock.set(max(next_due, clock() + dt.timedelta(seconds=1)))
+    app = web.Application()
+    app.router.add_post("/votes", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    try:
+        await run_until_idle(forwarding, clock)
+    finally:
+        await runner.cleanup()
+        await sender.close()
+    assert ids == [f"vote_{event.ledger_id}_{destination.id}" for event in events]
