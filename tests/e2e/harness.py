@@ -159,3 +159,26 @@ def reply_text(responses: list[dict[str, Any]]) -> str:
             for fld in embed.get("fields") or []:
                 parts.extend([fld.get("name", ""), fld.get("value", "")])
     return "\n".join(p for p in parts if p)
+
+
+def form_inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The text inputs of a modal the bot opened, by custom id."""
+    return {c["custom_id"]: c for row in modal["data"]["components"] for c in row["components"]}
+
+
+async def submit_form(fake: FakeDiscord, modal: dict[str, Any], fields: dict[str, str], user: int = ADMIN) -> str:
+    """Submit a modal as ``user``; the answer's text (the followup when the bot deferred first)."""
+    created = await fake.interact(
+        {
+            "type": 5,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(GENERAL),
+            "user_id": str(user),
+            "custom_id": modal["data"]["custom_id"],
+            "fields": fields,
+        }
+    )
+    first = await fake.wait_for_response(created["interaction_id"], timeout=10)
+    if first[0].get("type") == 5:
+        return reply_text(await fake.wait_for_response(created["interaction_id"], count=2, timeout=10))
+    return reply_text(first)

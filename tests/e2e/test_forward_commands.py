@@ -23,7 +23,7 @@ from bot.core.servers import ServerService
 from bot.db.records import Server
 from bot.votes.votifier.protocol import V2_MAGIC, new_challenge, split_v2_message, v2_signature_ok
 from tests.e2e.engagement_helpers import record_vote
-from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, BotRunner, reply_text
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, BotRunner, form_inputs, reply_text, submit_form
 from tests.fakediscord import FakeDiscord
 
 TOKEN = "nuvotifier-token-0123456789"
@@ -32,28 +32,6 @@ SECRET = re.compile(r"`(whsec_[A-Za-z0-9+/=]+)`")
 
 async def linked(pool: asyncpg.Pool, name: str = "Survival") -> Server:
     return (await ServerService(pool, features()).add(guild_id=GUILD_ID, name=name, vote_url="https://e.com/v")).server
-
-
-def text_inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["custom_id"]: c for row in modal["data"]["components"] for c in row["components"]}
-
-
-async def submit(fake: FakeDiscord, modal: dict[str, Any], fields: dict[str, str]) -> str:
-    """Submit a form as the admin; the bot defers (it resolves the address), so its answer is the followup."""
-    created = await fake.interact(
-        {
-            "type": 5,
-            "guild_id": str(GUILD_ID),
-            "channel_id": str(GENERAL),
-            "user_id": str(ADMIN),
-            "custom_id": modal["data"]["custom_id"],
-            "fields": fields,
-        }
-    )
-    first = await fake.wait_for_response(created["interaction_id"], timeout=10)
-    if first[0].get("type") == 5:
-        return reply_text(await fake.wait_for_response(created["interaction_id"], count=2, timeout=10))
-    return reply_text(first)
 
 
 async def command(runner: BotRunner, command_name: str, /, user: int = ADMIN, **options: Any) -> str:
@@ -190,9 +168,9 @@ async def test_a_votifier_v2_destination_takes_its_token_in_a_form(
     address = f"127.0.0.1:{votifier.port}"
     modal = (await runner.command(ADMIN, "forward add votifier", name="survival", address=address))[0]
     assert modal["type"] == 9 and modal["data"]["title"] == "NuVotifier token for survival"
-    field_ = text_inputs(modal)["secret"]
+    field_ = form_inputs(modal)["secret"]
     assert field_["label"] == "Token from plugins/Votifier/config.yml" and "tokens:" in field_["placeholder"]
-    answer = await submit(fake, modal, {"secret": f"  {TOKEN} "})
+    answer = await submit_form(fake, modal, {"secret": f"  {TOKEN} "})
     assert answer.startswith(
         f"Added **survival** to **Survival**: votes from every listing site now go to the Votifier v2 server at "
         f"`{address}` (service name “votebot”)."
@@ -206,7 +184,7 @@ async def test_a_votifier_v2_destination_takes_its_token_in_a_form(
     assert [v["username"] for v in votifier.votes] == ["Notch"] and votifier.votes[0]["serviceName"] == "votebot"
 
     modal = (await runner.command(ADMIN, "forward add votifier", name="wrong", address=address, providers="topgg"))[0]
-    await submit(fake, modal, {"secret": "not-the-token-at-all"})
+    await submit_form(fake, modal, {"secret": "not-the-token-at-all"})
     refused = await command(runner, "forward test", name="wrong")
     assert refused == (
         f"❌ The test vote did not reach **wrong** (`{address}`): the game server refused the token (check the "
@@ -219,8 +197,8 @@ async def test_a_votifier_v2_destination_takes_its_token_in_a_form(
     # v1 asks for the public key instead; a bad one is refused and nothing is added
     modal = (await runner.command(ADMIN, "forward add votifier", name="classic", address=address, version=1))[0]
     assert modal["data"]["title"] == "Votifier public key for classic"
-    assert text_inputs(modal)["secret"]["style"] == 2  # a paragraph: the key is long
-    refused = await submit(fake, modal, {"secret": "not a key"})
+    assert form_inputs(modal)["secret"]["style"] == 2  # a paragraph: the key is long
+    refused = await submit_form(fake, modal, {"secret": "not a key"})
     assert refused.startswith("That is not a Votifier public key.")
     assert await pool.fetchval("SELECT count(*) FROM forward_destinations") == 2
 
@@ -286,7 +264,7 @@ async def test_a_private_address_is_refused_for_a_guild_admin(
     assert plain.startswith("The webhook URL must be an https:// address")
 
     modal = (await runner.command(ADMIN, "forward add votifier", name="survival", address="10.1.2.3:8192"))[0]
-    refused = await submit(fake, modal, {"secret": TOKEN})
+    refused = await submit_form(fake, modal, {"secret": TOKEN})
     assert refused.startswith("10.1.2.3 is a private or local address (10.1.2.3)")
     assert await pool.fetchval("SELECT count(*) FROM forward_destinations") == 0
 

@@ -24,6 +24,7 @@ from tests.e2e.bot_process import BotProcess
 from tests.e2e.engagement_helpers import make_server, wait_until
 from tests.e2e.harness import BotRunner
 from tests.fakediscord import FakeDiscord
+from tests.http_util import serving
 
 TOKEN = "nuvotifier-token-0123456789"
 
@@ -74,15 +75,8 @@ async def receiver() -> AsyncIterator[tuple[str, list[str], dict[str, str]]]:
 
     app = web.Application()
     app.router.add_post("/votes", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}/votes", ids, secret_box
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base:
+        yield f"{base}/votes", ids, secret_box
 
 
 async def test_killed_mid_burst_every_vote_arrives_once_in_order(

@@ -3,8 +3,6 @@ time), and ``generate`` only for the secrets the bot may choose (Votifier token,
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 import pytest
 
@@ -12,7 +10,7 @@ from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
 from bot.db.records import Server
-from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, BotRunner, reply_text
+from tests.e2e.harness import ADMIN, GUILD_ID, BotRunner, form_inputs, reply_text, submit_form
 from tests.fakediscord import FakeDiscord
 
 
@@ -21,54 +19,36 @@ async def linked(pool: asyncpg.Pool) -> Server:
     return (await service.add(guild_id=GUILD_ID, name="Survival", vote_url="https://e.com/v")).server
 
 
-def text_inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["custom_id"]: c for row in modal["data"]["components"] for c in row["components"]}
-
-
-async def submit(fake: FakeDiscord, modal: dict[str, Any], fields: dict[str, str]) -> str:
-    created = await fake.interact(
-        {
-            "type": 5,
-            "guild_id": str(GUILD_ID),
-            "channel_id": str(GENERAL),
-            "user_id": str(ADMIN),
-            "custom_id": modal["data"]["custom_id"],
-            "fields": fields,
-        }
-    )
-    return reply_text(await fake.wait_for_response(created["interaction_id"]))
-
-
 async def test_gamemonitoring_server_id_in_the_form(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
     server = await linked(pool)
     repo = CredentialRepository(pool)
     modal = (await runner.command(ADMIN, "setup provider", provider="gamemonitoring"))[0]
-    assert modal["type"] == 9 and set(text_inputs(modal)) == {"secret", "gm_server_id"}
-    assert text_inputs(modal)["gm_server_id"].get("required") is False
+    assert modal["type"] == 9 and set(form_inputs(modal)) == {"secret", "gm_server_id"}
+    assert form_inputs(modal)["gm_server_id"].get("required") is False
     assert modal["data"]["title"] == "GAMEMONITORING secret for Survival"
-    assert text_inputs(modal)["secret"]["label"] == "API token (from GAMEMONITORING)"  # each site its own hint
+    assert form_inputs(modal)["secret"]["label"] == "API token (from GAMEMONITORING)"  # each site its own hint
 
-    answer = await submit(fake, modal, {"secret": "gm-token-0123456789", "gm_server_id": " 1234567 "})
+    answer = await submit_form(fake, modal, {"secret": "gm-token-0123456789", "gm_server_id": " 1234567 "})
     assert "secret for **" in answer and "** saved." in answer and "GAMEMONITORING server id: `1234567`" in answer
     stored = await repo.get(server.id, "gamemonitoring")
     assert stored is not None and stored.settings["gm_server_id"] == "1234567"
 
     # not a GAMEMONITORING id: refused, the token and the id stay as they were
     modal = (await runner.command(ADMIN, "setup provider", provider="gamemonitoring"))[0]
-    assert text_inputs(modal)["gm_server_id"].get("value") == "1234567"  # prefilled with the stored id
-    answer = await submit(fake, modal, {"secret": "gm-token-rotated-0123456", "gm_server_id": "my server"})
+    assert form_inputs(modal)["gm_server_id"].get("value") == "1234567"  # prefilled with the stored id
+    answer = await submit_form(fake, modal, {"secret": "gm-token-rotated-0123456", "gm_server_id": "my server"})
     assert "digits only" in answer
     assert await repo.get(server.id, "gamemonitoring") == stored
 
     # left empty when rotating the token: the stored id is kept
     modal = (await runner.command(ADMIN, "setup provider", provider="gamemonitoring"))[0]
-    answer = await submit(fake, modal, {"secret": "gm-token-rotated-0123456", "gm_server_id": ""})
+    answer = await submit_form(fake, modal, {"secret": "gm-token-rotated-0123456", "gm_server_id": ""})
     rotated = await repo.get(server.id, "gamemonitoring")
     assert rotated is not None and rotated.secret == "gm-token-rotated-0123456"
     assert rotated.settings["gm_server_id"] == "1234567" and "`1234567`" in answer
 
     # the other providers' forms ask for the secret only
-    assert set(text_inputs((await runner.command(ADMIN, "setup provider", provider="topgg"))[0])) == {"secret"}
+    assert set(form_inputs((await runner.command(ADMIN, "setup provider", provider="topgg"))[0])) == {"secret"}
 
 
 @pytest.mark.parametrize(
