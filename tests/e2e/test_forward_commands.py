@@ -6,7 +6,6 @@ resume and remove, the address policy for guild admins, and members without Mana
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -21,7 +20,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from bot.app.extensions import features
 from bot.core.servers import ServerService
 from bot.db.records import Server
-from bot.votes.votifier.protocol import V2_MAGIC, new_challenge, split_v2_message, v2_signature_ok
+from tests.cogs.forwarding.servers import MiniServer, nuvotifier, running
 from tests.e2e.engagement_helpers import record_vote
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, BotRunner, form_inputs, reply_text, submit_form
 from tests.fakediscord import FakeDiscord
@@ -84,47 +83,11 @@ async def receiver() -> AsyncIterator[Receiver]:
         await app_runner.cleanup()
 
 
-@dataclass
-class VotifierV2Server:
-    """A minimal NuVotifier v2 listener: greeting with a challenge, the framed vote, its HMAC checked with the token,
-    then ``{"status":"ok"}`` or NuVotifier's error for a bad signature."""
-
-    token: str
-    port: int = 0
-    votes: list[dict[str, Any]] = field(default_factory=list)
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        challenge = new_challenge()
-        writer.write(f"VOTIFIER 2 {challenge}\n".encode())
-        await writer.drain()
-        header = await reader.readexactly(4)
-        assert header[:2] == V2_MAGIC
-        payload_text, signature, payload = split_v2_message(await reader.readexactly(int.from_bytes(header[2:])))
-        if v2_signature_ok(self.token, payload_text, signature) and payload["challenge"] == challenge:
-            self.votes.append(payload)
-            answer = {"status": "ok"}
-        else:
-            answer = {
-                "status": "error",
-                "cause": "CorruptedFrameException",
-                "error": "Signature is not valid (invalid token?)",
-            }
-        writer.write(json.dumps(answer).encode() + b"\r\n")
-        await writer.drain()
-        writer.close()
-
-
 @pytest.fixture
-async def votifier() -> AsyncIterator[VotifierV2Server]:
-    found = VotifierV2Server(TOKEN)
-    server = await asyncio.start_server(found.handle, "127.0.0.1", 0)
-    found.port = server.sockets[0].getsockname()[1]
-    try:
-        yield found
-    finally:
-        server.close()
-        with contextlib.suppress(Exception):
-            await server.wait_closed()
+async def votifier() -> AsyncIterator[MiniServer]:
+    """A minimal NuVotifier v2 listener (tests/cogs/forwarding/servers.py): the vote's HMAC checked with the token."""
+    async with running(MiniServer(b"VOTIFIER 2 {challenge}\n", nuvotifier(TOKEN))) as server:
+        yield server
 
 
 async def test_a_webhook_destination_shows_its_secret_once_and_a_test_vote_is_verified(
@@ -162,7 +125,7 @@ async def test_a_webhook_destination_shows_its_secret_once_and_a_test_vote_is_ve
 
 
 async def test_a_votifier_v2_destination_takes_its_token_in_a_form(
-    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, votifier: VotifierV2Server
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, votifier: MiniServer
 ) -> None:
     await linked(pool)
     address = f"127.0.0.1:{votifier.port}"

@@ -19,6 +19,7 @@ from bot.app.extensions import features
 from bot.core import i18n
 from bot.core.i18n import _, n_
 from bot.core.servers import ServerService
+from bot.db.records import Server
 from cogs.status.query import Prober
 from cogs.status.repository import StatusSettings
 from cogs.status.service import StatusService
@@ -122,14 +123,17 @@ async def _status_service(runner: BotRunner) -> StatusService:
     return service
 
 
+async def minecraft_server(servers: ServerService, minecraft: MinecraftResponder) -> Server:
+    added = await servers.add(guild_id=GUILD_ID, name="Alpha", vote_url="https://vote.example/1", game="minecraft",
+                              address=f"127.0.0.1:{minecraft.port}")  # fmt: skip
+    return added.server
+
+
 async def test_a_german_server_gets_its_board_alert_and_milestone_in_german(
     runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder
 ) -> None:
     servers = ServerService(pool, features())
-    server = (
-        await servers.add(guild_id=GUILD_ID, name="Alpha", vote_url="https://vote.example/1", game="minecraft",
-                          address=f"127.0.0.1:{minecraft.port}")
-    ).server  # fmt: skip
+    server = await minecraft_server(servers, minecraft)
     answer = reply_text(await runner.command(ADMIN, "setup options", language="de"))  # the admin reads English
     assert "language Deutsch" in answer
     for feature in ("status_board", "offline_alerts", "milestones"):
@@ -168,10 +172,7 @@ async def test_changing_the_servers_language_re_renders_its_board_on_the_next_re
     runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder
 ) -> None:
     servers = ServerService(pool, features())
-    server = (
-        await servers.add(guild_id=GUILD_ID, name="Alpha", vote_url="https://vote.example/1", game="minecraft",
-                          address=f"127.0.0.1:{minecraft.port}")
-    ).server  # fmt: skip
+    server = await minecraft_server(servers, minecraft)
     await servers.switch_feature(server, "status_board", enabled=True, channel_id=GENERAL)
     runner.clock.set(dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
     status = await _status_service(runner)
