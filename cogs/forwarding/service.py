@@ -56,7 +56,6 @@ BACKOFF_FIRST = dt.timedelta(seconds=5)
 BACKOFF_MAX = dt.timedelta(minutes=30)
 GIVE_UP_AFTER = dt.timedelta(hours=24)  # a vote failing this long is dead-lettered; a destination, paused
 PARALLEL_DESTINATIONS = 16  # destinations sent to at once (each one sequentially, in vote order)
-PER_RUN = 500  # votes one destination sends per run before the others get their turn
 TEST_PLAYER = "votebot_test"
 MAX_DESTINATIONS = 10  # per game server
 
@@ -96,6 +95,7 @@ class ForwardingService:
         self.allow_private = allow_private  # status.allow_private_addresses: the operator's address policy
         self.work: DueWork | None = None  # set by setup(): woken when a vote is queued
         self._recovered = False
+        self._queued_meanwhile = False  # a vote was queued while a run was under way: it runs once more
 
     # ------------------------------------------------------------------ the vote consumer
     async def handle(self, event: VoteEvent) -> None:
@@ -108,8 +108,10 @@ class ForwardingService:
         queued = await self.repository.enqueue(event.ledger_id, [(d.id, username) for d in destinations])
         if username is None:
             log.info("vote %s: no player name to forward (an unlinked Discord voter); skipped", event.ledger_id)
-        if queued and self.work is not None:
-            self.work.wake()
+        if queued:
+            self._queued_meanwhile = True
+            if self.work is not None:
+                self.work.wake()
 
     async def _username(self, event: VoteEvent) -> str | None:
         if event.player_name:
@@ -126,15 +128,27 @@ class ForwardingService:
             if released := await self.repository.release_leases(owned):
                 log.info("forwarding: %s attempt(s) cut off by the last shutdown are retried now", released)
             self._recovered = True
-        destinations = [d for d in await self.repository.due_destinations(now) if await self._owned(d)]
-        limit = asyncio.Semaphore(PARALLEL_DESTINATIONS)
+        while True:  # votes queued during a run are taken by it (a wake-up during a run would be dropped)
+            self._queued_meanwhile = False
+            busy: set[int] = set()
+            await asyncio.gather(*(self._worker(busy) for _worker in range(PARALLEL_DESTINATIONS)))
+            if not self._queued_meanwhile:
+                return await self.repository.next_due(self._clock())
 
-        async def drain(destination: Destination) -> None:
-            async with limit:
+    async def _worker(self, busy: set[int]) -> None:
+        """Take the next due destination nobody works on, drain it, repeat: a slow destination holds one worker,
+        not the whole run, and a destination that became due meanwhile is taken at once."""
+        while True:
+            due = [d for d in await self.repository.due_destinations(self._clock()) if d.id not in busy]
+            owned = [d for d in due if await self._owned(d)]
+            if not owned:
+                return
+            destination = owned[0]
+            busy.add(destination.id)
+            try:
                 await self._drain(destination)
-
-        await asyncio.gather(*(drain(d) for d in destinations))
-        return await self.repository.next_due(now)
+            finally:
+                busy.discard(destination.id)
 
     async def _owned(self, destination: Destination) -> bool:
         if self._ownership.everything:
@@ -143,9 +157,8 @@ class ForwardingService:
         return server is not None and self._ownership.owns(server.guild_id)
 
     async def _drain(self, destination: Destination) -> None:
-        for _sent in range(PER_RUN):
-            now = self._clock()
-            claimed = await self.repository.claim_head(destination, now, LEASE)
+        while True:
+            claimed = await self.repository.claim_head(destination, self._clock(), LEASE)
             if claimed is None or not await self._attempt(destination, claimed):
                 return
 
@@ -156,7 +169,8 @@ class ForwardingService:
         async def mark_written() -> None:
             nonlocal written
             written = True
-            await self.repository.mark_written(destination.id, vote.ledger_id)
+            if not destination.kind.acknowledged:  # others are sent again until acknowledged: nothing to keep
+                await self.repository.mark_written(destination.id, vote.ledger_id)
 
         try:
             await asyncio.wait_for(
