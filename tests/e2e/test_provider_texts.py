@@ -7,7 +7,8 @@ import asyncpg
 
 from bot.db.credentials import CredentialRepository
 from tests.e2e.harness import ADMIN, BotRunner
-from tests.e2e.test_setup_provider import linked, submit
+from tests.e2e.harness import submit_form as submit
+from tests.e2e.test_setup_provider import linked
 from tests.fakediscord import FakeDiscord
 
 
