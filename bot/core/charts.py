@@ -1,0 +1,184 @@
+"""Charts: the one place for their colours, fonts and sizes, rendered with matplotlib (Agg) away from the event loop.
+
+A :class:`Chart` says what to draw — bars stacked by series (votes per day by listing site), a line (players),
+an uptime strip (up, down and unknown in three colours: unknown is not down) or a sparkline (a badge) — with
+every text already in the reader's language (tick labels, legend names, the "no votes yet" of an empty chart)
+and the number format of that language. :class:`ChartRenderer` renders it in a small process pool (matplotlib
+is CPU-bound and not async: the loop never waits on it) and keeps the last pictures by the digest of their data
+and texts, so the same chart in the same language is drawn once.
+
+PNG is for Discord, SVG for the web. Backgrounds are transparent and texts a mid grey, readable on Discord's dark
+and light themes alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import multiprocessing
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Kind = Literal["bars", "line", "strip", "sparkline"]
+Format = Literal["png", "svg"]
+
+TEXT = "#8e9297"  # Discord's muted text: readable on the dark (#313338) and the light (#ffffff) theme
+GRID = "#8e929740"
+SERIES = ("#5865f2", "#57f287", "#fee75c", "#eb459e", "#ed4245", "#3ba55d", "#faa61a", "#99aab5")
+UP, DOWN, UNKNOWN = "#3ba55d", "#ed4245", "#99aab580"  # the uptime strip: unknown is not down
+STRIP_VALUES = {1: UP, 0: DOWN, -1: UNKNOWN}
+DPI = 100
+FONT_SIZE = 11
+WORKERS = 1  # one process renders; a second would only help when charts are the bottleneck
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str  # shown in the legend, in the reader's language (a listing site's name is a brand name)
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: Kind
+    labels: tuple[str, ...]  # one per value: x tick labels (days, hours), already in the reader's language
+    series: tuple[Series, ...]
+    title: str = ""
+    empty_text: str = ""  # drawn instead of the axes when there is nothing to show ("No votes yet this month")
+    decimal: str = "."  # the language's decimal and grouping marks, for the y axis
+    group: str = ","
+    width: int = 800  # pixels (PNG); the SVG has the same proportions
+    height: int = 400
+    format: Format = "png"
+    max_ticks: int = 10  # x labels shown at most (every n-th label beyond)
+
+    def digest(self) -> str:
+        """The cache key: every value, text and size (so a chart in another language is another picture)."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to draw: no value at all (a strip), or every value 0 (bars, lines)."""
+        if self.kind == "strip":
+            return not any(series.values for series in self.series)
+        return not any(value for series in self.series for value in series.values)
+
+
+def _number(value: float, chart: Chart) -> str:
+    text = f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.1f}"
+    return text.replace(",", "\0").replace(".", chart.decimal).replace("\0", chart.group)
+
+
+def render(chart: Chart) -> bytes:
+    """The picture as PNG or SVG bytes (runs in a worker process; importable and usable in-process too)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    figure = Figure(figsize=(chart.width / DPI, chart.height / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    figure.patch.set_alpha(0)
+    axes = figure.add_subplot()
+    axes.set_facecolor("none")
+    if chart.title:
+        axes.set_title(chart.title, color=TEXT, fontsize=FONT_SIZE + 2, loc="left")
+    if chart.empty:
+        axes.set_axis_off()
+        axes.text(0.5, 0.5, chart.empty_text, color=TEXT, fontsize=FONT_SIZE + 3, ha="center", va="center",
+                  transform=axes.transAxes)  # fmt: skip
+        return _save(figure, chart)
+    positions = list(range(len(chart.labels)))
+    if chart.kind == "bars":
+        bottom = [0.0] * len(positions)
+        for index, series in enumerate(chart.series):
+            axes.bar(positions, series.values, bottom=bottom, color=SERIES[index % len(SERIES)], label=series.name)
+            bottom = [b + v for b, v in zip(bottom, series.values, strict=True)]
+    elif chart.kind in ("line", "sparkline"):
+        for index, series in enumerate(chart.series):
+            axes.plot(positions, series.values, color=SERIES[index % len(SERIES)], linewidth=2, label=series.name)
+            if chart.kind == "sparkline":
+                axes.fill_between(positions, series.values, color=SERIES[index % len(SERIES)], alpha=0.25)
+    else:  # strip: one row per series, one cell per label (1 up, 0 down, -1 unknown)
+        for row, series in enumerate(chart.series):
+            colours = [STRIP_VALUES.get(int(value), UNKNOWN) for value in series.values]
+            axes.bar(positions, [0.8] * len(positions), bottom=row, width=1.0, color=colours, align="center")
+        axes.set_yticks([row + 0.4 for row in range(len(chart.series))], [s.name for s in chart.series])
+    if chart.kind == "sparkline":
+        axes.set_axis_off()
+        return _save(figure, chart)
+    step = max(1, -(-len(positions) // chart.max_ticks))
+    axes.set_xticks(positions[::step], chart.labels[::step])
+    axes.tick_params(colors=TEXT, labelsize=FONT_SIZE)
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    if chart.kind != "strip":
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: _number(value, chart)))
+        axes.grid(axis="y", color=GRID, linewidth=0.8)
+        axes.set_axisbelow(True)
+        if len(chart.series) > 1:
+            legend = axes.legend(frameon=False, fontsize=FONT_SIZE, loc="upper left")
+            for text in legend.get_texts():
+                text.set_color(TEXT)
+    figure.tight_layout()
+    return _save(figure, chart)
+
+
+def _save(figure: object, chart: Chart) -> bytes:
+    from matplotlib import rc_context
+
+    buffer = io.BytesIO()
+    metadata = {"Software": None} if chart.format == "png" else {"Date": None, "Creator": None}
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "votebot"}):  # texts stay texts; the same bytes
+        figure.savefig(buffer, format=chart.format, dpi=DPI, transparent=True, metadata=metadata)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+@dataclass
+class ChartRenderer:
+    """Renders in a process pool (started on first use), keeping the last :data:`CACHE_SIZE` pictures."""
+
+    workers: int = WORKERS
+    cache_size: int = CACHE_SIZE
+    hits: int = 0
+    misses: int = 0
+    _cache: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+    _pending: dict[str, asyncio.Future[bytes]] = field(default_factory=dict)
+    _pool: ProcessPoolExecutor | None = None
+
+    async def render(self, chart: Chart) -> bytes:
+        key = chart.digest()
+        if key in self._cache:
+            self.hits += 1
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        if key in self._pending:  # the same chart asked for again while it is drawn: drawn once
+            self.hits += 1
+            return await asyncio.shield(self._pending[key])
+        self.misses += 1
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor(), render, chart)
+        self._pending[key] = future
+        try:
+            picture = await future
+        finally:
+            self._pending.pop(key, None)
+        self._cache[key] = picture
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return picture
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:  # spawn: a clean process, no copy of the bot's loop, sockets or threads
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
