@@ -96,14 +96,19 @@ def _guarded_aiohttp() -> types.ModuleType:
     shim = types.ModuleType("aiohttp", "aiohttp with ClientSession replaced by cogs.status.http_probe.probe_session")
     shim.__dict__.update({k: v for k, v in vars(aiohttp).items() if not k.startswith("__")})
     shim.ClientSession = probe_session  # type: ignore[attr-defined]
+    shim.votebot_probe_shim = True  # type: ignore[attr-defined]
     return shim
 
 
 def install() -> None:
-    """Make opengsq's HTTP-based protocols use probe sessions. Idempotent; a Prober calls it."""
+    """Make opengsq's HTTP-based protocols use probe sessions. Idempotent; a Prober calls it. A shim of an earlier
+    copy of this module (the extension unloaded and loaded again: a new module, a new policy variable) is replaced,
+    so the policy in force is always the one this module's :func:`address_policy` sets."""
     shim: types.ModuleType | None = None
     for name in HTTP_PROTOCOL_MODULES:
         module = sys.modules.get(f"opengsq.protocols.{name}")
-        if module is not None and getattr(module, "aiohttp", None) is aiohttp:
+        current = getattr(module, "aiohttp", None)
+        ours = current is not None and getattr(current, "ClientSession", None) is probe_session
+        if module is not None and not ours and (current is aiohttp or getattr(current, "votebot_probe_shim", False)):
             shim = shim or _guarded_aiohttp()
             module.aiohttp = shim  # type: ignore[attr-defined]

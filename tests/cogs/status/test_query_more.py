@@ -128,7 +128,10 @@ async def test_opengsq_http_protocols_get_probe_sessions(internal: tuple[str, li
     import opengsq.protocols.eldewrito as eldewrito
     import opengsq.protocols.palworld as palworld
 
+    # One generation of the status modules: a bot started earlier in the session unloaded its extensions, and the
+    # imports here see the modules loaded again (the Prober of this module's imports would be the old ones).
     from cogs.status.http_probe import address_policy
+    from cogs.status.query import Prober
     from cogs.status.wire import BadAnswer
 
     Prober()
