@@ -202,12 +202,10 @@ async def forward_command(pool: asyncpg.Pool, config: Config, args: argparse.Nam
                 await service.pause(destination)
                 print(f"paused {destination.name}: its votes stay queued until `votebot forward resume`")
             elif action == "resume":
-                await service.resume(destination)
-                health = await service.repository.health(destination.id)
-                print(f"resumed {destination.name}: {plural(health.backlog, 'queued vote')} to send")
+                backlog = await service.resume(destination)
+                print(f"resumed {destination.name}: {plural(backlog, 'queued vote')} to send")
             elif action == "remove":
-                health = await service.repository.health(destination.id)
-                await service.remove(destination)
+                health = await service.remove(destination)
                 print(
                     f"removed {destination.name} of server {server.id}; deleted with it: "
                     f"{plural(health.backlog, 'queued vote')}, {plural(health.dead, 'dead letter')}"

@@ -20,7 +20,7 @@ from bot.db.records import Server
 from cogs.forwarding.checks import clean_providers
 from cogs.forwarding.model import DeliveryFailed, Destination
 from cogs.forwarding.senders import close_senders
-from cogs.forwarding.service import TEST_PLAYER, ForwardingService
+from cogs.forwarding.service import TEST_PLAYER, ForwardingService, test_player
 from cogs.forwarding.views import (
     VotifierSecretModal,
     destination_choice_name,
@@ -50,11 +50,8 @@ async def destination_names(interaction: discord.Interaction, current: str) -> l
         server = await bot.servers.resolve(interaction.guild_id, getattr(interaction.namespace, "server", None))
     except UserError:
         return []
-    needle = current.strip().casefold()
-    found: list[Destination] = await cog.service.repository.of_server(server.id)
-    return [
-        app_commands.Choice(name=destination_choice_name(d), value=d.name) for d in found if needle in d.name.casefold()
-    ][:25]
+    found: list[Destination] = await cog.service.names(server, current)
+    return [app_commands.Choice(name=destination_choice_name(d), value=d.name) for d in found][:25]
 
 
 @app_commands.guild_only()
@@ -172,7 +169,7 @@ class ForwardingCog(
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         destination = await self.service.destination(found, name)
         await interaction.response.defer(ephemeral=True, thinking=True)  # up to the sender's time limit
-        shown_player = " ".join((player or "").split()) or TEST_PLAYER
+        shown_player = test_player(player)
         try:
             answer = await self.service.test(found, destination, shown_player)
         except DeliveryFailed as failure:
@@ -201,9 +198,8 @@ class ForwardingCog(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 40], server: str | None = None
     ) -> None:
         destination = await self._destination(interaction, server, name)
-        await self.service.resume(destination)
-        health = await self.service.repository.health(destination.id)
-        await safe_reply(interaction, resumed_text(destination, health.backlog))
+        backlog = await self.service.resume(destination)
+        await safe_reply(interaction, resumed_text(destination, backlog))
 
     @app_commands.command(name="remove", description="Remove a destination and the votes waiting for it")
     @app_commands.describe(name="The destination's name, as /forward list shows it")
@@ -214,6 +210,5 @@ class ForwardingCog(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 40], server: str | None = None
     ) -> None:
         destination = await self._destination(interaction, server, name)
-        health = await self.service.repository.health(destination.id)
-        await self.service.remove(destination)
+        health = await self.service.remove(destination)
         await safe_reply(interaction, removed_text(destination, health))

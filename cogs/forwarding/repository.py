@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from bot.core.shards import ShardOwnership
 from bot.db.executor import Executor
+from bot.db.shards import shard_filter
 from bot.db.transaction import transaction
 from cogs.forwarding.model import DeliveryFailed, Destination, ForwardedVote, Kind
 
@@ -17,6 +19,7 @@ _COLUMNS = (
     "last_success_at, last_error, last_error_text, last_error_at, created_at"
 )
 QUEUED = ("pending", "sending")
+EVERY_SHARD = ShardOwnership()
 
 
 def _destination(record: asyncpg.Record) -> Destination:
@@ -155,9 +158,9 @@ class ForwardingRepository:
         )  # fmt: skip
         return (int(record["count"]), bool(record["taken"])) if record else (0, False)
 
-    async def due_destinations(self, now: dt.datetime) -> list[Destination]:
-        """Destinations delivering (not paused, their server's master switch on) whose queue HEAD may go now (the
-        votes behind a head waiting out its back-off wait with it)."""
+    async def due_destinations(self, now: dt.datetime, shards: ShardOwnership = EVERY_SHARD) -> list[Destination]:
+        """Destinations delivering (not paused, their server's master switch on, their guild on ``shards``) whose
+        queue HEAD may go now (the votes behind a head waiting out its back-off wait with it)."""
         records = await self._pool.fetch(
             f"""
             SELECT {", ".join("d." + c for c in _COLUMNS.split(", "))}
@@ -167,10 +170,11 @@ class ForwardingRepository:
             JOIN forward_destinations d ON d.id = h.destination_id
             JOIN servers s ON s.id = d.server_id AND s.enabled
             WHERE d.paused IS NULL AND h.next_attempt_at <= $1 AND (h.leased_until IS NULL OR h.leased_until <= $1)
+              AND {shard_filter("s.guild_id", "$2", "$3")}
             ORDER BY d.id
             """,
-            now,
-        )
+            now, *shards.sql_args(),
+        )  # fmt: skip
         return [_destination(r) for r in records]
 
     async def next_due(self, now: dt.datetime) -> dt.datetime | None:
@@ -232,19 +236,17 @@ class ForwardingRepository:
                 )
                 return Claimed(vote, head["attempts"] + 1, head["first_failed_at"])
 
-    async def all_destinations(self) -> list[Destination]:
-        records = await self._pool.fetch(f"SELECT {_COLUMNS} FROM forward_destinations ORDER BY id")
-        return [_destination(r) for r in records]
-
-    async def release_leases(self, destination_ids: Sequence[int]) -> int:
-        """Forget the leases of attempts a killed process left behind (only the process owning these
-        destinations' guilds works on them, so at its start none of their leases is alive)."""
+    async def release_leases(self, shards: ShardOwnership = EVERY_SHARD) -> int:
+        """Forget the leases of attempts a killed process left behind on the guilds of ``shards`` (only the process
+        owning a guild works on its destinations, so at its start none of their leases is alive)."""
         result = await self._pool.execute(
-            """
-            UPDATE forward_deliveries SET leased_until = NULL
-            WHERE destination_id = ANY($1::bigint[]) AND leased_until IS NOT NULL AND state IN ('pending', 'sending')
+            f"""
+            UPDATE forward_deliveries f SET leased_until = NULL
+            FROM forward_destinations d JOIN servers s ON s.id = d.server_id
+            WHERE d.id = f.destination_id AND f.leased_until IS NOT NULL AND f.state IN ('pending', 'sending')
+              AND {shard_filter("s.guild_id", "$1", "$2")}
             """,
-            list(destination_ids),
+            *shards.sql_args(),
         )
         return int(result.split()[-1])
 

@@ -60,6 +60,11 @@ TEST_PLAYER = "votebot_test"
 MAX_DESTINATIONS = 10  # per game server
 
 
+def test_player(player: str | None) -> str:
+    """The player a test vote is for: as typed (spaces tidied), else :data:`TEST_PLAYER`."""
+    return " ".join((player or "").split())[:64] or TEST_PLAYER
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """5 s, 10 s, 20 s … up to 30 min between the attempts of one vote."""
     return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** min(20, max(0, attempts - 1)))
@@ -124,8 +129,7 @@ class ForwardingService:
     # ------------------------------------------------------------------ delivery
     async def deliver_due(self, now: dt.datetime) -> dt.datetime | None:
         if not self._recovered:  # the first run of this process: attempts a killed one left are ours to redo
-            owned = [d.id for d in await self.repository.all_destinations() if await self._owned(d)]
-            if released := await self.repository.release_leases(owned):
+            if released := await self.repository.release_leases(self._ownership):
                 log.info("forwarding: %s attempt(s) cut off by the last shutdown are retried now", released)
             self._recovered = True
         while True:  # votes queued during a run are taken by it (a wake-up during a run would be dropped)
@@ -139,22 +143,16 @@ class ForwardingService:
         """Take the next due destination nobody works on, drain it, repeat: a slow destination holds one worker,
         not the whole run, and a destination that became due meanwhile is taken at once."""
         while True:
-            due = [d for d in await self.repository.due_destinations(self._clock()) if d.id not in busy]
-            owned = [d for d in due if await self._owned(d)]
-            if not owned:
+            due = await self.repository.due_destinations(self._clock(), self._ownership)
+            waiting = [d for d in due if d.id not in busy]
+            if not waiting:
                 return
-            destination = owned[0]
+            destination = waiting[0]
             busy.add(destination.id)
             try:
                 await self._drain(destination)
             finally:
                 busy.discard(destination.id)
-
-    async def _owned(self, destination: Destination) -> bool:
-        if self._ownership.everything:
-            return True
-        server = await self._servers.get(destination.server_id)
-        return server is not None and self._ownership.owns(server.guild_id)
 
     async def _drain(self, destination: Destination) -> None:
         while True:
@@ -310,13 +308,23 @@ class ForwardingService:
     async def pause(self, destination: Destination) -> None:
         await self.repository.set_paused(destination.id, "owner")
 
-    async def resume(self, destination: Destination) -> None:
+    async def resume(self, destination: Destination) -> int:
+        """Deliver again; returns how many queued votes go out first."""
         await self.repository.set_paused(destination.id, None)
         if self.work is not None:
             self.work.wake()
+        return (await self.repository.health(destination.id)).backlog
 
-    async def remove(self, destination: Destination) -> None:
+    async def remove(self, destination: Destination) -> Health:
+        """Delete the destination and its queue; returns what its queue held."""
+        health = await self.repository.health(destination.id)
         await self.repository.remove(destination.id)
+        return health
+
+    async def names(self, server: Server, typed: str) -> list[Destination]:
+        """The server's destinations whose name contains ``typed`` (any case), for the name's autocomplete."""
+        needle = typed.strip().casefold()
+        return [d for d in await self.repository.of_server(server.id) if needle in d.name.casefold()]
 
     async def replay(self, destinations: list[Destination]) -> int:
         replayed = await self.repository.replay([d.id for d in destinations])
@@ -330,7 +338,7 @@ class ForwardingService:
         now = self._clock()
         vote = ForwardedVote(
             ledger_id=0, server_id=server.id, server_name=server.name, provider=TEST_PROVIDER,
-            external_id=secrets.token_hex(8), username=player or TEST_PLAYER, discord_user_id=None,
+            external_id=secrets.token_hex(8), username=test_player(player), discord_user_id=None,
             voted_at=now, weight=1,
         )  # fmt: skip
 

@@ -291,3 +291,29 @@ async def test_a_real_receiver_down_for_two_minutes_gets_every_vote_afterwards_i
         await runner.cleanup()
         await sender.close()
     assert ids == [f"vote_{event.ledger_id}_{destination.id}" for event in events]
+
+
+async def test_a_process_delivers_only_for_the_guilds_of_its_shards(
+    pool: asyncpg.Pool, server: Server, clock: MovableClock
+) -> None:
+    """Guild 7 is on shard 0 of 2: the process running shard 1 leaves its queue (and its leases) alone."""
+    sender = ScriptedSender()
+    senders = {kind: sender for kind in Kind}
+
+    def process(shard: int) -> ForwardingService:
+        return ForwardingService(
+            pool, ServerService(pool, features()), Notices(), senders,  # type: ignore[arg-type]
+            clock=clock, ownership=ShardOwnership.of([shard], 2), allow_private=True,
+        )  # fmt: skip
+
+    other, owner = process(1), process(0)
+    destination = await other.repository.add(server.id, name="site", kind=Kind.WEBHOOK, secret="s",
+                                              url="https://hooks.example/v")  # fmt: skip
+    await other.handle(await vote(pool, server, 1, clock()))
+    claimed = await other.repository.claim_head(destination, clock(), dt.timedelta(minutes=2))  # a killed attempt
+    assert claimed is not None
+    await other.deliver_due(clock())
+    assert sender.received == []
+    assert await pool.fetchval("SELECT leased_until FROM forward_deliveries") is not None  # not its lease to drop
+    await owner.deliver_due(clock())  # the owner's first run takes the lease back and delivers at once
+    assert sender.received == [(destination.id, "player1")]
