@@ -33,7 +33,10 @@ OPERATOR_ERRORS = {
     "QueryError",
 }  # fmt: skip
 COMMAND_DECLARATIONS = {"command", "describe", "rename", "choices", "Choice", "Group", "guild_only"}
-SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER)\b|\bFROM\s+\w+\s|\bWHERE\b", re.IGNORECASE)
+SQL = re.compile(
+    r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER)\b|\bFROM\s+\w+\s|\bWHERE\b|\b(ORDER|GROUP) BY\b",
+    re.IGNORECASE,
+)
 WORDS = re.compile(r"[^\W\d_]{2,}[ '’][^\W\d_]{2,}")  # two words: a phrase someone reads
 LABEL = re.compile(r"[A-Z][a-z]{2,}[.!?]?")  # one capitalised word: a heading, a button
 
@@ -72,7 +75,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cogs/links/service.py", "`/votebot link "): "the in-game command of the game-server plugin",
     ("cogs/reviews/repository.py", " IS NOT NULL DO UPDATE"): "SQL",
     ("cogs/reviews/repository.py", "', $2, $3, $4, $5)"): "SQL",
-    ("cogs/status/repository.py", " ORDER BY a.id"): "SQL",
     ("cogs/reviews/topgg.py", "Authorization"): "an HTTP header",
     ("cogs/reviews/topgg.py", "Bearer "): "an HTTP header",
     ("cogs/setup/cog.py", "I am not in guild {guild_id}"): "!sync: the bot owner's own command (no locale known)",
