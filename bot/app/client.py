@@ -22,6 +22,7 @@ from bot.app.extensions import EXTENSIONS, features
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardKeeper
 from bot.core.calendar import MaintenanceCalendar, NothingPlanned
+from bot.core.charts import ChartRenderer
 from bot.core.command_translator import CommandTranslator
 from bot.core.i18n import install_interaction_languages, load_catalogs
 from bot.core.interactions import NO_MENTIONS, on_tree_error
@@ -118,6 +119,7 @@ class VoteBot(commands.AutoShardedBot):
         self.people = People(self, clock)
         self.notices = AdminNotices(self, pool)
         self.boards = BoardKeeper(self.servers, self.messenger, self.notices, clock=clock)
+        self.charts = webhooks.charts if webhooks is not None else ChartRenderer()  # one worker process
         self.scheduler = Scheduler(clock)
         self.event_handlers = EventHandlers()
         self.calendar: MaintenanceCalendar = NothingPlanned()
@@ -172,6 +174,7 @@ class VoteBot(commands.AutoShardedBot):
             await self.webhooks.close()
         await self.dispatcher.close()
         self.scheduler.shutdown()
+        await self.charts.aclose()
         await super().close()
 
     async def on_ready(self) -> None:

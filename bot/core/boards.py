@@ -21,7 +21,7 @@ import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.i18n import _
-from bot.core.messaging import Messenger, Unreachable
+from bot.core.messaging import Messenger, Picture, Unreachable
 from bot.core.servers import ServerService
 from bot.core.time import Clock, utcnow
 from bot.db.records import FeatureSetting, Server
@@ -37,6 +37,11 @@ class BoardContent:
 
     embeds: Sequence[discord.Embed]
     view: discord.ui.View | None = None
+    pictures: Sequence[Picture] = ()  # files an embed shows (``set_image(url=picture.url)``); uploaded only on change
+
+    @property
+    def pictures_digest(self) -> str:
+        return hashlib.sha256("".join(p.filename + p.digest for p in self.pictures).encode()).hexdigest()
 
     def digest(self) -> str:
         embeds = []
@@ -45,7 +50,9 @@ class BoardContent:
             data.pop("timestamp", None)
             embeds.append(data)
         components = self.view.to_components() if self.view is not None else []
-        payload = json.dumps({"embeds": embeds, "components": components}, sort_keys=True, default=str)
+        payload = json.dumps(
+            {"embeds": embeds, "components": components, "pictures": self.pictures_digest}, sort_keys=True, default=str
+        )
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -83,8 +90,9 @@ class BoardKeeper:
             edited_at = state.get("edited_at")
             if edited_at and now - dt.datetime.fromisoformat(edited_at) < self._refresh_floor:
                 return BoardOutcome.UNCHANGED
+        same_pictures = state.get("pictures") == content.pictures_digest
         try:
-            outcome = await self._write(server, setting, setting.channel_id, content)
+            outcome = await self._write(server, setting, setting.channel_id, content, same_pictures=same_pictures)
         except Unreachable as exc:
             return await self._failing(server, setting, state, now, exc)
         except discord.HTTPException as exc:  # 5xx, rate limits exhausted: try again next cycle, no alarm
@@ -92,22 +100,29 @@ class BoardKeeper:
             return BoardOutcome.FAILING
         if state.get("failing_since"):
             log.info("board %s/%s: working again", server.id, feature)
-        await self._servers.set_state(server.id, feature, "board", {"digest": digest, "edited_at": now.isoformat()})
+        await self._servers.set_state(
+            server.id,
+            feature,
+            "board",
+            {"digest": digest, "edited_at": now.isoformat(), "pictures": content.pictures_digest},
+        )
         return outcome
 
     async def _write(
-        self, server: Server, setting: FeatureSetting, channel_id: int, content: BoardContent
+        self, server: Server, setting: FeatureSetting, channel_id: int, content: BoardContent, *, same_pictures: bool
     ) -> BoardOutcome:
-        embeds, view = list(content.embeds), content.view
+        embeds, view, pictures = list(content.embeds), content.view, list(content.pictures)
         if setting.message_id is not None:
             edited = await self._messenger.edit(
                 channel_id, setting.message_id, embeds=embeds, view=view, remove_view=view is None,
-                guild_id=server.guild_id,
-            )  # fmt: skip
+                guild_id=server.guild_id, pictures=None if same_pictures else pictures,
+            )  # fmt: skip  # the same pictures: the message keeps its files, nothing is uploaded again
             if edited:
                 return BoardOutcome.EDITED
             log.info("board %s/%s: message was deleted; posting it again", setting.server_id, setting.feature)
-        message_id = await self._messenger.post(channel_id, embeds=embeds, view=view, guild_id=server.guild_id)
+        message_id = await self._messenger.post(
+            channel_id, embeds=embeds, view=view, guild_id=server.guild_id, pictures=pictures
+        )
         await self._servers.set_message_id(setting.server_id, setting.feature, message_id)
         return BoardOutcome.POSTED
 

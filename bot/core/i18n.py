@@ -233,6 +233,28 @@ def day_name(day: dt.date) -> str:
     return babel.dates.format_date(day, format="long", locale=current().locale)
 
 
+def short_date(day: dt.date) -> str:
+    """``Nov 3`` / ``3 nov.`` / ``3. Nov.`` (a chart's day labels: CLDR's abbreviated month and day)."""
+    return babel.dates.format_skeleton("MMMd", day, locale=current().locale)
+
+
+def hour_label(moment: dt.datetime) -> str:
+    """``3 PM`` / ``15:00`` (a chart's hour labels, in ``moment``'s zone: the language's clock)."""
+    locale = current().locale
+    skeleton = "h" if "h" in locale.time_formats["short"].pattern else "Hm"  # the language's 12- or 24-hour clock
+    return babel.dates.format_skeleton(skeleton, moment, locale=locale)
+
+
+def number_marks() -> tuple[str, str]:
+    """The decimal and grouping marks of the language in force (``.`` and ``,`` in English; ``,`` and a narrow
+    no-break space in French): a chart's axis numbers."""
+    locale = current().locale
+    return (
+        babel.numbers.get_decimal_symbol(locale),
+        babel.numbers.get_group_symbol(locale),
+    )
+
+
 def duration(seconds: float) -> str:
     """A duration at a glance, two units at most in short form: ``1 hr 30 min``, ``2 days 1 hr``, ``5 min``
     (no seconds next to minutes) / ``1 h 30 min`` (fr) / ``1 ч 30 мин`` (ru)."""

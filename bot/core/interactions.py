@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 import babel.lists
@@ -15,6 +16,7 @@ from bot.core import i18n
 from bot.core.errors import UserError
 from bot.core.guild_checks import CHANNEL_PERMISSIONS, DANGEROUS_PERMISSIONS
 from bot.core.i18n import N_, _, n_, p_
+from bot.core.messaging import Picture, files_of
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +33,25 @@ async def safe_reply(
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
     ephemeral: bool = True,
+    pictures: Sequence[Picture] = (),
 ) -> None:
-    """Answer an interaction whether or not it was already answered or deferred; never raises for expiry."""
-    embeds = [embed] if embed is not None else []
+    """Answer an interaction whether or not it was already answered or deferred; never raises for expiry.
+
+    ``pictures`` are sent as files (an embed shows one with ``set_image(url=picture.url)``)."""
+    kwargs: dict[str, Any] = {
+        "embeds": [embed] if embed is not None else [],
+        "ephemeral": ephemeral,
+        "allowed_mentions": NO_MENTIONS,
+    }
+    if view is not None:
+        kwargs["view"] = view
+    if pictures:
+        kwargs["files"] = files_of(pictures)
     try:
         if interaction.response.is_done():
-            if view is not None:
-                await interaction.followup.send(
-                    content or "", embeds=embeds, view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-                )
-            else:
-                await interaction.followup.send(
-                    content or "", embeds=embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-                )
-        elif view is not None:
-            await interaction.response.send_message(
-                content, embeds=embeds, view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-            )
+            await interaction.followup.send(content or "", **kwargs)
         else:
-            await interaction.response.send_message(
-                content, embeds=embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-            )
+            await interaction.response.send_message(content, **kwargs)
     except discord.NotFound:
         log.info("interaction %s expired before it could be answered", interaction.id)
     except discord.HTTPException as exc:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -32,6 +34,33 @@ NO_MENTIONS = discord.AllowedMentions.none()
 CANNOT_SEND_IN_NON_TEXT = 50008
 CANNOT_DM = 50007
 UNKNOWN_MEMBER, UNKNOWN_ROLE, UNKNOWN_USER = 10007, 10011, 10013
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture sent with a message (a chart): bytes, not a :class:`discord.File`, which can be sent only once.
+
+    An embed shows it with ``embed.set_image(url=picture.url)``: Discord resolves ``attachment://`` to the
+    uploaded file, also when an edit keeps the file it had."""
+
+    filename: str  # e.g. "votes.png": ASCII, no spaces (Discord's rule for attachment:// references)
+    data: bytes
+    description: str = ""  # the picture's alt text, in the reader's language
+
+    @property
+    def url(self) -> str:
+        return f"attachment://{self.filename}"
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def file(self) -> discord.File:
+        return discord.File(io.BytesIO(self.data), filename=self.filename, description=self.description or None)
+
+
+def files_of(pictures: Sequence[Picture]) -> list[discord.File]:
+    return [picture.file() for picture in pictures]
 
 
 class Unreachable(Exception):
@@ -138,6 +167,7 @@ class Messenger:
         nonce: str | None = None,
         reply_to: int | None = None,
         guild_id: int | None = None,
+        pictures: Sequence[Picture] = (),
     ) -> int:
         """Post in a channel; returns the message id."""
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
@@ -146,6 +176,8 @@ class Messenger:
             kwargs["content"] = content
         if embeds:
             kwargs["embeds"] = list(embeds)
+        if pictures:
+            kwargs["files"] = files_of(pictures)
         if view is not None:
             kwargs["view"] = view
         if nonce is not None:
@@ -173,14 +205,18 @@ class Messenger:
         view: discord.ui.View | None = None,
         remove_view: bool = False,
         guild_id: int | None = None,
+        pictures: Sequence[Picture] | None = None,
     ) -> bool:
-        """Edit one of the bot's messages; False when it was deleted meanwhile."""
+        """Edit one of the bot's messages; False when it was deleted meanwhile. ``pictures`` replace the message's
+        files (``()`` removes them); None keeps the files it has (nothing uploaded again)."""
         message = self._client.get_partial_messageable(channel_id, guild_id=guild_id).get_partial_message(message_id)
         kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
         if content is not None:
             kwargs["content"] = content
         if embeds is not None:
             kwargs["embeds"] = list(embeds)
+        if pictures is not None:
+            kwargs["attachments"] = files_of(pictures)
         if view is not None or remove_view:
             kwargs["view"] = view
         return await _unless_gone(message.edit(**kwargs))

@@ -64,6 +64,13 @@ class Voter:
     votes: int
 
 
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    day: dt.date  # in the server's zone
+    provider: str
+    votes: int  # vote points (weights)
+
+
 class VoteRepository:
     def __init__(self, db: Executor) -> None:
         self._db = db
@@ -120,6 +127,24 @@ class VoteRepository:
             end,
         )
         return int(value)
+
+    async def daily_counts(
+        self, server_id: int, start: dt.datetime, end: dt.datetime, timezone: str
+    ) -> list[DayCount]:
+        """Vote points per local day (in ``timezone``) and listing site in ``[start, end)``; days without votes are
+        left out. Charts of votes per day stack them by site."""
+        records = await self._db.fetch(
+            """
+            SELECT (voted_at AT TIME ZONE $4)::date AS day, provider, sum(weight)::int AS votes
+            FROM votes WHERE server_id = $1 AND voted_at >= $2 AND voted_at < $3
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """,
+            server_id,
+            start,
+            end,
+            timezone,
+        )
+        return [DayCount(r["day"], r["provider"], r["votes"]) for r in records]
 
     async def total(self, server_id: int) -> int:
         value = await self._db.fetchval("SELECT COALESCE(sum(weight), 0) FROM votes WHERE server_id = $1", server_id)

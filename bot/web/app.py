@@ -15,6 +15,7 @@ from collections.abc import Callable
 import asyncpg
 from aiohttp import web
 
+from bot.core.charts import ChartRenderer
 from bot.core.link_proof import LinkProof
 from bot.core.time import Clock, utcnow
 from bot.db.claims import ClaimRepository
@@ -68,6 +69,8 @@ class WebhookManager:
         self._app[widget.SERVERS_KEY] = ServerRepository(pool)
         self._app[widget.VOTES_KEY] = VoteRepository(pool)
         self._app[widget.BADGES_KEY] = widget.BadgeCache(clock)
+        self.charts = ChartRenderer()  # shared with the bot in the same process (one worker process for both)
+        self._app[widget.CHARTS_KEY] = self.charts
         self.intake = Intake(
             pool, settings or IntakeSettings(), group_commit=group_commit, clock=clock, limits=self.limits
         )
@@ -133,3 +136,4 @@ class WebhookManager:
             runner, self._runner, self._site = self._runner, None, None
             await runner.cleanup()
             await self.intake.close()
+        await self.charts.aclose()

@@ -61,6 +61,15 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
     async def channel_messages(request: web.Request, body: Any) -> Any:
         return fake.messages(mi(request, "channel_id"))
 
+    async def attachment(request: web.Request) -> web.StreamResponse:
+        """The bytes of an uploaded file (what Discord's CDN serves at the attachment's URL)."""
+        data = fake.state.attachment_data.get(int(request.match_info["attachment_id"]))
+        if data is None:
+            return json_response({"message": "Unknown Attachment", "code": 0}, 404)
+        return web.Response(body=data)
+
+    app.router.add_get("/_fake/attachments/{attachment_id:[0-9]+}", attachment)
+
     @route("POST", "/channels/{channel_id}/messages")
     async def user_message(request: web.Request, body: Any) -> Any:
         return fake.post_user_message(mi(request, "channel_id"), int(body["user_id"]), body.get("content", ""))

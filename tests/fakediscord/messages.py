@@ -98,24 +98,51 @@ def _mentions(
     return users, roles, everyone
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG (from its IHDR chunk), as Discord reports them for images; None otherwise."""
+    if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def _attachments(state: State, body: dict[str, Any], files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     described = {str(a.get("id")): a for a in body.get("attachments") or []}
     for index, f in enumerate(files):
         meta = described.get(str(index), {})
         aid = state.snowflake()
-        out.append(
-            {
-                "id": str(aid),
-                "filename": meta.get("filename") or f["filename"],
-                "description": meta.get("description"),
-                "content_type": f.get("content_type"),
-                "size": f["size"],
-                "url": f"https://cdn.discordapp.com/attachments/0/{aid}/{f['filename']}",
-                "proxy_url": f"https://media.discordapp.net/attachments/0/{aid}/{f['filename']}",
-            }
-        )
+        attachment: dict[str, Any] = {
+            "id": str(aid),
+            "filename": meta.get("filename") or f["filename"],
+            "description": meta.get("description"),
+            "content_type": f.get("content_type"),
+            "size": f["size"],
+            "url": f"https://cdn.discordapp.com/attachments/0/{aid}/{f['filename']}",
+            "proxy_url": f"https://media.discordapp.net/attachments/0/{aid}/{f['filename']}",
+        }
+        size = _image_size(f.get("data") or b"")
+        if size is not None:
+            attachment["width"], attachment["height"] = size
+        state.attachment_data[aid] = bytes(f.get("data") or b"")
+        out.append(attachment)
     return out
+
+
+def _resolve_attachment_urls(embeds: list[dict[str, Any]], attachments: list[dict[str, Any]]) -> None:
+    """``attachment://name`` in an embed's image or thumbnail becomes that attachment's URL, as Discord does (an
+    unknown name stays as it was: Discord shows no picture)."""
+    by_name = {a["filename"]: a for a in attachments}
+    for embed in embeds:
+        for key in ("image", "thumbnail"):
+            url = str((embed.get(key) or {}).get("url") or "")
+            if url.startswith("attachment://") and url.removeprefix("attachment://") in by_name:
+                found = by_name[url.removeprefix("attachment://")]
+                embed[key] = dict(embed[key], url=found["url"], proxy_url=found["proxy_url"])
+                if "width" in found:
+                    embed[key].update(width=found["width"], height=found["height"])
 
 
 def emit_message_event(state: State, t: str, msg: dict[str, Any]) -> None:
@@ -201,6 +228,7 @@ def create_message(
         msg["referenced_message"] = {k: v for k, v in referenced.items() if k != "referenced_message"}
     if extra:
         msg.update(extra)
+    _resolve_attachment_urls(msg["embeds"], msg["attachments"])
     state.messages[mid] = msg
     emit_message_event(state, "MESSAGE_CREATE", msg)
     return msg
@@ -227,6 +255,7 @@ def edit_message(
         kept_ids = {str(a.get("id")) for a in body.get("attachments") or []}
         kept = [a for a in msg["attachments"] if a["id"] in kept_ids]
         msg["attachments"] = kept + _attachments(state, body, files)
+    _resolve_attachment_urls(msg["embeds"], msg["attachments"])
     if "allowed_mentions" in body and channel is not None:
         mentions, roles, everyone = _mentions(state, channel, msg["content"], body["allowed_mentions"], perms)
         msg.update(mentions=mentions, mention_roles=roles, mention_everyone=everyone)

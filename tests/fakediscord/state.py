@@ -152,6 +152,7 @@ class State:
         self.guilds: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}  # every live message (ephemeral ones too), by id
+        self.attachment_data: dict[int, bytes] = {}  # uploaded files by attachment id (GET /_fake/attachments/{id})
         # (author id, nonce) -> (message id, monotonic time): Discord's enforce_nonce returns the message created
         # with the same nonce by the same author in the past few minutes instead of creating another
         self.nonces: dict[tuple[int, str], tuple[int, float]] = {}

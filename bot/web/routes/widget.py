@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot.core.charts import ChartRenderer
 from bot.core.time import Clock, Period, month_of, zone
 from bot.db.servers import ServerRepository
 from bot.db.votes import VoteRepository
@@ -90,6 +91,7 @@ class BadgeCache:
 
 
 BADGES_KEY = web.AppKey("badges", BadgeCache)
+CHARTS_KEY = web.AppKey("charts", ChartRenderer)
 
 
 async def widget(request: web.Request) -> web.Response:
