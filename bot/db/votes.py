@@ -128,9 +128,7 @@ class VoteRepository:
         )
         return int(value)
 
-    async def daily_counts(
-        self, server_id: int, start: dt.datetime, end: dt.datetime, timezone: str
-    ) -> list[DayCount]:
+    async def daily_counts(self, server_id: int, start: dt.datetime, end: dt.datetime, timezone: str) -> list[DayCount]:
         """Vote points per local day (in ``timezone``) and listing site in ``[start, end)``; days without votes are
         left out. Charts of votes per day stack them by site."""
         records = await self._db.fetch(
