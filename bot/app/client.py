@@ -29,6 +29,8 @@ from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.messaging import Messenger
 from bot.core.people import People
 from bot.core.pushed_events import EventHandlers
+from bot.core.request_budget import RequestBudget, install_interaction_priority
+from bot.core.request_budget import install as install_budget
 from bot.core.scheduling import Scheduler
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
@@ -128,6 +130,9 @@ class VoteBot(commands.AutoShardedBot):
         self._extensions = tuple(extensions)
         self.tree.error(on_tree_error)
         install_interaction_languages(self._connection.parsers)
+        self.budget = RequestBudget(config.discord.requests_per_second)
+        install_budget(self.http, self.budget)
+        install_interaction_priority(self._connection.parsers)
 
     def _preferred_locale(self, guild_id: int) -> discord.Locale | None:
         guild = self.get_guild(guild_id)
@@ -176,6 +181,7 @@ class VoteBot(commands.AutoShardedBot):
         self.scheduler.shutdown()
         await self.charts.aclose()
         await super().close()
+        await self.budget.close()
 
     async def on_ready(self) -> None:
         count = len(self.guilds)

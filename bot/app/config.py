@@ -32,6 +32,9 @@ TOKEN_HELP = (
 )
 
 
+MAX_REQUESTS_PER_SECOND = 50.0  # Discord's global limit for a bot
+
+
 class ConfigError(Exception):
     """A configuration problem; the message always names the offending key."""
 
@@ -73,6 +76,14 @@ def _float(key: str, value: Any) -> float:
     if number <= 0:
         raise ConfigError(f"{key}: must be greater than 0, got {number}")
     return number
+
+
+def _request_rate(key: str, value: Any) -> float:
+    rate = _float(key, value)
+    if rate > MAX_REQUESTS_PER_SECOND:
+        limit = f"{MAX_REQUESTS_PER_SECOND:g}"
+        raise ConfigError(f"{key}: Discord allows a bot {limit} requests per second in all, got {rate:g}")
+    return rate
 
 
 def _bool(key: str, value: Any) -> bool:
@@ -169,6 +180,9 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("discord", "token"): Setting(_str, "", secret=True),
     ("discord", "api_base_url"): Setting(_api_url, DEFAULT_API_BASE_URL),
     ("discord", "owner_ids"): Setting(_id_list, ()),
+    ("discord", "requests_per_second"): Setting(
+        _request_rate, 40.0, doc="REST requests per second the bot allows itself (Discord's global limit: 50)"
+    ),
     ("database", "url"): Setting(_database_url, "", secret=True),
     ("database", "min_pool_size"): Setting(_positive_int, 1),
     ("database", "max_pool_size"): Setting(_positive_int, 10),
@@ -222,6 +236,7 @@ class DiscordConfig:
     token: str
     api_base_url: str
     owner_ids: tuple[int, ...]
+    requests_per_second: float = 40.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ import discord
 from bot.core.admin_notice import AdminNotices
 from bot.core.i18n import _
 from bot.core.messaging import Messenger, Picture, Unreachable
+from bot.core.request_budget import Priority, prioritized
 from bot.core.servers import ServerService
 from bot.core.time import Clock, utcnow
 from bot.db.records import FeatureSetting, Server
@@ -81,6 +82,10 @@ class BoardKeeper:
         self._clock = clock
 
     async def refresh(self, server: Server, feature: str, content: BoardContent) -> BoardOutcome:
+        with prioritized(Priority.BOARD):  # board edits wait behind everything else (the next refresh catches up)
+            return await self._refresh(server, feature, content)
+
+    async def _refresh(self, server: Server, feature: str, content: BoardContent) -> BoardOutcome:
         setting = await self._servers.setting(server.id, feature)
         if setting is None or not (server.enabled and setting.enabled) or setting.channel_id is None:
             return BoardOutcome.INACTIVE

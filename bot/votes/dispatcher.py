@@ -40,6 +40,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.core.request_budget import Priority, prioritized
 from bot.core.shards import ShardOwnership
 from bot.core.time import Clock, utcnow
 from bot.db.records import Server
@@ -289,7 +290,8 @@ class VoteDispatcher:
         retried = delivery.failures.get(name)
         event = delivery.event if retried is None else replace(delivery.event, attempt=retried["attempts"] + 1)
         try:
-            await self._consumers[name].handle(event)
+            with prioritized(Priority.VOTE_EFFECT):  # behind members' interactions and alerts, before board edits
+                await self._consumers[name].handle(event)
         except Exception as exc:  # one failing consumer must never stop the others
             self._failed(delivery, name, exc)
 

@@ -121,6 +121,16 @@ def test_short_tokens_and_bad_proxy_lists_are_refused_by_name(tmp_path: Path) ->
     assert config.webhooks.trusted_proxies == ("10.0.0.1",) and config.webhooks.keepalive_timeout == 15.0
 
 
+def test_the_request_rate_stays_within_discords_global_limit(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"discord\.requests_per_second: Discord allows a bot 50 requests per second"):
+        load_config(write(tmp_path, "[discord]\nrequests_per_second = 80\n"), environ={})
+    with pytest.raises(ConfigError, match=r"discord\.requests_per_second: must be greater than 0"):
+        load_config(write(tmp_path, "[discord]\nrequests_per_second = 0\n"), environ={})
+    assert load_config(write(tmp_path, ""), environ={}).discord.requests_per_second == 40.0
+    rate = load_config(write(tmp_path, ""), environ={"VOTEBOT_DISCORD__REQUESTS_PER_SECOND": "25"})
+    assert rate.discord.requests_per_second == 25.0
+
+
 def test_example_file_is_valid_and_documents_every_key() -> None:
     from bot.app.config import SCHEMA
 
