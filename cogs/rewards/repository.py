@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.db.executor import Executor
+from bot.db.shards import shard_filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,16 @@ class RoleGrant:
     role_id: int
     expires_at: dt.datetime  # the lease this claim holds
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThankYou:
+    vote_id: int
+    batch: int
+    server_id: int
+    member_id: int | None  # the member the vote is attributed to (Top.gg's id, or the linked player name's)
+    player_name: str | None
+    ping: bool  # the member opted in to be pinged by thank-you posts
 
 
 class RewardRepository:
@@ -50,6 +61,86 @@ class RewardRepository:
             message_id,
             now,
         )
+
+    # ------------------------------------------------------------------ the thank-you outbox
+    async def queue_thanks(self, vote_id: int, channel_id: int) -> None:
+        """The vote waits to be thanked in ``channel_id`` (alone, or with the others waiting there)."""
+        await self._db.execute(
+            "UPDATE vote_rewards SET thank_channel_id = $2 WHERE vote_id = $1 AND thanked_at IS NULL",
+            vote_id,
+            channel_id,
+        )
+
+    async def form_batch(self, channel_id: int, limit: int) -> None:
+        """Gather the channel's waiting votes (the oldest ``limit`` of one game server) into a batch, unless one is
+        still open."""
+        await self._db.execute(
+            """
+            WITH open AS (
+                SELECT 1 FROM vote_rewards
+                WHERE thank_channel_id = $1 AND thanked_at IS NULL AND thank_batch IS NOT NULL LIMIT 1
+            ), first AS (  -- one game server per post: the one whose vote waits longest
+                SELECT server_id FROM vote_rewards
+                WHERE thank_channel_id = $1 AND thanked_at IS NULL AND thank_batch IS NULL
+                ORDER BY vote_id LIMIT 1
+            ), waiting AS (
+                SELECT vote_id FROM vote_rewards
+                WHERE thank_channel_id = $1 AND thanked_at IS NULL AND thank_batch IS NULL
+                  AND server_id = (SELECT server_id FROM first) AND NOT EXISTS (SELECT 1 FROM open)
+                ORDER BY vote_id LIMIT $2 FOR UPDATE SKIP LOCKED
+            )
+            UPDATE vote_rewards r SET thank_batch = (SELECT min(vote_id) FROM waiting)
+            FROM waiting WHERE r.vote_id = waiting.vote_id
+            """,
+            channel_id,
+            limit,
+        )
+
+    async def open_batch(self, channel_id: int) -> list[ThankYou]:
+        """The channel's oldest batch not posted yet, vote by vote (empty: nothing to post)."""
+        records = await self._db.fetch(
+            """
+            SELECT r.vote_id, r.thank_batch AS batch, r.server_id, r.discord_user_id AS member_id, v.player_name,
+                   COALESCE(l.ping_opt_in, false) AS ping
+            FROM vote_rewards r
+            JOIN votes v ON v.id = r.vote_id
+            LEFT JOIN player_links l ON l.server_id = r.server_id AND l.discord_user_id = r.discord_user_id
+            WHERE r.thank_channel_id = $1 AND r.thanked_at IS NULL
+              AND r.thank_batch = (SELECT min(thank_batch) FROM vote_rewards
+                                   WHERE thank_channel_id = $1 AND thanked_at IS NULL)
+            ORDER BY r.vote_id
+            """,
+            channel_id,
+        )
+        return [ThankYou(**dict(r)) for r in records]
+
+    async def batch_thanked(self, batch: int, message_id: int | None, now: dt.datetime) -> None:
+        """Every vote of the batch is thanked (``message_id`` None: skipped, the channel refused it)."""
+        await self._db.execute(
+            "UPDATE vote_rewards SET thanked_at = $3, thanked_message_id = $2 WHERE thank_batch = $1 "
+            "AND thanked_at IS NULL",
+            batch,
+            message_id,
+            now,
+        )
+
+    async def channels_waiting(
+        self, shard_count: int | None = None, shard_ids: list[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """``(server id, channel id)`` of our guilds' channels with a vote waiting to be thanked (what a restart or
+        a failed post left)."""
+        records = await self._db.fetch(
+            f"""
+            SELECT DISTINCT ON (r.thank_channel_id) r.server_id, r.thank_channel_id
+            FROM vote_rewards r JOIN servers s ON s.id = r.server_id
+            WHERE r.thanked_at IS NULL AND r.thank_channel_id IS NOT NULL
+              AND {shard_filter("s.guild_id", "$1", "$2")}
+            ORDER BY r.thank_channel_id, r.vote_id
+            """,
+            shard_count,
+            shard_ids,
+        )
+        return [(r["server_id"], r["thank_channel_id"]) for r in records]
 
     # ------------------------------------------------------------------ voter roles
     async def grant_role(

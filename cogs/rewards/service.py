@@ -20,22 +20,21 @@ import logging
 import discord
 
 from bot.core.admin_notice import AdminNotices
-from bot.core.components import remind_me_button, view_of
 from bot.core.i18n import _
-from bot.core.messaging import DangerousRole, Gone, Messenger, Unreachable, effect_nonce, only_users
+from bot.core.messaging import DangerousRole, Gone, Messenger, Unreachable
 from bot.core.people import People
 from bot.core.servers import ServerService
-from bot.core.text import clean_player_name
+from bot.core.shards import ShardOwnership
 from bot.core.time import Clock
 from bot.db.executor import Executor
-from bot.db.links import LinkRepository
 from bot.db.records import FeatureSetting, Server
 from bot.db.votes import VoteRepository
 from bot.votes.credentials import provider_name
 from bot.votes.events import VoteEvent
 from cogs.rewards.repository import RewardRepository, RoleGrant
 from cogs.rewards.spec import ROLE_HOURS, THANK_YOU
-from cogs.rewards.views import role_refused_text, setup_summary, thank_you_text, thanks_refused_text
+from cogs.rewards.thanks import ThankYouPoster
+from cogs.rewards.views import role_refused_text, setup_summary
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,7 @@ class RewardsService:
         notices: AdminNotices,
         clock: Clock,
         people: People,
+        shards: ShardOwnership,
     ) -> None:
         self._servers = servers
         self._people = people
@@ -61,8 +61,9 @@ class RewardsService:
         self._notices = notices
         self._clock = clock
         self._rewards = RewardRepository(db)
-        self._links = LinkRepository(db)
-        self._votes = VoteRepository(db)
+        self.thanks = ThankYouPoster(
+            self._rewards, VoteRepository(db), servers, messenger, notices, people, clock, shards
+        )
 
     # ------------------------------------------------------------------ admin
     async def configure(
@@ -94,10 +95,11 @@ class RewardsService:
         if setting.role_id and member_id is not None:
             await self._give_role(event, setting, member_id, setting.role_id)
         if to_thank:
-            message_id = None
-            if setting.channel_id and THANK_YOU.current(setting.settings):
-                message_id = await self._thank(event, setting.channel_id)
-            await self._rewards.thanked(event.ledger_id, message_id, self._clock())
+            if setting.channel_id and THANK_YOU.current(setting.settings):  # alone now, or with a burst's others
+                await self._rewards.queue_thanks(event.ledger_id, setting.channel_id)
+                await self.thanks.thank(server, setting.channel_id)
+            else:
+                await self._rewards.thanked(event.ledger_id, None, self._clock())
 
     async def _give_role(self, event: VoteEvent, setting: FeatureSetting, member_id: int, role_id: int) -> None:
         hours = ROLE_HOURS.current(setting.settings)
@@ -119,36 +121,6 @@ class RewardsService:
             with self._servers.speaking_for(server):  # the owner notice, in the server's language
                 text = role_refused_text(role_id, exc.shown, dangerous=dangerous)
                 await self._notices.once(server, key, text)
-
-    async def _thank(self, event: VoteEvent, channel_id: int) -> int | None:
-        server, member_id = event.server, event.discord_user_id
-        link = await self._links.get(server.id, member_id) if member_id is not None else None
-        ping = bool(link and link.ping_opt_in)
-        points = await self._votes.points(server.id, member_id) if member_id is not None else 0
-        remind = await self._servers.is_active(server, "reminders")
-        mentions = only_users(member_id) if ping and member_id is not None else discord.AllowedMentions.none()
-        name = event.player_name
-        if member_id is not None and not ping and not clean_player_name(name or ""):
-            # a Top.gg vote carries the Discord id but no player name: thank them by the name members see
-            name = (await self._people.lookup(server.guild_id, member_id)).name
-        with self._servers.speaking_for(server):  # a channel post: the server's language (its button too)
-            text = thank_you_text(server, name, member_id, ping, points)
-            view = view_of(remind_me_button(server.id)) if remind else None
-        try:
-            return await self._messenger.post(
-                channel_id,
-                text,
-                view=view,
-                mentions=mentions,
-                nonce=effect_nonce("thanks", event.ledger_id),
-                guild_id=server.guild_id,
-            )
-        except Unreachable as exc:
-            log.warning("vote %s: cannot thank in channel %s: %s", event.ledger_id, channel_id, exc)
-            with self._servers.speaking_for(server):  # the owner notice, in the server's language
-                refused = thanks_refused_text(server, channel_id)
-                await self._notices.once(server, f"thanks:{channel_id}", refused)
-            return None
 
     # ------------------------------------------------------------------ role expiry
     async def expire_roles(self) -> int:

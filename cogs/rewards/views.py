@@ -1,11 +1,13 @@
-"""Texts of the rewards: the thank-you message and the /rewards setup summary. Names are escaped."""
+"""Texts of the rewards: the thank-you messages (one vote, a burst) and the /rewards setup summary. Names are
+escaped."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from bot.core.i18n import _, n_
+from bot.core.i18n import _, n_, names
 from bot.core.text import channel_mention, clean_player_name, escape, role_mention, safe_name, user_mention
 from bot.core.time import format_duration
 from bot.db.records import FeatureSetting, Server
@@ -34,6 +36,45 @@ def thank_you_text(server: Server, player_name: str | None, member_id: int | Non
         player=safe_name(player_name),
         server=game,
     )
+
+
+NAMED = 5  # voters named in a coalesced thank-you; the others are counted
+
+
+@dataclass(frozen=True, slots=True)
+class Thanked:
+    member_id: int | None
+    name: str | None  # player name, or the member's display name
+    ping: bool  # mention the member (they opted in)
+
+
+def batch_thank_you_text(server: Server, voters: list[Thanked]) -> str:
+    """One post for a burst of votes: :data:`NAMED` voters by mention (the opted-in first) or name, the rest
+    counted. Built in the server's language (the caller's ``speaking_for``)."""
+    game = escape(server.name)
+    named: list[str] = []
+    for voter in sorted(voters, key=lambda v: not v.ping):  # who opted in to be pinged is named first
+        if len(named) == NAMED:
+            break
+        if voter.ping and voter.member_id is not None:
+            named.append(user_mention(voter.member_id))
+        elif clean_player_name(voter.name or ""):
+            named.append(f"**{safe_name(voter.name)}**")
+    others = len(voters) - len(named)
+    if not named:
+        # Translators: one post thanking a burst of voters none of whom left a name; {count} is 2 or more (the
+        # singular is there for languages whose plural rule puts other numbers in that form).
+        return n_(
+            "🎉 Thank you to the {count} voter of **{server}**!",
+            "🎉 Thank you to the {count} voters of **{server}**!",
+            others,
+            server=game,
+        )
+    if others:
+        # Translators: the last item of the list of voters thanked together, as in "Alice, Bob, and 12 other voters".
+        named.append(n_("{count} other voter", "{count} other voters", others))
+    # Translators: one post thanking a burst of voters; {names} is a list like "Alice, Bob, and 12 other voters".
+    return _("🎉 Thank you {names} for voting for **{server}**!", names=names(named), server=game)
 
 
 def setup_summary(server: Server, setting: FeatureSetting, settings: dict[str, Any]) -> str:

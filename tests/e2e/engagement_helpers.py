@@ -51,6 +51,30 @@ def texts(fake: FakeDiscord, channel_id: int) -> list[str]:
     return [m.get("content") or "" for m in fake.messages(channel_id)]
 
 
+_THANKED_NAMES = re.compile(r"^🎉 Thank you (?P<names>.+?) for voting for \*\*")
+_THANKED_COUNT = re.compile(r"^🎉 Thank you to the (?P<count>\d+) voters? of \*\*")
+_OTHERS = re.compile(r"(\d+) other voters?")
+_NAMED = re.compile(r"\*\*(.+?)\*\*|(<@\d+>)")
+UNNAMED = "?"
+
+
+def thanked_voters(texts: list[str]) -> list[str]:
+    """Every voter the English thank-you posts thank, sorted: a name (``Steve``), a mention (``<@123>``), or
+    :data:`UNNAMED` for each voter thanked without a name (counted in "and 12 other voters", or thanked alone)."""
+    voters: list[str] = []
+    for text in texts:
+        if text.startswith("🎉 Thank you for voting for "):
+            voters.append(UNNAMED)
+        elif counted := _THANKED_COUNT.match(text):
+            voters.extend([UNNAMED] * int(counted["count"]))
+        elif named := _THANKED_NAMES.match(text):
+            names = named["names"]
+            voters.extend(bold or mention for bold, mention in _NAMED.findall(names))
+            if others := _OTHERS.search(names):
+                voters.extend([UNNAMED] * int(others[1]))
+    return sorted(voters)
+
+
 def sent(fake: FakeDiscord, method: str, path_part: str) -> list[dict[str, Any]]:
     return [r for r in fake.requests if r["method"] == method and path_part in r["path"]]
 
