@@ -3,7 +3,8 @@
 One message per (server, feature), stored as the feature's ``message_id``. A refresh edits it only when
 the rendered content changed (or when the last edit is older than ``refresh_floor``, so "last updated"
 never goes stale for long); a deleted message is posted again; a lost permission keeps the
-configuration, tells the guild owner once, and is retried on every later refresh.
+configuration, tells the guild owner once, and is retried with back-off (:data:`BACKOFF_FIRST` doubling up to
+:data:`BACKOFF_MAX`), so a channel that keeps refusing costs a few invalid requests an hour.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from bot.db.records import FeatureSetting, Server
 log = logging.getLogger(__name__)
 
 REFRESH_FLOOR = dt.timedelta(minutes=15)
+# A board whose channel refuses the bot (403, gone) is retried after 1, 2, 4 … minutes, then hourly: about 7 tries
+# in its first hour and one an hour after, far below Discord's ban for invalid requests (10,000 in 10 minutes).
+BACKOFF_FIRST = dt.timedelta(minutes=1)
+BACKOFF_MAX = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ class BoardKeeper:
             return BoardOutcome.INACTIVE
         state: dict[str, Any] = dict(setting.settings.get("board") or {})
         digest, now = content.digest(), self._clock()
+        if self._backing_off(state, setting.channel_id, now):
+            return BoardOutcome.FAILING  # a channel that refuses the bot is asked less and less often
         if setting.message_id is not None and state.get("digest") == digest and not state.get("failing_since"):
             edited_at = state.get("edited_at")
             if edited_at and now - dt.datetime.fromisoformat(edited_at) < self._refresh_floor:
@@ -150,7 +157,29 @@ class BoardKeeper:
                 )
                 await self._notices.tell(server.guild_id, text)
         failing_since = state.get("failing_since") or now.isoformat()
+        same_channel = state.get("failing_channel") == setting.channel_id
+        failures = int(state.get("failures") or 0) + 1 if same_channel else 1
+        retry_at = now + min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
         await self._servers.set_state(
-            server.id, setting.feature, "board", {**state, "failing_since": failing_since, "notified": True}
+            server.id,
+            setting.feature,
+            "board",
+            {
+                **state,
+                "failing_since": failing_since,
+                "notified": True,
+                "failures": failures,
+                "failing_channel": setting.channel_id,
+                "retry_at": retry_at.isoformat(),
+            },
         )
         return BoardOutcome.FAILING
+
+    @staticmethod
+    def _backing_off(state: dict[str, Any], channel_id: int, now: dt.datetime) -> bool:
+        """True while a board whose channel refused the bot waits for its next try (a board moved to another
+        channel tries at once)."""
+        retry_at = state.get("retry_at")
+        if not state.get("failing_since") or not retry_at or state.get("failing_channel") != channel_id:
+            return False
+        return now < dt.datetime.fromisoformat(retry_at)
