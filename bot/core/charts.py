@@ -60,7 +60,6 @@ class Chart:
     max_ticks: int = 10  # x labels shown at most (every n-th label beyond)
     legend: tuple[str, ...] = ()  # strip: what up, down and unknown are called, in the reader's language
 
-
     def digest(self) -> str:
         """The cache key: every value, text and size (so a chart in another language is another picture)."""
         return _digest(asdict(self))

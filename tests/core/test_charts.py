@@ -94,8 +94,10 @@ PLAYERS = Chart(
 UPTIME = Chart(
     kind="strip",
     labels=HOURS,
-    series=tuple(Series(f"{day} nov.", tuple([1.0, 0.0, -1.0] * 8)) for day in range(1, 7))
-    + (Series("7 nov.", (1.0,) * 15 + (None,) * 9),),  # today: the hours to come have no cell
+    series=(
+        *(Series(f"{day} nov.", tuple([1.0, 0.0, -1.0] * 8)) for day in range(1, 7)),
+        Series("7 nov.", (1.0,) * 15 + (None,) * 9),  # today: the hours to come have no cell
+    ),
     title="Disponibilité, 7 derniers jours",
     legend=("En ligne", "Hors ligne", "Inconnu"),
 )
@@ -132,7 +134,7 @@ def test_the_strip_draws_three_colours_and_no_cell_for_an_unknown_slot() -> None
     for colour in (UP, DOWN, UNKNOWN[:7]):
         assert colour in svg
     cells = svg.count("clip-path=")
-    full = render(Chart(**{**UPTIME.__dict__, "series": UPTIME.series[:6] + (Series("7 nov.", (1.0,) * 24),),
+    full = render(Chart(**{**UPTIME.__dict__, "series": (*UPTIME.series[:6], Series("7 nov.", (1.0,) * 24)),
                            "format": "svg"})).decode()  # fmt: skip
     assert full.count("clip-path=") - cells == 9  # the nine hours to come: no cell drawn
 
