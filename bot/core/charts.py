@@ -164,8 +164,9 @@ def _draw(axes: Any, chart: Chart) -> bool:
         if chart.legend:
             handles = [Patch(color=colour, label=name) for colour, name in zip((UP, DOWN, UNKNOWN), chart.legend,
                                                                                 strict=False)]  # fmt: skip
-            legend = axes.legend(handles=handles, frameon=False, fontsize=FONT_SIZE, loc="lower right",
-                                 bbox_to_anchor=(1, 1), ncol=len(handles), borderaxespad=0.2)  # fmt: skip
+            # under the hour labels, where a long title (or a long language) cannot run into it
+            legend = axes.legend(handles=handles, frameon=False, fontsize=FONT_SIZE, loc="upper left",
+                                 bbox_to_anchor=(0, -0.16), ncol=len(handles), borderaxespad=0)  # fmt: skip
             for text in legend.get_texts():
                 text.set_color(TEXT)
     if chart.kind == "sparkline":

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.core.charts import Chart, Panels, Series, Value
-from bot.core.i18n import _, hour_label, number_marks, short_date
+from bot.core.i18n import _, hour_label, number_marks, p_, short_date
 from bot.core.time import local_midnight
 from cogs.status.repository import HourStats
 
@@ -120,9 +120,9 @@ def status_picture(hours: Sequence[HourStats], end: dt.datetime, tz: ZoneInfo, z
         tuple(Series(short_date(day), tuple(values)) for day, values in uptime_cells(hours, end, tz)),
         # Translators: title of the uptime strip of /status and the status board; {zone} is a time zone name
         # such as Europe/Paris (the hours below are in it).
-        title=_("Uptime, last 7 days (hours in {zone})", zone=zone_name),
+        title=_("Uptime, last 7 days (hours in {zone})", zone=zone_name.replace("_", " ")),
         # Translators: the uptime strip's legend: the server answered / did not answer / nobody was checking.
-        legend=(_("Up"), _("Down"), _("Unknown (not checked)")),
+        legend=(p_("uptime", "Up"), p_("uptime", "Down"), _("Unknown (not checked)")),
         max_ticks=8,
     )
     return Panels((players, uptime), ratios=(1.0, 1.2), width=WIDTH, height=HEIGHT)

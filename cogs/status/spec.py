@@ -59,7 +59,7 @@ PICTURE = SettingSpec(
     "picture",
     "bool",
     False,
-    "Show players over 24 hours and uptime over 7 days as a picture (updated at most hourly)",
+    N_("Show players over 24 hours and uptime over 7 days as a picture (updated at most hourly)"),
     # Translators: a setting's name in listings ("status picture: on"): the board's chart of players and uptime.
     label=N_("status picture"),
 )

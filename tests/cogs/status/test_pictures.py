@@ -92,7 +92,7 @@ async def test_each_hour_is_up_down_or_unknown_and_the_bot_away_is_unknown(pool:
     assert [p for _hour, p in players[-6:]] == [6, 4, None, 8, 9, 0]  # a gap where nobody answered, not a zero
     assert [p for _hour, p in players[:-6]] == [None] * 18  # before monitoring started: unknown
     everything_silent = [HourStats(H, up_s=0, down_s=3600, samples=60, peak_players=None)]
-    assert players_per_hour(everything_silent, H + HOUR) [-1] == (H, None)  # fmt: skip
+    assert players_per_hour(everything_silent, H + HOUR)[-1] == (H, None)
     assert classify(everything_silent) == DOWN
 
 
