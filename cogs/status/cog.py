@@ -132,5 +132,5 @@ class StatusAdminCog(
     ) -> None:
         found = await self.bot.servers.resolve(guild_id_of(interaction), server)
         await interaction.response.defer(ephemeral=True, thinking=True)  # redrawing the board draws the picture
-        shown = await self.service.board_options(found, picture=picture)
-        await safe_reply(interaction, board_options_text(found, shown, changed=picture is not None))
+        shown, active = await self.service.board_options(found, picture=picture)
+        await safe_reply(interaction, board_options_text(found, shown, changed=picture is not None, active=active))

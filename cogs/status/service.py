@@ -256,16 +256,17 @@ class StatusService:
         return StoredState(state, result, result if result.online else None, now)
 
     # ------------------------------------------------------------------ /status-admin
-    async def board_options(self, server: Server, *, picture: bool | None) -> bool:
-        """Change the status board's options (``None``: keep); returns whether it shows the picture. The board is
-        redrawn at once when it is running."""
+    async def board_options(self, server: Server, *, picture: bool | None) -> tuple[bool, bool]:
+        """Change the status board's options (``None``: keep); returns whether it shows the picture and whether the
+        board is on. A board that is on is redrawn at once."""
+        active = await self._servers.is_active(server, "status_board")
         if picture is None:
             setting = await self._servers.setting(server.id, "status_board")
         else:
             setting = await self._servers.configure(server, "status_board", settings={PICTURE.name: picture})
-            if await self._servers.is_active(server, "status_board"):
+            if active:
                 await self.refresh_board(server)
-        return bool(self._servers.current_settings(setting, "status_board")[PICTURE.name])
+        return bool(self._servers.current_settings(setting, "status_board")[PICTURE.name]), active
 
     async def configure(
         self, server: Server, *, protocol: str | None, values: Mapping[str, object], requested_by: int

@@ -265,9 +265,16 @@ def configured_text(server: Server, settings: StatusSettings, protocol: str, whe
     )
 
 
-def board_options_text(server: Server, picture: bool, *, changed: bool) -> str:
-    """The answer of /status-admin board."""
-    name = escape(server.name)
+def board_options_text(server: Server, picture: bool, *, changed: bool, active: bool = True) -> str:
+    """The answer of /status-admin board (and, when the board is off, how to switch it on)."""
+    text = _board_options(escape(server.name), picture, changed=changed)
+    if active:
+        return text
+    # Translators: after the answer of /status-admin board when the status board feature is off.
+    return text + " " + _("The board itself is off: switch it on with /feature enable status_board.")
+
+
+def _board_options(name: str, picture: bool, *, changed: bool) -> str:
     if changed and picture:
         # Translators: /status-admin board picture:True.
         return _(

@@ -179,5 +179,11 @@ async def test_a_board_without_the_setting_has_no_picture(
     board = the_board(fake)
     assert board["attachments"] == [] and "image" not in board["embeds"][0]
     assert runner.running.charts.misses == 0  # nothing drawn for it
-    text = reply_text(await runner.command(ADMIN, "status-admin board"))
+    text = reply_text(await runner.command(ADMIN, "status-admin board", server="Survival"))
     assert text == "The status board of **Survival** shows no picture. Add one with picture:True."
+
+    await add_server(pool, "Creative", minecraft.port)  # its board is off: the setting is kept, and it says so
+    text = reply_text(await runner.command(ADMIN, "status-admin board", server="Creative", picture=True))
+    assert text.endswith("The board itself is off: switch it on with /feature enable status_board.")
+    assert len([m for m in fake.messages(GENERAL) if m["embeds"]]) == 1  # nothing posted for it
+    assert "shows the picture" in reply_text(await runner.command(ADMIN, "status-admin board", server="Creative"))
