@@ -55,7 +55,7 @@ UPTIME_WINDOW = dt.timedelta(days=UPTIME_DAYS)
 ALERT_MAX_AGE = dt.timedelta(hours=1)  # an alert that could not be sent for this long is dropped, not sent late
 ALERT_MAX_ATTEMPTS = 5
 MAX_SHOWN = 10  # embeds per message (and files: one picture per server)
-PICTURES_KEPT = 1024  # status pictures of the current hour kept in memory (~30 KB each)
+PICTURES_KEPT = 1024  # status pictures of the current hour kept in memory (~50 KB each: 50 MB at most)
 
 
 class StatusService:
