@@ -17,13 +17,15 @@ import asyncio
 import hashlib
 import io
 import json
+import math
 import multiprocessing
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["bars", "line", "strip", "sparkline"]
+Value = float | None  # None: not known (a gap in a line, no cell in a strip), never drawn as 0
 Format = Literal["png", "svg"]
 
 TEXT = "#8e9297"  # Discord's muted text: readable on the dark (#313338) and the light (#ffffff) theme
@@ -40,7 +42,7 @@ CACHE_SIZE = 256
 @dataclass(frozen=True)
 class Series:
     name: str  # shown in the legend, in the reader's language (a listing site's name is a brand name)
-    values: tuple[float, ...]
+    values: tuple[Value, ...]
 
 
 @dataclass(frozen=True)
@@ -56,17 +58,45 @@ class Chart:
     height: int = 400
     format: Format = "png"
     max_ticks: int = 10  # x labels shown at most (every n-th label beyond)
+    legend: tuple[str, ...] = ()  # strip: what up, down and unknown are called, in the reader's language
 
     def digest(self) -> str:
         """The cache key: every value, text and size (so a chart in another language is another picture)."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
+        return _digest(asdict(self))
 
     @property
     def empty(self) -> bool:
-        """Nothing to draw: no value at all (a strip), or every value 0 (bars, lines)."""
+        """Nothing to draw: no value at all (a strip), or every value 0 or unknown (bars, lines)."""
         if self.kind == "strip":
             return not any(series.values for series in self.series)
-        return not any(value for series in self.series for value in series.values)
+        return not any(value for series in self.series for value in series.values if value is not None)
+
+
+@dataclass(frozen=True)
+class Panels:
+    """Several charts in one picture, stacked top to bottom (``/status``: players over 24 h above the uptime strip).
+
+    Each panel keeps its kind, texts and empty text; the picture's size and format are the panels'; ``ratios`` are
+    the panels' relative heights (equal when empty). Cached by digest like a single chart."""
+
+    charts: tuple[Chart, ...]
+    ratios: tuple[float, ...] = ()
+    width: int = 800
+    height: int = 600
+    format: Format = "png"
+
+    def digest(self) -> str:
+        return _digest({"panels": asdict(self)})
+
+
+def _digest(data: object) -> str:
+    """Every value, text and size (so a chart in another language is another picture); None stays null."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _known(values: tuple[Value, ...]) -> list[float]:
+    """A series for matplotlib: an unknown value is NaN, which breaks a line (a gap, not a zero)."""
+    return [math.nan if value is None else float(value) for value in values]
 
 
 def _number(value: float, chart: Chart) -> str:
@@ -74,16 +104,28 @@ def _number(value: float, chart: Chart) -> str:
     return text.replace(",", "\0").replace(".", chart.decimal).replace("\0", chart.group)
 
 
-def render(chart: Chart) -> bytes:
+def render(chart: Chart | Panels) -> bytes:
     """The picture as PNG or SVG bytes (runs in a worker process; importable and usable in-process too)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     figure = Figure(figsize=(chart.width / DPI, chart.height / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     figure.patch.set_alpha(0)
-    axes = figure.add_subplot()
+    charts = chart.charts if isinstance(chart, Panels) else (chart,)
+    ratios = list(chart.ratios) if isinstance(chart, Panels) and chart.ratios else None
+    every_axes = figure.subplots(len(charts), 1, squeeze=False, gridspec_kw={"height_ratios": ratios})
+    drawn = [_draw(axes, panel) for axes, panel in zip((row[0] for row in every_axes), charts, strict=True)]
+    if any(drawn):
+        figure.tight_layout()
+    return _save(figure, chart.format)
+
+
+def _draw(axes: Any, chart: Chart) -> bool:
+    """One chart on its axes; False when there was nothing to lay out (an empty chart, a sparkline)."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     axes.set_facecolor("none")
     if chart.title:
         axes.set_title(chart.title, color=TEXT, fontsize=FONT_SIZE + 2, loc="left")
@@ -91,32 +133,52 @@ def render(chart: Chart) -> bytes:
         axes.set_axis_off()
         axes.text(0.5, 0.5, chart.empty_text, color=TEXT, fontsize=FONT_SIZE + 3, ha="center", va="center",
                   transform=axes.transAxes)  # fmt: skip
-        return _save(figure, chart)
+        return False
     positions = list(range(len(chart.labels)))
     if chart.kind == "bars":
         bottom = [0.0] * len(positions)
         for index, series in enumerate(chart.series):
-            axes.bar(positions, series.values, bottom=bottom, color=SERIES[index % len(SERIES)], label=series.name)
-            bottom = [b + v for b, v in zip(bottom, series.values, strict=True)]
+            values = [value or 0.0 for value in series.values]
+            axes.bar(positions, values, bottom=bottom, color=SERIES[index % len(SERIES)], label=series.name)
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     elif chart.kind in ("line", "sparkline"):
         for index, series in enumerate(chart.series):
-            axes.plot(positions, series.values, color=SERIES[index % len(SERIES)], linewidth=2, label=series.name)
+            values, colour = _known(series.values), SERIES[index % len(SERIES)]
+            # a marker on each point: a known hour between two unknown ones is a dot, not nothing
+            marker = "o" if chart.kind == "line" and any(v is None for v in series.values) else None
+            axes.plot(positions, values, color=colour, linewidth=2, label=series.name, marker=marker, markersize=3)
             if chart.kind == "sparkline":
-                axes.fill_between(positions, series.values, color=SERIES[index % len(SERIES)], alpha=0.25)
-    else:  # strip: one row per series, one cell per label (1 up, 0 down, -1 unknown)
+                axes.fill_between(positions, values, color=colour, alpha=0.25)
+        axes.set_xlim(-0.5, max(len(positions) - 0.5, 0.5))
+    else:  # strip: one row per series, the first on top; one cell per label (1 up, 0 down, -1 unknown, None none)
+        rows = len(chart.series)
         for row, series in enumerate(chart.series):
-            colours = [STRIP_VALUES.get(int(value), UNKNOWN) for value in series.values]
-            axes.bar(positions, [0.8] * len(positions), bottom=row, width=1.0, color=colours, align="center")
-        axes.set_yticks([row + 0.4 for row in range(len(chart.series))], [s.name for s in chart.series])
+            cells = [(p, STRIP_VALUES.get(int(v), UNKNOWN)) for p, v in zip(positions, series.values, strict=False)
+                     if v is not None and not math.isnan(v)]  # fmt: skip
+            if cells:
+                axes.bar([p for p, _colour in cells], [0.8] * len(cells), bottom=rows - 1 - row, width=0.92,
+                         color=[colour for _p, colour in cells], align="center")  # fmt: skip
+        axes.set_yticks([rows - 1 - row + 0.4 for row in range(rows)], [s.name for s in chart.series])
+        axes.set_xlim(-0.5, len(positions) - 0.5)
+        axes.set_ylim(-0.1, rows)
+        if chart.legend:
+            handles = [Patch(color=colour, label=name) for colour, name in zip((UP, DOWN, UNKNOWN), chart.legend,
+                                                                                strict=False)]  # fmt: skip
+            # under the hour labels, where a long title (or a long language) cannot run into it
+            legend = axes.legend(handles=handles, frameon=False, fontsize=FONT_SIZE, loc="upper left",
+                                 bbox_to_anchor=(0, -0.16), ncol=len(handles), borderaxespad=0)  # fmt: skip
+            for text in legend.get_texts():
+                text.set_color(TEXT)
     if chart.kind == "sparkline":
         axes.set_axis_off()
-        return _save(figure, chart)
+        return False
     step = max(1, -(-len(positions) // chart.max_ticks))
     axes.set_xticks(positions[::step], chart.labels[::step])
     axes.tick_params(colors=TEXT, labelsize=FONT_SIZE)
     for spine in axes.spines.values():
         spine.set_visible(False)
     if chart.kind != "strip":
+        axes.set_ylim(bottom=0)
         axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: _number(value, chart)))
         axes.grid(axis="y", color=GRID, linewidth=0.8)
@@ -125,17 +187,18 @@ def render(chart: Chart) -> bytes:
             legend = axes.legend(frameon=False, fontsize=FONT_SIZE, loc="upper left")
             for text in legend.get_texts():
                 text.set_color(TEXT)
-    figure.tight_layout()
-    return _save(figure, chart)
+    else:
+        axes.tick_params(axis="y", length=0)
+    return True
 
 
-def _save(figure: object, chart: Chart) -> bytes:
+def _save(figure: object, format: Format) -> bytes:
     from matplotlib import rc_context
 
     buffer = io.BytesIO()
-    metadata = {"Software": None} if chart.format == "png" else {"Date": None, "Creator": None}
+    metadata = {"Software": None} if format == "png" else {"Date": None, "Creator": None}
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "votebot"}):  # texts stay texts; the same bytes
-        figure.savefig(buffer, format=chart.format, dpi=DPI, transparent=True, metadata=metadata)  # type: ignore[attr-defined]
+        figure.savefig(buffer, format=format, dpi=DPI, transparent=True, metadata=metadata)  # type: ignore[attr-defined]
     return buffer.getvalue()
 
 
@@ -151,7 +214,7 @@ class ChartRenderer:
     _pending: dict[str, asyncio.Future[bytes]] = field(default_factory=dict)
     _pool: ProcessPoolExecutor | None = None
 
-    async def render(self, chart: Chart) -> bytes:
+    async def render(self, chart: Chart | Panels) -> bytes:
         key = chart.digest()
         if key in self._cache:
             self.hits += 1

@@ -50,6 +50,7 @@ async def setup(bot: VoteBot) -> None:
         bot.ownership,
         next_wipe=next_wipe,
         ready=bot.is_ready,
+        charts=bot.charts,
     )
     monitor.on_result = service.on_result
     await bot.add_cog(StatusCog(bot, service))

@@ -10,10 +10,18 @@ from discord.ext import commands
 
 from bot.core.autocomplete import server_option
 from bot.core.interactions import admin_only, guild_id_of, safe_reply
+from bot.core.messaging import files_of
 from cogs.status.service import StatusService
-from cogs.status.spec import CONFIRM_INTERVAL, CONNECT_URL, FAILURES, INTERVAL, QUERY_PORT
+from cogs.status.spec import CONFIRM_INTERVAL, CONNECT_URL, FAILURES, INTERVAL, PICTURE, QUERY_PORT
 from cogs.status.targets import protocol_names
-from cogs.status.views import check_text, configured_text, status_view, test_result_text, unaddressed_text
+from cogs.status.views import (
+    board_options_text,
+    check_text,
+    configured_text,
+    status_view,
+    test_result_text,
+    unaddressed_text,
+)
 
 if TYPE_CHECKING:
     from bot.app.client import VoteBot
@@ -39,15 +47,20 @@ class StatusCog(commands.Cog, name="Status"):
     @app_commands.checks.cooldown(2, 10.0, key=lambda i: (i.guild_id, i.user.id))
     async def status(self, interaction: discord.Interaction, server: str | None = None) -> None:
         servers, settings, unaddressed = await self.service.status_of(guild_id_of(interaction), server)
-        await interaction.response.defer(ephemeral=True, thinking=True)  # a live check may take a few seconds
-        embeds = [await self.service.detailed_embed(found) for found in servers]
+        # a live check may take a few seconds, and so may drawing the pictures the first time
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        shown = [await self.service.detailed_embed(found) for found in servers]
+        embeds = [embed for embed, _picture in shown]
+        files = files_of([picture for _embed, picture in shown if picture is not None])  # one per server, ≤ 10
         view = status_view(servers[0], settings) if settings is not None else None
         mentions = discord.AllowedMentions.none()
         note = unaddressed_text(unaddressed)[:2000] if unaddressed else discord.utils.MISSING
         if view is not None:
-            await interaction.followup.send(note, embeds=embeds, view=view, ephemeral=True, allowed_mentions=mentions)
+            await interaction.followup.send(
+                note, embeds=embeds, files=files, view=view, ephemeral=True, allowed_mentions=mentions
+            )
         else:
-            await interaction.followup.send(note, embeds=embeds, ephemeral=True, allowed_mentions=mentions)
+            await interaction.followup.send(note, embeds=embeds, files=files, ephemeral=True, allowed_mentions=mentions)
 
 
 @app_commands.guild_only()
@@ -109,3 +122,15 @@ class StatusAdminCog(
         target, r = await self.service.check(found, requested_by=interaction.user.id)
         text = check_text(found, target.protocol, r.online, r.latency_ms, r.name, r.players, r.max_players, r.error)
         await safe_reply(interaction, text)
+
+    @app_commands.command(name="board", description="Status board options")
+    @app_commands.describe(picture=PICTURE.description)
+    @server_option
+    @admin_only
+    async def board(
+        self, interaction: discord.Interaction, server: str | None = None, picture: bool | None = None
+    ) -> None:
+        found = await self.bot.servers.resolve(guild_id_of(interaction), server)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # redrawing the board draws the picture
+        shown, active = await self.service.board_options(found, picture=picture)
+        await safe_reply(interaction, board_options_text(found, shown, changed=picture is not None, active=active))

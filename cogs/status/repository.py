@@ -74,6 +74,22 @@ class Uptime:
         return max(0.0, 1.0 - self.known_s / self.window_s) if self.window_s > 0 else 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class HourStats:
+    """One UTC hour of a server's history: seconds known up and down (each sample stands for the time until the
+    next one, capped at two intervals; the rest of the hour is unknown), samples taken and the most players seen."""
+
+    hour: dt.datetime  # its start, UTC
+    up_s: float = 0.0
+    down_s: float = 0.0
+    samples: int = 0
+    peak_players: int | None = None
+
+    @property
+    def known_s(self) -> float:
+        return self.up_s + self.down_s
+
+
 class StatusRepository:
     def __init__(self, db: Executor) -> None:
         self._db = db
@@ -247,6 +263,62 @@ class StatusRepository:
             max(0.0, (now - since).total_seconds()),
             since=since,
             whole_window=record["tracking_since"] is not None and record["tracking_since"] <= start,
+        )
+
+    async def hours(self, server_id: int, start: dt.datetime, end: dt.datetime) -> list[HourStats]:
+        """The server's whole UTC hours from ``start`` to ``end`` (exclusive; both on the hour) that have samples,
+        oldest first: the hourly rollups and, for the hours not folded yet, the raw samples summed the way
+        :meth:`compact` sums them. Only samples before ``end`` count and no span runs past it, so the figures of
+        hours that are over do not change while the current hour goes on."""
+        records = await self._db.fetch(
+            f"""
+            WITH spans AS (
+                SELECT s.probed_at, s.online, s.players, extract(epoch FROM LEAST(
+                           COALESCE(LEAD(s.probed_at) OVER (ORDER BY s.probed_at), $3), s.probed_at + {_CAP}, $3
+                       ) - s.probed_at) AS span
+                FROM status_samples s LEFT JOIN status_settings st ON st.server_id = s.server_id
+                WHERE s.server_id = $1 AND s.probed_at >= $2 AND s.probed_at < $3
+            ), raw AS (
+                SELECT date_bin('1 hour', probed_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS hour,
+                       COALESCE(sum(span) FILTER (WHERE online), 0) AS up_s,
+                       COALESCE(sum(span) FILTER (WHERE NOT online), 0) AS down_s,
+                       count(*) AS samples, max(players) AS peak_players
+                FROM spans GROUP BY 1
+            ), rolled AS (
+                SELECT hour, up_s, down_s, samples, peak_players FROM status_hourly
+                WHERE server_id = $1 AND hour >= $2 AND hour < $3
+            )
+            SELECT hour, sum(up_s) AS up_s, sum(down_s) AS down_s, sum(samples) AS samples,
+                   max(peak_players) AS peak_players
+            FROM (SELECT * FROM raw UNION ALL SELECT * FROM rolled) AS both_kinds
+            GROUP BY hour ORDER BY hour
+            """,
+            server_id,
+            start,
+            end,
+        )
+        return [
+            HourStats(r["hour"], float(r["up_s"]), float(r["down_s"]), int(r["samples"]), r["peak_players"])
+            for r in records
+        ]
+
+    async def add_hour(self, server_id: int, stats: HourStats) -> None:
+        """Store an hour of history as :meth:`compact` would have (imports, tests); adds to an hour already there."""
+        await self._db.execute(
+            """
+            INSERT INTO status_hourly (server_id, hour, up_s, down_s, samples, peak_players)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (server_id, hour) DO UPDATE SET
+                up_s = status_hourly.up_s + EXCLUDED.up_s, down_s = status_hourly.down_s + EXCLUDED.down_s,
+                samples = status_hourly.samples + EXCLUDED.samples,
+                peak_players = GREATEST(status_hourly.peak_players, EXCLUDED.peak_players)
+            """,
+            server_id,
+            stats.hour,
+            stats.up_s,
+            stats.down_s,
+            stats.samples,
+            stats.peak_players,
         )
 
     async def compact(self, now: dt.datetime, keep_raw: dt.timedelta = dt.timedelta(hours=2)) -> int:

@@ -12,28 +12,32 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
 import asyncpg
 import discord
 
+from bot.core import i18n
 from bot.core.addresses import resolve
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
+from bot.core.charts import ChartRenderer
 from bot.core.errors import UserError
 from bot.core.i18n import _
-from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_role
+from bot.core.messaging import Messenger, Picture, Unreachable, effect_nonce, only_role
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
-from bot.core.time import Clock
+from bot.core.time import Clock, zone
 from bot.db.records import Server
 from cogs.status.alerts import MonitorState, State
 from cogs.status.monitor import ProbeOutcome, StatusMonitor
+from cogs.status.pictures import history_start, hour_start, picture_description, status_picture
 from cogs.status.query import QueryResult
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState
-from cogs.status.spec import QUERY_SETTINGS
+from cogs.status.spec import PICTURE, QUERY_SETTINGS
 from cogs.status.targets import Target, build_target, protocol_for
 from cogs.status.throttle import ProbeThrottle
 from cogs.status.views import (
@@ -50,7 +54,8 @@ log = logging.getLogger(__name__)
 UPTIME_WINDOW = dt.timedelta(days=UPTIME_DAYS)
 ALERT_MAX_AGE = dt.timedelta(hours=1)  # an alert that could not be sent for this long is dropped, not sent late
 ALERT_MAX_ATTEMPTS = 5
-MAX_SHOWN = 10  # embeds per message
+MAX_SHOWN = 10  # embeds per message (and files: one picture per server)
+PICTURES_KEPT = 1024  # status pictures of the current hour kept in memory (~50 KB each: 50 MB at most)
 
 
 class StatusService:
@@ -66,6 +71,7 @@ class StatusService:
         *,
         next_wipe: Callable[[int, dt.datetime], Awaitable[dt.datetime | None]],
         ready: Callable[[], bool] = lambda: True,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.monitor = monitor
         self._repo = monitor.repository
@@ -79,6 +85,9 @@ class StatusService:
         self._ready = ready
         self._flushing = asyncio.Lock()  # probes and the 30 s job both flush: one at a time, each alert once
         self.throttle = ProbeThrottle(clock)  # /status-admin check and configure probe on demand
+        self._charts = charts or ChartRenderer()
+        # (server, hour, language, zone) -> the status picture: built once an hour, not on every probe or /status
+        self._pictures: OrderedDict[tuple[int, dt.datetime, str, str], Picture] = OrderedDict()
 
     # ------------------------------------------------------------------ the loop's outputs
     async def tick(self) -> None:
@@ -108,10 +117,37 @@ class StatusService:
 
     async def refresh_board(self, server: Server) -> None:
         snap = await self.snapshot(server)
+        setting = await self._servers.setting(server.id, "status_board")
+        with_picture = bool(PICTURE.current(setting.settings if setting is not None else {})) and bool(server.address)
         with self._servers.speaking_for(server):
-            content = BoardContent([status_embed(snap)], view=status_view(server, snap.settings))
+            embed = status_embed(snap)
+            pictures = [await self.picture(server)] if with_picture else []
+            for picture in pictures:
+                embed.set_image(url=picture.url)
+            content = BoardContent([embed], view=status_view(server, snap.settings), pictures=pictures)
         outcome = await self._boards.refresh(server, "status_board", content)
         log.debug("status board of server %s: %s", server.id, outcome)
+
+    async def picture(self, server: Server) -> Picture:
+        """Players over the last 24 hours and uptime over the last 7 days, in the language in force, from the hours
+        that are over: built once per (server, hour, language, zone) and kept, so probes, board refreshes and
+        /status within the hour neither query nor draw it again."""
+        end = hour_start(self._clock())
+        key = (server.id, end, i18n.current().code, server.timezone)
+        cached = self._pictures.get(key)
+        if cached is not None:
+            self._pictures.move_to_end(key)
+            return cached
+        tz = zone(server.timezone)
+        hours = await self._repo.hours(server.id, history_start(end, tz), end)
+        data = await self._charts.render(status_picture(hours, end, tz, server.timezone))
+        picture = Picture(f"status-{server.id}.png", data, description=picture_description())
+        for old in [k for k in self._pictures if k[1] != end]:  # an hour that is over: its pictures are not shown
+            del self._pictures[old]
+        self._pictures[key] = picture
+        while len(self._pictures) > PICTURES_KEPT:
+            self._pictures.popitem(last=False)
+        return picture
 
     async def flush_alerts(self) -> None:
         if not self._ready():
@@ -192,11 +228,17 @@ class StatusService:
             )
         return servers[:MAX_SHOWN], None, [s for s in linked if not s.address]
 
-    async def detailed_embed(self, server: Server) -> discord.Embed:
+    async def detailed_embed(self, server: Server) -> tuple[discord.Embed, Picture | None]:
+        """/status's embed of ``server`` and its picture (none without an address: nothing is ever checked), in the
+        language in force (the member's); the embed shows the picture."""
         stored = await self._repo.state(server.id)
         if stored is None and server.address:
             stored = await self._live(server)
-        return status_embed(await self.snapshot(server, stored), detailed=True)
+        embed = status_embed(await self.snapshot(server, stored), detailed=True)
+        picture = await self.picture(server) if server.address else None
+        if picture is not None:
+            embed.set_image(url=picture.url)
+        return embed, picture
 
     async def _live(self, server: Server) -> StoredState:
         """A one-off check for a server nobody monitors yet (nothing is stored)."""
@@ -214,6 +256,18 @@ class StatusService:
         return StoredState(state, result, result if result.online else None, now)
 
     # ------------------------------------------------------------------ /status-admin
+    async def board_options(self, server: Server, *, picture: bool | None) -> tuple[bool, bool]:
+        """Change the status board's options (``None``: keep); returns whether it shows the picture and whether the
+        board is on. A board that is on is redrawn at once."""
+        active = await self._servers.is_active(server, "status_board")
+        if picture is None:
+            setting = await self._servers.setting(server.id, "status_board")
+        else:
+            setting = await self._servers.configure(server, "status_board", settings={PICTURE.name: picture})
+            if active:
+                await self.refresh_board(server)
+        return bool(self._servers.current_settings(setting, "status_board")[PICTURE.name]), active
+
     async def configure(
         self, server: Server, *, protocol: str | None, values: Mapping[str, object], requested_by: int
     ) -> tuple[StatusSettings, Target, QueryResult]:

@@ -55,10 +55,22 @@ CONNECT_URL = SettingSpec(
 QUERY_SETTINGS = (QUERY_PORT, INTERVAL, FAILURES, CONFIRM_INTERVAL, CONNECT_URL)
 """Stored in ``status_settings`` (one row per server, for both toggles), not in the toggles' settings."""
 
+PICTURE = SettingSpec(
+    "picture",
+    "bool",
+    False,
+    N_("Show players over 24 hours and uptime over 7 days as a picture (updated at most hourly)"),
+    # Translators: a setting's name in listings ("status picture: on"): the board's chart of players and uptime.
+    label=N_("status picture"),
+)
+"""Off by default: a board that was text only stays so (no surprise upload after an upgrade), and a picture makes
+the board message much taller in a busy channel; the owner switches it on."""
+
 STATUS_BOARD = FeatureSpec(
     "status_board",
     N_("Live status board"),
     needs_channel=True,
+    settings=(PICTURE,),
     package="status",
     posts=N_("live status board"),
     needs_address=True,

@@ -265,6 +265,33 @@ def configured_text(server: Server, settings: StatusSettings, protocol: str, whe
     )
 
 
+def board_options_text(server: Server, picture: bool, *, changed: bool, active: bool = True) -> str:
+    """The answer of /status-admin board (and, when the board is off, how to switch it on)."""
+    text = _board_options(escape(server.name), picture, changed=changed)
+    if active:
+        return text
+    # Translators: after the answer of /status-admin board when the status board feature is off.
+    return text + " " + _("The board itself is off: switch it on with /feature enable status_board.")
+
+
+def _board_options(name: str, picture: bool, *, changed: bool) -> str:
+    if changed and picture:
+        # Translators: /status-admin board picture:True.
+        return _(
+            "The status board of **{server}** now shows a picture of its players over the last 24 hours and its "
+            "uptime over the last 7 days, redrawn at most once an hour.",
+            server=name,
+        )
+    if changed:
+        # Translators: /status-admin board picture:False.
+        return _("The status board of **{server}** no longer shows a picture.", server=name)
+    if picture:
+        # Translators: /status-admin board without options.
+        return _("The status board of **{server}** shows the picture of players and uptime.", server=name)
+    # Translators: /status-admin board without options.
+    return _("The status board of **{server}** shows no picture. Add one with picture:True.", server=name)
+
+
 def unaddressed_text(servers: list[Server]) -> str:
     """The note above /status's embeds for the servers it leaves out: ``Skyblock has no address set, so it is not
     checked.``"""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
-from bot.core.charts import Chart, ChartRenderer, Series, render
+from bot.core.charts import DOWN, UNKNOWN, UP, Chart, ChartRenderer, Panels, Series, render
 
 DAYS = tuple(f"{day}." for day in range(1, 31))
 VOTES = Chart(
@@ -81,3 +82,66 @@ async def test_two_charts_asked_for_at_once_are_each_drawn_once(renderer: ChartR
     misses = renderer.misses
     pictures = await asyncio.gather(*(renderer.render(chart) for _ in range(5)))
     assert len(set(pictures)) == 1 and renderer.misses - misses == 1
+
+
+HOURS = tuple(f"{hour:02d}:00" for hour in range(24))
+PLAYERS = Chart(
+    kind="line",
+    labels=HOURS,
+    series=(Series("", tuple(None if 3 <= hour <= 6 else float(hour % 9) for hour in range(24))),),
+    title="Joueurs, dernières 24 heures",
+)
+UPTIME = Chart(
+    kind="strip",
+    labels=HOURS,
+    series=(
+        *(Series(f"{day} nov.", tuple([1.0, 0.0, -1.0] * 8)) for day in range(1, 7)),
+        Series("7 nov.", (1.0,) * 15 + (None,) * 9),  # today: the hours to come have no cell
+    ),
+    title="Disponibilité, 7 derniers jours",
+    legend=("En ligne", "Hors ligne", "Inconnu"),
+)
+
+
+def test_unknown_values_are_gaps_not_zeros() -> None:
+    assert not PLAYERS.empty  # some hours are known
+    unknown = Chart(kind="line", labels=HOURS, series=(Series("", (None,) * 24),), empty_text="Pas encore de données")
+    assert unknown.empty and "Pas encore de données" in render(Chart(**{**unknown.__dict__, "format": "svg"})).decode()
+    assert PLAYERS.digest() != Chart(**{**PLAYERS.__dict__, "series": (Series("", (0.0,) * 24),)}).digest()
+    svg = render(Chart(**{**PLAYERS.__dict__, "format": "svg"})).decode()
+    # matplotlib breaks the line at NaN: the path restarts (a second "M" move) after the unknown hours
+    [line] = re.findall(r'<path d="([^"]*)"[^>]*stroke: #5865f2', svg)
+    assert line.count("M ") == 2 and line.count("L ") == 24 - 4 - 2  # 20 known hours in two pieces
+
+
+def test_panels_stack_charts_in_one_picture_of_the_expected_size() -> None:
+    panels = Panels((PLAYERS, UPTIME), ratios=(1.0, 1.2), width=800, height=600)
+    picture = render(panels)
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n")
+    assert Image.open(io.BytesIO(picture)).size == (800, 600)
+    svg = render(Panels((PLAYERS, UPTIME), format="svg")).decode()
+    for text in ("Joueurs, dernières 24 heures", "Disponibilité, 7 derniers jours", "Inconnu", "7 nov."):
+        assert text in svg
+    assert panels.digest() == Panels((PLAYERS, UPTIME), ratios=(1.0, 1.2)).digest()
+    assert panels.digest() != Panels((UPTIME, PLAYERS), ratios=(1.0, 1.2)).digest()
+    assert panels.digest() != Panels((PLAYERS,), ratios=(1.0,)).digest()
+    empty = Panels((Chart(kind="line", labels=HOURS, series=(Series("", (None,) * 24),), empty_text="…"), UPTIME))
+    assert Image.open(io.BytesIO(render(empty))).size == (800, 600)
+
+
+def test_the_strip_draws_three_colours_and_no_cell_for_an_unknown_slot() -> None:
+    svg = render(Chart(**{**UPTIME.__dict__, "format": "svg"})).decode()
+    for colour in (UP, DOWN, UNKNOWN[:7]):
+        assert colour in svg
+    cells = svg.count("clip-path=")
+    full = render(Chart(**{**UPTIME.__dict__, "series": (*UPTIME.series[:6], Series("7 nov.", (1.0,) * 24)),
+                           "format": "svg"})).decode()  # fmt: skip
+    assert full.count("clip-path=") - cells == 9  # the nine hours to come: no cell drawn
+
+
+async def test_panels_hit_the_cache(renderer: ChartRenderer) -> None:
+    panels = Panels((PLAYERS, UPTIME))
+    misses = renderer.misses
+    first = await renderer.render(panels)
+    assert await renderer.render(Panels((PLAYERS, UPTIME))) == first
+    assert renderer.misses - misses == 1
