@@ -17,12 +17,16 @@ import asyncio
 import hashlib
 import io
 import json
+import logging
 import math
 import multiprocessing
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["bars", "line", "strip", "sparkline"]
 Value = float | None  # None: not known (a gap in a line, no cell in a strip), never drawn as 0
@@ -118,6 +122,8 @@ def render(chart: Chart | Panels) -> bytes:
     drawn = [_draw(axes, panel) for axes, panel in zip((row[0] for row in every_axes), charts, strict=True)]
     if any(drawn):
         figure.tight_layout()
+    elif all(panel.kind == "sparkline" for panel in charts):
+        figure.subplots_adjust(left=0.01, right=0.99, top=0.96, bottom=0.04)  # a badge: the line fills it
     return _save(figure, chart.format)
 
 
@@ -152,12 +158,15 @@ def _draw(axes: Any, chart: Chart) -> bool:
         axes.set_xlim(-0.5, max(len(positions) - 0.5, 0.5))
     else:  # strip: one row per series, the first on top; one cell per label (1 up, 0 down, -1 unknown, None none)
         rows = len(chart.series)
-        for row, series in enumerate(chart.series):
-            cells = [(p, STRIP_VALUES.get(int(v), UNKNOWN)) for p, v in zip(positions, series.values, strict=False)
-                     if v is not None and not math.isnan(v)]  # fmt: skip
-            if cells:
-                axes.bar([p for p, _colour in cells], [0.8] * len(cells), bottom=rows - 1 - row, width=0.92,
-                         color=[colour for _p, colour in cells], align="center")  # fmt: skip
+        cells = [
+            (p, rows - 1 - row, STRIP_VALUES.get(int(v), UNKNOWN))
+            for row, series in enumerate(chart.series)
+            for p, v in zip(positions, series.values, strict=False)
+            if v is not None and not math.isnan(v)
+        ]
+        if cells:  # every cell in one call: one collection to draw, not a call per row
+            axes.bar([p for p, _row, _colour in cells], [0.8] * len(cells), bottom=[row for _p, row, _c in cells],
+                     width=0.92, color=[colour for _p, _row, colour in cells], align="center")  # fmt: skip
         axes.set_yticks([rows - 1 - row + 0.4 for row in range(rows)], [s.name for s in chart.series])
         axes.set_xlim(-0.5, len(positions) - 0.5)
         axes.set_ylim(-0.1, rows)
@@ -224,8 +233,7 @@ class ChartRenderer:
             self.hits += 1
             return await asyncio.shield(self._pending[key])
         self.misses += 1
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor(), render, chart)
+        future = asyncio.ensure_future(self._draw(chart))
         self._pending[key] = future
         try:
             picture = await future
@@ -235,6 +243,18 @@ class ChartRenderer:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return picture
+
+    async def _draw(self, chart: Chart | Panels) -> bytes:
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        try:
+            return await loop.run_in_executor(pool, render, chart)
+        except BrokenProcessPool:  # the worker died (killed, out of memory): a new one draws it, and the next
+            log.warning("the chart worker process died; starting a new one")
+            if self._pool is pool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            return await loop.run_in_executor(self._executor(), render, chart)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:  # spawn: a clean process, no copy of the bot's loop, sockets or threads

@@ -27,6 +27,7 @@ from bot.core.charts import ChartRenderer
 from bot.core.errors import UserError
 from bot.core.i18n import _
 from bot.core.messaging import Messenger, Picture, Unreachable, effect_nonce, only_role
+from bot.core.request_budget import Priority, prioritized
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import escape
@@ -154,7 +155,8 @@ class StatusService:
             return
         async with self._flushing:
             for alert in await self._repo.unsent_alerts(*self._ownership.sql_args()):
-                await self._deliver(alert)
+                with prioritized(Priority.ALERT):  # ahead of vote effects and board edits, behind members
+                    await self._deliver(alert)
 
     async def _deliver(self, alert: PendingAlert) -> None:
         now = self._clock()

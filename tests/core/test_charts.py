@@ -145,3 +145,28 @@ async def test_panels_hit_the_cache(renderer: ChartRenderer) -> None:
     first = await renderer.render(panels)
     assert await renderer.render(Panels((PLAYERS, UPTIME))) == first
     assert renderer.misses - misses == 1
+
+
+async def test_a_worker_that_died_is_replaced() -> None:
+    renderer = ChartRenderer()
+    try:
+        assert (await renderer.render(VOTES)).startswith(b"\x89PNG")
+        pool = renderer._pool
+        assert pool is not None
+        for process in list(pool._processes.values()):  # killed from outside, as the OOM killer would
+            process.kill()
+            process.join()
+        other = Chart(**{**VOTES.__dict__, "title": "another chart"})
+        assert (await renderer.render(other)).startswith(b"\x89PNG")  # a new worker drew it
+        assert renderer._pool is not pool
+    finally:
+        renderer.close()
+
+
+def test_a_sparkline_fills_its_badge() -> None:
+    spark = Chart("sparkline", tuple(str(d) for d in range(30)), (Series("", tuple(float(d % 5) for d in range(30))),),
+                  width=240, height=48)  # fmt: skip
+    box = Image.open(io.BytesIO(render(spark))).getbbox()  # what is drawn (the background is transparent)
+    assert box is not None
+    left, top, right, bottom = box
+    assert left < 240 * 0.05 and right > 240 * 0.95 and bottom - top > 48 * 0.8  # no wide empty margins
