@@ -90,10 +90,6 @@ class StatsService:
         self._messenger = messenger
         self._clock = clock
 
-    @property
-    def servers(self) -> ServerService:
-        return self._servers
-
     async def server_stats(self, guild_id: int, server_name: str | None) -> ServerStats:
         return await self.figures(await self._servers.resolve(guild_id, server_name))
 
@@ -102,8 +98,8 @@ class StatsService:
         tz = zone(server.timezone)
         month, previous = month_of(now, tz), previous_month(now, tz)
         days = tuple(last_days(now.astimezone(tz).date(), CHART_DAYS))
-        chart_start = min(month.start, local_midnight(days[0], tz))
-        counts = await self._votes.daily_counts(server.id, chart_start, month.end, server.timezone)
+        # up to the month's end: a vote a listing site stamped a little ahead of our clock is today's
+        counts = await self._votes.daily_counts(server.id, local_midnight(days[0], tz), month.end, server.timezone)
         cutoff = same_span_of_last_month(now, month, previous, server.timezone)
         rank, ranked = await self._votes.category_rank(server.id, server.category, month.start, month.end)
         return ServerStats(
@@ -116,7 +112,7 @@ class StatsService:
             rank=rank,
             ranked=ranked,
             days=days,
-            counts=tuple(c for c in counts if c.day in set(days)),
+            counts=tuple(c for c in counts if c.day <= days[-1]),
         )
 
     async def member_stats(self, guild_id: int, server_name: str | None, member_id: int) -> MemberStats:
