@@ -24,6 +24,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.reviews",
     "cogs.wipes",
     "cogs.leaderboards",
+    "cogs.stats",
     "cogs.giveaways",
     "cogs.events",
     "cogs.forwarding",

@@ -225,3 +225,52 @@ class VoteRepository:
             [w[2] for w in windows],
         )
         return {r["user_id"] for r in records}
+
+    # ------------------------------------------------------------------ one member's month (/stats me)
+    async def member_daily_counts(
+        self, server_id: int, member_id: int, start: dt.datetime, end: dt.datetime, timezone: str
+    ) -> list[DayCount]:
+        """The member's vote points per local day (in ``timezone``) and listing site in ``[start, end)``, by the one
+        attribution rule (:func:`member_votes`); days without votes are left out."""
+        records = await self._db.fetch(
+            f"""
+            SELECT (voted_at AT TIME ZONE $5)::date AS day, provider, sum(weight)::int AS votes
+            FROM {member_votes("$1", "$2")} m
+            WHERE voted_at >= $3 AND voted_at < $4
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """,
+            server_id,
+            member_id,
+            start,
+            end,
+            timezone,
+        )
+        return [DayCount(r["day"], r["provider"], r["votes"]) for r in records]
+
+    async def voter_place(
+        self, server_id: int, member_id: int, start: dt.datetime, end: dt.datetime
+    ) -> tuple[int | None, int]:
+        """``(place, voters)``: the member's place by vote points in ``[start, end)`` among everyone who voted then
+        (None when the member has no points), and how many voted. Voters are counted as :meth:`top_voters` counts
+        them: members, and player names nobody linked; ties share a place."""
+        record = await self._db.fetchrow(
+            f"""
+            WITH totals AS (
+                SELECT member_id, sum(weight) AS votes
+                FROM ({ATTRIBUTED_VOTES} WHERE v.server_id = $1 AND v.voted_at >= $3 AND v.voted_at < $4) a
+                WHERE member_id IS NOT NULL OR player_name IS NOT NULL
+                GROUP BY member_id, CASE WHEN member_id IS NULL THEN lower(player_name) END
+                HAVING sum(weight) > 0
+            ), ranked AS (
+                SELECT member_id, rank() OVER (ORDER BY votes DESC) AS place FROM totals
+            )
+            SELECT (SELECT place FROM ranked WHERE member_id = $2) AS place, (SELECT count(*) FROM totals) AS voters
+            """,
+            server_id,
+            member_id,
+            start,
+            end,
+        )
+        assert record is not None  # noqa: S101 - an aggregate query always returns its row
+        place = record["place"]
+        return (int(place) if place is not None else None), int(record["voters"])

@@ -20,6 +20,7 @@ ADMIN_GROUPS = {
     "giveaway",
     "wipe",
     "status-admin",
+    "stats-admin",
 }
 
 

@@ -1,0 +1,176 @@
+"""The figures of /stats: a server's votes per day, its month against the last one and its rank; a member's month.
+
+**Months** are the server's, in its time zone (:func:`bot.core.time.month_of`), like every monthly figure.
+
+**The change against last month** compares this month so far with the same span of last month (fair in the
+middle of a month): from the first of last month up to the same local day and time, at most to its end (on the
+31st, the whole of a shorter month). When that span had no votes there is no percentage to give: the month is
+"new". This month's total counts up to the month's end, so a vote stamped by a listing site's clock a little
+ahead of ours is in it as it is on the badge and the leaderboards.
+
+**A member's place** is among everyone who voted this month, counted as the leaderboards count them (members,
+and player names nobody linked); ties share a place. The member's own points follow the one attribution rule of
+:mod:`bot.db.votes`, as /points does.
+
+Pictures are built in the language in force (the member's for a reply; inside ``servers.speaking_for`` for a
+channel post) and drawn by the bot's one :class:`~bot.core.charts.ChartRenderer`, away from the event loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.core.charts import ChartRenderer
+from bot.core.i18n import _, n_, number
+from bot.core.messaging import Messenger, Picture
+from bot.core.servers import ServerService
+from bot.core.time import Clock, Period, local_midnight, month_of, previous_month, zone
+from bot.db.records import Server
+from bot.db.votes import DayCount, VoteRepository
+from bot.votes.charts import days_from, last_days, votes_per_day
+from cogs.stats.views import month_label, server_embed
+
+CHART_DAYS = 30  # the server's picture: the last 30 local days, today included
+SERVER_SIZE = (800, 400)  # pixels
+MEMBER_SIZE = (640, 240)  # the member's own, smaller picture
+SERVER_FILE = "votes.png"
+MEMBER_FILE = "my-votes.png"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStats:
+    server: Server
+    month: Period  # this month, in the server's zone
+    previous: Period  # last month
+    total: int  # vote points this month
+    last_same_span: int  # vote points of last month up to the same local day and time
+    last_total: int  # vote points of the whole of last month
+    rank: int  # among the servers of the same category, this month (ties share a rank)
+    ranked: int  # how many servers that ranking has
+    days: tuple[dt.date, ...]  # the chart's local days, oldest first, today last
+    counts: tuple[DayCount, ...]
+
+    @property
+    def change(self) -> float | None:
+        """This month so far against the same span of last month (``0.12`` is 12 % more); None when that span
+        had no votes (a percentage of nothing would be infinite)."""
+        if self.last_same_span == 0:
+            return None
+        return (self.total - self.last_same_span) / self.last_same_span
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStats:
+    server: Server
+    month: Period
+    points: int  # the member's vote points this month
+    place: int | None  # among this month's voters (None: no points this month)
+    voters: int  # how many voted this month
+    days: tuple[dt.date, ...]  # this month's local days so far
+    counts: tuple[DayCount, ...]
+
+
+def same_span_of_last_month(now: dt.datetime, month: Period, previous: Period, tz_name: str) -> dt.datetime:
+    """The instant of last month that is as far into it (in local wall-clock time) as ``now`` is into ``month``,
+    at most last month's end."""
+    tz = zone(tz_name)
+    elapsed = now.astimezone(tz).replace(tzinfo=None) - month.start.astimezone(tz).replace(tzinfo=None)
+    wall = previous.start.astimezone(tz).replace(tzinfo=None) + elapsed
+    return min(wall.replace(tzinfo=tz).astimezone(dt.UTC), previous.end)
+
+
+class StatsService:
+    def __init__(
+        self, servers: ServerService, votes: VoteRepository, charts: ChartRenderer, messenger: Messenger, clock: Clock
+    ) -> None:
+        self._servers = servers
+        self._votes = votes
+        self._charts = charts
+        self._messenger = messenger
+        self._clock = clock
+
+    async def server_stats(self, guild_id: int, server_name: str | None) -> ServerStats:
+        return await self.figures(await self._servers.resolve(guild_id, server_name))
+
+    async def figures(self, server: Server) -> ServerStats:
+        now = self._clock()
+        tz = zone(server.timezone)
+        month, previous = month_of(now, tz), previous_month(now, tz)
+        days = tuple(last_days(now.astimezone(tz).date(), CHART_DAYS))
+        # up to the month's end: a vote a listing site stamped a little ahead of our clock is today's
+        counts = await self._votes.daily_counts(server.id, local_midnight(days[0], tz), month.end, server.timezone)
+        cutoff = same_span_of_last_month(now, month, previous, server.timezone)
+        rank, ranked = await self._votes.category_rank(server.id, server.category, month.start, month.end)
+        return ServerStats(
+            server=server,
+            month=month,
+            previous=previous,
+            total=await self._votes.count(server.id, month.start, month.end),
+            last_same_span=await self._votes.count(server.id, previous.start, cutoff),
+            last_total=await self._votes.count(server.id, previous.start, previous.end),
+            rank=rank,
+            ranked=ranked,
+            days=days,
+            counts=tuple(c for c in counts if c.day <= days[-1]),
+        )
+
+    async def member_stats(self, guild_id: int, server_name: str | None, member_id: int) -> MemberStats:
+        server = await self._servers.resolve(guild_id, server_name)
+        now = self._clock()
+        tz = zone(server.timezone)
+        month = month_of(now, tz)
+        points = await self._votes.points(server.id, member_id, since=month.start, until=month.end)
+        place, voters = await self._votes.voter_place(server.id, member_id, month.start, month.end)
+        first = month.start.astimezone(tz).date()
+        today = max(first, now.astimezone(tz).date())
+        counts = await self._votes.member_daily_counts(server.id, member_id, month.start, month.end, server.timezone)
+        days = tuple(days_from(first, today))
+        return MemberStats(server, month, points, place, voters, days, tuple(c for c in counts if c.day <= today))
+
+    # ------------------------------------------------------------------ pictures (in the language in force)
+    async def server_picture(self, stats: ServerStats) -> Picture:
+        width, height = SERVER_SIZE
+        # Translators: the title of the votes-per-day chart of /stats.
+        title = n_("Votes per day, last {count} day", "Votes per day, last {count} days", CHART_DAYS)
+        chart = votes_per_day(stats.counts, stats.days, title=title, width=width, height=height)
+        data = await self._charts.render(chart)
+        # Translators: the alt text of the /stats chart, read by screen readers; {total} is this month's total.
+        description = n_(
+            "Bar chart of the votes for {server} per day over the last {count} day, by listing site; "
+            "{total} votes in {month}.",
+            "Bar chart of the votes for {server} per day over the last {count} days, by listing site; "
+            "{total} votes in {month}.",
+            CHART_DAYS,
+            server=stats.server.name,
+            total=number(stats.total),
+            month=month_label(stats.month),
+        )
+        return Picture(SERVER_FILE, data, description[:1024])
+
+    async def member_picture(self, stats: MemberStats) -> Picture:
+        width, height = MEMBER_SIZE
+        # Translators: the title of a member's own chart in /stats me; {month} e.g. "November 2026".
+        title = _("Your votes per day in {month}", month=month_label(stats.month))
+        chart = votes_per_day(stats.counts, stats.days, title=title, width=width, height=height)
+        data = await self._charts.render(chart)
+        # Translators: the alt text of a member's own chart in /stats me, read by screen readers.
+        description = _(
+            "Bar chart of your votes for {server} per day in {month}; {count} in total.",
+            server=stats.server.name,
+            month=month_label(stats.month),
+            count=number(stats.points),
+        )
+        return Picture(MEMBER_FILE, data, description[:1024])
+
+    # ------------------------------------------------------------------ the admins' public post
+    async def post(self, guild_id: int, server_name: str | None, channel_id: int) -> tuple[Server, int]:
+        """Post the server's statistics in ``channel_id`` for everyone, in the server's language; returns the server
+        and the message id. Raises :class:`~bot.core.messaging.Unreachable` when the bot cannot post there."""
+        server = await self._servers.resolve(guild_id, server_name)
+        stats = await self.figures(server)
+        with self._servers.speaking_for(server):  # texts and the chart's labels alike
+            picture = await self.server_picture(stats)
+            embed = server_embed(stats, picture)
+        message_id = await self._messenger.post(channel_id, embeds=[embed], pictures=[picture], guild_id=guild_id)
+        return server, message_id
