@@ -4,6 +4,7 @@ an empty month), when it is due, and its embed's texts."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import asyncpg
 
@@ -15,6 +16,7 @@ from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
 from cogs.leaderboards.recap import MonthFigures, best_day, month_figures, recap_due
 from cogs.leaderboards.views import change_text, recap_embed
+from tests.cli.test_cli import votebot
 
 UTC = dt.UTC
 OCTOBER = dt.datetime(2026, 10, 15, 12, tzinfo=UTC)
@@ -135,3 +137,19 @@ async def test_the_embed_names_the_month_ranks_voters_and_shows_the_chart(
     assert embed.fields[0].value == "🥇 <@77> — **1** vote\n🥈 p2 — **1** vote"
     assert embed.fields[1].value == "October 3, 2026: **1** vote"
     assert embed.image.url == "attachment://votes-2026-10.png"
+
+
+async def test_the_cli_switches_the_recap_off_and_on_like_the_post_time(
+    tmp_path: Path, database_url: str, pool: asyncpg.Pool, servers: ServerService
+) -> None:
+    server = await a_server(servers, pool)
+    args = ("feature", "set", str(server.id), "daily_leaderboard", "--on", "--channel", "5")
+    off = votebot(tmp_path, database_url, *args, "--set", "monthly_recap=false", "--set", "post_time=10:00")
+    assert off.returncode == 0, off.stderr
+    stored = "SELECT settings FROM server_features WHERE server_id = $1 AND feature = 'daily_leaderboard'"
+    assert await pool.fetchval(stored, server.id) == {"monthly_recap": False, "post_time": "10:00"}
+    refused = votebot(tmp_path, database_url, *args, "--set", "monthly_recap=maybe")
+    assert refused.returncode != 0 and "monthly recap" in refused.stderr, refused.stderr
+    on = votebot(tmp_path, database_url, *args, "--set", "monthly_recap=on")
+    assert on.returncode == 0, on.stderr
+    assert (await pool.fetchval(stored, server.id))["monthly_recap"] is True
