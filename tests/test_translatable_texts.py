@@ -48,6 +48,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cogs/leaderboards/spec.py", "Top-voter role on a tie"): OPTION_DESCRIPTION,
     ("cogs/leaderboards/spec.py", "Local time of the daily"): OPTION_DESCRIPTION,
     ("cogs/leaderboards/spec.py", "Minutes between top-10"): OPTION_DESCRIPTION,
+    ("cogs/leaderboards/spec.py", "Post last month's recap"): OPTION_DESCRIPTION,
     ("cogs/milestones/spec.py", "Monthly vote counts"): OPTION_DESCRIPTION,
     ("cogs/milestones/spec.py", "Also announce every N votes"): OPTION_DESCRIPTION,
     ("cogs/reminders/spec.py", "Ping the channel (and the role)"): OPTION_DESCRIPTION,

@@ -16,7 +16,16 @@ async def setup(bot: VoteBot) -> None:
     from cogs.leaderboards.service import LeaderboardService
 
     service = LeaderboardService(
-        bot.pool, bot.servers, bot.votes, bot.messenger, bot.notices, bot.boards, bot.clock, bot.ownership, bot.people
+        bot.pool,
+        bot.servers,
+        bot.votes,
+        bot.messenger,
+        bot.notices,
+        bot.boards,
+        bot.clock,
+        bot.ownership,
+        bot.people,
+        bot.charts,
     )
     await bot.add_cog(LeaderboardsCog(bot, service))
     bot.add_vote_consumer(service)

@@ -16,8 +16,9 @@ import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.boards import BoardContent, BoardKeeper
+from bot.core.charts import ChartRenderer
 from bot.core.i18n import _
-from bot.core.messaging import DangerousRole, Messenger, Unreachable, effect_nonce
+from bot.core.messaging import DangerousRole, Messenger, Picture, Unreachable, effect_nonce
 from bot.core.people import People, Person
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
@@ -27,15 +28,26 @@ from bot.db.records import FeatureSetting, Server
 from bot.db.runs import RunRepository
 from bot.db.transaction import transaction
 from bot.db.votes import Voter, VoteRepository
+from bot.votes.charts import votes_per_day
 from bot.votes.events import VoteEvent
+from cogs.leaderboards import recap
 from cogs.leaderboards.repository import LeaderboardRepository
-from cogs.leaderboards.spec import POST_TIME, REFRESH_MINUTES, TIES
-from cogs.leaderboards.views import daily_embed, daily_refused_text, role_refused_text, settings_text, top10_embed
+from cogs.leaderboards.spec import MONTHLY_RECAP, POST_TIME, REFRESH_MINUTES, TIES
+from cogs.leaderboards.views import (
+    daily_embed,
+    daily_refused_text,
+    recap_chart_title,
+    recap_embed,
+    role_refused_text,
+    settings_text,
+    top10_embed,
+)
 
 log = logging.getLogger(__name__)
 
 CATCH_UP = dt.timedelta(hours=6)  # a daily post later than this (bot was down) is skipped
 BOARD = "top10_board"
+RECAP_WIDTH, RECAP_HEIGHT = 1000, 400  # the recap chart, in pixels: a month of bars
 
 
 class RetryLater(Exception):
@@ -67,8 +79,10 @@ class LeaderboardService:
         clock: Clock,
         shards: ShardOwnership,
         people: People,
+        charts: ChartRenderer,
     ) -> None:
         self._db = db
+        self._charts = charts
         self._people = people
         self._repo = LeaderboardRepository(db)
         self._servers = servers
@@ -79,29 +93,40 @@ class LeaderboardService:
         self._clock = clock
         self._shards = shards
         self._checked: dict[int, dt.datetime] = {}  # when each board was last compared (periodic refresh)
+        self._recapped: set[tuple[int, str]] = set()  # (server, month) recaps known done: no claim every minute
 
     async def configure(
-        self, server: Server, *, board_refresh: int | None, post_time: str | None, ties: str | None
+        self,
+        server: Server,
+        *,
+        board_refresh: int | None,
+        post_time: str | None,
+        ties: str | None,
+        monthly_recap: bool | None = None,
     ) -> str:
-        changes = {
-            "top10_board": (REFRESH_MINUTES, board_refresh),
-            "daily_leaderboard": (POST_TIME, post_time),
-            "top_voter_role": (TIES, ties),
+        changes: dict[str, dict[str, object]] = {
+            "top10_board": {REFRESH_MINUTES.name: board_refresh},
+            "daily_leaderboard": {POST_TIME.name: post_time, MONTHLY_RECAP.name: monthly_recap},
+            "top_voter_role": {TIES.name: ties},
         }
-        for spec, value in changes.values():  # validate everything before saving anything
-            if value is not None:
-                spec.parse(value)
+        given = {feature: {k: v for k, v in values.items() if v is not None} for feature, values in changes.items()}
+        for feature, values in given.items():  # validate everything before saving anything
+            self._servers.registry.get(feature).parse_settings(values)
         current: dict[str, Any] = {}
-        for feature, (spec, value) in changes.items():
+        for feature, values in given.items():
             setting = (
-                await self._servers.configure(server, feature, settings={spec.name: value})
-                if value is not None
+                await self._servers.configure(server, feature, settings=values)
+                if values
                 else await self._servers.setting(server.id, feature)
             )
-            current[feature] = self._servers.current_settings(setting, feature)[spec.name]
-        changed = any(value is not None for _, value in changes.values())
+            current |= self._servers.current_settings(setting, feature)
         return settings_text(
-            server, current["top10_board"], current["daily_leaderboard"], current["top_voter_role"], changed=changed
+            server,
+            current[REFRESH_MINUTES.name],
+            current[POST_TIME.name],
+            current[TIES.name],
+            recap=current[MONTHLY_RECAP.name],
+            changed=any(given.values()),
         )
 
     # ------------------------------------------------------------------ top-10 board
@@ -154,7 +179,8 @@ class LeaderboardService:
     # ------------------------------------------------------------------ daily post, rollover
     async def tick(self) -> None:
         """Daily posts and month rollovers that are due (catching up after downtime). Never raises."""
-        for feature, run in (("daily_leaderboard", self.daily_post), ("top_voter_role", self.rollover)):
+        jobs = (("daily_leaderboard", (self.daily_post, self.monthly_recap)), ("top_voter_role", (self.rollover,)))
+        for feature, runs in jobs:
             try:
                 targets = await self._servers.active(feature)
             except Exception:
@@ -163,12 +189,13 @@ class LeaderboardService:
             for server, setting in targets:
                 if not self._shards.owns(server.guild_id):
                     continue
-                try:
-                    await run(server, setting)
-                except RetryLater as exc:
-                    log.warning("%s of server %s: %s; retrying next tick", feature, server.id, exc)
-                except Exception:
-                    log.exception("%s of server %s failed; retrying next tick", feature, server.id)
+                for run in runs:  # the daily post, then (on the 1st) the monthly recap
+                    try:
+                        await run(server, setting)
+                    except RetryLater as exc:
+                        log.warning("%s of server %s: %s; retrying next tick", run.__name__, server.id, exc)
+                    except Exception:
+                        log.exception("%s of server %s failed; retrying next tick", run.__name__, server.id)
 
     async def daily_post(self, server: Server, setting: FeatureSetting) -> bool:
         """Post day D's leaderboard (D-1's and the month's top voters) at the local post time; True if posted."""
@@ -211,6 +238,48 @@ class LeaderboardService:
                     raise RetryLater(f"daily post in channel {setting.channel_id}: {exc.reason}") from exc
                 return True  # commit: a failure above rolls the claim back and the next tick retries
         return False
+
+    async def monthly_recap(self, server: Server, setting: FeatureSetting) -> bool:
+        """On the 1st at the daily post time (local; caught up for 3 days), last month's recap: its total against
+        the month before, its top voters, its best day and its chart. Once per month (claimed with the post, which
+        carries a nonce of the month); a month without votes is skipped. True if it was posted now."""
+        if setting.channel_id is None or not MONTHLY_RECAP.current(setting.settings):
+            return False
+        now, tz = self._clock(), zone(server.timezone)
+        month = recap.recap_due(now, tz, parse_hhmm(POST_TIME.current(setting.settings)))
+        if month is None or (server.id, month.key) in self._recapped:
+            return False
+        async with transaction(self._db) as connection:
+            if not await RunRepository(connection).claim(server.id, recap.KIND, month.key):
+                self._recapped.add((server.id, month.key))
+                return False
+            figures = await recap.month_figures(connection, server.id, month, tz)
+            if figures.total == 0:  # nothing to recap: a post saying so helps nobody (as the daily post)
+                log.info("monthly recap of server %s for %s skipped: no votes", server.id, month.key)
+                self._recapped.add((server.id, month.key))
+                return False
+            people = await self._who(server, list(figures.voters))
+            with self._servers.speaking_for(server):  # the texts and the chart's labels in the server's language
+                title = recap_chart_title(figures)
+                chart = votes_per_day(figures.counts, figures.days, title=title, width=RECAP_WIDTH, height=RECAP_HEIGHT)
+                picture = Picture(f"votes-{month.key}.png", await self._charts.render(chart), title)
+                embed = recap_embed(server, figures, people, picture.url)
+            try:
+                await self._messenger.post(
+                    setting.channel_id,
+                    embeds=[embed],
+                    pictures=[picture],
+                    nonce=effect_nonce(recap.KIND, server.id, month.key),
+                    guild_id=server.guild_id,
+                )
+            except Unreachable as exc:  # the daily post's channel: the owner hears about it once, for both
+                with self._servers.speaking_for(server):
+                    notice = daily_refused_text(server, setting.channel_id, exc.shown)
+                await self._notices.once(server, f"daily:{setting.channel_id}", notice)
+                raise RetryLater(f"monthly recap in channel {setting.channel_id}: {exc.reason}") from exc
+        self._recapped.add((server.id, month.key))
+        log.info("server %s: monthly recap of %s posted", server.id, month.key)
+        return True
 
     async def rollover(self, server: Server, setting: FeatureSetting) -> bool:
         """At the local month change, give last month's top voter(s) the role and take it from the previous

@@ -21,6 +21,14 @@ POST_TIME = SettingSpec(
     # Translators: the name of a setting, lower case.
     label=N_("daily post time"),
 )
+MONTHLY_RECAP = SettingSpec(
+    "monthly_recap",
+    "bool",
+    True,
+    "Post last month's recap (total, top 10, best day, chart) on the 1st at the daily post time",
+    # Translators: a setting's name in listings ("monthly recap: on").
+    label=N_("monthly recap"),
+)
 REFRESH_MINUTES = SettingSpec(
     "refresh_minutes",
     "int",
@@ -51,7 +59,7 @@ DAILY_LEADERBOARD = FeatureSpec(
     "daily_leaderboard",
     N_("Daily leaderboard post"),
     needs_channel=True,
-    settings=(POST_TIME,),
+    settings=(POST_TIME, MONTHLY_RECAP),
     package="leaderboards",
     # Translators: fits "Survival's … will be posted in this channel."
     posts=N_("daily vote leaderboard"),

@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 
 import discord
 
-from bot.core.i18n import N_, _, n_
+from bot.core.i18n import N_, _, day_name, n_, number, percent
 from bot.core.people import Person, Presence
 from bot.core.text import escape, safe_name
 from bot.core.time import day_label, month_label
 from bot.db.records import Server
 from bot.db.votes import Voter
+from cogs.leaderboards.recap import MonthFigures
 
 MEDALS = ("🥇", "🥈", "🥉")
 VOTE_COLOUR = discord.Colour.from_rgb(88, 101, 242)
@@ -95,6 +96,80 @@ def daily_embed(
     return embed
 
 
+def recap_chart_title(figures: MonthFigures) -> str:
+    """The recap chart's title, also its picture's alt text."""
+    # Translators: the title of the monthly recap's chart (bars per day, stacked by listing site); {month} is
+    # "October 2026".
+    return _("Votes per day in {month}, by listing site", month=month_label(figures.month.key))
+
+
+def signed(value: int) -> str:
+    """``+12``, ``-3``, ``0`` in the language in force."""
+    return f"+{number(value)}" if value > 0 else number(value)
+
+
+def change_text(figures: MonthFigures) -> str:
+    """The month's total against the month before: absolute and signed percent (no percent after an empty month)."""
+    month, before = month_label(figures.month.key), month_label(figures.before.key)
+    values = {"month": month, "before": before}
+    ratio = figures.ratio
+    if ratio is None:
+        # Translators: the monthly recap's total when the month before had no votes; {month} and {before} are
+        # "October 2026" and "September 2026".
+        return n_(
+            "**{count}** vote in {month}; none in {before}.",
+            "**{count}** votes in {month}; none in {before}.",
+            figures.total,
+            **values,
+        )
+    change = signed(figures.change)
+    shown = ("+" if ratio > 0 else "") + percent(ratio)
+    # Translators: the monthly recap's total; {change} is the difference in votes (+12, -3, 0) and {percent}
+    # the same as a share of the month before (+25%, -10%).
+    return n_(
+        "**{count}** vote in {month}: {change} ({percent}) against {previous} in {before}.",
+        "**{count}** votes in {month}: {change} ({percent}) against {previous} in {before}.",
+        figures.total,
+        change=change,
+        percent=shown,
+        previous=number(figures.previous_total),
+        **values,
+    )
+
+
+def recap_embed(
+    server: Server, figures: MonthFigures, people: Mapping[int, Person], image_url: str | None
+) -> discord.Embed:
+    """The monthly recap: the total against the month before, the top voters, the best day and the chart."""
+    month = month_label(figures.month.key)
+    embed = discord.Embed(
+        # Translators: the title of the monthly recap posted on the 1st; {month} is "October 2026".
+        title=_("{server} — {month} in review", server=escape(server.name), month=month),
+        description=change_text(figures),
+        colour=VOTE_COLOUR,
+    )
+    embed.add_field(
+        # Translators: a heading of the monthly recap.
+        name=_("Top voters"),
+        # Translators: in the monthly recap, when the month's votes carry no voter (no player name, no member).
+        value=ranking_lines(figures.voters, people, _("No named voters in {month}.", month=month)),
+        inline=False,
+    )
+    best = figures.best_day
+    if best is not None:
+        day, count = best
+        embed.add_field(
+            # Translators: a heading of the monthly recap: the day with the most votes.
+            name=_("Best day"),
+            # Translators: {day} is a date such as "October 12, 2026".
+            value=n_("{day}: **{count}** vote", "{day}: **{count}** votes", count, day=day_name(day)),
+            inline=False,
+        )
+    if image_url:
+        embed.set_image(url=image_url)
+    return embed
+
+
 def role_refused_text(server: Server, role: int, reason: str) -> str:
     return _(
         "I can't hand out the top-voter role <@&{role}> of **{server}**: {reason}. "
@@ -115,8 +190,21 @@ def daily_refused_text(server: Server, channel_id: int, reason: str) -> str:
     )
 
 
-def settings_text(server: Server, refresh_minutes: int, post_time: str, ties: str, *, changed: bool = True) -> str:
-    """The reply to /leaderboards settings: what is now in force (and whether anything was just saved)."""
+def settings_text(
+    server: Server, refresh_minutes: int, post_time: str, ties: str, *, recap: bool = True, changed: bool = True
+) -> str:
+    """The reply to /leaderboards settings: what is now in force (and whether anything was just saved), then whether
+    the monthly recap is posted."""
+    if recap:
+        # Translators: follows the leaderboard settings; {time} is the daily post time, e.g. 09:00.
+        recap_text = _("The monthly recap of the month before is posted on the 1st at {time}.", time=post_time)
+    else:
+        # Translators: follows the leaderboard settings.
+        recap_text = _("The monthly recap is off.")
+    return _ranking_settings_text(server, refresh_minutes, post_time, ties, changed=changed) + " " + recap_text
+
+
+def _ranking_settings_text(server: Server, refresh_minutes: int, post_time: str, ties: str, *, changed: bool) -> str:
     values = {"server": escape(server.name), "time": post_time, "zone": server.timezone}
     if changed and ties == "all":
         return n_(

@@ -313,7 +313,8 @@ async def test_replies_say_what_is_now_in_force(runner: BotRunner, pool: asyncpg
     saved = reply_text(await runner.command(ADMIN, "leaderboards settings", board_refresh=5, post_time="21:30"))
     assert saved == (
         f"Leaderboard settings of **{server.name}** saved: the live top-10 board refreshes every 5 minutes, the daily "
-        "post goes out at 21:30 (UTC), and on a tie the top-voter role goes to everyone tied for the most votes."
+        "post goes out at 21:30 (UTC), and on a tie the top-voter role goes to everyone tied for the most votes. "
+        "The monthly recap of the month before is posted on the 1st at 21:30."
     )
     board = reply_text(await runner.command(ADMIN, "feature enable", feature="status_board", channel=str(GENERAL)))
     assert board.endswith(
