@@ -101,7 +101,8 @@ def auth(token: str = TOKEN) -> dict[str, str]:
 
 
 async def post(http: aiohttp.ClientSession, fake: FakeDiscord, channel: int, content: str = "hi") -> Any:
-    return await http.post(f"{fake.api_base_url}/channels/{channel}/messages", json={"content": content}, headers=auth())
+    url = f"{fake.api_base_url}/channels/{channel}/messages"
+    return await http.post(url, json={"content": content}, headers=auth())
 
 
 async def limits(http: aiohttp.ClientSession, fake: FakeDiscord) -> dict[str, Any]:
@@ -157,6 +158,7 @@ async def test_burst_over_the_channel_limit_gets_a_route_429() -> None:
         assert headers["X-RateLimit-Scope"] == "user" and headers["X-RateLimit-Remaining"] == "0"
         assert "X-RateLimit-Global" not in headers and headers["Via"]
         assert len(fake.messages(GENERAL)) == 5
+        assert [r.get("rate_limited") for r in fake.requests] == [None] * 5 + ["route"] * 2
         stats = await limits(http, fake)
         assert stats["429"] == {"global": 0, "route": 2, "old_message": 0, "shared": 0}
         # Both were sent after an answer said "0 left, reset in x s": predictable.

@@ -150,6 +150,8 @@ async def dispatch(fake: FakeDiscord, request: web.Request) -> web.StreamRespons
         entry["audit_log_reason"] = unquote(request.headers["X-Audit-Log-Reason"])
     response, kind = await _respond(fake, request, method, path, body, files)
     entry["status"] = response.status
+    if kind is not None:
+        entry["rate_limited"] = kind  # a 429: "global", "route", "old_message" or "shared"
     fake.ratelimits.note_answer(response.status, kind)
     fake.state.record(entry)
     return response
