@@ -375,3 +375,16 @@ async def test_ten_thousand_guilds_at_ready() -> None:
             assert some is not None and len(some.text_channels) == 1
         print(f"10,000 guilds: created in {made:.2f} s, discord.py ready in {ready:.2f} s")
         assert ready < 60
+
+
+async def test_injected_outages_spend_no_token_and_api_errors_do() -> None:
+    async with started() as fake, aiohttp.ClientSession() as http:
+        fake.add_fault({"method": "POST", "path_regex": r"/messages$", "status": 503, "count": 10})
+        for _ in range(10):  # an outage answers before the limiter: no bucket headers, nothing spent
+            async with await post(http, fake, GENERAL) as resp:
+                assert resp.status == 503 and "X-RateLimit-Remaining" not in resp.headers
+        fake.add_fault({"method": "POST", "path_regex": r"/messages$", "status": 403, "count": 1})
+        async with await post(http, fake, GENERAL) as resp:  # an API error: the limiter counted it
+            assert resp.status == 403 and resp.headers["X-RateLimit-Remaining"] == "4"
+        async with await post(http, fake, GENERAL) as resp:
+            assert resp.status == 200 and resp.headers["X-RateLimit-Remaining"] == "3"

@@ -57,8 +57,6 @@ ROUTE_LIMITS: dict[tuple[str, str], Limit] = {
     ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): Limit("member.roles", 10, 10.0),
     ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): Limit("member.roles", 10, 10.0),
     ("POST", "/users/@me/channels"): Limit("dm.open", 5, 5.0),
-    ("PUT", "/applications/{app_id}/commands"): Limit("commands.global", 2, 60.0),
-    ("PUT", "/applications/{app_id}/guilds/{guild_id}/commands"): Limit("commands.guild", 2, 60.0),
     ("POST", "/interactions/{interaction_id}/{token}/callback"): Limit("interaction.callback", 5, 1.0),
     ("POST", "/webhooks/{app_id}/{token}"): Limit("webhook.execute", 5, 2.0),
     ("GET", "/webhooks/{app_id}/{token}/messages/{message_id}"): Limit("webhook.message", 5, 2.0),

@@ -165,6 +165,11 @@ async def _respond(
     if (route is None or route.auth) and not _auth_ok(fake, request):
         return json_response({"message": "401: Unauthorized", "code": 0}, 401), None
     limits: dict[str, str] = {}
+    upstream = fake.state.find_fault(method, path)
+    if upstream is not None and (upstream.status == 429 or upstream.status >= 500):
+        # An outage or an injected 429 answers before Discord's rate limiter: no token spent, no bucket headers.
+        fake.state.take_fault(method, path)
+        return fault_response(upstream), fault_kind(upstream) if upstream.status == 429 else None
     if fake.ratelimits.enabled:
         admitted = fake.ratelimits.admit(
             method,
@@ -177,11 +182,10 @@ async def _respond(
             return admitted.response, admitted.kind
         limits = admitted
     fault = fake.state.take_fault(method, path)
-    if fault is not None and fault.status:
+    if fault is not None and fault.status:  # a 4xx from the API itself: after the limiter, with the headers
         response = fault_response(fault)
-        if fault.status != 429:
-            response.headers.update(limits)
-        return response, fault_kind(fault) if fault.status == 429 else None
+        response.headers.update(limits)
+        return response, None
     response = await _handle(fake, request, route, params, exists, body, files, fault)
     response.headers.update(limits)
     return response, None
