@@ -20,10 +20,13 @@ async def _run(args: argparse.Namespace) -> None:
         port=args.port,
         shard_count=args.shards,
         heartbeat_interval_ms=args.heartbeat_interval,
+        rate_limits=args.rate_limits,
     )
     await fake.start()
     for path in args.guild or []:
         fake.add_guild(json.loads(Path(path).read_text()))
+    if args.bulk_guilds:
+        fake.add_guilds_bulk({"count": args.bulk_guilds})
     print(fake.api_base_url, flush=True)
     print(f"# control API: {fake.base_url}/_fake/  bot user id: {fake.bot_user_id}", flush=True)
     stop = asyncio.Event()
@@ -45,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shards", type=int, default=1, help="shard count announced by GET /gateway/bot")
     parser.add_argument(
         "--heartbeat-interval", type=int, default=41250, metavar="MS", help="gateway heartbeat interval (Discord's)"
+    )
+    parser.add_argument(
+        "--rate-limits", action="store_true", help="enforce Discord's rate limits (see the README's table)"
+    )
+    parser.add_argument(
+        "--bulk-guilds", type=int, default=0, metavar="N", help="create N small guilds (POST /_fake/guilds/bulk)"
     )
     parser.add_argument("--guild", action="append", help="JSON file with a guild (same shape as POST /_fake/guilds)")
     parser.add_argument("-v", "--verbose", action="store_true")

@@ -49,6 +49,10 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
     async def add_guild(request: web.Request, body: Any) -> Any:
         return fake.add_guild(body)
 
+    @route("POST", "/guilds/bulk")
+    async def add_guilds_bulk(request: web.Request, body: Any) -> Any:
+        return fake.add_guilds_bulk(body)
+
     @route("POST", "/channels")
     async def add_channel(request: web.Request, body: Any) -> Any:
         return fake.add_channel(body)
@@ -126,6 +130,32 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
     @route("DELETE", "/faults")
     async def clear_faults(request: web.Request, body: Any) -> Any:
         fake.clear_faults()
+
+    @route("GET", "/ratelimits")
+    async def get_ratelimits(request: web.Request, body: Any) -> Any:
+        all_buckets = request.query.get("buckets", "") in ("all", "1", "true")
+        return fake.ratelimits.stats(all_buckets=all_buckets)
+
+    @route("POST", "/ratelimits")
+    async def set_ratelimits(request: web.Request, body: Any) -> Any:
+        fake.ratelimits.configure(body)
+        return fake.ratelimits.stats()
+
+    @route("DELETE", "/ratelimits")
+    async def reset_ratelimits(request: web.Request, body: Any) -> Any:
+        fake.ratelimits.reset()
+
+    @route("POST", "/ratelimits/clock")
+    async def advance_clock(request: web.Request, body: Any) -> Any:
+        return {"clock": fake.ratelimits.advance(float(body.get("advance", 0)))}
+
+    @route("POST", "/messages/{message_id}/age")
+    async def age_message(request: web.Request, body: Any) -> Any:
+        mid = mi(request, "message_id")
+        if fake.message(mid) is None:
+            raise FakeError(404, "Unknown Message", 10008)
+        fake.ratelimits.age_message(mid, float(body["seconds"]))
+        return {"message_id": str(mid), "age": fake.ratelimits.message_age(mid)}
 
     @route("POST", "/gateway/disconnect")
     async def disconnect(request: web.Request, body: Any) -> Any:

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_PRESENCE, OP_VOICE = 0, 1, 2, 3, 4
 OP_RESUME, OP_RECONNECT, OP_REQUEST_MEMBERS, OP_INVALID_SESSION, OP_HELLO, OP_HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
 BUFFER_LIMIT = 2000
+READY_SLICE = 200  # GUILD_CREATEs built between two yields to the event loop
 
 
 class Connection:
@@ -252,7 +253,16 @@ class Gateway:
             },
         )
         all_members = bool(session.intents & INTENT_GUILD_MEMBERS)
-        for guild in guilds:
+        for index, guild in enumerate(guilds):
+            if index and index % READY_SLICE == 0:
+                await asyncio.sleep(0)  # thousands of guilds: let the REST and control routes answer meanwhile
+                if not session.alive or session.conn is not conn:
+                    return True
+            if guild["id"] in state.guilds:
+                session.dispatch("GUILD_CREATE", guild_create_json(state, guild, all_members=all_members))
+        sent = {g["id"] for g in guilds}
+        joined = [g for g in state.guilds.values() if g["id"] not in sent and session.owns_guild(g["id"])]
+        for guild in joined:  # added while the READY guilds went out
             session.dispatch("GUILD_CREATE", guild_create_json(state, guild, all_members=all_members))
         session.ready = True
         state.notify()

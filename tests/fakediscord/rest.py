@@ -50,6 +50,7 @@ Handler = Callable[[Ctx], Awaitable[Any]]
 @dataclass
 class Route:
     method: str
+    path: str  # the template, e.g. "/channels/{channel_id}/messages" (the rate limits key on it)
     pattern: re.Pattern[str]
     handler: Handler
     auth: bool
@@ -64,7 +65,7 @@ class Router:
         pattern = re.compile(f"^{regex}$")
 
         def deco(fn: Handler) -> Handler:
-            self.routes.append(Route(method, pattern, fn, auth))
+            self.routes.append(Route(method, path, pattern, fn, auth))
             return fn
 
         return deco
@@ -83,6 +84,10 @@ class Router:
 
 
 router = Router()
+
+
+def fault_kind(fault: Fault) -> str:
+    return "global" if fault.is_global else "shared"
 
 
 def fault_response(fault: Fault) -> web.Response:
@@ -143,21 +148,63 @@ async def dispatch(fake: FakeDiscord, request: web.Request) -> web.StreamRespons
         entry["files"] = [{k: v for k, v in f.items() if k != "data"} for f in files]
     if "X-Audit-Log-Reason" in request.headers:  # what the server's audit log shows (URL-quoted, as Discord takes it)
         entry["audit_log_reason"] = unquote(request.headers["X-Audit-Log-Reason"])
-    response = await _respond(fake, request, method, path, body, files)
+    response, kind = await _respond(fake, request, method, path, body, files)
     entry["status"] = response.status
+    if kind is not None:
+        entry["rate_limited"] = kind  # a 429: "global", "route", "old_message" or "shared"
+    fake.ratelimits.note_answer(response.status, kind)
     fake.state.record(entry)
     return response
 
 
 async def _respond(
     fake: FakeDiscord, request: web.Request, method: str, path: str, body: Any, files: list[dict[str, Any]]
-) -> web.Response:
+) -> tuple[web.Response, str | None]:
+    """The answer and, for a 429, its kind (``global``, ``route``, ``old_message`` or ``shared``)."""
     route, params, exists = router.match(method, path)
     if (route is None or route.auth) and not _auth_ok(fake, request):
-        return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+        return json_response({"message": "401: Unauthorized", "code": 0}, 401), None
+    limits: dict[str, str] = {}
+    upstream = fake.state.find_fault(method, path)
+    if upstream is not None and (upstream.status == 429 or upstream.status >= 500):
+        # An outage or an injected 429 answers before Discord's rate limiter: no token spent, no bucket headers.
+        fake.state.take_fault(method, path)
+        return fault_response(upstream), fault_kind(upstream) if upstream.status == 429 else None
+    if fake.ratelimits.enabled:
+        admitted = fake.ratelimits.admit(
+            method,
+            route.path if route is not None else None,
+            params,
+            bot=route is None or route.auth,
+            message_id=_int_or_none(params.get("message_id")),
+        )
+        if not isinstance(admitted, dict):
+            return admitted.response, admitted.kind
+        limits = admitted
     fault = fake.state.take_fault(method, path)
-    if fault is not None and fault.status:
-        return fault_response(fault)
+    if fault is not None and fault.status:  # a 4xx from the API itself: after the limiter, with the headers
+        response = fault_response(fault)
+        response.headers.update(limits)
+        return response, None
+    response = await _handle(fake, request, route, params, exists, body, files, fault)
+    response.headers.update(limits)
+    return response, None
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+async def _handle(
+    fake: FakeDiscord,
+    request: web.Request,
+    route: Route | None,
+    params: dict[str, str],
+    exists: bool,
+    body: Any,
+    files: list[dict[str, Any]],
+    fault: Fault | None,
+) -> web.Response:
     delay = fault.delay if fault is not None else 0.0  # a slow answer: the work is done, the reply comes late
     if route is None:
         if exists:

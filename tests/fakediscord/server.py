@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from .gateway import HEARTBEAT_ACK_DELAY, Gateway
 from .interactions import build_interaction
 from .messages import create_message, delete_message
 from .payloads import channel_json, guild_create_json, member_json, role_json
+from .ratelimits import RateLimiter
 from .state import INTENT_GUILD_MEMBERS, INTENT_GUILDS, FakeError, Fault, State
 
 
@@ -30,12 +32,18 @@ class FakeDiscord:
         heartbeat_interval_ms: int = 41250,
         heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
         interaction_callback_timeout: float | None = None,
+        rate_limits: bool = False,
+        rate_limit_clock: Callable[[], float] | None = None,
     ) -> None:
+        """``rate_limits=True`` enforces Discord's rate limits (see ``ratelimits.py``; off by default, switchable
+        later with ``fake.ratelimits.enabled`` or ``POST /_fake/ratelimits``); ``rate_limit_clock`` (epoch seconds,
+        ``time.time`` by default) is the limiter's clock, which ``fake.ratelimits.advance(s)`` also moves."""
         self.host = host
         self.port = port
         self.shard_count = shard_count
         self.interaction_callback_timeout = interaction_callback_timeout
         self.state = State(token, bot_user_id=bot_user_id, owner_id=owner_id)
+        self.ratelimits = RateLimiter(enabled=rate_limits, clock=rate_limit_clock)
         self.gateway = Gateway(self.state, lambda: self.gateway_url, heartbeat_interval_ms, heartbeat_ack_delay)
         self._runner: web.AppRunner | None = None
 
@@ -108,6 +116,41 @@ class FakeDiscord:
             all_members = bool(session.intents & INTENT_GUILD_MEMBERS)
             session.dispatch("GUILD_CREATE", guild_create_json(self.state, guild, all_members=all_members))
         return guild_create_json(self.state, guild, all_members=True)
+
+    def add_guilds_bulk(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """``{"count": N, "channels_per_guild": 1, "members_per_guild": 0, "name_prefix": "guild",
+        "preferred_locale": "en-US"}``: N small guilds at once (each with text channels, the bot and the owner, and
+        ``members_per_guild`` more members). A connected bot gets a GUILD_CREATE per guild, as when it joins them;
+        one that connects later gets them at READY. Returns the ids: ``{"count", "guilds": [{"id", "channels"}]}``."""
+        count = int(spec["count"])
+        per_guild = int(spec.get("channels_per_guild", 1))
+        members = int(spec.get("members_per_guild", 0))
+        prefix = str(spec.get("name_prefix", "guild"))
+        locale = str(spec.get("preferred_locale", "en-US"))
+        state = self.state
+        created = []
+        for n in range(count):
+            gid = state.snowflake()
+            channels = [{"id": state.snowflake(), "name": f"channel-{c}", "type": 0} for c in range(per_guild)]
+            member_specs = []
+            for _ in range(members):
+                uid = state.snowflake()
+                member_specs.append({"id": uid, "name": f"user{uid}"})
+            guild = state.add_guild(
+                {
+                    "id": gid,
+                    "name": f"{prefix} {n}",
+                    "channels": channels,
+                    "members": member_specs,
+                    "preferred_locale": locale,
+                }
+            )
+            session = self.gateway.session_for(gid)
+            if session is not None and session.ready:
+                all_members = bool(session.intents & INTENT_GUILD_MEMBERS)
+                session.dispatch("GUILD_CREATE", guild_create_json(state, guild, all_members=all_members))
+            created.append({"id": str(gid), "channels": [str(c["id"]) for c in channels]})
+        return {"count": count, "guilds": created}
 
     def add_channel(self, spec: dict[str, Any]) -> dict[str, Any]:
         guild = self.state.get_guild(int(spec["guild_id"]))

@@ -409,12 +409,15 @@ class State:
         raise FakeError(401, "Invalid Webhook Token", 50027)
 
     # ----------------------------------------------------------------- faults
+    def find_fault(self, method: str, path: str) -> Fault | None:
+        """The fault the next such request would meet, left in place."""
+        return next((fault for fault in self.faults if fault.matches(method, path)), None)
+
     def take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.matches(method, path):
-                fault.count -= 1
-                return fault
-        return None
+        fault = self.find_fault(method, path)
+        if fault is not None:
+            fault.count -= 1
+        return fault
 
     def record(self, entry: dict[str, Any]) -> None:
         self.requests.append(entry)
