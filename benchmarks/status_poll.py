@@ -196,11 +196,11 @@ def _spawn_game_servers(count: int) -> tuple[subprocess.Popen[str], dict[str, li
 
 async def main(args: argparse.Namespace) -> int:
 
-    from bot.core.scheduling import Scheduler
+    from bot.core.scheduling import Scheduler, spread_offset
     from bot.db.migrations import migrate_pool
     from bot.db.pool import EmbeddedPostgres
     from cogs.status import TICK_EVERY_S
-    from cogs.status.monitor import StatusMonitor, spread_offset
+    from cogs.status.monitor import StatusMonitor
     from cogs.status.query import Prober
 
     child, ports = _spawn_game_servers(args.servers)

@@ -32,6 +32,19 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[Any]]
 
 
+def spread_offset(key: int, interval_s: float) -> dt.timedelta:
+    """A stable offset of ``key`` (a server id) inside ``interval_s``: things done for many servers every interval
+    (probes, board refreshes) are spread over it instead of all falling in the same second."""
+    return dt.timedelta(milliseconds=(key * 2_654_435_761) % max(1, int(interval_s * 1000)))
+
+
+def turn_of(key: int, interval_s: float, now: dt.datetime) -> int:
+    """Which of ``key``'s turns ``now`` is in: turns last ``interval_s`` and start at ``key``'s offset, so a thing
+    due once per turn is due when this number changes (each key at its own moment of the interval)."""
+    start = now.timestamp() - spread_offset(key, interval_s).total_seconds()
+    return int(start // interval_s)
+
+
 class Scheduler:
     def __init__(self, clock: Clock = utcnow, *, misfire_grace_time: int = 3600) -> None:
         self.clock = clock

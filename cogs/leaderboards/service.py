@@ -20,6 +20,7 @@ from bot.core.charts import ChartRenderer
 from bot.core.i18n import _
 from bot.core.messaging import DangerousRole, Messenger, Picture, Unreachable, effect_nonce
 from bot.core.people import People, Person
+from bot.core.scheduling import turn_of
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.time import Clock, day_of, local_at, month_of, parse_hhmm, previous_month, zone
@@ -92,7 +93,7 @@ class LeaderboardService:
         self._boards = boards
         self._clock = clock
         self._shards = shards
-        self._checked: dict[int, dt.datetime] = {}  # when each board was last compared (periodic refresh)
+        self._checked: dict[int, int] = {}  # the refresh turn each board was last compared in (turn_of)
         self._recapped: set[tuple[int, str]] = set()  # (server, month) recaps known done: no claim every minute
 
     async def configure(
@@ -156,7 +157,7 @@ class LeaderboardService:
                 await self._servers.mark_board_stale(server_id, BOARD)
             return 0
         refreshed = 0
-        for server, _ in due:
+        for server, setting in due:
             try:
                 month = month_of(now, zone(server.timezone))
                 voters = rankings.get(server.id, [])
@@ -164,7 +165,7 @@ class LeaderboardService:
                 with self._servers.speaking_for(server):  # the board is the channel's
                     embed = top10_embed(server, month.key, voters, now, people)
                 await self._boards.refresh(server, BOARD, BoardContent([embed]))
-                self._checked[server.id] = now
+                self._checked[server.id] = turn_of(server.id, 60.0 * REFRESH_MINUTES.current(setting.settings), now)
                 refreshed += 1
             except Exception:
                 log.exception("top-10 board of server %s failed; retrying next tick", server.id)
@@ -172,9 +173,15 @@ class LeaderboardService:
         return refreshed
 
     def _interval_passed(self, server_id: int, setting: FeatureSetting, now: dt.datetime) -> bool:
+        """Due once per refresh interval, each board at its own moment of it (5,000 boards are not edited in the
+        same second); a board not posted yet is due at once."""
+        interval_s = 60.0 * REFRESH_MINUTES.current(setting.settings)
+        turn = turn_of(server_id, interval_s, now)
         last = self._checked.get(server_id)
-        minutes = REFRESH_MINUTES.current(setting.settings)
-        return last is None or now - last >= dt.timedelta(minutes=minutes)
+        if last is None and setting.message_id is not None:
+            self._checked[server_id] = turn  # seen for the first time (a start): its turn comes, not all at once
+            return False
+        return last is None or turn != last
 
     # ------------------------------------------------------------------ daily post, rollover
     async def tick(self) -> None:

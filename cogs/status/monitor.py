@@ -18,6 +18,7 @@ import asyncpg
 
 from bot.core.addresses import PrivateAddress, resolve
 from bot.core.errors import UserError
+from bot.core.scheduling import spread_offset
 from bot.core.time import utcnow
 from bot.db.transaction import transaction
 from cogs.status.alerts import Alert, AlertPolicy, MonitorState, advance
@@ -64,11 +65,6 @@ class MonitorStats:
     missed: int = 0  # a probe started more than one interval after it was due
     latencies_ms: list[float] = field(default_factory=list)
     keep_latencies: bool = False
-
-
-def spread_offset(server_id: int, interval_s: int) -> dt.timedelta:
-    """A stable offset inside the interval, so servers are not all probed in the same second."""
-    return dt.timedelta(milliseconds=(server_id * 2_654_435_761) % (interval_s * 1000))
 
 
 class StatusMonitor:

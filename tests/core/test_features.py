@@ -61,8 +61,10 @@ def test_values_read_as_people_write_them() -> None:
     assert (refresh.shown(10), refresh.shown(1)) == ("every 10 minutes", "every minute")
     thresholds = features().get("milestones").setting("thresholds")
     assert thresholds.shown([50, 1000, 1_000_000]) == "50, 1,000, 1,000,000 votes"
-    port = features().get("status_board")
-    assert port.settings == ()  # the query settings live in status_settings, declared in cogs/status/spec.py
+    board = features().get("status_board")
+    # the query settings live in status_settings (cogs/status/spec.py); the board's own setting is its picture
+    assert [spec.name for spec in board.settings] == ["picture"]
+    assert board.settings[0].parse("on") is True and board.settings[0].default is False
     long = "x" * 100
     with pytest.raises(UserError, match=r"^“x{39}…” is not a whole number"):
         refresh.parse(long)

@@ -238,3 +238,22 @@ async def test_board_names_voters_who_are_not_in_the_guild(
     boards(runner)._checked.clear()  # refreshed again soon after: the names are remembered
     await boards(runner).board_tick()
     assert [r for r in fake.requests[lookups:] if "/members/" in r["path"] or "/users/" in r["path"]] == []
+
+
+async def test_boards_are_refreshed_spread_over_their_interval_not_all_at_once(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    servers = ServerService(pool, features())
+    for n in range(20):
+        server = await make_server(pool, name=f"Server {n}")
+        await servers.switch_feature(server, "top10_board", enabled=True, channel_id=GENERAL)
+    cog = boards(runner)
+    assert await cog.board_tick() == 20  # boards not posted yet: all at once, so nobody waits for their first board
+    await runner.restart()  # a start: every board is seen for the first time
+    cog = boards(runner)
+    per_tick = []
+    for _tick in range(40):  # 40 ticks of 15 s: one refresh interval (10 minutes)
+        per_tick.append(await cog.board_tick())
+        runner.clock.advance(seconds=15)
+    assert sum(per_tick) == 20  # each board once in its interval
+    assert max(per_tick) <= 3, per_tick  # spread over it: about one every other tick, not 20 in the same second
