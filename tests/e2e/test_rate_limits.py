@@ -1,0 +1,136 @@
+"""The bot inside Discord's rate limits, through the fake that enforces them: a burst of 300 votes into one
+guild, a board whose channel refuses the bot, and members answered meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import asyncpg
+import discord
+import pytest
+
+from bot.app.config import Config
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
+from tests.clock import MovableClock
+from tests.e2e.engagement_helpers import UNNAMED, make_server, texts, thanked_voters
+from tests.e2e.harness import GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, guild_spec
+from tests.fakediscord import FakeDiscord
+
+VOTERS = [2_200_000_000_000_000_000 + n for n in range(300)]
+ROLE_WINDOW = 0.5  # seconds: Discord's 10 role changes per 10 s per guild, shrunk so the burst takes seconds
+
+
+@pytest.fixture
+async def limited() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(token="test-token", rate_limits=True)
+    await server.start()
+    server.add_guild(guild_spec(server.bot_user_id))
+    server.ratelimits.configure(
+        {
+            "routes": {
+                "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}": [10, ROLE_WINDOW],
+                "DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}": [10, ROLE_WINDOW],
+            }
+        }
+    )
+    for n, voter in enumerate(VOTERS):
+        server.add_member({"guild_id": str(GUILD_ID), "id": str(voter), "name": f"voter{n}"})
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def runner(
+    limited: FakeDiscord, config: Config, pool: asyncpg.Pool, clock: MovableClock
+) -> AsyncIterator[BotRunner]:
+    running = BotRunner(limited, config, pool, clock)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+        discord.http.Route.BASE = "https://discord.com/api/v10"
+
+
+def busiest_window(fake: FakeDiscord, channel_id: int, seconds: float = 5.0) -> int:
+    """The most messages the bot posted in ``channel_id`` in any ``seconds`` (the fake's own timestamps)."""
+    times = sorted(dt.datetime.fromisoformat(m["timestamp"]) for m in fake.messages(channel_id))
+    return max((sum(1 for t in times[i:] if (t - s).total_seconds() < seconds) for i, s in enumerate(times)), default=0)
+
+
+async def test_a_burst_of_300_votes_stays_inside_discords_limits(
+    runner: BotRunner, pool: asyncpg.Pool, limited: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await runner.running.servers.switch_feature(server, "vote", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER)
+    now = runner.clock.now
+    await VoteLedger(pool).record_many(
+        [Vote(server.id, "topgg", f"burst{n}", now, discord_user_id=voter) for n, voter in enumerate(VOTERS)]
+    )
+    answers: list[float] = []
+
+    async def members_keep_voting() -> None:  # a member runs /vote every half second during the burst
+        while True:
+            started = time.monotonic()
+            await runner.command(MEMBER, "vote")
+            answers.append(time.monotonic() - started)
+            await asyncio.sleep(0.5)
+
+    voting = asyncio.create_task(members_keep_voting())
+    try:
+        deadline = time.monotonic() + 120
+        while await pool.fetchval("SELECT count(*) FROM vote_rewards WHERE thanked_at IS NOT NULL") < len(VOTERS):
+            assert time.monotonic() < deadline, "the burst was not done within 2 minutes"
+            await asyncio.sleep(0.2)
+        while len(role_adds(limited)) < len(VOTERS):
+            assert time.monotonic() < deadline, f"{len(role_adds(limited))} roles given of {len(VOTERS)}"
+            await asyncio.sleep(0.2)
+    finally:
+        voting.cancel()
+        await asyncio.gather(voting, return_exceptions=True)
+
+    given = Counter(r["path"].split("/")[4] for r in role_adds(limited))
+    assert sorted(given) == sorted(str(v) for v in VOTERS) and set(given.values()) == {1}  # each role once
+    voters = thanked_voters(texts(limited, GENERAL))
+    named = [v for v in voters if v != UNNAMED]
+    assert len(voters) == len(VOTERS) and len(set(named)) == len(named)  # every voter thanked once
+    assert len(texts(limited, GENERAL)) < 40  # a few posts, not 300 trickling out
+    assert busiest_window(limited, GENERAL) <= 5  # the channel's 5 messages per 5 s
+    stats = limited.ratelimits.stats()
+    assert stats["predictable_429s"] == 0, stats  # nothing the headers announced was sent anyway
+    assert stats["429"].get("global", 0) == 0, stats  # the budget kept the bot under the global limit
+    assert answers and max(answers) < 1.0, answers  # /vote answered within a second throughout
+
+
+def role_adds(fake: FakeDiscord) -> list[dict[str, object]]:
+    return [
+        r
+        for r in fake.requests
+        if r["method"] == "PUT" and f"/roles/{ROLE_VOTER}" in str(r["path"]) and r.get("status") == 204
+    ]
+
+
+async def test_a_board_whose_channel_refuses_the_bot_costs_few_invalid_requests_an_hour(
+    runner: BotRunner, pool: asyncpg.Pool, limited: FakeDiscord
+) -> None:
+    server = await make_server(pool)
+    await runner.running.servers.switch_feature(server, "top10_board", enabled=True, channel_id=LOCKED)
+    board = runner.service("Leaderboards")
+    limited.ratelimits.reset()
+    for _minute in range(60):  # an hour of board ticks with a vote every minute (each makes the board stale)
+        await VoteLedger(pool).record(
+            Vote(server.id, "topserver", f"v{_minute}", runner.clock.now, player_name=f"Player{_minute}")
+        )
+        await runner.deliver()
+        for _tick in range(4):
+            await board.board_tick()
+            runner.clock.advance(seconds=15)
+    refused = limited.ratelimits.stats()["by_status"]["403"]
+    assert 1 <= refused < 20, refused  # Discord bans at 10,000 invalid requests in 10 minutes
