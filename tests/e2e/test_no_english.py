@@ -32,6 +32,7 @@ from bot.core.boards import BoardContent
 from bot.core.charts import Panels
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
+from bot.db.records import Server
 from bot.votes.credentials import store_secret
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
@@ -580,7 +581,7 @@ async def test_posts_speak_the_servers_language_when_members_speak_english(
 # ------------------------------------------------------------------ this round: pictures, the recap, coalesced thanks
 
 
-async def vote(pool: asyncpg.Pool, server: Any, key: str, at: dt.datetime, provider: str = "topserver",
+async def vote(pool: asyncpg.Pool, server: Server, key: str, at: dt.datetime, provider: str = "topserver",
                **kwargs: Any) -> None:  # fmt: skip
     """A vote through the real ledger, from ``provider`` (Top-Server by player name, Top.gg by Discord id)."""
     assert (await VoteLedger(pool).record(Vote(server.id, provider, key, at, **kwargs))).vote_id is not None
