@@ -6,15 +6,17 @@ durations and lists the Russian way. The bot then runs its flows for a member an
 language is Russian, in a server whose language is Russian; every text it sends to Discord (replies, embeds,
 buttons, selects, modals, channel posts, DMs) is collected from the fake's request log. Outside text chosen
 by the test has no ASCII letters, so any word of three ASCII letters left is a text that missed the catalog
-or was built in the wrong language.
+or was built in the wrong language. Pictures are PNGs: every chart the bot's renderer is asked to draw is recorded
+instead, and its title, legend, series names, empty text and axis labels (days and hours from Babel's Russian:
+"24 нояб.", "15:00") may hold no Latin letter at all beyond the allowed names, its number axis Russian marks.
+Attachments' alt texts count as texts. The machinery is in tests/e2e/no_english.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import re
-import string
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -27,15 +29,19 @@ from babel.support import NullTranslations
 from bot.app.extensions import features
 from bot.core import i18n
 from bot.core.boards import BoardContent
+from bot.core.charts import Panels
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository
 from bot.db.records import Server
 from bot.votes.credentials import store_secret
+from bot.votes.ledger import VoteLedger
+from bot.votes.model import Vote
 from cogs.reviews.topgg import TopggReviewPoller
 from cogs.status.query import Prober
-from cogs.status.repository import StatusSettings
+from cogs.status.repository import HourStats, StatusRepository, StatusSettings
+from cogs.status.service import StatusService
 from tests.cogs.status.responders import MinecraftResponder
-from tests.e2e.engagement_helpers import confirm_link, delivered, link_code, make_server, record_vote, texts, wait_until
+from tests.e2e.engagement_helpers import confirm_link, delivered, link_code, record_vote, texts, wait_until
 from tests.e2e.harness import (
     ADMIN,
     BASIC,
@@ -47,71 +53,30 @@ from tests.e2e.harness import (
     ROLE_VOTER,
     BotRunner,
     guild_spec,
-    reply_text,
+)
+from tests.e2e.no_english import (
+    PLAYER,
+    PLAYER_TWO,
+    RU,
+    SERVER,
+    T0,
+    Drawn,
+    PseudoRussian,
+    assert_charts_not_english,
+    assert_no_english,
+    assert_posts_not_english,
+    command,
+    custom_ids,
+    interact,
+    letters,
+    press,
+    pseudo,
+    record_charts,
+    ru_server,
 )
 from tests.e2e.test_event_api import SECRET, push, settled
 from tests.fakediscord import FakeDiscord
 from tests.http_util import serving
-
-RU = "ru"
-SERVER = "Альфа"
-PLAYER = "Стив"
-PLAYER_TWO = "Алекс"
-T0 = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
-
-# ------------------------------------------------------------------ the pseudo catalog
-
-_LOWER = dict(zip("abcdefghijklmnopqrstuvwxyz", "абцдефгхийклмнопярстувшжыз", strict=True))  # one to one
-_CYRILLIC = {**_LOWER, **{a.upper(): c.upper() for a, c in _LOWER.items()}}
-_DISCORD_SYNTAX = re.compile(r"<[^<>\s]*>")  # <@id>, <#id>, <t:…:R>, <@&id>, <:emoji:id>: Discord reads them
-_FIELD = "\ue000"  # stands for a placeholder while the literal text around it is transformed
-
-
-def _letters(text: str) -> str:
-    """Every ASCII letter outside ``<…>`` as its Cyrillic twin."""
-    out, last = [], 0
-    for found in _DISCORD_SYNTAX.finditer(text):
-        out.append(text[last : found.start()].translate(str.maketrans(_CYRILLIC)))
-        out.append(found.group())
-        last = found.end()
-    out.append(text[last:].translate(str.maketrans(_CYRILLIC)))
-    return "".join(out)
-
-
-def pseudo(message: str) -> str:
-    """``message`` with its literal text in Cyrillic letters and its ``{placeholders}`` (format specs too)
-    as they were, so that ``_()`` fills them as usual."""
-    try:
-        parts = list(string.Formatter().parse(message))
-    except ValueError:  # not a format string (a lone brace): all literal
-        return _letters(message)
-    fields = [part for part in parts if part[1] is not None]
-    if not fields:
-        return _letters(message)
-    marked, placeholders = [], []
-    for literal, name, spec, conversion in parts:
-        marked.append(literal.replace(_FIELD, ""))
-        if name is not None:
-            placeholders.append(
-                "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-            )
-            marked.append(_FIELD)
-    pieces = _letters("".join(marked)).split(_FIELD)
-    rebuilt = [pieces[0].replace("{", "{{").replace("}", "}}")]
-    for placeholder, piece in zip(placeholders, pieces[1:], strict=True):
-        rebuilt += [placeholder, piece.replace("{", "{{").replace("}", "}}")]
-    return "".join(rebuilt)
-
-
-class PseudoRussian(NullTranslations):
-    def gettext(self, message: str) -> str:
-        return pseudo(message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return pseudo(singular if n == 1 else plural)
-
-    def pgettext(self, context: str, message: str) -> str:
-        return pseudo(message)
 
 
 def test_the_pseudo_catalog_keeps_placeholders_and_discord_syntax() -> None:
@@ -130,6 +95,12 @@ def pseudo_russian(monkeypatch: pytest.MonkeyPatch) -> None:
     russian = PseudoRussian()
     monkeypatch.setattr(i18n, "_translations", lambda identifier: russian if identifier == RU else english)
     assert i18n.language(RU) is not None and i18n.language(RU).translations is russian  # type: ignore[union-attr]
+
+
+@pytest.fixture(autouse=True)
+def charts(monkeypatch: pytest.MonkeyPatch) -> Drawn:
+    """Every chart the bot draws while a test runs (their texts are in the PNGs, out of the fake's request log)."""
+    return record_charts(monkeypatch)
 
 
 @pytest.fixture
@@ -151,175 +122,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
     finally:
         await server.stop()
-
-
-# ------------------------------------------------------------------ what the bot said
-
-EPHEMERAL = 1 << 6
-INTERACTION_PATH = re.compile(r"^/interactions/(\d+)/")
-MESSAGE_PATH = re.compile(r"^/(channels/\d+/messages(/\d+)?|interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+.*)$")
-
-
-def _message_texts(body: dict[str, Any], where: str) -> Iterator[tuple[str, str]]:
-    if body.get("content"):
-        yield where + " content", body["content"]
-    for index, embed in enumerate(body.get("embeds") or []):
-        at = f"{where} embed {index}"
-        for key in ("title", "description"):
-            if embed.get(key):
-                yield f"{at} {key}", embed[key]
-        for fld in embed.get("fields") or []:
-            yield f"{at} field name", fld.get("name") or ""
-            yield f"{at} field {fld.get('name')!r}", fld.get("value") or ""
-        for key in ("footer", "author"):
-            part = embed.get(key) or {}
-            if part.get("text") or part.get("name"):
-                yield f"{at} {key}", part.get("text") or part.get("name")
-    if body.get("title"):  # a modal
-        yield where + " modal title", body["title"]
-    yield from _component_texts(body.get("components") or [], where)
-    for choice in body.get("choices") or []:  # autocomplete
-        yield where + " choice", choice["name"]
-
-
-def _component_texts(components: list[dict[str, Any]], where: str) -> Iterator[tuple[str, str]]:
-    for component in components:
-        for key in ("label", "placeholder"):
-            if component.get(key):
-                yield f"{where} {key} ({component.get('custom_id') or component.get('url')})", component[key]
-        for option in component.get("options") or []:
-            yield f"{where} select option", option.get("label") or ""
-            if option.get("description"):
-                yield f"{where} select option description", option["description"]
-        yield from _component_texts(component.get("components") or [], where)
-
-
-def bot_texts(fake: FakeDiscord) -> list[tuple[str, str]]:
-    """(where, text) of every text the bot sent: messages, replies, followups, edits, modals, choices, DMs."""
-    found: list[tuple[str, str]] = []
-    for request in fake.requests:
-        if request.get("audit_log_reason"):  # what the admins read in the server's audit log
-            found.append((f"audit log reason of {request['method']} {request['path']}", request["audit_log_reason"]))
-        body = request.get("json")
-        if request["method"] not in {"POST", "PATCH"} or not isinstance(body, dict):
-            continue
-        if not MESSAGE_PATH.match(request["path"]):
-            continue
-        where = f"{request['method']} {request['path']}"
-        interaction = INTERACTION_PATH.match(request["path"])
-        if interaction:  # named by what was used: the command, or the button's or form's custom_id
-            data = fake.interaction_payload(interaction.group(1)).get("data") or {}
-            where = f"reply to {data.get('name') or data.get('custom_id')!r} ({request['path'].rsplit('/', 1)[-1]})"
-        if request["path"].endswith("/callback"):
-            body = body.get("data") or {}
-        found.extend(_message_texts(body, where))
-    return found
-
-
-# ------------------------------------------------------------------ what may stay in Latin letters
-
-ALLOWED = re.compile(
-    r"https?://\S+"  # links
-    r"|<[^<>\s]*>"  # Discord syntax: mentions, channels, roles, timestamps
-    r"|`[^`\s]+`"  # a code span without spaces: an id, a key, a protocol the bot echoes as is
-    r"|\b[A-Z2-9]{4}-[A-Z2-9]{4}\b"  # a /link code
-    r"|\bvb_\w+"  # an API key
-    r"|\b(?:Discord|Top-Server|Top\.gg|GAMEMONITORING|Votifier|Minecraft|minecraft|API|UTC)\b"  # names
-    r"|\b[A-Z][a-z]+/[A-Za-z_]+\b"  # an IANA time zone (Europe/Moscow), shown as the zone database spells it
-    # the command the game plugin registers, typed in the game's chat: it is not a Discord text
-    r"|`/votebot link [A-Z2-9]{4}-[A-Z2-9]{4}`"
-    # Discord's own error text, quoted in an owner notice as Discord worded it (bot/core/messaging.py: _refused)
-    r"|\((?:Missing Permissions|Missing Access)\)"
-    # a probe's technical detail (an exception's name, the operating system's error), English by design inside
-    # the translated reason (cogs/status/views.py: _REASONS)
-    rf"|(?<={re.escape(pseudo('bad answer: '))})[^\n]*"
-    rf"|(?<={re.escape(pseudo('network error: '))})[^\n]*"
-    # the feature keys a crafted /feature sends: Discord's own client offers only the (translated) choices
-    rf"|(?<={re.escape(pseudo('; choose one of: '))})[a-z0-9_, ]+"
-)
-ENGLISH = re.compile(r"[A-Za-z]{3,}")
-
-
-# a decimal number the English way ("0.2"): Russian writes "0,2" (versions and addresses have more dots)
-ENGLISH_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
-
-
-def english_left(fake: FakeDiscord) -> list[str]:
-    leaks = []
-    for where, text in bot_texts(fake):
-        rest = ALLOWED.sub(" ", text)
-        words = ENGLISH.findall(rest) + ENGLISH_DECIMAL.findall(rest)
-        if words:
-            leaks.append(f"{where}: {text!r} (English: {', '.join(words)})")
-    return leaks
-
-
-def assert_no_english(fake: FakeDiscord, *, at_least: int) -> None:
-    said = bot_texts(fake)
-    assert len(said) >= at_least, f"only {len(said)} texts collected: {said}"
-    leaks = english_left(fake)
-    assert not leaks, "English left in what the bot said:\n" + "\n".join(leaks)
-
-
-def public_texts(fake: FakeDiscord) -> list[tuple[str, str]]:
-    """(where, text) of what everyone (or the owner) reads: channel posts and edits, DMs, and interaction answers
-    on a message that is not ephemeral (a public reply, a post updated when someone presses its button)."""
-    found = [
-        (where, text)
-        for where, text in bot_texts(fake)
-        if where.split(" ", 2)[1].startswith("/channels/") or where.startswith("audit log")
-    ]
-    interactions = {m.group(1) for r in fake.requests if (m := INTERACTION_PATH.match(r["path"]))}
-    for interaction in sorted(interactions):
-        for response in fake.responses(interaction):
-            message = fake.message(int(response.get("message_id") or 0))
-            if message is None or int(message.get("flags") or 0) & EPHEMERAL:
-                continue
-            found.extend(_message_texts(response.get("data") or {}, f"public {response['kind']} of {interaction}"))
-    return found
-
-
-def assert_posts_not_english(fake: FakeDiscord, *, at_least: int) -> None:
-    said = public_texts(fake)
-    assert len(said) >= at_least, f"only {len(said)} public texts collected: {said}"
-    leaks = [f"{where}: {text!r}" for where, text in said if ENGLISH.findall(ALLOWED.sub(" ", text))]
-    assert not leaks, "English in what the server reads (built in the member's language?):\n" + "\n".join(leaks)
-
-
-# ------------------------------------------------------------------ driving the bot
-
-
-async def ru_server(pool: asyncpg.Pool, name: str = SERVER, **columns: Any) -> Server:
-    return await make_server(pool, name, language=RU, game="minecraft", **columns)
-
-
-async def command(runner: BotRunner, user: int, name: str, /, locale: str = RU, **options: Any) -> str:
-    return reply_text(await runner.command(user, name, locale=locale, **options))
-
-
-async def interact(fake: FakeDiscord, user: int, **spec: Any) -> list[dict[str, Any]]:
-    created = await fake.interact(
-        {"guild_id": str(GUILD_ID), "channel_id": str(GENERAL), "user_id": str(user), "locale": RU, **spec}
-    )
-    first = await fake.wait_for_response(created["interaction_id"], timeout=10)
-    if first[0].get("type") == 5:  # thinking: then the answer
-        return await fake.wait_for_response(created["interaction_id"], count=2, timeout=10)
-    if first[0].get("type") == 7:  # updated in place, maybe with a private note
-        try:
-            return await fake.wait_for_response(created["interaction_id"], count=2, timeout=1)
-        except TimeoutError:
-            return first
-    return first
-
-
-async def press(
-    fake: FakeDiscord, user: int, message: dict[str, Any], custom_id: str, locale: str = RU
-) -> list[dict[str, Any]]:
-    return await interact(fake, user, type=3, custom_id=custom_id, message_id=message["id"], locale=locale)
-
-
-def custom_ids(message: dict[str, Any]) -> list[str]:
-    return [c.get("custom_id") or "" for row in message.get("components") or [] for c in row["components"]]
 
 
 async def test_setup_features_and_errors_speak_russian(
@@ -469,7 +271,7 @@ async def minecraft() -> AsyncIterator[MinecraftResponder]:
 
 
 async def test_status_board_alerts_and_owner_notices_speak_russian(
-    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder, charts: Drawn
 ) -> None:
     runner.clock.set(T0)
     server = await ru_server(pool, address=f"127.0.0.1:{minecraft.port}")
@@ -504,6 +306,7 @@ async def test_status_board_alerts_and_owner_notices_speak_russian(
     assert any("🔴" in (m.get("content") or "") or m.get("embeds") for m in fake.messages(GENERAL))
     await command(runner, MEMBER, "status")
     assert_no_english(fake, at_least=10)
+    assert_charts_not_english(charts, at_least=1, kinds={"line", "strip"})  # /status's pictures
 
 
 async def test_giveaways_wipes_and_reviews_speak_russian(
@@ -665,7 +468,7 @@ async def test_owner_notices_speak_russian(runner: BotRunner, pool: asyncpg.Pool
 
 
 async def test_edge_cases_speak_russian(
-    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder, charts: Drawn
 ) -> None:
     """The rarer answers: an outdated command, crafted values, a voice channel, closed DMs, a failed check."""
     runner.clock.set(T0)
@@ -728,6 +531,7 @@ async def test_edge_cases_speak_russian(
     await runner.service("Leaderboards").tick()
     assert ROLE_VOTER in [int(r) for r in fake.state.get_member(fake.state.get_guild(GUILD_ID), MEMBER)["roles"]]
     assert_no_english(fake, at_least=12)
+    assert_charts_not_english(charts, at_least=1)  # the picture of a server that answers garbage
 
 
 async def test_posts_speak_the_servers_language_when_members_speak_english(
@@ -772,3 +576,194 @@ async def test_posts_speak_the_servers_language_when_members_speak_english(
         lambda: any("★" in (m["embeds"] or [{}])[0].get("description", "") for m in fake.messages(GENERAL))
     )
     assert_posts_not_english(fake, at_least=15)
+
+
+# ------------------------------------------------------------------ this round: pictures, the recap, coalesced thanks
+
+
+async def vote(pool: asyncpg.Pool, server: Server, key: str, at: dt.datetime, provider: str = "topserver",
+               **kwargs: Any) -> None:  # fmt: skip
+    """A vote through the real ledger, from ``provider`` (Top-Server by player name, Top.gg by Discord id)."""
+    assert (await VoteLedger(pool).record(Vote(server.id, provider, key, at, **kwargs))).vote_id is not None
+
+
+def day(month: int, number: int, hour: int = 12) -> dt.datetime:
+    return dt.datetime(2026, month, number, hour, tzinfo=dt.UTC)
+
+
+async def test_stats_and_their_charts_speak_russian(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, charts: Drawn
+) -> None:
+    """/stats server (with votes, new this month, empty), /stats me (with votes and with none), /stats-admin post and
+    its refusals, the cooldown: the replies, the alt texts and the charts' titles, legends and day labels."""
+    runner.clock.set(T0)
+    server = await ru_server(pool, category="выживание", timezone="Europe/Moscow")
+    rival = await ru_server(pool, "Бета", category="выживание")
+    await ru_server(pool, "Гамма")  # no category, no votes: an empty chart
+    for n, moment in enumerate([day(11, 20), day(11, 21), day(11, 22), day(10, 5), day(10, 10), day(10, 28)]):
+        await vote(pool, server, f"steve{n}", moment, player_name=PLAYER)
+    for n, moment in enumerate([day(11, 22, 9), day(11, 23, 8), day(10, 12)]):
+        await vote(pool, server, f"member{n}", moment, "topgg", discord_user_id=MEMBER)
+    await vote(pool, server, "alex", day(11, 24, 10), player_name=PLAYER_TWO)
+    for n in range(4):
+        await vote(pool, rival, f"beta{n}", day(11, 3), player_name=f"Игрок{n}")
+    await delivered(pool)
+
+    assert "**6**" in await command(runner, MEMBER, "stats server")  # this month: Стив 3, the member 2, Алекс 1
+    await command(runner, MEMBER, "stats server", server="Бета")  # new this month
+    await command(runner, MEMBER, "stats server", server="Гамма")  # the third in ten seconds: please wait
+    await command(runner, ADMIN, "stats server", server="Гамма")  # nothing this month nor last
+    await command(runner, MEMBER, "stats me")
+    await command(runner, ADMIN, "stats me")  # no votes: told how
+    await command(runner, ADMIN, "stats me", server="Гамма")
+    await command(runner, ADMIN, "stats-admin post")  # here, for everyone
+    await command(runner, ADMIN, "stats-admin post", channel=str(LOCKED))  # the bot may not post there
+    await command(runner, MEMBER, "stats-admin post")  # not an admin
+    [post] = [m for m in fake.messages(GENERAL) if m["attachments"]]
+    assert post["embeds"][0]["image"]["url"] == post["attachments"][0]["url"]
+    assert fake.messages(LOCKED) == []
+    assert_no_english(fake, at_least=25)
+    # the server's chart (30 days, Top-Server and Top.gg stacked), Beta's, Gamma's empty one, the member's own
+    assert_charts_not_english(charts, at_least=5, kinds={"bars"})
+    titles = {chart.title for chart in charts if not isinstance(chart, Panels)}
+    assert len(titles) >= 2 and all(titles)
+    legends = {series.name for chart in charts if not isinstance(chart, Panels) for series in chart.series}
+    assert {pseudo("Top-Server"), pseudo("Top.gg")} <= legends  # the listing sites, stacked
+    assert any(chart.empty and chart.empty_text for chart in charts if not isinstance(chart, Panels))
+
+
+async def test_status_pictures_and_the_board_with_its_picture_speak_russian(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder, charts: Drawn
+) -> None:
+    """/status with its picture (players over 24 hours above the uptime strip; a server never checked, one nobody
+    plays on), /status-admin board with and without picture:True, and the board's embed showing the picture."""
+    runner.clock.set(T0 + dt.timedelta(minutes=20))
+    address = f"127.0.0.1:{minecraft.port}"
+    server = await ru_server(pool, address=address, timezone="Europe/Moscow")
+    empty = await ru_server(pool, "Бета", address=address)
+    never = await ru_server(pool, "Гамма", address=address)
+    service = ServerService(pool, features())
+    await service.switch_feature(server, "status_board", enabled=True, channel_id=GENERAL)
+    repo = StatusRepository(pool)
+    hour = dt.timedelta(hours=1)
+    for back in range(1, 30):  # a day and more: up with players, an outage three hours ago, a gap the bot was off
+        if back in (7, 8):
+            continue
+        down = 900.0 if back == 3 else 0.0
+        await repo.add_hour(server.id, HourStats(T0 - back * hour, 3600 - down, down, 60, 1000 + back % 5))
+        await repo.add_hour(empty.id, HourStats(T0 - back * hour, 3600.0, 0.0, 60, 0))  # nobody played
+    status: StatusService = runner.service("Status")
+    runner.running.scheduler.cancel("status:tick", "status:alerts", "status:compact")
+    status.monitor.prober = Prober(timeout=0.2, allow_private=status.monitor.allow_private)
+    assert await status.monitor.probe_server(server.id) is not None  # the board, without its picture
+
+    await command(runner, MEMBER, "status")  # every server: three pictures
+    await command(runner, MEMBER, "status", server="Гамма")
+    await command(runner, ADMIN, "status-admin board")  # no picture: how to add one
+    await command(runner, ADMIN, "status-admin board", picture=True)  # the board redrawn with its picture
+    runner.clock.advance(60)
+    assert await status.monitor.probe_server(server.id) is not None  # edited, the picture kept
+    await command(runner, ADMIN, "status-admin board")
+    await command(runner, ADMIN, "status-admin board", server="Бета", picture=True)  # its board is off: says so
+    await command(runner, MEMBER, "status-admin board", picture=False)  # not an admin
+    [board] = [m for m in fake.messages(GENERAL) if m["embeds"]]
+    assert board["attachments"] and board["embeds"][0]["image"]["url"] == board["attachments"][0]["url"]
+    await command(runner, ADMIN, "status-admin board", picture=False)
+    assert never.id
+    assert_no_english(fake, at_least=20)
+    # one picture per server and hour (the board shows the one /status drew: the service keeps it for the hour)
+    assert_charts_not_english(charts, at_least=3, kinds={"line", "strip"})
+    drawn = [chart for picture in charts if isinstance(picture, Panels) for chart in picture.charts]
+    assert {chart.empty_text for chart in drawn if chart.kind == "line" and chart.empty} == {
+        pseudo("No players in the last 24 hours"),
+        pseudo("No data for the last 24 hours yet"),
+    }
+
+
+async def test_the_monthly_recap_and_its_chart_speak_russian(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, charts: Drawn
+) -> None:
+    """On the 1st at the post time (the server's zone): October against a September without votes, its top voters
+    and best day; then November, whose votes carry no name, against October."""
+    server = await ru_server(pool, timezone="Europe/Moscow")  # the daily post at 09:00 Moscow: 06:00 UTC
+    await ServerService(pool, features()).switch_feature(server, "daily_leaderboard", enabled=True, channel_id=GENERAL)
+    code = link_code(await command(runner, MEMBER, "link", player=PLAYER))
+    assert (await confirm_link(runner, pool, server, code, PLAYER))[0] == 200
+    for n, moment in enumerate([day(10, 5, 10), day(10, 5, 11), day(10, 20)]):
+        await vote(pool, server, f"steve{n}", moment, player_name=PLAYER)
+    await vote(pool, server, "member", day(10, 12, 10), "topgg", discord_user_id=MEMBER)
+    await vote(pool, server, "alex", day(10, 12, 9), player_name=PLAYER_TWO)
+    for n in range(2):
+        await vote(pool, server, f"nobody{n}", day(11, 10 + n))  # no player name, no member
+    await delivered(pool)
+
+    leaderboards = runner.service("Leaderboards")
+    for moment in (dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)):
+        runner.clock.set(moment)
+        await leaderboards.tick()
+    recaps = [m for m in fake.messages(GENERAL) if m["attachments"]]
+    assert len(recaps) == 2 and all(m["embeds"][0]["image"]["url"] == m["attachments"][0]["url"] for m in recaps)
+    assert_no_english(fake, at_least=12)
+    assert_charts_not_english(charts, at_least=2, kinds={"bars"})
+    october, november = ("\n".join(f["value"] for f in m["embeds"][0]["fields"]) for m in recaps)
+    assert f"<@{MEMBER}>" in october and letters("No named voters") in november
+    assert all(chart.title for chart in charts if not isinstance(chart, Panels))
+
+
+async def test_a_burst_of_votes_is_thanked_in_russian(runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord) -> None:
+    """A burst thanked in a few coalesced posts ("🎉 Thank you Alice, Bob, and 12 other voters …"), a pinged member
+    named first, the Remind me button; then a burst of voters without a name ("Thank you to the 12 voters …")."""
+    server = await ru_server(pool)
+    service = ServerService(pool, features())
+    await service.switch_feature(server, "vote", enabled=True, channel_id=GENERAL)
+    await service.switch_feature(server, "reminders", enabled=True, channel_id=GENERAL)
+    code = link_code(await command(runner, MEMBER, "link", player="Игрок07", ping=True))
+    assert (await confirm_link(runner, pool, server, code, "Игрок07"))[0] == 200
+
+    async def thanked(count: int) -> None:
+        deadline = asyncio.get_running_loop().time() + 30
+        while await pool.fetchval("SELECT count(*) FROM vote_rewards WHERE thanked_at IS NOT NULL") < count:
+            assert asyncio.get_running_loop().time() < deadline, "the burst was not thanked within 30 s"
+            await asyncio.sleep(0.05)
+
+    now = runner.clock.now
+    await VoteLedger(pool).record_many(
+        [Vote(server.id, "topserver", f"burst{i}", now, player_name=f"Игрок{i:02}") for i in range(30)]
+    )
+    await thanked(30)
+    await VoteLedger(pool).record_many([Vote(server.id, "topserver", f"nameless{i}", now) for i in range(12)])
+    await thanked(42)
+    assert_no_english(fake, at_least=8)
+    posts = texts(fake, GENERAL)  # the flows above happened: coalesced posts, the pinged member first, no names
+    assert any(letters("other voters") in text for text in posts) and any(f"<@{MEMBER}>" in t for t in posts), posts
+    assert any(letters("Thank you to the") in text for text in posts), posts
+
+
+async def test_pictures_posted_for_everyone_speak_the_servers_language_when_admins_speak_english(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord, minecraft: MinecraftResponder, charts: Drawn
+) -> None:
+    """An English-speaking admin posts the stats and puts the picture on the status board of a Russian server: their
+    own answers are English, but the posts, the boards, their alt texts and their charts are Russian."""
+    en = "en-US"
+    runner.clock.set(T0 + dt.timedelta(minutes=20))
+    server = await ru_server(pool, category="выживание", address=f"127.0.0.1:{minecraft.port}")
+    for n, moment in enumerate([day(11, 20), day(11, 21), day(10, 5)]):
+        await vote(pool, server, f"steve{n}", moment, player_name=PLAYER)
+    await vote(pool, server, "member", day(11, 22), "topgg", discord_user_id=MEMBER)
+    await delivered(pool)
+    await command(runner, ADMIN, "stats-admin post", locale=en)
+    await command(runner, ADMIN, "stats-admin post", locale=en, channel=str(LOCKED))  # refused: the admin is told
+
+    await ServerService(pool, features()).switch_feature(server, "status_board", enabled=True, channel_id=GENERAL)
+    repo = StatusRepository(pool)
+    for back in range(1, 30):
+        await repo.add_hour(server.id, HourStats(T0 - back * dt.timedelta(hours=1), 3600.0, 0.0, 60, 1200 + back))
+    status: StatusService = runner.service("Status")
+    runner.running.scheduler.cancel("status:tick", "status:alerts", "status:compact")
+    status.monitor.prober = Prober(timeout=0.2, allow_private=status.monitor.allow_private)
+    assert await status.monitor.probe_server(server.id) is not None
+    await command(runner, ADMIN, "status-admin board", locale=en, picture=True)  # redrawn by the admin's command
+    [board] = [m for m in fake.messages(GENERAL) if [a for a in m["attachments"] if a["filename"].startswith("status")]]
+    assert board["embeds"][0]["image"]["url"] == board["attachments"][0]["url"]
+    assert_posts_not_english(fake, at_least=12)
+    assert_charts_not_english(charts, at_least=2, kinds={"bars", "line", "strip"})  # nothing drawn for the admin
