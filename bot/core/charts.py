@@ -182,7 +182,8 @@ def _draw(axes: Any, chart: Chart) -> bool:
         axes.set_axis_off()
         return False
     step = max(1, -(-len(positions) // chart.max_ticks))
-    axes.set_xticks(positions[::step], chart.labels[::step])
+    shown = positions[::-step][::-1]  # counted from the last: the latest day or hour (today, now) is labelled
+    axes.set_xticks(shown, [chart.labels[p] for p in shown])
     axes.tick_params(colors=TEXT, labelsize=FONT_SIZE)
     for spine in axes.spines.values():
         spine.set_visible(False)

@@ -170,3 +170,11 @@ def test_a_sparkline_fills_its_badge() -> None:
     assert box is not None
     left, top, right, bottom = box
     assert left < 240 * 0.05 and right > 240 * 0.95 and bottom - top > 48 * 0.8  # no wide empty margins
+
+
+def test_the_latest_day_is_always_labelled() -> None:
+    labels = tuple(f"day{n}" for n in range(1, 31))
+    chart = Chart("bars", labels, (Series("", tuple(1.0 for _ in labels)),), format="svg")
+    svg = render(chart).decode()
+    assert "day30" in svg  # today, under the bar members look at first
+    assert sum(1 for label in labels if f">{label}<" in svg) <= chart.max_ticks
