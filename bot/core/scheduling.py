@@ -68,8 +68,8 @@ class Scheduler:
     def every(self, job_id: str, seconds: float, func: Job) -> None:
         """Run ``func`` every ``seconds`` (the first run after one interval). Replaces a job of the same id."""
         self._apscheduler.add_job(
-            _quiet_on_shutdown(func), "interval", seconds=seconds, id=job_id, replace_existing=True
-        )
+            _quiet_on_shutdown(func), "interval", seconds=seconds, id=job_id, name=job_id, replace_existing=True
+        )  # named by its id: "job rewards:thanks skipped: maximum number of running instances reached"
 
     def at(self, job_id: str, when: dt.datetime, func: Job, *, keep_earlier: bool = True) -> None:
         """Run ``func`` once at clock time ``when`` (at once when it is past). With ``keep_earlier``, an
@@ -81,7 +81,9 @@ class Scheduler:
             next_run = getattr(pending, "next_run_time", None)
             if next_run is not None and next_run <= run_date:
                 return
-        self._apscheduler.add_job(_quiet_on_shutdown(func), "date", run_date=run_date, id=job_id, replace_existing=True)
+        self._apscheduler.add_job(
+            _quiet_on_shutdown(func), "date", run_date=run_date, id=job_id, name=job_id, replace_existing=True
+        )
 
     def cancel(self, *job_ids: str) -> None:
         for job_id in job_ids:

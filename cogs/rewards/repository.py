@@ -30,6 +30,15 @@ class ThankYou:
     ping: bool  # the member opted in to be pinged by thank-you posts
 
 
+@dataclass(frozen=True, slots=True)
+class RoleToGive:
+    guild_id: int
+    server_id: int
+    discord_user_id: int
+    role_id: int
+    provider: str | None  # the listing site of the vote that asked for it (the audit log's reason)
+
+
 class RewardRepository:
     def __init__(self, db: Executor) -> None:
         self._db = db
@@ -144,21 +153,62 @@ class RewardRepository:
 
     # ------------------------------------------------------------------ voter roles
     async def grant_role(
-        self, server_id: int, guild_id: int, user_id: int, role_id: int, expires_at: dt.datetime
+        self, server_id: int, guild_id: int, user_id: int, role_id: int, expires_at: dt.datetime, provider: str
     ) -> None:
+        """The member is to have the role until ``expires_at`` (given by the guild's next role turn; a vote while
+        the role is held gives it again, in case someone took it away)."""
         await self._db.execute(
             """
-            INSERT INTO role_grants (server_id, guild_id, discord_user_id, role_id, expires_at)
-            VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO role_grants (server_id, guild_id, discord_user_id, role_id, expires_at, provider)
+            VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (server_id, discord_user_id, role_id) DO UPDATE
-                SET expires_at = GREATEST(role_grants.expires_at, EXCLUDED.expires_at), attempts = 0, last_error = NULL
+                SET expires_at = GREATEST(role_grants.expires_at, EXCLUDED.expires_at), attempts = 0, last_error = NULL,
+                    given_at = NULL, provider = EXCLUDED.provider
             """,
             server_id,
             guild_id,
             user_id,
             role_id,
             expires_at,
+            provider,
         )
+
+    async def roles_to_give(self, guild_id: int, now: dt.datetime, limit: int) -> list[RoleToGive]:
+        """The guild's grants not given yet (oldest vote first), left out those whose time is already over."""
+        records = await self._db.fetch(
+            """
+            SELECT server_id, discord_user_id, role_id, provider FROM role_grants
+            WHERE guild_id = $1 AND given_at IS NULL AND expires_at > $2 AND attempts = 0
+            ORDER BY expires_at, discord_user_id LIMIT $3
+            """,
+            guild_id,
+            now,
+            limit,
+        )
+        return [RoleToGive(guild_id=guild_id, **dict(r)) for r in records]
+
+    async def role_given(self, grant: RoleToGive, now: dt.datetime) -> None:
+        await self._db.execute(
+            "UPDATE role_grants SET given_at = $4 WHERE server_id = $1 AND discord_user_id = $2 AND role_id = $3",
+            grant.server_id,
+            grant.discord_user_id,
+            grant.role_id,
+            now,
+        )
+
+    async def guilds_with_roles_to_give(
+        self, now: dt.datetime, shard_count: int | None = None, shard_ids: list[int] | None = None
+    ) -> list[int]:
+        records = await self._db.fetch(
+            f"""
+            SELECT DISTINCT guild_id FROM role_grants
+            WHERE given_at IS NULL AND expires_at > $1 AND attempts = 0 AND {shard_filter("guild_id", "$2", "$3")}
+            """,
+            now,
+            shard_count,
+            shard_ids,
+        )
+        return [r["guild_id"] for r in records]
 
     async def claim_expired_roles(self, now: dt.datetime, lease: dt.timedelta, limit: int = 100) -> list[RoleGrant]:
         """Expired grants, leased to this caller (SKIP LOCKED: two bots never take the same row)."""

@@ -5,10 +5,11 @@ settings ``thank_you`` and ``role_hours`` (see ``spec.py``). Points are not stor
 votes (:meth:`bot.db.votes.VoteRepository.points`).
 
 Each effect of a vote happens once. The dispatcher hands a vote over until :meth:`RewardsService.handle`
-returns; giving the role is idempotent in Discord and in ``role_grants``, and the thank-you is recorded in
-``vote_rewards`` once posted (with a nonce, so a retry after a crash between the two does not post twice).
-A channel or role the bot may not use is reported to the guild owner once and skipped; a Discord outage
-raises, and the vote is retried later.
+returns. The thank-you goes through the channel's outbox (:mod:`cogs.rewards.thanks`: at once, or coalesced
+with a burst's others) and is recorded in ``vote_rewards`` once posted (with a nonce, so a retry after a crash
+between the two does not post twice); the role is recorded in ``role_grants`` and given within the guild's role
+limit (:mod:`cogs.rewards.roles`), idempotent in Discord. A channel or role the bot may not use is reported to
+the guild owner once and skipped; a Discord outage raises, and the vote is retried later.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import discord
 
 from bot.core.admin_notice import AdminNotices
 from bot.core.i18n import _
-from bot.core.messaging import DangerousRole, Gone, Messenger, Unreachable
+from bot.core.messaging import Gone, Messenger, Unreachable
 from bot.core.people import People
 from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
@@ -29,12 +30,12 @@ from bot.core.time import Clock
 from bot.db.executor import Executor
 from bot.db.records import FeatureSetting, Server
 from bot.db.votes import VoteRepository
-from bot.votes.credentials import provider_name
 from bot.votes.events import VoteEvent
 from cogs.rewards.repository import RewardRepository, RoleGrant
+from cogs.rewards.roles import RoleGiver
 from cogs.rewards.spec import ROLE_HOURS, THANK_YOU
 from cogs.rewards.thanks import ThankYouPoster
-from cogs.rewards.views import role_refused_text, setup_summary
+from cogs.rewards.views import setup_summary
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class RewardsService:
         self.thanks = ThankYouPoster(
             self._rewards, VoteRepository(db), servers, messenger, notices, people, clock, shards
         )
+        self.roles = RoleGiver(self._rewards, servers, messenger, notices, clock, shards)
 
     # ------------------------------------------------------------------ admin
     async def configure(
@@ -91,36 +93,24 @@ class RewardsService:
         if setting is None:
             return  # rewards off: nothing to give (points still count: they are the votes themselves)
         to_thank = await self._rewards.start(server.id, event.ledger_id, event.discord_user_id)
-        member_id = event.discord_user_id
-        if setting.role_id and member_id is not None:
-            await self._give_role(event, setting, member_id, setting.role_id)
-        if to_thank:
+        if to_thank:  # first: a thank-you never waits for the guild's role limit
             if setting.channel_id and THANK_YOU.current(setting.settings):  # alone now, or with a burst's others
                 await self._rewards.queue_thanks(event.ledger_id, setting.channel_id)
                 await self.thanks.thank(server, setting.channel_id)
             else:
                 await self._rewards.thanked(event.ledger_id, None, self._clock())
+        member_id = event.discord_user_id
+        if setting.role_id and member_id is not None:
+            await self._grant_role(event, setting, member_id, setting.role_id)
 
-    async def _give_role(self, event: VoteEvent, setting: FeatureSetting, member_id: int, role_id: int) -> None:
+    async def _grant_role(self, event: VoteEvent, setting: FeatureSetting, member_id: int, role_id: int) -> None:
         hours = ROLE_HOURS.current(setting.settings)
         expires = event.voted_at + dt.timedelta(hours=hours) if hours else event.next_vote_at
         if expires is None or expires <= self._clock():
             return  # the vote is older than its role would last (a late delivery)
         server = event.server
-        await self._rewards.grant_role(server.id, server.guild_id, member_id, role_id, expires)
-        with self._servers.speaking_for(server):
-            # Translators: the reason shown in the Discord audit log when the bot gives the voter role; {provider} is
-            # the listing site's name, e.g. "voted (Top-Server)".
-            reason = _("voted ({provider})", provider=provider_name(event.provider))
-        try:
-            await self._messenger.add_role(server.guild_id, member_id, role_id, reason=reason)
-        except Unreachable as exc:  # skipped (a role that gained a dangerous permission too), the owner told once
-            log.warning("vote %s: cannot give role %s in guild %s: %s", event.ledger_id, role_id, server.guild_id, exc)
-            dangerous = isinstance(exc, DangerousRole)
-            key = f"role:{role_id}:dangerous" if dangerous else f"role:{role_id}"  # not hidden by an earlier notice
-            with self._servers.speaking_for(server):  # the owner notice, in the server's language
-                text = role_refused_text(role_id, exc.shown, dangerous=dangerous)
-                await self._notices.once(server, key, text)
+        await self._rewards.grant_role(server.id, server.guild_id, member_id, role_id, expires, event.provider)
+        await self.roles.give(server.guild_id)  # now while the guild has room, else in its next turn
 
     # ------------------------------------------------------------------ role expiry
     async def expire_roles(self) -> int:

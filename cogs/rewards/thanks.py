@@ -16,11 +16,8 @@ what a restart left waiting.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 
 import discord
@@ -33,6 +30,7 @@ from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.text import clean_player_name
 from bot.core.time import Clock
+from bot.core.turns import PacedTurns
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
 from cogs.rewards.repository import RewardRepository, ThankYou
@@ -43,7 +41,6 @@ log = logging.getLogger(__name__)
 WINDOW = 5.0  # seconds: Discord's window of 5 messages per channel
 POSTS_PER_WINDOW = 4  # thank-you posts per channel and window: one message of room for other posts
 BATCH = 100  # votes one post thanks at most (Discord pings at most 100 users per message)
-RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # seconds: back-off of a channel whose post failed (Discord error)
 
 
 class ThankYouPoster:
@@ -70,23 +67,15 @@ class ThankYouPoster:
         self._people = people
         self._clock = clock
         self._shards = shards
-        self._window = window
-        self._posts_per_window = posts_per_window
-        self._monotonic = monotonic
-        self._posts: dict[int, deque[float]] = {}  # channel → when its last thank-yous were posted (monotonic)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, asyncio.Task[None]] = {}  # channel → the task that posts its next batch
+        self._turns: PacedTurns[Server] = PacedTurns(
+            "thank-you posts in channel", self._post_next, window=window, per_window=posts_per_window,
+            monotonic=monotonic,
+        )  # fmt: skip
 
     async def thank(self, server: Server, channel_id: int) -> None:
-        """A vote of ``server`` was queued for ``channel_id``: post now when the channel is idle (errors raise, so
+        """A vote of ``server`` was queued for ``channel_id``: post now when the channel has room (errors raise, so
         the consumer is retried), else leave it for the channel's next turn."""
-        if channel_id in self._waiting:
-            return  # the channel's next post will include it
-        lock = self._locks.setdefault(channel_id, asyncio.Lock())
-        if lock.locked() or self._wait(channel_id) > 0:
-            self._schedule(server, channel_id)
-            return
-        await self._post_next(server, channel_id)
+        await self._turns.now_or_later(channel_id, server)
 
     async def sweep(self) -> None:
         """Channels with votes still waiting and nobody posting them (a restart, a failed turn). Never raises."""
@@ -96,67 +85,27 @@ class ThankYouPoster:
             log.exception("thank-you sweep: could not list waiting channels; retrying next sweep")
             return
         for server_id, channel_id in channels:
-            if channel_id in self._waiting:
+            if self._turns.busy(channel_id):
                 continue
             server = await self._servers.find(server_id)
             if server is not None:
-                self._schedule(server, channel_id)
+                self._turns.later(channel_id, server)
 
     async def close(self) -> None:
-        tasks = list(self._waiting.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._waiting.clear()
+        await self._turns.close()
 
-    # ------------------------------------------------------------------ a channel's turns
-    def _wait(self, channel_id: int) -> float:
-        """Seconds until the channel may take another thank-you post."""
-        posts, now = self._posts.setdefault(channel_id, deque()), self._monotonic()
-        while posts and posts[0] <= now - self._window:
-            posts.popleft()
-        return 0.0 if len(posts) < self._posts_per_window else posts[0] + self._window - now
-
-    def _schedule(self, server: Server, channel_id: int) -> None:
-        if channel_id not in self._waiting:
-            self._waiting[channel_id] = asyncio.create_task(
-                self._turns(server, channel_id), name=f"thank-you:{channel_id}"
-            )
-
-    async def _turns(self, server: Server, channel_id: int) -> None:
-        """Post the channel's batches one turn at a time until none is left."""
-        retry = RETRY_FIRST
-        try:
-            while True:
-                await asyncio.sleep(max(self._wait(channel_id), 0.05))  # the votes of the next instants join in
-                try:
-                    posted = await self._post_next(server, channel_id)
-                except Exception:
-                    log.exception("thank-you posts in channel %s failed; retrying in %.0f s", channel_id, retry)
-                    await asyncio.sleep(retry)
-                    retry = min(retry * 2, RETRY_MAX)
-                    continue
-                retry = RETRY_FIRST
-                if not posted:
-                    return
-        finally:
-            self._waiting.pop(channel_id, None)
-
-    async def _post_next(self, server: Server, channel_id: int) -> bool:
-        """Post the channel's next batch; False when nothing was waiting."""
-        async with self._locks.setdefault(channel_id, asyncio.Lock()):
-            await self._repo.form_batch(channel_id, BATCH)
-            batch = await self._repo.open_batch(channel_id)
-            if not batch:
-                return False
-            if batch[0].server_id != server.id:
-                found = await self._servers.find(batch[0].server_id)
-                server = found if found is not None else server
-            message_id = await self._post(server, channel_id, batch)
-            await self._repo.batch_thanked(batch[0].batch, message_id, self._clock())
-            return True
+    async def _post_next(self, channel_id: int, server: Server, _room: int) -> int:
+        """Post the channel's next batch; 0 when nothing was waiting."""
+        await self._repo.form_batch(channel_id, BATCH)
+        batch = await self._repo.open_batch(channel_id)
+        if not batch:
+            return 0
+        if batch[0].server_id != server.id:
+            found = await self._servers.find(batch[0].server_id)
+            server = found if found is not None else server
+        message_id = await self._post(server, channel_id, batch)
+        await self._repo.batch_thanked(batch[0].batch, message_id, self._clock())
+        return 1
 
     async def _post(self, server: Server, channel_id: int, batch: list[ThankYou]) -> int | None:
         thanked = await self._thanked(server, batch)
@@ -171,7 +120,7 @@ class ThankYouPoster:
                 text = batch_thank_you_text(server, thanked)
             view = view_of(remind_me_button(server.id)) if remind else None
         try:
-            message_id = await self._messenger.post(
+            return await self._messenger.post(
                 channel_id,
                 text,
                 view=view,
@@ -179,8 +128,6 @@ class ThankYouPoster:
                 nonce=effect_nonce("thanks", batch[0].batch),
                 guild_id=server.guild_id,
             )
-            self._posts.setdefault(channel_id, deque()).append(self._monotonic())
-            return message_id
         except Unreachable as exc:
             log.warning("cannot thank %s vote(s) in channel %s: %s", len(batch), channel_id, exc)
             with self._servers.speaking_for(server):  # the owner notice, in the server's language

@@ -134,3 +134,34 @@ async def test_a_board_whose_channel_refuses_the_bot_costs_few_invalid_requests_
             runner.clock.advance(seconds=15)
     refused = limited.ratelimits.stats()["by_status"]["403"]
     assert 1 <= refused < 20, refused  # Discord bans at 10,000 invalid requests in 10 minutes
+
+
+async def test_the_guilds_role_limit_does_not_hold_up_the_thank_yous(
+    runner: BotRunner, pool: asyncpg.Pool, limited: FakeDiscord
+) -> None:
+    limited.ratelimits.configure(  # Discord's own role limit this time: 10 per 10 s in a guild
+        {
+            "routes": {
+                "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}": [10, 10.0],
+                "DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}": [10, 10.0],
+            }
+        }
+    )
+    server = await make_server(pool)
+    await runner.running.servers.switch_feature(server, "vote", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER)
+    voters = VOTERS[:30]
+    await VoteLedger(pool).record_many(
+        [Vote(server.id, "topgg", f"slow{n}", runner.clock.now, discord_user_id=v) for n, v in enumerate(voters)]
+    )
+    deadline = time.monotonic() + 60
+    while await pool.fetchval("SELECT count(*) FROM vote_rewards WHERE thanked_at IS NOT NULL") < len(voters):
+        assert time.monotonic() < deadline, "the thank-yous waited"
+        await asyncio.sleep(0.1)
+    assert len(role_adds(limited)) < len(voters)  # thanked before the role bucket let every role through
+    while len(role_adds(limited)) < len(voters):  # the roles follow at Discord's pace, one by one
+        assert time.monotonic() < deadline, f"{len(role_adds(limited))} roles given of {len(voters)}"
+        await asyncio.sleep(0.2)
+    given = Counter(r["path"].split("/")[4] for r in role_adds(limited))
+    assert len(given) == len(voters) and set(given.values()) == {1}
+    assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0  # the votes' delivery did not wait either
+    assert limited.ratelimits.stats()["predictable_429s"] == 0
