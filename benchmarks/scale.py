@@ -351,6 +351,14 @@ async def schedule_reminders(pool: Any, fake: Any, layout: Layout, sizes: Sizes,
     )
 
 
+async def gateway_done(fake: Any, bot: BotProcess) -> float:
+    """Seconds from the bot's start until the fake had sent READY and every GUILD_CREATE."""
+    while True:
+        if fake.gateway.all_ready() or not bot.alive:
+            return time.time() - bot.started
+        await asyncio.sleep(0.05)
+
+
 async def sample_rss(bot: BotProcess, load: Load, stop: asyncio.Event) -> None:
     while not stop.is_set() and bot.alive:
         own, children = bot.rss_mib()
@@ -655,9 +663,15 @@ async def scale(cluster: Any, sizes: Sizes, work: Path, out: Figures, base: tupl
         try:
             load.phases["start"] = bot.started
             load.phase = "start"
+            xacts = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            xacts_start = await pool.fetchval(xacts)
+            gateway = asyncio.create_task(gateway_done(fake, bot))
             ready_s = await bot.wait_ready(600)
             marks["ready"] = bot.ready_at or time.time()
             rss_ready = bot.rss_mib()
+            sent_s = await gateway
+            await asyncio.sleep(1.5)  # PostgreSQL's statistics are flushed about every second
+            xacts_ready = await pool.fetchval(xacts) - xacts_start
             print(f"ready after {ready_s:.1f} s in {bot.ready_guilds} guilds; RSS {rss_ready[0]:.0f} MiB", flush=True)
 
             load.phase, load.phases["warm-up"] = "warm-up", time.time()
@@ -725,8 +739,11 @@ async def scale(cluster: Any, sizes: Sizes, work: Path, out: Figures, base: tupl
             f"\n=== {sizes.guilds} guilds, {len(layout.status)} status boards, {len(layout.top10)} top-10 boards ==="
         )
         out.say(f"time to ready: {ready_s:.1f} s (process start → on_ready in {bot.ready_guilds} guilds; 1 guild: "
-                f"{base[0]:.1f} s); first posting of every board: {warm_s:.0f} s more "
-                f"({len(posted)}/{len(layout.board_channel)} posted)")  # fmt: skip
+                f"{base[0]:.1f} s); the fake had sent READY and every GUILD_CREATE {sent_s:.1f} s after the start; "
+                f"first posting of every board: {warm_s:.0f} s more ({len(posted)}/{len(layout.board_channel)} "
+                f"posted)")  # fmt: skip
+        out.say(f"database transactions from the start to 1.5 s after ready: {xacts_ready} "
+                f"({xacts_ready / sizes.guilds:.1f} per guild)")  # fmt: skip
         peak = max([r[1] for r in load.rss] + [rss_end[0], rss_ready[0], bot.peak_rss_kib / 1024])
         per_guild = (rss_end[0] - base[1]) / max(1, sizes.guilds - 1) * 1024
         out.say(f"RSS of the bot process: {rss_ready[0]:.0f} MiB at ready, {rss_end[0]:.0f} MiB at the end, peak "
@@ -751,7 +768,7 @@ async def scale(cluster: Any, sizes: Sizes, work: Path, out: Figures, base: tupl
         if bot.warnings:
             out.say("\nbot warnings and errors (by logger and first words):")
             for text, n in bot.warnings.most_common(12):
-                out.say(f"  {n:6}× {text}")
+                out.say(f"  {n:6}× {text}\n          e.g. {bot.examples[text]}")
 
 
 async def main(args: argparse.Namespace) -> int:

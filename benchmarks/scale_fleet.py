@@ -145,6 +145,7 @@ class BotProcess:
         self.ready_guilds = 0
         self.levels: Counter[str] = Counter()
         self.warnings: Counter[str] = Counter()  # "logger: first words" → count, WARNING and above
+        self.examples: dict[str, str] = {}  # the first whole message of each
         self.tail: deque[str] = deque(maxlen=60)
         self.peak_rss_kib = 0
         self._reader: asyncio.Task[None] | None = None
@@ -170,6 +171,7 @@ class BotProcess:
                 if level in ("WARNING", "ERROR", "CRITICAL"):
                     words = " ".join(re.sub(r"\d+", "N", message).split()[:7])
                     self.warnings[f"{level} {logger}: {words}"] += 1
+                    self.examples.setdefault(f"{level} {logger}: {words}", message[:300])
             ready = READY.search(text)
             if ready and self.ready_at is None:
                 self.ready_at = time.time()
