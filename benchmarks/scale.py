@@ -77,6 +77,7 @@ class Sizes:
     reminders: int = 30  # reminders falling due a minute
     warmup: float = 420.0  # at most this long for the first posting of every board
     old_after: float = 60.0  # messages older than this get Discord's tighter edit limit
+    voter_role: bool = True  # the burst's voters get the voter role (False: thank-yous only, to tell the two apart)
 
 
 QUICK = Sizes(1_000, 500, 500, idle=10.0, burst=50.0, drain=60.0, interval=30, status_changes=100, warmup=90.0)
@@ -194,7 +195,7 @@ async def populate(pool: Any, fake: Any, sizes: Sizes, game: GameServers | None,
     layout.top10[burst] = layout.top10.pop(0)
     top10_rows.append((burst, layout.top10[burst], None))
     await enable(pool, "top10_board", top10_rows)
-    await enable(pool, "vote", [(burst, layout.general, layout.voter_role)])
+    await enable(pool, "vote", [(burst, layout.general, layout.voter_role if sizes.voter_role else None)])
     await enable(pool, "reminders", [(s, None, None) for s in layout.reminder_servers])
     await pool.execute("ANALYZE")
 
@@ -814,4 +815,7 @@ if __name__ == "__main__":
     parser.add_argument("--reminders", type=int, help="reminders falling due a minute")
     parser.add_argument("--warmup", type=float, help="at most this many seconds for the first posting of the boards")
     parser.add_argument("--old-after", dest="old_after", type=float, help="seconds before a message is 'old'")
+    parser.add_argument(
+        "--no-voter-role", dest="voter_role", action="store_const", const=False, help="the burst gives no role"
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))
