@@ -24,7 +24,8 @@ board staleness (from the change to the board request showing it) p50/p99 agains
 thank-you delay p99 (vote recorded → the post that thanks it) and voter roles given (each once?); ``/vote`` answer
 p99 idle and during the burst; reminders sent. Then the targets: RSS < 1 GiB, ready < 60 s, no predictable 429,
 board staleness p99 below the refresh interval, /vote p99 < 1 s. ``--quick``: 1,000 guilds, 500 boards of each
-kind, a 60 s window (under ~3 minutes). Not run by CI.
+kind, a 60 s window (under ~3 minutes). ``--no-voter-role``: the burst gives no role (thank-yous only), which tells
+the thank-you posts' own delay from the role bucket's (Discord: 10 role changes per 10 s per guild). Not run by CI.
 """
 
 from __future__ import annotations
