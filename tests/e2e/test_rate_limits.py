@@ -10,13 +10,10 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import asyncpg
-import discord
 import pytest
 
-from bot.app.config import Config
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
-from tests.clock import MovableClock
 from tests.e2e.engagement_helpers import UNNAMED, make_server, texts, thanked_voters
 from tests.e2e.harness import GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner, guild_spec
 from tests.fakediscord import FakeDiscord
@@ -26,7 +23,8 @@ ROLE_WINDOW = 0.5  # seconds: Discord's 10 role changes per 10 s per guild, shru
 
 
 @pytest.fixture
-async def limited() -> AsyncIterator[FakeDiscord]:
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """The e2e fake (its ``runner`` fixture runs the bot against it), with Discord's rate limits enforced."""
     server = FakeDiscord(token="test-token", rate_limits=True)
     await server.start()
     server.add_guild(guild_spec(server.bot_user_id))
@@ -46,19 +44,6 @@ async def limited() -> AsyncIterator[FakeDiscord]:
         await server.stop()
 
 
-@pytest.fixture
-async def runner(
-    limited: FakeDiscord, config: Config, pool: asyncpg.Pool, clock: MovableClock
-) -> AsyncIterator[BotRunner]:
-    running = BotRunner(limited, config, pool, clock)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-        discord.http.Route.BASE = "https://discord.com/api/v10"
-
-
 def busiest_window(fake: FakeDiscord, channel_id: int, seconds: float = 5.0) -> int:
     """The most messages the bot posted in ``channel_id`` in any ``seconds`` (the fake's own timestamps)."""
     times = sorted(dt.datetime.fromisoformat(m["timestamp"]) for m in fake.messages(channel_id))
@@ -66,7 +51,7 @@ def busiest_window(fake: FakeDiscord, channel_id: int, seconds: float = 5.0) -> 
 
 
 async def test_a_burst_of_300_votes_stays_inside_discords_limits(
-    runner: BotRunner, pool: asyncpg.Pool, limited: FakeDiscord
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
 ) -> None:
     server = await make_server(pool)
     await runner.running.servers.switch_feature(server, "vote", enabled=True, channel_id=GENERAL, role_id=ROLE_VOTER)
@@ -89,21 +74,21 @@ async def test_a_burst_of_300_votes_stays_inside_discords_limits(
         while await pool.fetchval("SELECT count(*) FROM vote_rewards WHERE thanked_at IS NOT NULL") < len(VOTERS):
             assert time.monotonic() < deadline, "the burst was not done within 2 minutes"
             await asyncio.sleep(0.2)
-        while len(role_adds(limited)) < len(VOTERS):
-            assert time.monotonic() < deadline, f"{len(role_adds(limited))} roles given of {len(VOTERS)}"
+        while len(role_adds(fake)) < len(VOTERS):
+            assert time.monotonic() < deadline, f"{len(role_adds(fake))} roles given of {len(VOTERS)}"
             await asyncio.sleep(0.2)
     finally:
         voting.cancel()
         await asyncio.gather(voting, return_exceptions=True)
 
-    given = Counter(r["path"].split("/")[4] for r in role_adds(limited))
+    given = Counter(r["path"].split("/")[4] for r in role_adds(fake))
     assert sorted(given) == sorted(str(v) for v in VOTERS) and set(given.values()) == {1}  # each role once
-    voters = thanked_voters(texts(limited, GENERAL))
+    voters = thanked_voters(texts(fake, GENERAL))
     named = [v for v in voters if v != UNNAMED]
     assert len(voters) == len(VOTERS) and len(set(named)) == len(named)  # every voter thanked once
-    assert len(texts(limited, GENERAL)) < 40  # a few posts, not 300 trickling out
-    assert busiest_window(limited, GENERAL) <= 5  # the channel's 5 messages per 5 s
-    stats = limited.ratelimits.stats()
+    assert len(texts(fake, GENERAL)) < 40  # a few posts, not 300 trickling out
+    assert busiest_window(fake, GENERAL) <= 5  # the channel's 5 messages per 5 s
+    stats = fake.ratelimits.stats()
     assert stats["predictable_429s"] == 0, stats  # nothing the headers announced was sent anyway
     assert stats["429"].get("global", 0) == 0, stats  # the budget kept the bot under the global limit
     assert answers and max(answers) < 1.0, answers  # /vote answered within a second throughout
@@ -118,12 +103,12 @@ def role_adds(fake: FakeDiscord) -> list[dict[str, object]]:
 
 
 async def test_a_board_whose_channel_refuses_the_bot_costs_few_invalid_requests_an_hour(
-    runner: BotRunner, pool: asyncpg.Pool, limited: FakeDiscord
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
 ) -> None:
     server = await make_server(pool)
     await runner.running.servers.switch_feature(server, "top10_board", enabled=True, channel_id=LOCKED)
     board = runner.service("Leaderboards")
-    limited.ratelimits.reset()
+    fake.ratelimits.reset()
     for _minute in range(60):  # an hour of board ticks with a vote every minute (each makes the board stale)
         await VoteLedger(pool).record(
             Vote(server.id, "topserver", f"v{_minute}", runner.clock.now, player_name=f"Player{_minute}")
@@ -132,14 +117,14 @@ async def test_a_board_whose_channel_refuses_the_bot_costs_few_invalid_requests_
         for _tick in range(4):
             await board.board_tick()
             runner.clock.advance(seconds=15)
-    refused = limited.ratelimits.stats()["by_status"]["403"]
+    refused = fake.ratelimits.stats()["by_status"]["403"]
     assert 1 <= refused < 20, refused  # Discord bans at 10,000 invalid requests in 10 minutes
 
 
 async def test_the_guilds_role_limit_does_not_hold_up_the_thank_yous(
-    runner: BotRunner, pool: asyncpg.Pool, limited: FakeDiscord
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
 ) -> None:
-    limited.ratelimits.configure(  # Discord's own role limit this time: 10 per 10 s in a guild
+    fake.ratelimits.configure(  # Discord's own role limit this time: 10 per 10 s in a guild
         {
             "routes": {
                 "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}": [10, 10.0],
@@ -157,11 +142,11 @@ async def test_the_guilds_role_limit_does_not_hold_up_the_thank_yous(
     while await pool.fetchval("SELECT count(*) FROM vote_rewards WHERE thanked_at IS NOT NULL") < len(voters):
         assert time.monotonic() < deadline, "the thank-yous waited"
         await asyncio.sleep(0.1)
-    assert len(role_adds(limited)) < len(voters)  # thanked before the role bucket let every role through
-    while len(role_adds(limited)) < len(voters):  # the roles follow at Discord's pace, one by one
-        assert time.monotonic() < deadline, f"{len(role_adds(limited))} roles given of {len(voters)}"
+    assert len(role_adds(fake)) < len(voters)  # thanked before the role bucket let every role through
+    while len(role_adds(fake)) < len(voters):  # the roles follow at Discord's pace, one by one
+        assert time.monotonic() < deadline, f"{len(role_adds(fake))} roles given of {len(voters)}"
         await asyncio.sleep(0.2)
-    given = Counter(r["path"].split("/")[4] for r in role_adds(limited))
+    given = Counter(r["path"].split("/")[4] for r in role_adds(fake))
     assert len(given) == len(voters) and set(given.values()) == {1}
     assert await pool.fetchval("SELECT count(*) FROM vote_outbox") == 0  # the votes' delivery did not wait either
-    assert limited.ratelimits.stats()["predictable_429s"] == 0
+    assert fake.ratelimits.stats()["predictable_429s"] == 0
