@@ -44,6 +44,9 @@ OPTION_DESCRIPTION = "an option's description: extracted from the command tree a
 PROBE_DETAIL = "a probe's technical detail, shown inside a translated 'bad answer: {detail}' (cogs/status/views.py)"
 ALLOWED: dict[tuple[str, str], str] = {
     # (file, the text's start): why it stays English
+    ("bot/core/turns.py", "Context"): "a type variable's name",
+    ("cogs/rewards/roles.py", "voter roles in guild"): "the name of the guild's role turns in log lines and tasks",
+    ("cogs/rewards/thanks.py", "thank-you posts in channel"): "the name of the channel's turns in log lines and tasks",
     ("bot/core/autocomplete.py", "Game server, by name or id"): OPTION_DESCRIPTION,
     ("cogs/leaderboards/spec.py", "Top-voter role on a tie"): OPTION_DESCRIPTION,
     ("cogs/leaderboards/spec.py", "Local time of the daily"): OPTION_DESCRIPTION,
