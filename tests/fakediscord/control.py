@@ -164,3 +164,23 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
     @route("POST", "/events")
     async def events(request: web.Request, body: Any) -> Any:
         return {"sessions": await fake.dispatch_event(str(body["t"]), body.get("d") or {})}
+
+    @route("GET", "/oauth2/app")
+    async def get_oauth_app(request: web.Request, body: Any) -> Any:
+        return fake.oauth.summary(fake.application_id)
+
+    @route("POST", "/oauth2/app")
+    async def set_oauth_app(request: web.Request, body: Any) -> Any:
+        fake.oauth.configure(body)
+        return fake.oauth.summary(fake.application_id)
+
+    @route("POST", "/oauth2/login")
+    async def oauth_login(request: web.Request, body: Any) -> Any:
+        """Who the browser is "logged in to Discord" as: /oauth2/authorize then approves at once for that user."""
+        if body.get("user_id") is None:
+            fake.oauth.logged_in = None
+        else:
+            uid = int(body["user_id"])
+            fake.state.get_user(uid)
+            fake.oauth.logged_in = uid
+        return fake.oauth.summary(fake.application_id)

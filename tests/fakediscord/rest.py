@@ -130,7 +130,10 @@ def _auth_ok(fake: FakeDiscord, request: web.Request) -> bool:
 
 
 async def dispatch(fake: FakeDiscord, request: web.Request) -> web.StreamResponse:
-    path = "/" + request.match_info.get("tail", "")
+    if "tail" in request.match_info:
+        path = "/" + request.match_info["tail"]
+    else:  # a route of its own that hands the bot token's requests over (oauth.py's /users/@me)
+        path = re.sub(r"^/api(/v\d+)?", "", request.path)
     method = request.method
     try:
         body, files = await read_body(request)

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import control, rest
+from . import control, oauth, rest
 from .gateway import HEARTBEAT_ACK_DELAY, Gateway
 from .interactions import build_interaction
 from .messages import create_message, delete_message
@@ -34,16 +34,23 @@ class FakeDiscord:
         interaction_callback_timeout: float | None = None,
         rate_limits: bool = False,
         rate_limit_clock: Callable[[], float] | None = None,
+        oauth_client_secret: str | None = None,
+        oauth_redirect_uris: list[str] | None = None,
     ) -> None:
         """``rate_limits=True`` enforces Discord's rate limits (see ``ratelimits.py``; off by default, switchable
         later with ``fake.ratelimits.enabled`` or ``POST /_fake/ratelimits``); ``rate_limit_clock`` (epoch seconds,
-        ``time.time`` by default) is the limiter's clock, which ``fake.ratelimits.advance(s)`` also moves."""
+        ``time.time`` by default) is the limiter's clock, which ``fake.ratelimits.advance(s)`` also moves (OAuth2 codes
+        and tokens expire on it too). ``oauth_client_secret`` (random by default) and ``oauth_redirect_uris`` (none by
+        default) register the application as an OAuth2 client (see ``oauth.py``)."""
         self.host = host
         self.port = port
         self.shard_count = shard_count
         self.interaction_callback_timeout = interaction_callback_timeout
         self.state = State(token, bot_user_id=bot_user_id, owner_id=owner_id)
         self.ratelimits = RateLimiter(enabled=rate_limits, clock=rate_limit_clock)
+        self.oauth = oauth.OAuth(redirect_uris=list(oauth_redirect_uris or []))
+        if oauth_client_secret is not None:
+            self.oauth.client_secret = oauth_client_secret
         self.gateway = Gateway(self.state, lambda: self.gateway_url, heartbeat_interval_ms, heartbeat_ack_delay)
         self._runner: web.AppRunner | None = None
 
@@ -53,6 +60,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self.gateway.handler)
         app.router.add_get("/", self.gateway.handler)
         control.install(app, self)
+        oauth.install(app, self)  # before rest: its /api/v10 routes win over the catch-all
         rest.install(app, self)
         return app
 
@@ -332,6 +340,7 @@ class FakeDiscord:
             "gateway_url": self.gateway_url,
             "bot_user_id": str(self.bot_user_id),
             "application_id": str(self.application_id),
+            "oauth2": self.oauth.summary(self.application_id),
             "guilds": [{"id": str(g["id"]), "name": g["name"]} for g in self.state.guilds.values()],
             "sessions": [
                 {
