@@ -148,6 +148,11 @@ async def test_full_flow_with_pkce(fake: FakeDiscord, http: aiohttp.ClientSessio
     assert int(by_id[str(GUILD_C)]["permissions"]) == (1 << 51) - 1  # the owner has everything
     assert by_id[str(GUILD_C)]["features"] == ["COMMUNITY"]
 
+    # Paged as Discord pages it.
+    status, page = await api(http, fake, f"/users/@me/guilds?after={GUILD_A}&limit=1&with_counts=true", bearer)
+    assert [g["id"] for g in page] == [str(GUILD_B)]
+    assert page[0]["approximate_member_count"] == 3  # Alice, the bot, the owner
+
     # The bot token's side of the same route is untouched.
     status, bot = await api(http, fake, "/users/@me", f"Bot {fake.token}")
     assert status == 200

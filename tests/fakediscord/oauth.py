@@ -291,28 +291,37 @@ def bearer(fake: FakeDiscord, request: web.Request) -> Token | None:
     return tok
 
 
-def me(fake: FakeDiscord, tok: Token) -> web.Response:
+def me(fake: FakeDiscord, tok: Token, query: Any) -> web.Response:
     return json_response(dict(user_json(fake.state, tok.user_id), locale="en-US", mfa_enabled=False))
 
 
-def my_guilds(fake: FakeDiscord, tok: Token) -> web.Response:
+def my_guilds(fake: FakeDiscord, tok: Token, query: Any) -> web.Response:
+    """Partial guilds, by id, paged as Discord pages them (``before``, ``after``, ``limit`` 1-200, ``with_counts``)."""
     if "guilds" not in tok.scopes:
         return json_response({"message": "Missing Access", "code": 50001}, 403)
     state = fake.state
-    guilds = [
-        {
+    limit = int(query.get("limit", 200))
+    if not 1 <= limit <= 200:
+        return json_response({"message": "Invalid Form Body", "code": 50035}, 400)
+    after, before = int(query.get("after", 0)), int(query.get("before", 0))
+    with_counts = query.get("with_counts", "false").lower() in ("true", "1")
+    guilds = []
+    for g in sorted(state.guilds.values(), key=lambda g: g["id"]):
+        if tok.user_id not in g["members"] or g["id"] <= after or (before and g["id"] >= before):
+            continue
+        partial = {
             "id": str(g["id"]),
             "name": g["name"],
             "icon": None,
             "banner": None,
             "owner": g["owner_id"] == tok.user_id,
-            "permissions": str(state.base_permissions(g, tok.user_id)),
+            "permissions": str(state.base_permissions(g, tok.user_id)),  # the owner and Administrator: all
             "features": list(g["features"]),
         }
-        for g in sorted(state.guilds.values(), key=lambda g: g["id"])
-        if tok.user_id in g["members"]
-    ]
-    return json_response(guilds)
+        if with_counts:
+            partial.update(approximate_member_count=len(g["members"]), approximate_presence_count=0)
+        guilds.append(partial)
+    return json_response(guilds[:limit])
 
 
 def install(app: web.Application, fake: FakeDiscord) -> None:
@@ -341,7 +350,7 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
             if not request.headers.get("Authorization", "").startswith("Bearer "):
                 return await rest.dispatch(fake, request)  # the bot token's side of the route
             tok = bearer(fake, request)
-            response = answer(fake, tok) if tok is not None else json_response(UNAUTHORIZED, 401)
+            response = answer(fake, tok, request.query) if tok is not None else json_response(UNAUTHORIZED, 401)
             record(request, response.status)
             return response
 
