@@ -34,7 +34,7 @@ from bot.core.turns import PacedTurns
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
 from cogs.rewards.repository import RewardRepository, ThankYou
-from cogs.rewards.views import Thanked, batch_thank_you_text, thank_you_text, thanks_refused_text
+from cogs.rewards.views import NAMED, Thanked, batch_thank_you_text, thank_you_text, thanks_refused_text
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +145,18 @@ class ThankYouPoster:
             if key not in seen:
                 seen.add(key)
                 voters.append(vote)
-        unnamed = {
-            v.member_id for v in voters if v.member_id is not None and not clean_player_name(v.player_name or "")
-        }
+        # A voter with no player name (a Top.gg vote) is named by their display name, which may take a request to
+        # Discord: ask only for those the post can still name (NAMED at most, the pinged first), not a whole burst.
+        room = NAMED
+        unnamed: set[int] = set()
+        for vote in sorted(voters, key=lambda v: not v.ping):
+            if room == 0:
+                break
+            if vote.ping or clean_player_name(vote.player_name or ""):
+                room -= 1
+            elif vote.member_id is not None:
+                unnamed.add(vote.member_id)
+                room -= 1
         people = await self._people.lookup_many(server.guild_id, unnamed) if unnamed else {}
         thanked = []
         for vote in voters:

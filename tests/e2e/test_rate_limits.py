@@ -87,6 +87,8 @@ async def test_a_burst_of_300_votes_stays_inside_discords_limits(
     named = [v for v in voters if v != UNNAMED]
     assert len(voters) == len(VOTERS) and len(set(named)) == len(named)  # every voter thanked once
     assert len(texts(fake, GENERAL)) < 40  # a few posts, not 300 trickling out
+    lookups = [r for r in fake.requests if r["method"] == "GET" and "/members/" in str(r["path"])]
+    assert len(lookups) <= 5 * len(texts(fake, GENERAL))  # names asked only for the voters a post names
     assert busiest_window(fake, GENERAL) <= 5  # the channel's 5 messages per 5 s
     stats = fake.ratelimits.stats()
     assert stats["predictable_429s"] == 0, stats  # nothing the headers announced was sent anyway
