@@ -170,6 +170,7 @@ def status_service(pool: object, monitor: Any) -> Any:
     import asyncpg
 
     from bot.app.extensions import features
+    from bot.core.charts import ChartRenderer
     from bot.core.servers import ServerService
     from bot.core.shards import ShardOwnership
     from bot.core.time import utcnow
@@ -181,7 +182,7 @@ def status_service(pool: object, monitor: Any) -> Any:
     calendar = WipeCalendar(pool, servers)
     return StatusService(
         monitor, servers, messenger=None, notices=None, boards=DigestOnlyBoards(servers),  # type: ignore[arg-type]
-        clock=utcnow, ownership=ShardOwnership(), next_wipe=calendar.next_start,
+        clock=utcnow, ownership=ShardOwnership(), next_wipe=calendar.next_start, charts=ChartRenderer(),
     )  # fmt: skip
 
 

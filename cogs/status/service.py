@@ -72,7 +72,7 @@ class StatusService:
         *,
         next_wipe: Callable[[int, dt.datetime], Awaitable[dt.datetime | None]],
         ready: Callable[[], bool] = lambda: True,
-        charts: ChartRenderer | None = None,
+        charts: ChartRenderer,
     ) -> None:
         self.monitor = monitor
         self._repo = monitor.repository
@@ -86,7 +86,7 @@ class StatusService:
         self._ready = ready
         self._flushing = asyncio.Lock()  # probes and the 30 s job both flush: one at a time, each alert once
         self.throttle = ProbeThrottle(clock)  # /status-admin check and configure probe on demand
-        self._charts = charts or ChartRenderer()
+        self._charts = charts  # the bot's one renderer (its worker process is the bot's to close)
         # (server, hour, language, zone) -> the status picture: built once an hour, not on every probe or /status
         self._pictures: OrderedDict[tuple[int, dt.datetime, str, str], Picture] = OrderedDict()
 
@@ -119,7 +119,9 @@ class StatusService:
     async def refresh_board(self, server: Server) -> None:
         snap = await self.snapshot(server)
         setting = await self._servers.setting(server.id, "status_board")
-        with_picture = bool(PICTURE.current(setting.settings if setting is not None else {})) and bool(server.address)
+        with_picture = (  # a board that is off draws no picture either
+            setting is not None and setting.enabled and bool(PICTURE.current(setting.settings)) and bool(server.address)
+        )
         with self._servers.speaking_for(server):
             embed = status_embed(snap)
             pictures = [await self.picture(server)] if with_picture else []
