@@ -24,6 +24,7 @@ from bot.core.boards import BoardKeeper
 from bot.core.calendar import MaintenanceCalendar, NothingPlanned
 from bot.core.charts import ChartRenderer
 from bot.core.command_translator import CommandTranslator
+from bot.core.feature_switches import FeatureSwitches
 from bot.core.i18n import install_interaction_languages, load_catalogs
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.messaging import Messenger
@@ -39,6 +40,7 @@ from bot.db.votes import VoteRepository
 from bot.votes.dispatcher import VoteDispatcher
 from bot.votes.events import VoteConsumer
 from bot.web.app import WebhookManager
+from bot.web.backend import BACKEND_KEY
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,7 @@ class VoteBot(commands.AutoShardedBot):
         self.servers = ServerService(pool, self.features, guild_locale=self._preferred_locale)
         self.votes = VoteRepository(pool)
         self.messenger = Messenger(self)
+        self.switches = FeatureSwitches(self.servers, self.messenger)
         self.people = People(self, clock)
         self.notices = AdminNotices(self, pool)
         self.boards = BoardKeeper(self.servers, self.messenger, self.notices, clock=clock)
@@ -133,6 +136,15 @@ class VoteBot(commands.AutoShardedBot):
         self.budget = RequestBudget(config.discord.requests_per_second)
         install_budget(self.http, self.budget)
         install_interaction_priority(self._connection.parsers)
+        if webhooks is not None and services:
+            webhooks.webserver[BACKEND_KEY] = self  # the dashboard and the management API reach the bot here
+
+    async def member_of(self, guild: discord.Guild, user_id: int) -> discord.Member | None:
+        """The member as Discord says now (members are not cached), None when they are not in the guild."""
+        try:
+            return await guild.fetch_member(user_id)
+        except discord.NotFound:
+            return None
 
     def _preferred_locale(self, guild_id: int) -> discord.Locale | None:
         guild = self.get_guild(guild_id)

@@ -16,7 +16,7 @@ async def setup(bot: VoteBot) -> None:
 
     config = bot.config
     where = Endpoints(config.webhooks.public_url, config.votifier.port, config.votifier.enabled)
-    service = SetupService(bot.pool, bot.servers, bot.messenger, where)
+    service = SetupService(bot.pool, bot.servers, bot.switches, bot.messenger, where)
     await bot.add_cog(OwnerCog(bot))
     await bot.add_cog(SetupCog(bot, service))
     await bot.add_cog(FeaturesCog(bot, service))
