@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import asyncpg
 import discord
 import yarl
+from aiohttp import web
 from discord.ext import commands
 
 from bot.app.config import Config
@@ -41,6 +42,9 @@ from bot.votes.dispatcher import VoteDispatcher
 from bot.votes.events import VoteConsumer
 from bot.web.app import WebhookManager
 from bot.web.backend import BACKEND_KEY
+from bot.web.dashboard.app import build as build_dashboard
+from bot.web.dashboard.sections import DashboardPages
+from bot.web.dashboard.settings import DashboardSettings, cookie_key
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +131,7 @@ class VoteBot(commands.AutoShardedBot):
         self.charts = webhooks.charts if webhooks is not None else ChartRenderer()  # one worker process
         self.scheduler = Scheduler(clock)
         self.event_handlers = EventHandlers()
+        self.dashboard = DashboardPages()  # feature packages add their dashboard sections in setup()
         self.calendar: MaintenanceCalendar = NothingPlanned()
         self.dispatcher = VoteDispatcher(pool, clock=clock, shards=self.ownership, wait_ready=self.wait_until_ready)
         self._services = services  # False: commands only (``votebot sync``), no scheduler, dispatcher or web
@@ -176,7 +181,23 @@ class VoteBot(commands.AutoShardedBot):
             return
         await self.dispatcher.start()
         if self.webhooks is not None and not self.webhooks.is_running:
+            if self.config.dashboard.enabled:  # after the extensions: they add their pages
+                self.webhooks.webserver.add_subapp("/dashboard", self._dashboard_app())
             await self.webhooks.run()
+
+    def _dashboard_app(self) -> web.Application:
+        config = self.config
+        settings = DashboardSettings(
+            client_id=config.dashboard.client_id,
+            client_secret=config.dashboard.client_secret,
+            public_url=config.webhooks.public_url,
+            api_base_url=config.discord.api_base_url,
+            cookie_key=cookie_key(config.dashboard.cookie_secret, config.data_dir),
+            session_seconds=config.dashboard.session_hours * 3600,
+            logins_per_minute=config.dashboard.logins_per_minute,
+        )
+        assert self.webhooks is not None  # noqa: S101 - only called with a web server
+        return build_dashboard(settings, self.dashboard, self.clock, self.webhooks.limits.trusted_proxies)
 
     async def launch_shards(self) -> None:
         # With an explicit shard count discord.py skips GET /gateway/bot and dials Discord's public gateway.

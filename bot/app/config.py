@@ -132,6 +132,13 @@ def _token(key: str, value: Any) -> str:
     return text
 
 
+def _snowflake_or_empty(key: str, value: Any) -> str:
+    text = str(value).strip() if isinstance(value, int) and not isinstance(value, bool) else _str(key, value)
+    if text and not (text.isascii() and text.isdigit() and 0 < int(text) < 2**64):
+        raise ConfigError(f"{key}: expected a Discord id (digits only), got {text[:40]!r}")
+    return text
+
+
 def _networks(key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
@@ -219,6 +226,14 @@ SCHEMA: dict[tuple[str, str], Setting] = {
     ("topgg", "api_token"): Setting(_str, "", secret=True, doc="Top.gg API v1 token, enables the vote backfill"),
     ("topgg", "api_base_url"): Setting(_api_url, "https://top.gg/api/v1"),
     ("gamemonitoring", "api_base_url"): Setting(_api_url, "https://api.gamemonitoring.net"),
+    ("dashboard", "enabled"): Setting(_bool, False, doc="serve the owners' web dashboard under /dashboard"),
+    ("dashboard", "client_id"): Setting(_snowflake_or_empty, "", doc="the Discord application's client id (OAuth2)"),
+    ("dashboard", "client_secret"): Setting(_str, "", secret=True, doc="the Discord application's OAuth2 secret"),
+    ("dashboard", "cookie_secret"): Setting(
+        _token, "", secret=True, doc="key of the session cookies (default: generated once in the data folder)"
+    ),
+    ("dashboard", "session_hours"): Setting(_positive_int, 12, doc="hours a dashboard login lasts"),
+    ("dashboard", "logins_per_minute"): Setting(_positive_int, 10, doc="logins one address may start a minute"),
     ("status", "allow_private_addresses"): Setting(
         _bool, False, doc="probe private/loopback/link-local addresses too (only for a self-hosted bot on your LAN)"
     ),
@@ -297,6 +312,16 @@ class StatusConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DashboardConfig:
+    enabled: bool = False
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    cookie_secret: str = field(default="", repr=False)
+    session_hours: int = 12
+    logins_per_minute: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: Path
     log_level: str
@@ -308,6 +333,7 @@ class Config:
     topgg: TopggConfig = field(default_factory=TopggConfig)
     gamemonitoring: GamemonitoringConfig = field(default_factory=GamemonitoringConfig)
     status: StatusConfig = field(default_factory=StatusConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
 
     def require_token(self) -> str:
         if not self.discord.token:
@@ -405,7 +431,25 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         raise ConfigError("votifier.max_connections_per_source: must not exceed votifier.max_connections")
     if webhooks.enabled and votifier.enabled and webhooks.port and webhooks.port == votifier.port:
         raise ConfigError("votifier.port: must differ from webhooks.port")
+    dashboard = DashboardConfig(**{k: v for (s, k), v in values.items() if s == "dashboard"})
+    if dashboard.enabled:
+        for key in ("client_id", "client_secret"):
+            if not getattr(dashboard, key):
+                raise ConfigError(
+                    f"dashboard.{key}: required when dashboard.enabled is on (the Discord application's OAuth2 page "
+                    "at https://discord.com/developers/applications shows it)"
+                )
+        if not webhooks.enabled:
+            raise ConfigError(
+                "dashboard.enabled: the dashboard is served by the webhook server; turn webhooks.enabled on"
+            )
+        if not webhooks.public_url:
+            raise ConfigError(
+                "webhooks.public_url: required when dashboard.enabled is on (Discord sends people back to "
+                "<public_url>/dashboard/callback after they log in; add that URL to the application's redirects)"
+            )
     return Config(
+        dashboard=dashboard,
         data_dir=Path(values[("", "data_dir")]).expanduser(),
         log_level=values[("", "log_level")],
         discord=DiscordConfig(**{k: v for (s, k), v in values.items() if s == "discord"}),

@@ -7,6 +7,8 @@ back as one text in the language in force.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import discord
 
 from bot.core.errors import UserError
@@ -24,16 +26,24 @@ class FeatureSwitches:
         self._messenger = messenger
 
     async def enable(
-        self, server: Server, feature: str, *, channel_id: int | None, role_id: int | None, confirm_in: int | None
+        self,
+        server: Server,
+        feature: str,
+        *,
+        channel_id: int | None,
+        role_id: int | None,
+        confirm_in: int | None,
+        settings: Mapping[str, object] | None = None,
     ) -> str:
         """Switch a feature (or the master switch) on. ``confirm_in``: post a notice there first, which proves the
         bot may post (the permission cache can be stale); nothing changes when Discord refuses it."""
         if feature != MASTER_SWITCH:
             spec = self._servers.spec(feature)
+            spec.parse_settings(settings or {})  # a bad setting is refused before anything is posted
             if confirm_in is not None:
                 await self._confirm(confirm_in, spec, server)
         setting = await self._servers.switch_feature(
-            server, feature, enabled=True, channel_id=channel_id, role_id=role_id
+            server, feature, enabled=True, channel_id=channel_id, role_id=role_id, settings=settings
         )
         if feature == MASTER_SWITCH:
             return enabled_text(server, setting, "")

@@ -43,7 +43,7 @@ BACKEND_KEY = web.AppKey("backend", BotBackend)
 
 def backend_of(request: web.Request) -> BotBackend:
     """The bot behind this web server, or a 503 for a process that runs no bot."""
-    backend = request.app.get(BACKEND_KEY)
+    backend = request.config_dict.get(BACKEND_KEY)
     if backend is None:
         raise web.HTTPServiceUnavailable(text="this process runs no bot (votebot webhooks): use the bot's own port")
     return backend

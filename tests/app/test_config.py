@@ -70,6 +70,16 @@ def test_missing_token_says_how_to_get_one(tmp_path: Path) -> None:
             {},
             "votifier.max_connections_per_source",
         ),
+        ("[dashboard]\nenabled = true\n", {}, "dashboard.client_id"),
+        ('[dashboard]\nenabled = true\nclient_id = "1234"\n', {}, "dashboard.client_secret"),
+        (
+            '[dashboard]\nenabled = true\nclient_id = "1234"\nclient_secret = "s3cret"\n',
+            {},
+            "webhooks.public_url",
+        ),
+        ('[dashboard]\nclient_id = "app-one"\n', {}, "dashboard.client_id"),
+        ('[dashboard]\ncookie_secret = "short"\n', {}, "dashboard.cookie_secret"),
+        ("", {"VOTEBOT_DASHBOARD__SESSION_HOURS": "0"}, "dashboard.session_hours"),
     ],
 )
 def test_invalid_values_name_the_key(tmp_path: Path, text: str, env: dict[str, str], key: str) -> None:

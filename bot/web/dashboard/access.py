@@ -1,0 +1,156 @@
+"""Who may see and change what: the login, then the bot's own view of each guild.
+
+A guild is shown only when the person managed it at login (owner, Administrator or Manage Server, as Discord said)
+and the bot is in it. Every guild page — and so every write — asks Discord again, through the bot, whether the
+person is still a member with Manage Server: permissions taken away after the login take effect on the next
+request. Bot owners (``discord.owner_ids``) also get the instance page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp_jinja2
+import discord
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.core.audit import Actor
+from bot.core.i18n import _
+from bot.core.ratelimit import SourceBudget
+from bot.db.records import Server
+from bot.web.backend import BotBackend, backend_of
+from bot.web.dashboard.oauth import DiscordOAuth
+from bot.web.dashboard.sections import DashboardPages, Form
+from bot.web.dashboard.session import Viewer, viewer_in
+from bot.web.dashboard.settings import DashboardSettings
+from bot.web.guard import Network
+
+
+@dataclass
+class Dashboard:
+    settings: DashboardSettings
+    pages: DashboardPages
+    oauth: DiscordOAuth
+    logins: SourceBudget  # logins started per address
+    trusted_proxies: tuple[Network, ...] = ()
+
+
+DASHBOARD_KEY = web.AppKey("dashboard", Dashboard)
+
+
+class Refusal(Exception):
+    """Shown as a page with ``status`` and ``text`` (already in the language in force)."""
+
+    def __init__(self, status: int, text: str, *, retry_after: int | None = None) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+        self.retry_after = retry_after
+
+
+def dashboard_of(request: web.Request) -> Dashboard:
+    return request.config_dict[DASHBOARD_KEY]
+
+
+async def viewer_of(request: web.Request) -> Viewer | None:
+    dashboard = dashboard_of(request)
+    return viewer_in(await get_session(request), backend_of(request).clock, dashboard.settings.session_seconds)
+
+
+async def require_viewer(request: web.Request) -> Viewer:
+    viewer = await viewer_of(request)
+    if viewer is None:
+        raise web.HTTPSeeOther("/dashboard/")
+    return viewer
+
+
+def is_owner(backend: BotBackend, viewer: Viewer) -> bool:
+    return bool(backend.owner_ids) and viewer.user_id in (backend.owner_ids or ())
+
+
+def manages(member: discord.Member) -> bool:
+    """Manage Server now, as the bot sees the member (the owner and Administrator imply it)."""
+    return member.guild_permissions.manage_guild
+
+
+async def managed_guild(request: web.Request, guild_id: int) -> tuple[Viewer, discord.Guild, discord.Member]:
+    """The guild and the member, when the person may manage it now; a refusal page otherwise."""
+    viewer = await require_viewer(request)
+    backend = backend_of(request)
+    guild = backend.get_guild(guild_id) if guild_id in viewer.guild_ids else None
+    if guild is None:
+        raise Refusal(404, _("There is no Discord server here that you manage with the bot in it."))
+    member = await backend.member_of(guild, viewer.user_id)
+    if member is None or not manages(member):
+        raise Refusal(
+            403,
+            _(
+                "You need the Manage Server permission in {guild} to change its settings.",
+                guild=guild.name,
+            ),
+        )
+    return viewer, guild, member
+
+
+def snowflake_in(text: str) -> int | None:
+    if text.isascii() and text.isdigit() and 0 < int(text) < 2**63:
+        return int(text)
+    return None
+
+
+@dataclass
+class Page:
+    """One request to a game server's page, after the checks: what handlers and sections work with."""
+
+    request: web.Request
+    viewer: Viewer
+    backend: BotBackend
+    guild: discord.Guild
+    member: discord.Member
+    server: Server
+    tail: str = ""
+    error: str = ""
+    form: Form | None = None
+    servers: list[Server] = field(default_factory=list)  # the guild's, for the menu
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("dashboard", self.viewer.user_id, self.viewer.name)
+
+    def url(self, *parts: str) -> str:
+        """``/dashboard/servers/{id}/…``"""
+        return "/".join([f"/dashboard/servers/{self.server.id}", *parts]).rstrip("/")
+
+    def typed(self, name: str, default: str = "") -> str:
+        """What was typed into ``name`` when a form was refused (to show it again), else ``default``."""
+        if self.form is not None and name in self.form:
+            return str(self.form[name])
+        return default
+
+    async def render(self, template: str, *, status: int = 200, **context: Any) -> web.Response:
+        context.setdefault("page", self)
+        context.setdefault("server", self.server)
+        context.setdefault("guild", self.guild)
+        context.setdefault("error", self.error)
+        return aiohttp_jinja2.render_template(template, self.request, context, status=status)
+
+    async def done(self, text: str, to: str | None = None) -> web.Response:
+        """Back to ``to`` (the page itself by default) with ``text`` shown once (post, redirect, get)."""
+        session = await get_session(self.request)
+        session["flash"] = text[:1000]
+        return web.Response(status=303, headers={"Location": to or self.request.path})
+
+
+async def server_page(request: web.Request, tail: str = "") -> Page:
+    """The page of the game server in the URL, for a person who may manage its guild now."""
+    server_id = snowflake_in(request.match_info.get("server_id", ""))
+    backend = backend_of(request)
+    server = await backend.servers.find(server_id) if server_id is not None else None
+    if server is None:
+        await require_viewer(request)
+        raise Refusal(404, _("There is no Discord server here that you manage with the bot in it."))
+    viewer, guild, member = await managed_guild(request, server.guild_id)
+    servers = await backend.servers.list_for_guild(guild.id)
+    return Page(request, viewer, backend, guild, member, server, tail=tail, servers=servers)

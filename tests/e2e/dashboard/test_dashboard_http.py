@@ -1,0 +1,171 @@
+"""The dashboard over real HTTP against the running bot and the fake Discord's OAuth2: who sees what, the forms
+generated from the feature declarations, and every refusal (CSRF, tampered cookie, a lost permission)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.core.errors import UserError
+from tests.e2e.dashboard.client import DashboardClient
+from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, LOCKED, MANAGE_GUILD, MEMBER, BotRunner
+
+MODERATOR = 1_100_000_000_000_000_102
+
+
+async def _server(runner: BotRunner, name: str = "Survival") -> int:
+    created = await runner.running.servers.add(guild_id=GUILD_ID, name=name, vote_url="https://example.com/vote")
+    return created.server.id
+
+
+async def test_nobody_logged_in_sees_the_login_and_the_security_headers(browser_less: DashboardClient) -> None:
+    page = await browser_less.get("/dashboard/")
+    assert page.status == 200
+    assert "Log in with Discord" in page.plain
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["X-Frame-Options"] == "DENY"
+    refused = await browser_less.get("/dashboard/guilds/1100000000000000001")
+    assert refused.url.endswith("/dashboard/")  # sent to the login first
+
+
+async def test_login_state_pkce_and_the_guild_list(runner: BotRunner, browser_less: DashboardClient) -> None:
+    home = await browser_less.log_in(ADMIN)
+    assert home.status == 200, home.plain
+    assert "Test Guild" in home.plain
+    assert f"user{ADMIN}" in home.plain  # the name Discord gave at login
+    cookie = next(iter(browser_less.http.cookie_jar))
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/dashboard"
+    assert not cookie["secure"]  # http here; https public URLs get Secure (tests/web/dashboard)
+    # a callback with a state nobody started is refused
+    forged = await browser_less.get("/dashboard/callback?code=abc&state=forged")
+    assert forged.status == 400
+
+
+async def test_a_member_without_manage_server_sees_nothing_and_their_post_is_refused(
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+) -> None:
+    server_id = await _server(runner)
+    home = await browser_less.log_in(MEMBER)
+    assert "Test Guild" not in home.plain
+    for path in (f"/dashboard/guilds/{GUILD_ID}", f"/dashboard/servers/{server_id}"):
+        page = await browser_less.get(path)
+        assert page.status == 404 and "Survival" not in page.plain
+    posted = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/reminders",
+        {"enabled": "on", "channel_id": str(GENERAL)},
+        csrf=(await browser_less.get("/dashboard/")).csrf,
+    )
+    assert posted.status == 404
+    assert await pool.fetchval("SELECT enabled FROM server_features WHERE feature = 'reminders'") is False
+
+
+async def test_switching_a_feature_on_with_a_channel_posts_the_notice_there(
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+) -> None:
+    server_id = await _server(runner)
+    await browser_less.log_in(ADMIN)
+    overview = await browser_less.get(f"/dashboard/servers/{server_id}")
+    assert overview.status == 200 and "Vote reminders" in overview.plain, overview.plain
+    form = await browser_less.get(f"/dashboard/servers/{server_id}/features/reminders")
+    assert "#general" in form.plain and "#announcements" in form.plain
+    done = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/reminders",
+        {"enabled": "on", "channel_id": str(GENERAL), "setting.channel_ping": "on"},
+    )
+    assert done.status == 200, done.plain
+    assert "Turned on Vote reminders for Survival in #general." in done.plain, done.plain
+    notices = [m["content"] for m in runner.fake.messages(GENERAL)]
+    assert any("Survival" in text and "posted in this channel" in text for text in notices)
+    row = await pool.fetchrow("SELECT enabled, channel_id, settings FROM server_features WHERE feature = 'reminders'")
+    assert row["enabled"] and row["channel_id"] == GENERAL and row["settings"]["channel_ping"] is True
+    # a channel the bot can't post in is refused with the slash command's words, and nothing changes
+    refused = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/reminders", {"enabled": "on", "channel_id": str(LOCKED)}
+    )
+    assert refused.status == 422
+    assert "I can't post in #announcements" in refused.plain
+    assert await pool.fetchval("SELECT channel_id FROM server_features WHERE feature = 'reminders'") == GENERAL
+
+
+async def test_a_setting_out_of_bounds_gets_the_slash_commands_message(
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+) -> None:
+    server_id = await _server(runner)
+    await browser_less.log_in(ADMIN)
+    spec = runner.running.features.get("top10_board").setting("refresh_minutes")
+    try:
+        spec.parse("0")
+    except UserError as refusal:
+        expected = str(refusal)
+    page = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/top10_board",
+        {"enabled": "on", "channel_id": str(GENERAL), "setting.refresh_minutes": "0"},
+    )
+    assert page.status == 422
+    assert expected in page.plain  # "The board refresh must be 1 to 60 minutes, not 0."
+    assert 'value="0"' in page.text  # what was typed is shown again
+    assert await pool.fetchval("SELECT enabled FROM server_features WHERE feature = 'top10_board'") is False
+    assert not [m for m in runner.fake.messages(GENERAL) if "posted in this channel" in m["content"]]
+
+
+async def test_a_post_without_the_csrf_token_or_from_another_site_is_refused(
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+) -> None:
+    server_id = await _server(runner)
+    await browser_less.log_in(ADMIN)
+    path = f"{browser_less.base}/dashboard/servers/{server_id}/features/reminders"
+    async with browser_less.http.post(path, data={"enabled": "on", "channel_id": str(GENERAL)}) as response:
+        assert response.status == 403
+    async with browser_less.http.post(
+        path, data={"enabled": "on", "channel_id": str(GENERAL), "csrf_token": "wrong"}
+    ) as response:
+        assert response.status == 403
+    token = (await browser_less.get(f"/dashboard/servers/{server_id}")).csrf
+    async with browser_less.http.post(
+        path,
+        data={"enabled": "on", "channel_id": str(GENERAL), "csrf_token": token},
+        headers={"Origin": "https://evil.example"},
+    ) as response:
+        assert response.status == 403
+    assert await pool.fetchval("SELECT enabled FROM server_features WHERE feature = 'reminders'") is False
+
+
+async def test_a_tampered_cookie_logs_out(runner: BotRunner, browser_less: DashboardClient) -> None:
+    await browser_less.log_in(ADMIN)
+    jar = browser_less.http.cookie_jar
+    cookie = next(iter(jar))
+    value = cookie.value
+    tampered = value[:-6] + ("AAAAAA" if not value.endswith("AAAAAA") else "BBBBBB")
+    jar.update_cookies({cookie.key: tampered}, response_url=__import__("yarl").URL(f"{browser_less.base}/dashboard/"))
+    page = await browser_less.get("/dashboard/")
+    assert "Log in with Discord" in page.plain and "Test Guild" not in page.plain
+
+
+async def test_losing_manage_server_after_login_refuses_the_next_write(
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+) -> None:
+    server_id = await _server(runner)
+    runner.fake.add_member(
+        {"guild_id": str(GUILD_ID), "id": str(MODERATOR), "name": "mod", "permissions": str(BASIC | MANAGE_GUILD)}
+    )
+    home = await browser_less.log_in(MODERATOR)
+    assert "Test Guild" in home.plain
+    token = (await browser_less.get(f"/dashboard/servers/{server_id}")).csrf
+    runner.fake.add_member({"guild_id": str(GUILD_ID), "id": str(MODERATOR), "name": "mod", "permissions": str(BASIC)})
+    refused = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/reminders",
+        {"enabled": "on", "channel_id": str(GENERAL)},
+        csrf=token,
+    )
+    assert refused.status == 403
+    assert "Manage Server" in refused.plain
+    assert await pool.fetchval("SELECT enabled FROM server_features WHERE feature = 'reminders'") is False
+
+
+async def test_the_login_is_rate_limited_per_address(runner: BotRunner, browser_less: DashboardClient) -> None:
+    statuses = []
+    for _ in range(12):
+        async with browser_less.http.get(f"{browser_less.base}/dashboard/login", allow_redirects=False) as response:
+            statuses.append(response.status)
+    assert statuses[:10] == [303] * 10
+    assert statuses[10] == 429
