@@ -49,6 +49,16 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         _actor.reset(token)
 
 
+@contextlib.contextmanager
+def as_the_bot() -> Iterator[None]:
+    """Run a block as no one (the bot's own work: nothing it changes is logged), whoever started it."""
+    token = _actor.set(None)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
 async def record_change(db: Executor, server: Server, action: str, details: Mapping[str, Any] | None = None) -> None:
     """Write ``action`` on ``server`` to the audit log as the actor in force (in ``db``'s transaction when it is a
     connection inside one); nothing when no actor is in force (the bot's own work)."""

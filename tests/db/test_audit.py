@@ -3,17 +3,20 @@ people read."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import asyncpg
 
 from bot.app.extensions import features
-from bot.core.audit import Actor, acting_as, record_change
+from bot.core.audit import Actor, acting_as, current_actor, record_change
 from bot.core.audit_texts import describe, who
 from bot.core.i18n import language, speaking
+from bot.core.scheduling import Scheduler
 from bot.core.servers import ServerService
 from bot.db.audit import AuditEntry, AuditRepository
 from bot.db.records import Server
+from tests.clock import MovableClock
 
 GUILD = 4242
 ADMIN = Actor("discord", 77, "alice")
@@ -174,3 +177,24 @@ def test_describe_in_french_uses_the_french_names() -> None:
         cooldown = describe(entry("server.options", {"changes": {"vote_cooldown": [43200, 86400]}}), features())
     assert "Rappels de vote" in text and "123" in text  # the feature's French label
     assert "12\u202fh" in cooldown and "1\u202fj" in cooldown and "Vote reminders" not in text
+
+
+async def test_scheduled_work_woken_by_an_admin_runs_as_the_bot() -> None:
+    """APScheduler's callbacks copy the context of whoever woke it (an admin's command): its jobs still act as no
+    one, so what they change (a giveaway ending on time) is never logged as that admin's."""
+    seen: list[Actor | None] = []
+    done = asyncio.Event()
+
+    async def job() -> None:
+        seen.append(current_actor())
+        done.set()
+
+    scheduler = Scheduler(MovableClock())
+    scheduler.start()
+    try:
+        with acting_as(ADMIN):  # a wake-up a moment later runs from the timer the admin's context set
+            scheduler.at("audit:test", scheduler.clock() + dt.timedelta(seconds=0.2), job)
+        await asyncio.wait_for(done.wait(), 10)
+    finally:
+        scheduler.shutdown()
+    assert seen == [None]
