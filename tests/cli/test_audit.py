@@ -7,6 +7,8 @@ from pathlib import Path
 
 import asyncpg
 
+from bot.app.extensions import features
+from bot.core.servers import ServerService
 from bot.db.audit import AuditRepository
 from tests.cli.test_cli import votebot
 
@@ -47,3 +49,27 @@ async def test_cli_changes_are_logged_as_the_operator(tmp_path: Path, database_u
     assert one.stdout.splitlines() == lines[:1]
     empty = votebot(tmp_path, database_url, "audit", "--server", "999")
     assert empty.stdout.strip() == "server 999 has no audit log entries"
+
+
+async def test_forwarding_changes_at_the_cli_are_logged(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None:
+    server = (await ServerService(pool, features()).add(guild_id=5, name="Survival", vote_url="https://e.com/v")).server
+    sid = str(server.id)
+    env = {"VOTEBOT_STATUS__ALLOW_PRIVATE_ADDRESSES": "true", "LOGNAME": "opal", "USER": "opal"}
+    added = votebot(tmp_path, database_url, "forward", "add-webhook", sid, "--name", "website", "--url",
+                    "http://127.0.0.1:9/votes", extra_env=env)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    secret = await pool.fetchval("SELECT secret FROM forward_destinations")
+    for action in ("pause", "resume", "remove"):
+        done = votebot(tmp_path, database_url, "forward", action, sid, "website", extra_env=env)
+        assert done.returncode == 0, done.stderr
+    entries = await AuditRepository(pool).list_for_server(server.id)
+    assert [(e.source, e.actor, e.action) for e in reversed(entries)] == [
+        ("cli", "opal", "forwarding.add"),
+        ("cli", "opal", "forwarding.pause"),
+        ("cli", "opal", "forwarding.resume"),
+        ("cli", "opal", "forwarding.remove"),
+    ]
+    assert entries[-1].details == {
+        "name": "website", "kind": "webhook", "where": "http://127.0.0.1:9/votes", "providers": []
+    }  # fmt: skip
+    assert secret not in str([e.details for e in entries])

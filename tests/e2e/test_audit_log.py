@@ -108,3 +108,15 @@ async def test_a_board_refresh_is_not_logged(runner: BotRunner, pool: asyncpg.Po
     embed = discord.Embed(title="Board", description="one", timestamp=runner.clock())
     await runner.running.boards.refresh(found, "status_board", BoardContent([embed]))
     assert [e.action for e in await log_of(pool, server)] == ["feature.on"]
+
+
+async def test_wipes_planned_and_removed_by_command_are_logged(runner: BotRunner, pool: asyncpg.Pool) -> None:
+    server = await linked(pool)
+    start = (runner.clock.now + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    await runner.command(ADMIN, "wipe add", title="Monthly wipe", when=start.strftime("%Y-%m-%d %H:%M"))
+    wipe_id = await pool.fetchval("SELECT id FROM wipes")
+    await runner.command(ADMIN, "wipe remove", wipe=wipe_id)
+    removed, planned = await log_of(pool, server)
+    assert (planned.action, planned.user_id, planned.details["title"]) == ("wipe.create", ADMIN, "Monthly wipe")
+    assert dt.datetime.fromisoformat(planned.details["starts_at"]) == start.replace(tzinfo=dt.UTC)
+    assert (removed.action, removed.details) == ("wipe.cancel", {"wipe_id": wipe_id, "title": "Monthly wipe"})
