@@ -73,3 +73,15 @@ async def test_forwarding_changes_at_the_cli_are_logged(tmp_path: Path, database
         "name": "website", "kind": "webhook", "where": "http://127.0.0.1:9/votes", "providers": []
     }  # fmt: skip
     assert secret not in str([e.details for e in entries])
+
+
+async def test_a_removed_servers_log_stays_and_says_who_removed_it(
+    tmp_path: Path, database_url: str, pool: asyncpg.Pool
+) -> None:
+    server = (await ServerService(pool, features()).add(guild_id=5, name="Survival", vote_url="https://e.com/v")).server
+    operator = {"LOGNAME": "opal"}
+    removed = votebot(tmp_path, database_url, "server", "remove", str(server.id), "--yes", extra_env=operator)
+    assert removed.returncode == 0, removed.stderr
+    assert await pool.fetchval("SELECT count(*) FROM servers") == 0
+    shown = votebot(tmp_path, database_url, "audit", "--server", str(server.id))
+    assert shown.stdout.strip().endswith(" · opal (command line) · Removed the game server Survival")
