@@ -17,6 +17,7 @@ from bot.db.audit import AuditEntry, AuditRepository
 from bot.db.credentials import CredentialRepository, fingerprint
 from bot.db.records import Server
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, BotRunner, reply_text, submit_form
+from tests.e2e.test_server_removal import buttons, press
 from tests.fakediscord import FakeDiscord
 
 
@@ -40,7 +41,7 @@ async def test_feature_enable_is_logged_as_the_admin(runner: BotRunner, pool: as
     [entry] = await log_of(pool, server)
     assert (entry.source, entry.user_id, entry.action) == ("discord", ADMIN, "feature.on")
     assert entry.details == {"feature": "reminders", "channel_id": [None, GENERAL]}
-    assert entry.actor and entry.guild_id == GUILD_ID
+    assert (entry.actor, entry.guild_id) == (f"user{ADMIN}", GUILD_ID)  # the name in the payload (the fake's)
 
     await runner.command(ADMIN, "feature disable", feature="reminders")
     assert [e.action for e in await log_of(pool, server)] == ["feature.off", "feature.on"]
@@ -120,3 +121,20 @@ async def test_wipes_planned_and_removed_by_command_are_logged(runner: BotRunner
     assert (planned.action, planned.user_id, planned.details["title"]) == ("wipe.create", ADMIN, "Monthly wipe")
     assert dt.datetime.fromisoformat(planned.details["starts_at"]) == start.replace(tzinfo=dt.UTC)
     assert (removed.action, removed.details) == ("wipe.cancel", {"wipe_id": wipe_id, "title": "Monthly wipe"})
+
+
+async def test_a_server_removed_with_the_confirm_button_is_logged_as_who_pressed_it(
+    runner: BotRunner, pool: asyncpg.Pool, fake: FakeDiscord
+) -> None:
+    server = await linked(pool)
+    asked = await runner.command(ADMIN, "setup remove", server=str(server.id))
+    await press(fake, MEMBER, asked[0]["message_id"], buttons(asked[0])["Remove"])  # refused: not theirs
+    assert await log_of(pool, server) == []
+    await press(fake, ADMIN, asked[0]["message_id"], buttons(asked[0])["Remove"], count=2)
+    [entry] = await log_of(pool, server)  # the server is gone, its log stays
+    assert (entry.source, entry.user_id, entry.action, entry.details) == (
+        "discord",
+        ADMIN,
+        "server.remove",
+        {"name": "Survival"},
+    )
