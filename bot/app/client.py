@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot.app.config import Config
 from bot.app.extensions import EXTENSIONS, features
 from bot.core.admin_notice import AdminNotices
+from bot.core.audit import install_interaction_actor
 from bot.core.boards import BoardKeeper
 from bot.core.calendar import MaintenanceCalendar, NothingPlanned
 from bot.core.charts import ChartRenderer
@@ -141,6 +142,7 @@ class VoteBot(commands.AutoShardedBot):
         self.budget = RequestBudget(config.discord.requests_per_second)
         install_budget(self.http, self.budget)
         install_interaction_priority(self._connection.parsers)
+        install_interaction_actor(self._connection.parsers)  # the audit log's who, for every change it leads to
         if webhooks is not None and services:
             webhooks.webserver[BACKEND_KEY] = self  # the dashboard and the management API reach the bot here
 

@@ -13,6 +13,7 @@ import asyncpg
 from bot.app.config import Config
 from bot.app.extensions import features
 from bot.cli.args import server_id as server_id_arg
+from bot.core.audit import record_change
 from bot.core.errors import UserError
 from bot.core.servers import ServerService
 from bot.db.credentials import CredentialRepository, fingerprint
@@ -28,6 +29,7 @@ from bot.votes.credentials import (
     generated_secret_text,
     new_secret,
     provider_name,
+    secret_change,
     settings_text,
     store_secret,
 )
@@ -112,6 +114,8 @@ async def set_secret(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
             f"{provider_name(provider)} secret of server {server.id} ({server.name}) set: "
             f"{kind}fingerprint {fingerprint(value)}."
         )
+    service = args.service if provider == "votifier" else None
+    await record_change(pool, server, "provider.secret", secret_change(provider, value, service))
     if args.generate:
         lines.append(generated_secret_text(provider, value).replace("`", ""))
     lines.append(f"`votebot server show {server.id}` prints the URLs to paste.")

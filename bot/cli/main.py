@@ -1,10 +1,11 @@
 """Command line: ``votebot run | webhooks | migrate | check-config | sync | server … | feature … | forward … |
-catalogs …``."""
+audit | catalogs …``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -15,6 +16,7 @@ import asyncpg
 import discord
 
 from bot.app.config import Config, ConfigError, configure_logging, load_config
+from bot.cli import audit as audit_cli
 from bot.cli import catalogs as catalogs_cli
 from bot.cli import credentials as credentials_cli
 from bot.cli import forward as forward_cli
@@ -22,10 +24,14 @@ from bot.cli import outbox as outbox_cli
 from bot.cli import servers as servers_cli
 from bot.cli import test_vote as send_test_vote
 from bot.cli.args import positive, shard_list, snowflake
+from bot.core.audit import acting_as, cli_actor
 from bot.core.errors import UserError
 from bot.db.migrations import MigrationError
 
 log = logging.getLogger("votebot")
+
+
+BOT_PROCESSES = frozenset({"run", "webhooks"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     send_test_vote.add_arguments(commands, common)
     outbox_cli.add_arguments(commands, common)
     forward_cli.add_arguments(commands, common)
+    audit_cli.add_arguments(commands, common)
     catalogs_cli.add_arguments(commands, common)
     return parser
 
@@ -145,13 +152,18 @@ def dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_forward_command(config, args))
     elif args.command == "send-test-vote":
         return asyncio.run(_send_test_vote(config, args))
+    elif args.command == "audit":
+        asyncio.run(_with_database(config, lambda pool: audit_cli.audit_command(pool, args)))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The operator's changes go to the audit log as theirs; the bot's own processes act as no one.
+    acting = contextlib.nullcontext() if args.command in BOT_PROCESSES else acting_as(cli_actor())
     try:
-        return dispatch(args)
+        with acting:
+            return dispatch(args)
     except ConfigError as exc:
         print(f"votebot: config error: {exc}", file=sys.stderr)
         return 2

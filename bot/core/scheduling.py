@@ -25,6 +25,7 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.audit import as_the_bot
 from bot.core.time import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,13 @@ class Scheduler:
 
 
 def _quiet_on_shutdown(func: Job) -> Job:
-    """A job cancelled by the scheduler's shutdown ends quietly (it resumes from the database next start)."""
+    """A job cancelled by the scheduler's shutdown ends quietly (it resumes from the database next start). It is
+    the bot's own work, even when an admin's command woke the scheduler (its callbacks copy that context)."""
 
     async def job() -> Any:
         try:
-            return await func()
+            with as_the_bot():
+                return await func()
         except asyncio.CancelledError:
             log.debug("job %s cancelled by shutdown", getattr(func, "__qualname__", func))
             return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.core.audit import record_change
 from bot.core.errors import UserError
 from bot.core.i18n import _, n_, names
 from bot.core.messaging import Messenger, Unreachable
@@ -99,6 +100,7 @@ class ServerRemoval:
                 current, await repo.removal_counts(current.id), tuple(await repo.board_messages(current.id))
             )
             await repo.delete(current)
+            await record_change(connection, current, "server.remove", {"name": current.name})
         deleted, left = 0, []
         for board in summary.boards:
             reason = await self._delete_board(current, board)

@@ -6,6 +6,7 @@ their channel, role and settings (checked against the features' declarations), a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Callable, Mapping
@@ -16,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from bot.core import i18n
+from bot.core.audit import changed, record_change
 from bot.core.errors import UserError
 from bot.core.features import MASTER_SWITCH, FeatureRegistry, FeatureSpec, translated
 from bot.core.games import game_name
@@ -87,6 +89,13 @@ def options_summary(server: Server, language: Language) -> str:
         ),
     ]
     return _("Saved. Options of **{server}**: {options}.", server=escape(server.name), options=", ".join(parts))
+
+
+def _logged(value: object) -> object:
+    """A server option as the audit log stores it (JSON): the cooldown in seconds."""
+    if isinstance(value, dt.timedelta):
+        return int(value.total_seconds())
+    return value
 
 
 def hash_api_key(key: str) -> str:
@@ -179,6 +188,12 @@ class ServerService:
                         server=name,
                     )
                 ) from None
+            await record_change(
+                connection,
+                server,
+                "server.add",
+                {"name": server.name, "vote_url": server.vote_url, "game": server.game, "address": server.address},
+            )
         return CreatedServer(server, api_key)
 
     async def resolve(self, guild_id: int, server: str | None) -> Server:
@@ -259,7 +274,18 @@ class ServerService:
             changes["game"] = clean_game(game)
         if not changes:
             raise UserError(_("Nothing to change: give at least one option."))
-        return await self._servers.update(server.id, changes)
+        async with transaction(self._pool) as connection:
+            repo = ServerRepository(connection)
+            before = await repo.get(server.id) or server
+            updated = await repo.update(server.id, changes)
+            differences = {
+                key: pair
+                for key in sorted(changes)
+                if (pair := changed(_logged(getattr(before, key)), _logged(getattr(updated, key)))) is not None
+            }
+            if differences:
+                await record_change(connection, updated, "server.options", {"changes": differences})
+        return updated
 
     def language(self, server: Server) -> Language:
         """The language of what the bot posts for ``server``: its own setting, else the guild's preferred locale
@@ -273,6 +299,8 @@ class ServerService:
     async def make_default(self, server: Server) -> None:
         async with transaction(self._pool) as connection:
             await ServerRepository(connection).set_default(server)
+            if not server.is_default:
+                await record_change(connection, server, "server.default", {"name": server.name})
 
     # ------------------------------------------------------------------ features
     def spec(self, feature: str) -> FeatureSpec:
@@ -299,20 +327,61 @@ class ServerService:
         if feature == MASTER_SWITCH:
             if settings:
                 raise UserError(_("The master switch has no settings."))
-            await self._servers.set_enabled(server.id, enabled)
+            async with transaction(self._pool) as connection:
+                repo = ServerRepository(connection)
+                before = await repo.get(server.id)
+                await repo.set_enabled(server.id, enabled)
+                if before is None or before.enabled != enabled:
+                    await record_change(connection, server, "master.on" if enabled else "master.off")
             return None
         spec = self.registry.get(feature)
         parsed = spec.parse_settings(settings or {})
-        current = await self._features.get(server.id, feature)
-        if enabled:
-            if spec.needs_channel and channel_id is None and (current is None or current.channel_id is None):
-                raise MissingTarget(spec, "channel")
-            if spec.needs_role and role_id is None and (current is None or current.role_id is None):
-                raise MissingTarget(spec, "role")
-        merged = {**(current.settings if current else {}), **parsed} if parsed else None
-        return await self._features.set(
-            server.id, feature, enabled=enabled, channel_id=channel_id, role_id=role_id, settings=merged
-        )
+        async with transaction(self._pool) as connection:
+            features = FeatureRepository(connection)
+            current = await features.get(server.id, feature)
+            if enabled:
+                if spec.needs_channel and channel_id is None and (current is None or current.channel_id is None):
+                    raise MissingTarget(spec, "channel")
+                if spec.needs_role and role_id is None and (current is None or current.role_id is None):
+                    raise MissingTarget(spec, "role")
+            merged = {**(current.settings if current else {}), **parsed} if parsed else None
+            setting = await features.set(
+                server.id, feature, enabled=enabled, channel_id=channel_id, role_id=role_id, settings=merged
+            )
+            await self._record_switch(connection, server, spec, current, setting, parsed)
+        return setting
+
+    async def _record_switch(
+        self,
+        connection: asyncpg.Connection,
+        server: Server,
+        spec: FeatureSpec,
+        before: FeatureSetting | None,
+        after: FeatureSetting,
+        parsed: Mapping[str, object],
+    ) -> None:
+        """The audit log's entry for a switch: ``feature.on``/``feature.off`` when it was switched, else
+        ``feature.configure`` when its channel, role or settings changed (only what changed), else nothing."""
+        was_on = before.enabled if before is not None else spec.enabled_by_default
+        details: dict[str, Any] = {"feature": spec.name}
+        for key in ("channel_id", "role_id"):
+            pair = changed(getattr(before, key) if before else None, getattr(after, key))
+            if pair is not None:
+                details[key] = pair
+        old_settings = spec.current(before.settings if before else {})
+        new_settings = spec.current(after.settings)
+        setting_changes = {
+            name: pair for name in parsed if (pair := changed(old_settings[name], new_settings[name])) is not None
+        }
+        if setting_changes:
+            details["settings"] = setting_changes
+        if was_on != after.enabled:
+            action = "feature.on" if after.enabled else "feature.off"
+        elif len(details) > 1:
+            action = "feature.configure"
+        else:
+            return
+        await record_change(connection, server, action, details)
 
     async def configure(
         self,

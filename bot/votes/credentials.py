@@ -81,6 +81,15 @@ def provider_name(kind: str) -> str:
     return _(PROVIDER_NAMES[kind]) if kind in PROVIDER_NAMES else kind
 
 
+def secret_change(kind: str, value: str, service: str | None = None) -> dict[str, str]:
+    """The audit log's details of a stored secret: the provider (and its name as declared, translated where it is
+    shown) and the secret's fingerprint, never the secret."""
+    details = {"provider": kind, "label": PROVIDER_NAMES.get(kind, kind), "fingerprint": fingerprint(value)}
+    if service:
+        details["service"] = service
+    return details
+
+
 def generated_secret_text(kind: str, value: str) -> str:
     """The one line that shows a generated secret, with where to paste it (Discord and the CLI alike)."""
     if kind in GENERATED_TEXTS:

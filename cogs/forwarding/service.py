@@ -26,6 +26,7 @@ from typing import Any
 import asyncpg
 
 from bot.core.admin_notice import AdminNotices
+from bot.core.audit import current_actor, record_change
 from bot.core.errors import UserError
 from bot.core.i18n import N_, _
 from bot.core.scheduling import DueWork
@@ -90,6 +91,7 @@ class ForwardingService:
         ownership: ShardOwnership,
         allow_private: bool = False,
     ) -> None:
+        self._pool = pool
         self.repository = ForwardingRepository(pool)
         self._links = LinkRepository(pool)
         self._servers = servers
@@ -278,7 +280,7 @@ class ForwardingService:
     async def _add(self, server: Server, **fields: Any) -> Destination:
         await self.check_new(server, fields["name"])
         try:
-            return await self.repository.add(server.id, **fields)
+            added = await self.repository.add(server.id, **fields)
         except DestinationNameTaken:  # added at the same moment by another admin
             raise UserError(
                 _(
@@ -287,6 +289,21 @@ class ForwardingService:
                     name=escape(fields["name"]),
                 )
             ) from None
+        await record_change(
+            self._pool,
+            server,
+            "forwarding.add",
+            {"name": added.name, "kind": added.kind.value, "where": added.shown, "providers": list(added.providers)},
+        )
+        return added
+
+    async def _record(self, destination: Destination, action: str, **details: object) -> None:
+        """The audit log's entry for a change to ``destination`` (its server looked up only when someone acts)."""
+        if current_actor() is None:
+            return
+        server = await self._servers.find(destination.server_id)
+        if server is not None:
+            await record_change(self._pool, server, action, {"name": destination.name, **details})
 
     async def destination(self, server: Server, name: str) -> Destination:
         found = await self.repository.by_name(server.id, name)
@@ -307,10 +324,12 @@ class ForwardingService:
 
     async def pause(self, destination: Destination) -> None:
         await self.repository.set_paused(destination.id, "owner")
+        await self._record(destination, "forwarding.pause")
 
     async def resume(self, destination: Destination) -> int:
         """Deliver again; returns how many queued votes go out first."""
         await self.repository.set_paused(destination.id, None)
+        await self._record(destination, "forwarding.resume")
         if self.work is not None:
             self.work.wake()
         return (await self.repository.health(destination.id)).backlog
@@ -319,6 +338,7 @@ class ForwardingService:
         """Delete the destination and its queue; returns what its queue held."""
         health = await self.repository.health(destination.id)
         await self.repository.remove(destination.id)
+        await self._record(destination, "forwarding.remove")
         return health
 
     async def names(self, server: Server, typed: str) -> list[Destination]:
@@ -328,6 +348,9 @@ class ForwardingService:
 
     async def replay(self, destinations: list[Destination]) -> int:
         replayed = await self.repository.replay([d.id for d in destinations])
+        if replayed and destinations:
+            names = ", ".join(d.name for d in destinations)
+            await self._record(destinations[0], "forwarding.replay", name=names, count=replayed)
         if replayed and self.work is not None:
             self.work.wake()
         return replayed

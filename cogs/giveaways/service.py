@@ -25,6 +25,7 @@ from random import Random
 import discord
 
 from bot.core.admin_notice import AdminNotices
+from bot.core.audit import record_change, record_on
 from bot.core.errors import UserError
 from bot.core.i18n import Language, _, n_
 from bot.core.messaging import Messenger, Unreachable, effect_nonce, only_users
@@ -77,6 +78,7 @@ class GiveawayService:
         ready: Callable[[], bool] = lambda: True,
         rng: Random | None = None,
     ) -> None:
+        self._db = db
         self._repo = GiveawayRepository(db)
         self._servers = servers
         self._votes = votes
@@ -141,6 +143,18 @@ class GiveawayService:
                 )
             ) from None
         await self._repo.set_message(giveaway.id, message_id)
+        await record_change(
+            self._db,
+            server,
+            "giveaway.create",
+            {
+                "giveaway_id": giveaway.id,
+                "prize": giveaway.prize,
+                "channel_id": channel_id,
+                "winners": winners,
+                "ends_at": giveaway.ends_at.isoformat(),
+            },
+        )
         self.job.wake(giveaway.ends_at)
         return giveaway
 
@@ -192,9 +206,19 @@ class GiveawayService:
             if current is None or current.status != "running":
                 raise UserError(_("Giveaway #{id} has just ended.", id=found.id))
             result = await self.finish(current, now)
+        await self._record(found, "giveaway.end", winners=list(result.draw.winners) if result else [])
         if result is None:
             raise UserError(_("I could not post the winners (check my permissions there); I'll keep retrying."))
         return result
+
+    async def _record(self, giveaway: Giveaway, action: str, **details: object) -> None:
+        await record_on(
+            self._db,
+            giveaway.server_id,
+            giveaway.guild_id,
+            action,
+            {"giveaway_id": giveaway.id, "prize": giveaway.prize, **details},
+        )
 
     async def reroll(self, guild_id: int, giveaway_id: int, count: int) -> DrawResult:
         giveaway = await self.get_in_guild(guild_id, giveaway_id)
@@ -227,6 +251,7 @@ class GiveawayService:
             await self._repo.delete_draw(giveaway.id, draw.draw_no)
             raise UserError(_("I could not post the new winners (check my permissions there); nothing was rerolled."))
         await self._repo.mark_announced(giveaway.id, draw.draw_no, message_id, self._clock())
+        await self._record(giveaway, "giveaway.reroll", winners=list(winners))
         everyone = [w for d in await self._repo.draws(giveaway.id) for w in d.winners]
         await self._edit_post(giveaway, await self.post_embed(giveaway, result.entrants, everyone))
         return result
@@ -238,6 +263,7 @@ class GiveawayService:
                 current = await self._repo.get(found.id) or found
                 raise UserError(already_over_text(found.id, current.status))
         cancelled = await self._repo.get(found.id) or found
+        await self._record(found, "giveaway.cancel")
         await self._edit_post(cancelled, await self.post_embed(cancelled, await self._repo.entry_count(found.id)))
         return cancelled
 

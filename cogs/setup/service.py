@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.core import i18n
+from bot.core.audit import record_change
 from bot.core.feature_switches import FeatureSwitches
 from bot.core.i18n import N_, _, n_
 from bot.core.messaging import Messenger
@@ -20,7 +21,7 @@ from bot.core.text import escape
 from bot.db.credentials import CredentialRepository
 from bot.db.executor import Executor
 from bot.db.records import Server
-from bot.votes.credentials import SETTING_KEYS, Endpoints, check_setting, describe, store_secret
+from bot.votes.credentials import SETTING_KEYS, Endpoints, check_setting, describe, secret_change, store_secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class SetupService:
         messenger: Messenger,
         endpoints: Endpoints,
     ) -> None:
+        self._db = db
         self._servers = servers
         self._switches = switches
         self._credentials = CredentialRepository(db)
@@ -69,6 +71,7 @@ class SetupService:
         a bad setting or secret changes nothing."""
         cleaned = {key: check_setting(provider, key, text) for key, text in (settings or {}).items() if text.strip()}
         shown = await store_secret(self._credentials, server.id, provider, value, cleaned)
+        await record_change(self._db, server, "provider.secret", secret_change(provider, value))
         credential = await self._credentials.get(server.id, provider)
         info = describe(self._endpoints, server.id, credential, provider)
         return StoredSecret(shown, info, await self.provider_settings(server, provider))

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import discord
 
+from bot.core.audit import record_change
 from bot.core.errors import UserError
 from bot.core.i18n import _
 from bot.core.messaging import Gone, Messenger, Unreachable, effect_nonce, only_role
@@ -62,6 +63,7 @@ class WipeService:
         *,
         ready: Callable[[], bool] = lambda: True,
     ) -> None:
+        self._db = db
         self._repo = WipeRepository(db)
         self._servers = servers
         self._messenger = messenger
@@ -97,6 +99,12 @@ class WipeService:
             discord_event=discord_event,
             created_by=created_by,
         )
+        await record_change(
+            self._db,
+            server,
+            "wipe.create",
+            {"wipe_id": wipe.id, "title": wipe.title, "starts_at": wipe.starts_at.isoformat(), "repeat": wipe.repeat},
+        )
         notes = []
         if discord_event:
             error = await self._create_event(wipe, server, wipe.starts_at)
@@ -125,6 +133,7 @@ class WipeService:
         planned = await self.get_for_server(server, wipe_id)
         if not await self._repo.cancel(planned.id, self._clock()):
             raise UserError(_("Wipe #{id} was already removed.", id=str(wipe_id)))
+        await record_change(self._db, server, "wipe.cancel", {"wipe_id": planned.id, "title": planned.title})
         await self._drop_event(planned, server)
         self.job.wake()  # members told about it hear it is cancelled
         return planned
@@ -139,6 +148,16 @@ class WipeService:
         moved = await self._repo.reschedule(planned.id, starts_at)
         if moved is None:
             raise UserError(_("Wipe #{id} was removed meanwhile.", id=str(wipe_id)))
+        await record_change(
+            self._db,
+            server,
+            "wipe.move",
+            {
+                "wipe_id": moved.id,
+                "title": moved.title,
+                "starts_at": [planned.starts_at.isoformat(), moved.starts_at.isoformat()],
+            },
+        )
         await self._move_event(moved, server)
         self.job.wake()  # members told about the old start hear of the new one
         return moved
