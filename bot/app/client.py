@@ -40,7 +40,7 @@ from bot.db.votes import VoteRepository
 from bot.votes.dispatcher import VoteDispatcher
 from bot.votes.events import VoteConsumer
 from bot.web.app import WebhookManager
-from bot.web.backend import BACKEND_KEY
+from bot.web.backend import BACKEND_KEY, Summaries
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ class VoteBot(commands.AutoShardedBot):
         self.webhooks = webhooks
         self.servers = ServerService(pool, self.features, guild_locale=self._preferred_locale)
         self.votes = VoteRepository(pool)
+        self.summaries = Summaries()  # what feature packages add to the management API (status)
         self.messenger = Messenger(self)
         self.switches = FeatureSwitches(self.servers, self.messenger)
         self.people = People(self, clock)
