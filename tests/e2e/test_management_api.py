@@ -29,6 +29,7 @@ from cogs.status.alerts import MonitorState, State
 from cogs.status.query import QueryResult
 from cogs.status.repository import StatusRepository
 from tests.clock import MovableClock
+from tests.e2e.engagement_helpers import wait_until
 from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, LOCKED, ROLE_HIGH, ROLE_VOTER, BotRunner, reply_text
 from tests.e2e.test_stats import record_vote
 from tests.fakediscord import FakeDiscord
@@ -157,7 +158,7 @@ async def test_features_list_every_declaration_with_its_bounds(http: aiohttp.Cli
 
 
 async def test_enabling_with_a_channel_posts_the_notice_there(
-    http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord
+    http: aiohttp.ClientSession, pool: asyncpg.Pool, fake: FakeDiscord, runner: BotRunner
 ) -> None:
     created = await add(pool)
     path = f"/{created.server.id}/features/reminders"
@@ -174,9 +175,17 @@ async def test_enabling_with_a_channel_posts_the_notice_there(
     setting = await ServerService(pool, features()).setting(created.server.id, "reminders")
     assert setting is not None and setting.enabled and setting.channel_id == GENERAL and setting.role_id == ROLE_VOTER
 
+    # A feature that is on moves to another channel as /feature enable moves it: the notice there first.
+    other = 1_100_000_000_000_000_012
+    fake.add_channel({"guild_id": str(GUILD_ID), "id": str(other), "name": "votes", "type": 0})
+    await wait_until(lambda: runner.running.get_channel(other) is not None)
+    status, body, _ = await call(http, "PATCH", path, created.api_key, {"channel_id": str(other)})
+    assert status == 200 and body["feature"]["channel_id"] == str(other) and body["feature"]["enabled"] is True
+    assert fake.messages(other)[-1]["content"] == "✅ **Survival**'s vote reminders will be posted in this channel."
+
     # Off again: the channel and role are kept, as /feature disable keeps them.
     status, body, _ = await call(http, "PATCH", path, created.api_key, {"enabled": False})
-    assert status == 200 and body["feature"]["enabled"] is False and body["feature"]["channel_id"] == str(GENERAL)
+    assert status == 200 and body["feature"]["enabled"] is False and body["feature"]["channel_id"] == str(other)
 
 
 async def test_a_channel_or_role_the_bot_cannot_use_changes_nothing(
