@@ -42,7 +42,7 @@ from bot.db.votes import VoteRepository
 from bot.votes.dispatcher import VoteDispatcher
 from bot.votes.events import VoteConsumer
 from bot.web.app import WebhookManager
-from bot.web.backend import BACKEND_KEY
+from bot.web.backend import BACKEND_KEY, Summaries
 from bot.web.dashboard.app import build as build_dashboard
 from bot.web.dashboard.sections import DashboardPages
 from bot.web.dashboard.settings import DashboardSettings, cookie_key
@@ -124,6 +124,7 @@ class VoteBot(commands.AutoShardedBot):
         self.webhooks = webhooks
         self.servers = ServerService(pool, self.features, guild_locale=self._preferred_locale)
         self.votes = VoteRepository(pool)
+        self.summaries = Summaries()  # what feature packages add to the management API (status)
         self.messenger = Messenger(self)
         self.switches = FeatureSwitches(self.servers, self.messenger)
         self.people = People(self, clock)

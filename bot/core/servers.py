@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -121,6 +122,12 @@ class CreatedServer:
     api_key: str  # shown once, stored only as a hash
 
 
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    server: Server | None  # the server the key opens (the one asked for)
+    known: bool  # the key is some server's: with ``server`` None, another server's
+
+
 class ServerService:
     def __init__(
         self, pool: asyncpg.Pool, features: FeatureRegistry, *, guild_locale: GuildLocale = lambda guild_id: None
@@ -231,6 +238,17 @@ class ServerService:
 
     async def find(self, server_id: int) -> Server | None:
         return await self._servers.get(server_id)
+
+    async def by_api_key(self, server_id: int, api_key: str) -> KeyCheck:
+        """Whether ``api_key`` is the key of server ``server_id`` (hashes compared in constant time), of another
+        server, or of none (the management API answers 200, 404 and 401)."""
+        given = hash_api_key(api_key)
+        stored = await self._servers.api_key_hash(server_id)
+        if stored is not None and hmac.compare_digest(stored, given):
+            server = await self._servers.get(server_id)
+            if server is not None:
+                return KeyCheck(server, known=True)
+        return KeyCheck(None, known=await self._servers.id_for_key_hash(given) is not None)
 
     async def in_guild(self, server_id: int, guild_id: int | None) -> Server | None:
         """The server when it is linked to ``guild_id`` (a button's server id is outside input)."""

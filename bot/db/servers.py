@@ -78,6 +78,16 @@ class ServerRepository:
         record = await self._db.fetchrow(f"SELECT {_COLUMNS} FROM servers WHERE id = $1", server_id)
         return Server.from_record(record) if record else None
 
+    async def api_key_hash(self, server_id: int) -> str | None:
+        """The stored hash of the server's API key (the management API compares it in constant time)."""
+        value = await self._db.fetchval("SELECT api_key_hash FROM servers WHERE id = $1", server_id)
+        return str(value) if value is not None else None
+
+    async def id_for_key_hash(self, key_hash: str) -> int | None:
+        """The server whose API key hashes to ``key_hash``."""
+        value = await self._db.fetchval("SELECT id FROM servers WHERE api_key_hash = $1", key_hash)
+        return int(value) if value is not None else None
+
     async def list_all(self) -> list[Server]:
         records = await self._db.fetch(f"SELECT {_COLUMNS} FROM servers ORDER BY id")
         return [Server.from_record(r) for r in records]

@@ -4,7 +4,8 @@ Modelled on topggpy's manager: build it, add routes through :attr:`webserver` if
 ``await manager.run(port)``; ``await manager.close()`` stops it.
 
 Routes: ``POST /webhooks/{topserver,topgg,gamemonitoring}/{server_id}``, ``POST /integrations/topgg``,
-the PULL API, badges, ``GET /healthz`` (database and dispatcher lag) and ``GET /metrics`` (Prometheus).
+the PULL API, the management API, badges, ``GET /healthz`` (database and dispatcher lag) and ``GET /metrics``
+(Prometheus).
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ from bot.db.servers import ServerRepository
 from bot.db.votes import VoteRepository
 from bot.web.guard import PUBLIC_READS_KEY, ConnectionGuard, PublicReads, WebLimits
 from bot.web.intake import INTAKE_KEY, Intake, IntakeSettings
-from bot.web.routes import events, gamemonitoring, health, integrations, pull_api, topgg, topserver, widget
+from bot.web.routes import (
+    events,
+    gamemonitoring,
+    health,
+    integrations,
+    management,
+    pull_api,
+    topgg,
+    topserver,
+    widget,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +51,7 @@ def add_routes(app: web.Application) -> events.StoredEvents:
     stored = events.add_routes(app)  # POST /events/{server_id}
     pull_api.add_routes(app)  # GET /api/v1/vote/check, POST /api/v1/vote/claim, POST /api/v1/link/confirm
     widget.add_routes(app)  # GET /api/widget/{server_id}
+    management.add_routes(app)  # /api/v1/servers/{server_id}[/features[/{feature}]|/status|/votes/summary]
     return stored
 
 

@@ -8,8 +8,8 @@ has none, and those routes answer 503.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any, Protocol
 
 import discord
 from aiohttp import web
@@ -20,6 +20,31 @@ from bot.core.features import FeatureRegistry
 from bot.core.messaging import Messenger
 from bot.core.servers import ServerService
 from bot.core.time import Clock
+from bot.db.records import Server
+from bot.db.votes import VoteRepository
+
+Summary = Callable[[Server], Awaitable[Mapping[str, Any]]]
+"""A JSON object about one server that a feature package provides (the status package: the last known status)."""
+
+
+class Summaries:
+    """What feature packages add to the management API, by name (``"status"``): a package's ``setup()`` provides its
+    summary and its ``teardown()`` withdraws it, so the web side never imports a feature package."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Summary] = {}
+
+    def provide(self, name: str, summary: Summary) -> None:
+        if name in self._by_name:
+            raise ValueError(f"a summary called {name!r} is provided already")
+        self._by_name[name] = summary
+
+    def withdraw(self, name: str) -> None:
+        self._by_name.pop(name, None)
+
+    def get(self, name: str) -> Summary | None:
+        """The summary called ``name``, or None when the package that provides it is not loaded."""
+        return self._by_name.get(name)
 
 
 class BotBackend(Protocol):
@@ -27,6 +52,8 @@ class BotBackend(Protocol):
     switches: FeatureSwitches
     features: FeatureRegistry
     messenger: Messenger
+    votes: VoteRepository
+    summaries: Summaries
     charts: ChartRenderer
     clock: Clock
     owner_ids: Collection[int] | None

@@ -55,6 +55,7 @@ async def setup(bot: VoteBot) -> None:
     monitor.on_result = service.on_result
     await bot.add_cog(StatusCog(bot, service))
     await bot.add_cog(StatusAdminCog(bot, service))
+    bot.summaries.provide("status", service.summary)  # GET /api/v1/servers/{id}/status
     if bot.runs_services:
         bot.scheduler.every("status:tick", TICK_EVERY_S, service.tick)
         bot.scheduler.every("status:alerts", FLUSH_EVERY_S, service.flush_alerts)
@@ -63,3 +64,4 @@ async def setup(bot: VoteBot) -> None:
 
 async def teardown(bot: VoteBot) -> None:  # StatusCog.cog_unload has closed the monitor
     bot.scheduler.cancel("status:tick", "status:alerts", "status:compact")
+    bot.summaries.withdraw("status")

@@ -15,6 +15,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 import asyncpg
 import discord
@@ -39,6 +40,7 @@ from cogs.status.pictures import history_start, hour_start, picture_description,
 from cogs.status.query import QueryResult
 from cogs.status.repository import PendingAlert, StatusSettings, StoredState
 from cogs.status.spec import PICTURE, QUERY_SETTINGS
+from cogs.status.summary import status_summary
 from cogs.status.targets import Target, build_target, protocol_for
 from cogs.status.throttle import ProbeThrottle
 from cogs.status.views import (
@@ -115,6 +117,10 @@ class StatusService:
         uptime = await self._repo.uptime(server.id, now, UPTIME_WINDOW) if stored is not None else None
         settings = await self._repo.settings(server.id)
         return StatusSnapshot(server, settings, stored, uptime, await self._next_wipe(server.id, now))
+
+    async def summary(self, server: Server) -> dict[str, Any]:
+        """The last known status of ``server`` for the management API (nothing is probed)."""
+        return status_summary(await self.snapshot(server))
 
     async def refresh_board(self, server: Server) -> None:
         snap = await self.snapshot(server)
