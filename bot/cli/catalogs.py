@@ -68,7 +68,7 @@ def source_messages() -> Iterator[tuple[str, str | tuple[str, ...], str | None, 
     for folder in ("bot", "cogs"):
         for filename, lineno, message, comments, context in extract_from_dir(
             SOURCE_ROOT / folder,
-            method_map=[("**.py", "python")],
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
             keywords=KEYWORDS,
             comment_tags=COMMENT_TAGS,
             strip_comment_tags=True,
