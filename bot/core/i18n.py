@@ -102,6 +102,31 @@ def for_locale(locale: object) -> Language:
 _current: ContextVar[Language] = ContextVar("votebot_language", default=ENGLISH)
 
 
+def for_accept_language(header: str) -> Language:
+    """The first of the bot's languages ``Accept-Language`` asks for (by preference), English otherwise."""
+    wanted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            wanted.append((-quality, index, tag.strip()))
+    for _q, _i, tag in sorted(wanted):
+        found = for_locale(tag)  # Discord's locales: fr, es-419, pt-BR …
+        primary, _dash, region = tag.partition("-")
+        if found is not ENGLISH or primary.lower() == "en":
+            return found
+        for language in LANGUAGES:
+            code, _d, code_region = language.code.partition("-")
+            if code.lower() == primary.lower() and (not region or code_region.lower() in ("", region.lower())):
+                return language
+    return ENGLISH
+
+
 def current() -> Language:
     return _current.get()
 

@@ -7,7 +7,6 @@ import asyncpg
 import pytest
 
 from bot.core import i18n
-from bot.web.routes.management import language_of
 from tests.web.conftest import add_server
 
 
@@ -37,4 +36,4 @@ async def test_a_process_without_a_bot_answers_503_in_json(http: aiohttp.ClientS
     ],
 )
 def test_accept_language_picks_one_of_the_bots_languages(header: str, code: str) -> None:
-    assert language_of(header) == i18n.language(code)
+    assert i18n.for_accept_language(header) == i18n.language(code)

@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.core import i18n
-from bot.core.i18n import LANGUAGES, Language, _, n_, p_
+from bot.core.i18n import LANGUAGES, _, n_, p_
 from bot.core.ratelimit import SourceBudget
 from bot.core.time import Clock
 from bot.web.backend import backend_of
@@ -57,27 +57,6 @@ SECURITY_HEADERS = {
 }
 
 
-def language_for(header: str) -> Language:
-    """The best of the bot's languages for an ``Accept-Language`` header (English when none fits)."""
-    wanted: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, _sep, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag:
-            wanted.append((-quality, position, tag.strip().lower()))
-    for _quality, _position, tag in sorted(wanted):
-        for language in LANGUAGES:
-            tags = {language.code.lower(), *(locale.lower() for locale in language.discord)}
-            if tag in tags or tag.split("-")[0] in {t.split("-")[0] for t in tags}:
-                return language
-    return i18n.ENGLISH
-
-
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -94,7 +73,7 @@ async def reader_language(request: web.Request, handler: Handler) -> web.StreamR
     """Pages in the language the person chose, else the best their browser asks for."""
     session = await get_session(request)
     chosen = i18n.language(session.get("lang")) if isinstance(session.get("lang"), str) else None
-    with i18n.speaking(chosen or language_for(request.headers.get("Accept-Language", ""))):
+    with i18n.speaking(chosen or i18n.for_accept_language(request.headers.get("Accept-Language", ""))):
         return await handler(request)
 
 

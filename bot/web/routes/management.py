@@ -95,31 +95,6 @@ Handler = Callable[[Call], Awaitable[dict[str, Any]]]
 # ---------------------------------------------------------------------------------------------- plumbing
 
 
-def language_of(header: str) -> i18n.Language:
-    """The first of the bot's languages ``Accept-Language`` asks for (by preference), English otherwise."""
-    wanted: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")[:20]):
-        tag, _sep, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag and quality > 0:
-            wanted.append((-quality, index, tag.strip()))
-    for _q, _i, tag in sorted(wanted):
-        found = i18n.for_locale(tag)  # Discord's locales: fr, es-419, pt-BR …
-        primary, _dash, region = tag.partition("-")
-        if found is not i18n.ENGLISH or primary.lower() == "en":
-            return found
-        for language in i18n.LANGUAGES:
-            code, _d, code_region = language.code.partition("-")
-            if code.lower() == primary.lower() and (not region or code_region.lower() in ("", region.lower())):
-                return language
-    return i18n.ENGLISH
-
-
 def _bearer(request: web.Request) -> str:
     scheme, _sep, token = request.headers.get("Authorization", "").strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
@@ -158,7 +133,7 @@ def api(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
 
     @functools.wraps(handler)
     async def route(request: web.Request) -> web.Response:
-        with i18n.speaking(language_of(request.headers.get("Accept-Language", ""))):
+        with i18n.speaking(i18n.for_accept_language(request.headers.get("Accept-Language", ""))):
             try:
                 call = await _authenticate(request)
                 with acting_as(API_ACTOR):

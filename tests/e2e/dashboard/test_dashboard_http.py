@@ -78,6 +78,9 @@ async def test_switching_a_feature_on_with_a_channel_posts_the_notice_there(
     assert any("Survival" in text and "posted in this channel" in text for text in notices)
     row = await pool.fetchrow("SELECT enabled, channel_id, settings FROM server_features WHERE feature = 'reminders'")
     assert row["enabled"] and row["channel_id"] == GENERAL and row["settings"]["channel_ping"] is True
+    audit = await pool.fetch("SELECT source, user_id, action, details FROM audit_log WHERE server_id = $1", server_id)
+    assert [(a["source"], a["user_id"], a["action"]) for a in audit] == [("dashboard", ADMIN, "feature.on")]
+    assert audit[0]["details"]["channel_id"] == [None, GENERAL]
     # a channel the bot can't post in is refused with the slash command's words, and nothing changes
     refused = await browser_less.post(
         f"/dashboard/servers/{server_id}/features/reminders", {"enabled": "on", "channel_id": str(LOCKED)}
@@ -169,3 +172,12 @@ async def test_the_login_is_rate_limited_per_address(runner: BotRunner, browser_
             statuses.append(response.status)
     assert statuses[:10] == [303] * 10
     assert statuses[10] == 429
+
+
+async def test_a_login_lasts_the_configured_hours(runner: BotRunner, browser_less: DashboardClient) -> None:
+    await browser_less.log_in(ADMIN)
+    runner.clock.advance(hours=11, minutes=59)
+    assert "Test Guild" in (await browser_less.get("/dashboard/")).plain
+    runner.clock.advance(minutes=2)  # past dashboard.session_hours (12)
+    page = await browser_less.get("/dashboard/")
+    assert "Log in with Discord" in page.plain and "Test Guild" not in page.plain
