@@ -7,7 +7,7 @@ TIES = SettingSpec(
     "ties",
     "choice",
     "all",
-    "Top-voter role on a tie: everyone tied, or only the first to reach the count",
+    N_("Top-voter role on a tie: everyone tied, or only the first to reach the count"),
     choices=("all", "first"),
     # Translators: the name of a setting, lower case, as in "The tie rule is …".
     label=N_("tie rule"),
@@ -17,7 +17,7 @@ POST_TIME = SettingSpec(
     "post_time",
     "time",
     "09:00",
-    "Local time of the daily leaderboard post, e.g. 09:00 (server time zone)",
+    N_("Local time of the daily leaderboard post, e.g. 09:00 (server time zone)"),
     # Translators: the name of a setting, lower case.
     label=N_("daily post time"),
 )
@@ -25,7 +25,7 @@ MONTHLY_RECAP = SettingSpec(
     "monthly_recap",
     "bool",
     True,
-    "Post last month's recap (total, top 10, best day, chart) on the 1st at the daily post time",
+    N_("Post last month's recap (total, top 10, best day, chart) on the 1st at the daily post time"),
     # Translators: a setting's name in listings ("monthly recap: on").
     label=N_("monthly recap"),
 )
@@ -33,7 +33,7 @@ REFRESH_MINUTES = SettingSpec(
     "refresh_minutes",
     "int",
     10,
-    "Minutes between top-10 board refreshes (votes also update it)",
+    N_("Minutes between top-10 board refreshes (votes also update it)"),
     minimum=1,
     maximum=60,
     option="board_refresh",

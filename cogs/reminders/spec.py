@@ -7,7 +7,7 @@ CHANNEL_PING = SettingSpec(
     "channel_ping",
     "bool",
     True,
-    "Ping the channel (and the role) each time the server's vote cooldown starts over",
+    N_("Ping the channel (and the role) each time the server's vote cooldown starts over"),
     # Translators: a setting's name in listings ("channel ping when voting opens again: on").
     label=N_("channel ping when voting opens again"),
 )

@@ -9,7 +9,7 @@ THANK_YOU = SettingSpec(
     "thank_you",
     "bool",
     True,
-    "Post a thank-you message for each vote",
+    N_("Post a thank-you message for each vote"),
     # Translators: a setting's name in listings ("thank-you messages: on").
     label=N_("thank-you messages"),
 )
@@ -17,7 +17,7 @@ ROLE_HOURS = SettingSpec(
     "role_hours",
     "int",
     None,
-    "Keep the voter role this many hours (0: until the member may vote again)",
+    N_("Keep the voter role this many hours (0: until the member may vote again)"),
     minimum=1,
     maximum=720,
     zero_means_off=True,

@@ -29,8 +29,9 @@ class Field:
     label: str
     kind: str  # text | numeric | time | url | select
     value: str
-    help: str
+    help: str  # what the setting does (its declared description)
     choices: tuple[Choice, ...] = ()
+    rule: str = ""  # what it accepts, as the refusal says it ("The board refresh must be 1 to 60 minutes.")
 
 
 def _typed_form(spec: SettingSpec, value: Any) -> str:
@@ -47,23 +48,23 @@ def _typed_form(spec: SettingSpec, value: Any) -> str:
 def setting_field(spec: SettingSpec, current: Any, typed: str | None) -> Field:
     name = f"setting.{spec.name}"
     value = typed if typed is not None else _typed_form(spec, current)
-    help_text = " ".join(part for part in (translated(spec.description), spec.rule()) if part)
+    description = translated(spec.description)
     label = spec.human_label[:1].upper() + spec.human_label[1:]
     if spec.kind == "bool":
         choices: tuple[Choice, ...] = (
             Choice("on", p_("setting value", "on"), value == "on"),
             Choice("off", p_("setting value", "off"), value != "on"),
         )
-        return Field(name, label, "select", value, translated(spec.description), choices)
+        return Field(name, label, "select", value, description, choices)
     if spec.kind == "choice":
         labels = [translated(text) for text in spec.choice_labels] or list(spec.choices)
         choices = tuple(
             Choice(choice, label_text, value == choice)
             for choice, label_text in zip(spec.choices, labels, strict=False)
         )
-        return Field(name, label, "select", value, translated(spec.description), choices)
+        return Field(name, label, "select", value, description, choices)
     kind = {"int": "numeric", "time": "time", "url": "url"}.get(spec.kind, "text")
-    return Field(name, label, kind, value, help_text)
+    return Field(name, label, kind, value, description, rule=spec.rule())
 
 
 def setting_fields(spec: FeatureSpec, current: Mapping[str, Any], form: Form | None) -> list[Field]:
