@@ -81,6 +81,10 @@ async def reader_language(request: web.Request, handler: Handler) -> web.StreamR
 async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as missing:
+        refusal = Refusal(missing.status, _("This page does not exist."))
+        context = {**await page_context(request), "title": _("Not possible"), "text": refusal.text}
+        return aiohttp_jinja2.render_template("message.html", request, context, status=refusal.status)
     except Refusal as refusal:
         context = {**await page_context(request), "title": _("Not possible"), "text": refusal.text}
         response = aiohttp_jinja2.render_template("message.html", request, context, status=refusal.status)

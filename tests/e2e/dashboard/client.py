@@ -86,3 +86,21 @@ class DashboardClient:
         url = path if path.startswith("http") else f"{self.base}{path}"
         async with self.http.post(url, data={**data, "csrf_token": csrf}, allow_redirects=follow) as response:
             return Answer(response.status, await response.text(), response.headers, str(response.url))
+
+
+_LINK = re.compile(r'href="(/dashboard[^"#?]*)"')
+NOT_PAGES = ("/dashboard/static/", "/dashboard/login", "/dashboard/logout", "/dashboard/callback")
+
+
+async def crawl(client: DashboardClient, start: str = "/dashboard/", limit: int = 200) -> dict[str, Answer]:
+    """Every dashboard page reachable from ``start`` by its links (pictures and the login excluded)."""
+    seen: dict[str, Answer] = {}
+    todo = [start]
+    while todo and len(seen) < limit:
+        path = todo.pop(0)
+        if path in seen or path.startswith(NOT_PAGES) or path.endswith((".svg", ".png")):
+            continue
+        answer = await client.get(path)
+        seen[path] = answer
+        todo.extend(unescape(link) for link in _LINK.findall(answer.text) if unescape(link) not in seen)
+    return seen
