@@ -49,12 +49,3 @@ async def browser_less(runner: BotRunner) -> AsyncIterator[DashboardClient]:
         yield client
     finally:
         await client.close()
-
-
-@pytest.fixture
-async def second_person(runner: BotRunner) -> AsyncIterator[DashboardClient]:
-    client = DashboardClient(runner.web_url)
-    try:
-        yield client
-    finally:
-        await client.close()
