@@ -77,7 +77,6 @@ class DiscordOAuth:
                 "state": attempt.state,
                 "code_challenge": attempt.challenge,
                 "code_challenge_method": "S256",
-                "prompt": "none",
             }
         )
         return f"{self._settings.authorize_url}?{query}"

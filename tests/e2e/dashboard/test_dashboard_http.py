@@ -7,7 +7,7 @@ import asyncpg
 
 from bot.core.errors import UserError
 from tests.e2e.dashboard.client import DashboardClient
-from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, LOCKED, MANAGE_GUILD, MEMBER, BotRunner
+from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, LOCKED, MANAGE_GUILD, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner
 
 MODERATOR = 1_100_000_000_000_000_102
 
@@ -181,3 +181,23 @@ async def test_a_login_lasts_the_configured_hours(runner: BotRunner, browser_les
     runner.clock.advance(minutes=2)  # past dashboard.session_hours (12)
     page = await browser_less.get("/dashboard/")
     assert "Log in with Discord" in page.plain and "Test Guild" not in page.plain
+
+
+async def test_the_role_rules_of_the_slash_commands_apply(
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+) -> None:
+    server_id = await _server(runner)
+    await browser_less.log_in(ADMIN)
+    form = await browser_less.get(f"/dashboard/servers/{server_id}/features/top_voter_role")
+    assert "@Voter" in form.plain and "@Staff" in form.plain and "@everyone" not in form.plain
+    refused = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/top_voter_role", {"enabled": "on", "role_id": str(ROLE_HIGH)}
+    )
+    assert refused.status == 422
+    assert "@Staff is above my highest role" in refused.plain, refused.plain
+    assert await pool.fetchval("SELECT enabled FROM server_features WHERE feature = 'top_voter_role'") is False
+    done = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/top_voter_role", {"enabled": "on", "role_id": str(ROLE_VOTER)}
+    )
+    assert done.status == 200 and "with the role @Voter" in done.plain, done.plain
+    assert await pool.fetchval("SELECT role_id FROM server_features WHERE feature = 'top_voter_role'") == ROLE_VOTER
