@@ -18,6 +18,7 @@ from bot.core.errors import UserError
 from bot.db.records import Server
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
+from bot.web.dashboard.sections import Fact
 from cogs.status.spec import INTERVAL
 from tests.cogs.status.responders import MinecraftResponder
 from tests.conftest import bot_environ
@@ -213,6 +214,14 @@ async def test_the_instance_page_is_for_bot_owners_only(
     assert "/dashboard/instance" not in home.text
     assert (await browser_less.get("/dashboard/instance")).status == 404
 
+    async def backlog() -> list[Fact]:
+        return [Fact("Messages waiting", "7")]
+
+    async def broken() -> list[Fact]:
+        raise RuntimeError("the feature's own table is gone")
+
+    runner.running.dashboard.add_instance_facts("Forwarding backlog", backlog)
+    runner.running.dashboard.add_instance_facts("Broken facts", broken)
     fake.add_user({"id": OWNER, "name": "operator"})
     owner = DashboardClient(browser_less.base)
     try:
@@ -224,5 +233,7 @@ async def test_the_instance_page_is_for_bot_owners_only(
         assert "Votes waiting for delivery 0" in page.plain
         assert "Discord said no" in page.plain and "rewards" in page.plain
         assert f"{alpha.id} Test Guild Alpha on Live status board" in page.plain, page.plain
+        assert "Forwarding backlog Messages waiting 7" in page.plain  # what a feature adds
+        assert "Broken facts These figures could not be read right now." in page.plain  # the rest still shows
     finally:
         await owner.close()
