@@ -327,6 +327,10 @@ class ServerService:
     async def setting(self, server_id: int, feature: str) -> FeatureSetting | None:
         return await self._features.get(server_id, feature)
 
+    async def features_on(self) -> dict[int, list[str]]:
+        """Every server's features that are switched on, by server id (the owners' instance page)."""
+        return await self._features.enabled_by_server()
+
     async def settings_of(self, server_id: int) -> list[FeatureSetting]:
         return await self._features.list_for_server(server_id)
 

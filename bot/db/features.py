@@ -28,6 +28,16 @@ class FeatureRepository:
         )
         return [FeatureSetting.from_record(r) for r in records]
 
+    async def enabled_by_server(self) -> dict[int, list[str]]:
+        """Every server's features that are switched on (the owners' instance page), by server id."""
+        records = await self._db.fetch(
+            "SELECT server_id, feature FROM server_features WHERE enabled ORDER BY server_id, feature"
+        )
+        found: dict[int, list[str]] = {}
+        for record in records:
+            found.setdefault(record["server_id"], []).append(record["feature"])
+        return found
+
     async def set(
         self,
         server_id: int,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, Protocol
 
+import asyncpg
 import discord
 from aiohttp import web
 
@@ -18,6 +19,7 @@ from bot.core.charts import ChartRenderer
 from bot.core.feature_switches import FeatureSwitches
 from bot.core.features import FeatureRegistry
 from bot.core.messaging import Messenger
+from bot.core.people import People
 from bot.core.servers import ServerService
 from bot.core.time import Clock
 from bot.db.records import Server
@@ -55,6 +57,8 @@ class BotBackend(Protocol):
     votes: VoteRepository
     summaries: Summaries
     charts: ChartRenderer
+    people: People  # who a voter is, as the bot knows them (the dashboard's top voters)
+    pool: asyncpg.Pool  # the owners' instance page: health and the vote outbox
     clock: Clock
     owner_ids: Collection[int] | None
 

@@ -2,11 +2,8 @@
 
 **Months** are the server's, in its time zone (:func:`bot.core.time.month_of`), like every monthly figure.
 
-**The change against last month** compares this month so far with the same span of last month (fair in the
-middle of a month): from the first of last month up to the same local day and time, at most to its end (on the
-31st, the whole of a shorter month). When that span had no votes there is no percentage to give: the month is
-"new". This month's total counts up to the month's end, so a vote stamped by a listing site's clock a little
-ahead of ours is in it as it is on the badge and the leaderboards.
+**The change against last month** and this month's total are :func:`bot.votes.figures.month_figures` (the
+dashboard's charts page shows the same figures).
 
 **A member's place** is among everyone who voted this month, counted as the leaderboards count them (members,
 and player names nobody linked); ties share a place. The member's own points follow the one attribution rule of
@@ -25,10 +22,11 @@ from bot.core.charts import ChartRenderer
 from bot.core.i18n import _, n_, number
 from bot.core.messaging import Messenger, Picture
 from bot.core.servers import ServerService
-from bot.core.time import Clock, Period, local_midnight, month_of, previous_month, zone
+from bot.core.time import Clock, Period, local_midnight, month_of, zone
 from bot.db.records import Server
 from bot.db.votes import DayCount, VoteRepository
 from bot.votes.charts import days_from, last_days, votes_per_day
+from bot.votes.figures import MonthFigures, month_figures
 from cogs.stats.views import month_label, server_embed
 
 CHART_DAYS = 30  # the server's picture: the last 30 local days, today included
@@ -41,23 +39,35 @@ MEMBER_FILE = "my-votes.png"
 @dataclass(frozen=True, slots=True)
 class ServerStats:
     server: Server
-    month: Period  # this month, in the server's zone
-    previous: Period  # last month
-    total: int  # vote points this month
-    last_same_span: int  # vote points of last month up to the same local day and time
-    last_total: int  # vote points of the whole of last month
+    figures: MonthFigures  # this month against the last one (bot/votes/figures.py)
     rank: int  # among the servers of the same category, this month (ties share a rank)
     ranked: int  # how many servers that ranking has
     days: tuple[dt.date, ...]  # the chart's local days, oldest first, today last
     counts: tuple[DayCount, ...]
 
     @property
+    def month(self) -> Period:
+        return self.figures.month
+
+    @property
+    def previous(self) -> Period:
+        return self.figures.previous
+
+    @property
+    def total(self) -> int:
+        return self.figures.total
+
+    @property
+    def last_same_span(self) -> int:
+        return self.figures.last_same_span
+
+    @property
+    def last_total(self) -> int:
+        return self.figures.last_total
+
+    @property
     def change(self) -> float | None:
-        """This month so far against the same span of last month (``0.12`` is 12 % more); None when that span
-        had no votes (a percentage of nothing would be infinite)."""
-        if self.last_same_span == 0:
-            return None
-        return (self.total - self.last_same_span) / self.last_same_span
+        return self.figures.change
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +79,6 @@ class MemberStats:
     voters: int  # how many voted this month
     days: tuple[dt.date, ...]  # this month's local days so far
     counts: tuple[DayCount, ...]
-
-
-def same_span_of_last_month(now: dt.datetime, month: Period, previous: Period, tz_name: str) -> dt.datetime:
-    """The instant of last month that is as far into it (in local wall-clock time) as ``now`` is into ``month``,
-    at most last month's end."""
-    tz = zone(tz_name)
-    elapsed = now.astimezone(tz).replace(tzinfo=None) - month.start.astimezone(tz).replace(tzinfo=None)
-    wall = previous.start.astimezone(tz).replace(tzinfo=None) + elapsed
-    return min(wall.replace(tzinfo=tz).astimezone(dt.UTC), previous.end)
 
 
 class StatsService:
@@ -96,19 +97,18 @@ class StatsService:
     async def figures(self, server: Server) -> ServerStats:
         now = self._clock()
         tz = zone(server.timezone)
-        month, previous = month_of(now, tz), previous_month(now, tz)
+        figures = await month_figures(self._votes, server, now)
         days = tuple(last_days(now.astimezone(tz).date(), CHART_DAYS))
         # up to the month's end: a vote a listing site stamped a little ahead of our clock is today's
-        counts = await self._votes.daily_counts(server.id, local_midnight(days[0], tz), month.end, server.timezone)
-        cutoff = same_span_of_last_month(now, month, previous, server.timezone)
-        rank, ranked = await self._votes.category_rank(server.id, server.category, month.start, month.end)
+        counts = await self._votes.daily_counts(
+            server.id, local_midnight(days[0], tz), figures.month.end, server.timezone
+        )
+        rank, ranked = await self._votes.category_rank(
+            server.id, server.category, figures.month.start, figures.month.end
+        )
         return ServerStats(
             server=server,
-            month=month,
-            previous=previous,
-            total=await self._votes.count(server.id, month.start, month.end),
-            last_same_span=await self._votes.count(server.id, previous.start, cutoff),
-            last_total=await self._votes.count(server.id, previous.start, previous.end),
+            figures=figures,
             rank=rank,
             ranked=ranked,
             days=days,

@@ -4,33 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import babel.numbers
 import discord
 
-from bot.core import i18n
-from bot.core.i18n import _, n_, number, percent
+from bot.core.i18n import _, n_, number
 from bot.core.messaging import Picture
 from bot.core.text import escape
-from bot.core.time import Period
+from bot.votes.figures import change_parts, month_label
 
 if TYPE_CHECKING:
     from cogs.stats.service import MemberStats, ServerStats
 
 STATS_COLOUR = discord.Colour.blurple()
-
-
-def month_label(month: Period) -> str:
-    """``November 2026`` in the language in force."""
-    year, number_ = month.key.split("-")
-    return i18n.month_name(int(year), int(number_))
-
-
-def signed_percent(ratio: float) -> str:
-    """``+12%`` / ``+12 %`` / ``-3,5 %``: a change, always with its sign (the language's own plus sign)."""
-    text = percent(ratio)
-    if ratio > 0:
-        return babel.numbers.get_plus_sign_symbol(i18n.current().locale) + text
-    return text
 
 
 def place_text(place: int, count: int) -> str:
@@ -40,20 +24,7 @@ def place_text(place: int, count: int) -> str:
 
 def change_text(stats: ServerStats) -> str:
     """The change against the same days of last month, and last month's total."""
-    last = month_label(stats.previous)
-    change = stats.change
-    if change is None:
-        # Translators: the change against last month when the same days of last month had no votes.
-        headline = _("New this month") if stats.total else _("No votes yet, as in the same days of last month")
-    else:
-        headline = signed_percent(change)
-    # Translators: under the change against last month; {month} e.g. "October 2026".
-    detail = _(
-        "Same days of {month}: {count} · whole month: {total}",
-        month=last,
-        count=number(stats.last_same_span),
-        total=number(stats.last_total),
-    )
+    headline, detail = change_parts(stats.figures)
     return f"**{headline}**\n{detail}"
 
 

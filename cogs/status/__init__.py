@@ -14,7 +14,10 @@ COMPACT_EVERY_MIN = 10
 
 
 async def setup(bot: VoteBot) -> None:
+    from bot.core.i18n import N_
+    from bot.web.dashboard.sections import Section
     from cogs.status.cog import StatusAdminCog, StatusCog
+    from cogs.status.dashboard import StatusSection
     from cogs.status.monitor import StatusMonitor
     from cogs.status.query import Prober
     from cogs.status.service import StatusService
@@ -56,6 +59,15 @@ async def setup(bot: VoteBot) -> None:
     await bot.add_cog(StatusCog(bot, service))
     await bot.add_cog(StatusAdminCog(bot, service))
     bot.summaries.provide("status", service.summary)  # GET /api/v1/servers/{id}/status
+    bot.dashboard.add(
+        Section(
+            name="status",
+            label=N_("Game server status"),
+            handler=StatusSection(service),
+            package="cogs.status",
+            feature="status_board",
+        )
+    )
     if bot.runs_services:
         bot.scheduler.every("status:tick", TICK_EVERY_S, service.tick)
         bot.scheduler.every("status:alerts", FLUSH_EVERY_S, service.flush_alerts)
@@ -65,3 +77,4 @@ async def setup(bot: VoteBot) -> None:
 async def teardown(bot: VoteBot) -> None:  # StatusCog.cog_unload has closed the monitor
     bot.scheduler.cancel("status:tick", "status:alerts", "status:compact")
     bot.summaries.withdraw("status")
+    bot.dashboard.remove("status")

@@ -94,6 +94,10 @@ class StatusMonitor:
         self._inflight: dict[int, asyncio.Task[ProbeOutcome | None]] = {}
         self.stats = MonitorStats()
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
     def invalidate(self) -> None:
         """Reload the monitored servers on the next tick (settings or features changed)."""
         self._loaded_at = None

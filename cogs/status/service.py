@@ -23,8 +23,9 @@ import discord
 from bot.core import i18n
 from bot.core.addresses import resolve
 from bot.core.admin_notice import AdminNotices
+from bot.core.audit import changed, record_change
 from bot.core.boards import BoardContent, BoardKeeper
-from bot.core.charts import ChartRenderer
+from bot.core.charts import ChartRenderer, Format
 from bot.core.errors import UserError
 from bot.core.i18n import _
 from bot.core.messaging import Messenger, Picture, Unreachable, effect_nonce, only_role
@@ -34,11 +35,12 @@ from bot.core.shards import ShardOwnership
 from bot.core.text import escape
 from bot.core.time import Clock, zone
 from bot.db.records import Server
+from bot.db.transaction import transaction
 from cogs.status.alerts import MonitorState, State
 from cogs.status.monitor import ProbeOutcome, StatusMonitor
 from cogs.status.pictures import history_start, hour_start, picture_description, status_picture
 from cogs.status.query import QueryResult
-from cogs.status.repository import PendingAlert, StatusSettings, StoredState
+from cogs.status.repository import PendingAlert, StatusRepository, StatusSettings, StoredState
 from cogs.status.spec import PICTURE, QUERY_SETTINGS
 from cogs.status.summary import status_summary
 from cogs.status.targets import Target, build_target, protocol_for
@@ -89,8 +91,8 @@ class StatusService:
         self._flushing = asyncio.Lock()  # probes and the 30 s job both flush: one at a time, each alert once
         self.throttle = ProbeThrottle(clock)  # /status-admin check and configure probe on demand
         self._charts = charts  # the bot's one renderer (its worker process is the bot's to close)
-        # (server, hour, language, zone) -> the status picture: built once an hour, not on every probe or /status
-        self._pictures: OrderedDict[tuple[int, dt.datetime, str, str], Picture] = OrderedDict()
+        # (server, hour, language, zone, format) -> the status picture: built once an hour, not on every probe
+        self._pictures: OrderedDict[tuple[int, dt.datetime, str, str, str], Picture] = OrderedDict()
 
     # ------------------------------------------------------------------ the loop's outputs
     async def tick(self) -> None:
@@ -137,20 +139,22 @@ class StatusService:
         outcome = await self._boards.refresh(server, "status_board", content)
         log.debug("status board of server %s: %s", server.id, outcome)
 
-    async def picture(self, server: Server) -> Picture:
+    async def picture(self, server: Server, format: Format = "png") -> Picture:
         """Players over the last 24 hours and uptime over the last 7 days, in the language in force, from the hours
-        that are over: built once per (server, hour, language, zone) and kept, so probes, board refreshes and
-        /status within the hour neither query nor draw it again."""
+        that are over: built once per (server, hour, language, zone, format) and kept, so probes, board refreshes,
+        /status and the dashboard within the hour neither query nor draw it again. PNG for Discord, SVG for the
+        web dashboard."""
         end = hour_start(self._clock())
-        key = (server.id, end, i18n.current().code, server.timezone)
+        key = (server.id, end, i18n.current().code, server.timezone, format)
         cached = self._pictures.get(key)
         if cached is not None:
             self._pictures.move_to_end(key)
             return cached
         tz = zone(server.timezone)
         hours = await self._repo.hours(server.id, history_start(end, tz), end)
-        data = await self._charts.render(status_picture(hours, end, tz, server.timezone))
-        picture = Picture(f"status-{server.id}.png", data, description=picture_description())
+        panels = replace(status_picture(hours, end, tz, server.timezone), format=format)
+        data = await self._charts.render(panels)
+        picture = Picture(f"status-{server.id}.{format}", data, description=picture_description())
         for old in [k for k in self._pictures if k[1] != end]:  # an hour that is over: its pictures are not shown
             del self._pictures[old]
         self._pictures[key] = picture
@@ -300,7 +304,16 @@ class StatusService:
         )
         ip = await resolve(target.host, allow_private=self.monitor.allow_private)  # clear error, nothing saved
         self.throttle.acquire(server.guild_id, requested_by)
-        await self._repo.save_settings(settings)
+        before = await self._repo.settings(server.id)
+        async with transaction(self.monitor.pool) as connection:
+            await StatusRepository(connection).save_settings(settings)
+            differences = {
+                name: change
+                for name in ("protocol", *(spec.name for spec in QUERY_SETTINGS))
+                if (change := changed(getattr(before, name), getattr(settings, name))) is not None
+            }
+            if differences:
+                await record_change(connection, server, "status.settings", {"changes": differences})
         self.monitor.invalidate()
         return settings, target, await self.monitor.prober.probe(target, ip)
 

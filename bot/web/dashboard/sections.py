@@ -67,6 +67,10 @@ class DashboardPages:
             raise ValueError(f"dashboard section name {section.name!r}: lower case letters and dashes only")
         self.sections.append(section)
 
+    def remove(self, name: str) -> None:
+        """Withdraw a section (its package's ``teardown``: a reloaded package adds it again)."""
+        self.sections[:] = [section for section in self.sections if section.name != name]
+
     def add_instance_facts(self, heading: str, facts: InstanceFacts) -> None:
         self.instance_facts.append((heading, facts))
 

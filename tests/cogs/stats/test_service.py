@@ -14,10 +14,11 @@ from bot.core.servers import ServerService
 from bot.db.links import LinkRepository
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
+from bot.votes.figures import same_span_of_last_month, signed_percent
 from bot.votes.ledger import VoteLedger
 from bot.votes.model import Vote
-from cogs.stats.service import StatsService, same_span_of_last_month
-from cogs.stats.views import change_text, signed_percent
+from cogs.stats.service import StatsService
+from cogs.stats.views import change_text
 from tests.clock import MovableClock
 
 GUILD = 4242
