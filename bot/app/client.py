@@ -147,6 +147,13 @@ class VoteBot(commands.AutoShardedBot):
         if webhooks is not None and services:
             webhooks.webserver[BACKEND_KEY] = self  # the dashboard and the management API reach the bot here
 
+    async def owns(self, user_id: int) -> bool:
+        """``discord.owner_ids``, else the application's owner or team members (discord.py asks Discord once)."""
+        try:
+            return await self.is_owner(discord.Object(id=user_id))  # type: ignore[arg-type] # only .id is read
+        except discord.HTTPException:
+            return False
+
     async def member_of(self, guild: discord.Guild, user_id: int) -> discord.Member | None:
         """The member as Discord says now (members are not cached), None when they are not in the guild."""
         try:

@@ -64,6 +64,10 @@ class BotBackend(Protocol):
 
     def get_guild(self, id: int, /) -> discord.Guild | None: ...
 
+    async def owns(self, user_id: int) -> bool:
+        """Whether ``user_id`` owns the bot (``discord.owner_ids``, else the application's owner or team)."""
+        ...
+
     async def member_of(self, guild: discord.Guild, user_id: int) -> discord.Member | None:
         """The member as the bot sees them now (fetched: members are not cached), None when not in the guild."""
         ...

@@ -66,8 +66,8 @@ async def require_viewer(request: web.Request) -> Viewer:
     return viewer
 
 
-def is_owner(backend: BotBackend, viewer: Viewer) -> bool:
-    return bool(backend.owner_ids) and viewer.user_id in (backend.owner_ids or ())
+async def is_owner(backend: BotBackend, viewer: Viewer) -> bool:
+    return await backend.owns(viewer.user_id)
 
 
 def manages(member: discord.Member) -> bool:

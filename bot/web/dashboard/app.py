@@ -127,7 +127,7 @@ async def page_context(request: web.Request) -> dict[str, Any]:
     viewer = await viewer_of(request)
     return {
         "viewer": viewer,
-        "is_owner": viewer is not None and is_owner(backend_of(request), viewer),
+        "is_owner": viewer is not None and await is_owner(backend_of(request), viewer),
         "guild": None,
         "error": "",
         "csrf_token": csrf_token(session),

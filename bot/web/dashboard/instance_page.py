@@ -46,7 +46,7 @@ def add_routes(app: web.Application) -> None:
 async def instance_page(request: web.Request) -> web.StreamResponse:
     viewer = await require_viewer(request)
     backend = backend_of(request)
-    if not is_owner(backend, viewer):
+    if not await is_owner(backend, viewer):
         raise Refusal(404, _("This page does not exist."))
     health = await outbox_health(backend.pool)
     letters = []
