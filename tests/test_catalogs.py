@@ -42,7 +42,9 @@ def test_every_catalog_is_complete(language: i18n.Language) -> None:
 def test_translations_identical_to_english_are_few_and_declared(language: i18n.Language) -> None:
     catalog = read_catalog(i18n.catalog_path(language), language.babel)
     declared = [forms(message.id)[0] for message in catalog if message.id and identical_allowed(message)]
-    assert len(declared) <= 25, declared
+    # Names, units and words the language shares with English (Status, Online, Dashboard in German): a few per
+    # hundred entries, each declared; more would hide texts left untranslated.
+    assert len(declared) <= len(catalog) * 3 // 100, declared
 
 
 @pytest.mark.parametrize("language", i18n.TRANSLATED, ids=LANGUAGE_IDS)

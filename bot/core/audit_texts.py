@@ -29,15 +29,16 @@ OPTION_CHANGES: Mapping[str, str] = {
 
 SOURCES: Mapping[str, str] = {
     # Translators: where a change in the audit log came from.
-    "discord": N_("Discord"),
     "dashboard": N_("dashboard"),
-    "api": N_("API"),
     "cli": N_("command line"),
 }
+NAMES = {"discord": "Discord", "api": "API"}  # names, the same in every language
 
 
 def source_label(source: str) -> str:
     """``Discord``, ``dashboard``, ``API``, ``command line``, in the language in force."""
+    if source in NAMES:
+        return NAMES[source]
     return _(SOURCES[source]) if source in SOURCES else source
 
 

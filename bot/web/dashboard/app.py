@@ -21,7 +21,7 @@ from aiohttp_session import get_session
 from bot.core import i18n
 from bot.core.i18n import LANGUAGES, _, n_, p_
 from bot.core.ratelimit import SourceBudget
-from bot.core.time import Clock
+from bot.core.time import Clock, format_duration
 from bot.web.backend import backend_of
 from bot.web.dashboard import auth, pages
 from bot.web.dashboard.access import DASHBOARD_KEY, Dashboard, Refusal, is_owner, viewer_of
@@ -161,7 +161,7 @@ def build(
         context_processors=[page_context],
         undefined=jinja2.StrictUndefined,
     )
-    environment.globals.update({"_": _, "n_": n_, "p_": p_, "number": i18n.number})
+    environment.globals.update({"_": _, "n_": n_, "p_": p_, "number": i18n.number, "duration": format_duration})
     environment.filters["discord"] = discord_markup
     app.router.add_get("/login", auth.login)
     app.router.add_get("/callback", auth.callback)
