@@ -67,8 +67,15 @@ class DashboardPages:
             raise ValueError(f"dashboard section name {section.name!r}: lower case letters and dashes only")
         self.sections.append(section)
 
+    def remove(self, name: str) -> None:
+        """Take a section away (its package's ``teardown()``), so loading the package again adds it again."""
+        self.sections[:] = [section for section in self.sections if section.name != name]
+
     def add_instance_facts(self, heading: str, facts: InstanceFacts) -> None:
         self.instance_facts.append((heading, facts))
+
+    def remove_instance_facts(self, heading: str) -> None:
+        self.instance_facts[:] = [(known, facts) for known, facts in self.instance_facts if known != heading]
 
     def get(self, name: str) -> Section | None:
         return next((section for section in self.sections if section.name == name), None)
