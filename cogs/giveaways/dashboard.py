@@ -18,6 +18,7 @@ from bot.web.dashboard.access import Page, Refusal, snowflake_in
 from bot.web.dashboard.forms import channel_choices, role_choices
 from bot.web.dashboard.sections import Form, Section
 from cogs.giveaways.draws import MAX_BONUS, MAX_WINNERS
+from cogs.giveaways.repository import Giveaway
 from cogs.giveaways.service import GiveawayService
 from cogs.giveaways.spec import GIVEAWAYS
 from cogs.giveaways.views import ended_text, rerolled_text
@@ -56,15 +57,22 @@ class GiveawaysPage:
             raise Refusal(404, _("This page does not exist."))
         return action, giveaway_id
 
+    async def _giveaway(self, page: Page, giveaway_id: int) -> Giveaway:
+        """The giveaway of this game server (the slash commands find it in the guild; the page is the server's)."""
+        try:
+            giveaway = await self.service.get_in_guild(page.guild.id, giveaway_id)
+        except UserError as missing:
+            raise Refusal(404, str(missing)) from None
+        if giveaway.server_id != page.server.id:
+            raise Refusal(404, _("There is no giveaway #{id} here. /giveaway list shows them.", id=giveaway_id))
+        return giveaway
+
     async def get(self, page: Page) -> web.StreamResponse:
         status = 422 if page.error else 200
         action = self._action(page)
         tz_name = page.server.timezone
         if action is not None:
-            try:
-                giveaway = await self.service.get_in_guild(page.guild.id, action[1])
-            except UserError as missing:
-                raise Refusal(404, str(missing)) from None
+            giveaway = await self._giveaway(page, action[1])
             return await page.render(
                 "giveaways/confirm.html",
                 status=status,
@@ -97,6 +105,7 @@ class GiveawaysPage:
         if action is None:
             return await page.done(await self._start(page, form))
         name, giveaway_id = action
+        await self._giveaway(page, giveaway_id)
         if name == "reroll":
             result = await self.service.reroll(page.guild.id, giveaway_id, whole(form.get("winners") or "1", 0))
             return await page.done(rerolled_text(giveaway_id, len(result.draw.winners)), to=page.url("s", NAME))

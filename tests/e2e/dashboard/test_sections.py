@@ -25,7 +25,7 @@ from cogs.forwarding.checks import clean_token
 from tests.conftest import bot_environ
 from tests.e2e.dashboard.client import Answer, DashboardClient, dashboard_environ
 from tests.e2e.engagement_helpers import delivered, record_vote
-from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, MEMBER, ROLE_VOTER, BotRunner
+from tests.e2e.harness import ADMIN, GENERAL, GUILD_ID, LOCKED, MEMBER, ROLE_VOTER, BotRunner
 from tests.e2e.test_giveaways import add_members, click, giveaway_message
 from tests.fakediscord import FakeDiscord
 
@@ -178,7 +178,7 @@ async def test_giveaways_start_end_early_reroll_and_cancel_from_the_dashboard(
     ]
 
 
-async def test_a_giveaway_in_a_channel_the_bot_cannot_post_in_is_refused(
+async def test_a_giveaway_without_a_usable_channel_is_refused_and_another_servers_is_not_on_this_page(
     runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
 ) -> None:
     server_id = await _server(runner)  # giveaways off: no channel configured
@@ -187,7 +187,29 @@ async def test_a_giveaway_in_a_channel_the_bot_cannot_post_in_is_refused(
         f"/dashboard/servers/{server_id}/s/giveaways", {"prize": "Nitro", "duration": "1h", "winners": "1"}
     )
     assert refused.status == 422 and "There is no channel for Giveaways yet" in refused.plain
+    locked = await browser_less.post(
+        f"/dashboard/servers/{server_id}/s/giveaways",
+        {"prize": "Nitro", "duration": "1h", "winners": "1", "channel_id": str(LOCKED)},
+    )
+    assert locked.status == 422 and "I can't post in #announcements" in locked.plain
     assert await pool.fetchval("SELECT count(*) FROM giveaways") == 0
+    # another game server of the guild: its giveaway is on its own page, not on this one's
+    servers = runner.running.servers
+    other = (await servers.add(guild_id=GUILD_ID, name="Creative", vote_url="https://example.com/vote")).server
+    await servers.switch_feature(other, "giveaways", enabled=True, channel_id=GENERAL)
+    started = await browser_less.post(
+        f"/dashboard/servers/{other.id}/s/giveaways", {"prize": "Nitro", "duration": "1h", "winners": "1"}
+    )
+    assert "started in #general" in started.plain and "Nitro" in started.plain
+    giveaway_id = await pool.fetchval("SELECT id FROM giveaways")
+    assert "Nitro" not in (await browser_less.get(f"/dashboard/servers/{server_id}/s/giveaways")).plain
+    assert (await browser_less.get(f"/dashboard/servers/{server_id}/s/giveaways/end/{giveaway_id}")).status == 404
+    wrong = await browser_less.post(
+        f"/dashboard/servers/{server_id}/s/giveaways/cancel/{giveaway_id}",
+        {"confirm": "on"},
+        csrf=started.csrf,
+    )
+    assert wrong.status == 404 and await pool.fetchval("SELECT status FROM giveaways") == "running"
 
 
 async def test_wipes_are_planned_in_the_servers_time_zone_and_removed_after_a_confirmation(
