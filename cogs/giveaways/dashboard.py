@@ -71,7 +71,7 @@ class GiveawaysPage:
         status = 422 if page.error else 200
         action = self._action(page)
         tz_name = page.server.timezone
-        if action is not None:
+        if action is not None and action[0] != "reroll":  # a refused reroll shows the list with the refusal
             giveaway = await self._giveaway(page, action[1])
             return await page.render(
                 "giveaways/confirm.html",

@@ -168,6 +168,10 @@ async def test_giveaways_start_end_early_reroll_and_cancel_from_the_dashboard(
     cancelled = await browser_less.post(f"{page}/cancel/{second_id}", {"confirm": "on"})
     assert f"Giveaway #{second_id} was cancelled." in cancelled.plain
     assert await pool.fetchval("SELECT status FROM giveaways WHERE id = $1", second_id) == "cancelled"
+    not_rerolled = await browser_less.post(f"{page}/reroll/{second_id}", {"winners": "1"})
+    assert not_rerolled.status == 422
+    assert f"Giveaway #{second_id} was cancelled, so there are no winners to reroll." in not_rerolled.plain
+    assert "Start a giveaway" in not_rerolled.plain  # the list again, with the refusal
 
     assert await audit(pool, "giveaway.") == [
         ("giveaway.create", "dashboard", ADMIN),
