@@ -1,6 +1,6 @@
 """The dashboard's wipes page: the planned wipes and events (what /wipe list shows), a form to plan one (the fields
-and the time parsing of /wipe add, times in the server's time zone), and removing one behind a confirmation page —
-through the very service /wipe uses."""
+and the time parsing of /wipe add, times in the server's time zone), moving one, and removing one behind a
+confirmation page — through the very service /wipe uses."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from aiohttp import web
 from bot.core.errors import UserError
 from bot.core.i18n import N_, _
 from bot.core.text import escape
-from bot.core.time import format_duration
+from bot.core.time import format_duration, zone
 from bot.web.dashboard.access import Page, Refusal, snowflake_in
 from bot.web.dashboard.forms import Choice
 from bot.web.dashboard.sections import Form, Section
 from cogs.wipes.calendar import REPEATS
+from cogs.wipes.repository import Wipe
 from cogs.wipes.service import WipeService
 from cogs.wipes.spec import WIPES
 from cogs.wipes.views import REPEAT_LABELS, local_time, removed_text
@@ -31,31 +32,33 @@ class WipesPage:
         self.service = service
         self.sections = sections
 
-    def _removing(self, page: Page) -> int | None:
-        """``remove/7`` → 7; None for the section's first page; a refusal for anything else."""
+    def _action(self, page: Page) -> tuple[str, int] | None:
+        """``remove/7`` → ("remove", 7), ``move/7``; None for the section's first page; a refusal for the rest."""
         if not page.tail:
             return None
         action, _slash, number = page.tail.partition("/")
         wipe_id = snowflake_in(number)
-        if action != "remove" or wipe_id is None:
+        if action not in ("remove", "move") or wipe_id is None:
             raise Refusal(404, _("This page does not exist."))
-        return wipe_id
+        return action, wipe_id
 
     async def get(self, page: Page) -> web.StreamResponse:
         status = 422 if page.error else 200
         tz_name = page.server.timezone
-        wipe_id = self._removing(page)
-        if wipe_id is not None:
+        action = self._action(page)
+        if action is not None:
             try:
-                wipe = await self.service.get_for_server(page.server, wipe_id)
+                wipe = await self.service.get_for_server(page.server, action[1])
             except UserError as missing:
                 raise Refusal(404, str(missing)) from None
             return await page.render(
-                "wipes/confirm.html",
+                "wipes/move.html" if action[0] == "move" else "wipes/confirm.html",
                 status=status,
                 wipe=wipe,
                 starts=local_time(wipe.starts_at, tz_name),
+                typed_start=page.typed("when", f"{wipe.starts_at.astimezone(zone(tz_name)):%Y-%m-%d %H:%M}"),
                 repeat=_(REPEAT_LABELS[wipe.repeat]),
+                timezone=tz_name,
                 sections=self.sections,
             )
         rows = [
@@ -74,8 +77,12 @@ class WipesPage:
         )
 
     async def post(self, page: Page, form: Form) -> web.StreamResponse:
-        wipe_id = self._removing(page)
-        if wipe_id is not None:
+        action = self._action(page)
+        if action is not None and action[0] == "move":
+            moved = await self.service.move(page.server, action[1], str(form.get("when") or ""))
+            return await page.done(await self._moved_text(page, moved), to=page.url("s", NAME))
+        if action is not None:
+            wipe_id = action[1]
             if form.get("confirm") != "on":
                 raise UserError(_("Tick the box to confirm; nothing was changed."))
             planned = await self.service.remove(page.server, wipe_id)
@@ -100,6 +107,24 @@ class WipesPage:
             local=local_time(wipe.starts_at, page.server.timezone),
         )
         return await page.done("\n".join([planned_text, *(escape(note) for note in notes)]))
+
+    async def _moved_text(self, page: Page, moved: Wipe) -> str:
+        """/wipe move's answer, with the time in the server's time zone (a page shows no Discord timestamps)."""
+        local = local_time(moved.starts_at, page.server.timezone)
+        channel_id = await self.service.channel_of(page.server)
+        channel = f"<#{channel_id}>"
+        if channel_id is None:
+            return _(
+                "Moved wipe #{id} **{title}** to {local}.", id=str(moved.id), title=escape(moved.title), local=local
+            )
+        return _(
+            "Moved wipe #{id} **{title}** to {local}. If it was already announced, I'll post the new time in "
+            "{channel}.",
+            id=str(moved.id),
+            title=escape(moved.title),
+            local=local,
+            channel=channel,
+        )
 
 
 def add_section(bot: VoteBot, service: WipeService) -> None:

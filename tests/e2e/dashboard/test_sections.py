@@ -242,6 +242,14 @@ async def test_wipes_are_planned_in_the_servers_time_zone_and_removed_after_a_co
     assert row["duration"] == dt.timedelta(hours=2) and row["repeat"] == "monthly"
     assert "Monthly wipe 2026-11-20 18:00 Europe/Berlin 2 hr every month" in planned.plain
 
+    moving = await browser_less.get(f"{page}/move/{row['id']}")
+    assert moving.status == 200 and 'value="2026-11-20 18:00"' in moving.text  # the start as it was typed
+    same = await browser_less.post(f"{page}/move/{row['id']}", {"when": "2026-11-20 18:00"})
+    assert same.status == 422 and says(same, f"Wipe #{row['id']} already starts then.")
+    moved = await browser_less.post(f"{page}/move/{row['id']}", {"when": "2026-11-21 20:30"})
+    assert says(moved, f"Moved wipe #{row['id']} **Monthly wipe** to 2026-11-21 20:30 Europe/Berlin."), moved.plain
+    assert await pool.fetchval("SELECT starts_at FROM wipes") == dt.datetime(2026, 11, 21, 19, 30, tzinfo=dt.UTC)
+
     confirm = await browser_less.get(f"{page}/remove/{row['id']}")
     assert confirm.status == 200 and f"Remove wipe #{row['id']}?" in confirm.plain
     unconfirmed = await browser_less.post(f"{page}/remove/{row['id']}", {})
@@ -254,7 +262,11 @@ async def test_wipes_are_planned_in_the_servers_time_zone_and_removed_after_a_co
     gone = await browser_less.get(f"{page}/remove/{row['id']}")
     assert gone.status == 404
 
-    assert await audit(pool, "wipe.") == [("wipe.create", "dashboard", ADMIN), ("wipe.cancel", "dashboard", ADMIN)]
+    assert await audit(pool, "wipe.") == [
+        ("wipe.create", "dashboard", ADMIN),
+        ("wipe.move", "dashboard", ADMIN),
+        ("wipe.cancel", "dashboard", ADMIN),
+    ]
 
 
 async def test_forwarding_destinations_are_added_paused_tested_and_removed_and_no_secret_is_shown(
