@@ -13,6 +13,7 @@ INTERVAL = 10.0  # seconds between sweeps of due deliveries (a queued vote wakes
 async def setup(bot: VoteBot) -> None:
     from bot.core.scheduling import DueWork
     from cogs.forwarding.cog import ForwardingCog
+    from cogs.forwarding.dashboard import add_section
     from cogs.forwarding.senders import real_senders
     from cogs.forwarding.service import ForwardingService
 
@@ -24,12 +25,15 @@ async def setup(bot: VoteBot) -> None:
     )  # fmt: skip
     await bot.add_cog(ForwardingCog(bot, service))
     bot.add_vote_consumer(service)
+    add_section(bot, service)
     if bot.runs_services:
         service.work = DueWork(bot.scheduler, "forwarding", service.deliver_due, ready=bot.is_ready, interval=INTERVAL)
         service.work.start()
 
 
 async def teardown(bot: VoteBot) -> None:
+    from cogs.forwarding.dashboard import remove_section
     from cogs.forwarding.service import ForwardingService
 
+    remove_section(bot)
     bot.remove_vote_consumer(ForwardingService.name)  # the cog stops the due work in cog_unload

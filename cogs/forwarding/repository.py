@@ -40,6 +40,15 @@ class Health:
 
 
 @dataclass(frozen=True, slots=True)
+class Backlog:
+    """Forwarding across every server, for the bot owners: what waits, what fails, what was given up on."""
+
+    queued: int  # votes waiting or being sent
+    failing: int  # destinations failing now (retrying, or paused for it)
+    dead: int  # votes given up on: `votebot forward replay`
+
+
+@dataclass(frozen=True, slots=True)
 class Claimed:
     """The head of a destination's queue, leased to this process for one attempt."""
 
@@ -131,6 +140,19 @@ class ForwardingRepository:
         if record is None:  # an aggregate always answers one row
             raise LookupError(destination_id)
         return Health(record["backlog"], record["delivered"], record["skipped"], record["dead"])
+
+    async def backlog(self) -> Backlog:
+        record = await self._pool.fetchrow(
+            """
+            SELECT (SELECT count(*) FROM forward_deliveries WHERE state IN ('pending', 'sending')) AS queued,
+                   (SELECT count(*) FROM forward_destinations
+                    WHERE failing_since IS NOT NULL OR paused = 'failing') AS failing,
+                   (SELECT count(*) FROM forward_deliveries WHERE state = 'dead') AS dead
+            """
+        )
+        if record is None:  # a SELECT without FROM always answers one row
+            raise LookupError("backlog")
+        return Backlog(record["queued"], record["failing"], record["dead"])
 
     # ------------------------------------------------------------------ deliveries
     async def enqueue(self, vote_id: int, rows: Sequence[tuple[int, str | None]]) -> int:

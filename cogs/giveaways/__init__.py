@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 async def setup(bot: VoteBot) -> None:
     from cogs.giveaways.cog import GiveawaysCog
+    from cogs.giveaways.dashboard import add_section
     from cogs.giveaways.service import GiveawayService
     from cogs.giveaways.views import GiveawayEnterButton
 
@@ -26,6 +27,7 @@ async def setup(bot: VoteBot) -> None:
     )
     await bot.add_cog(GiveawaysCog(bot, service))
     bot.add_dynamic_items(GiveawayEnterButton)
+    add_section(bot, service)
     bot.event_handlers.register("giveaway.winner", service.announce_pushed)
     if bot.runs_services:
         service.job.start()
@@ -36,3 +38,4 @@ async def teardown(bot: VoteBot) -> None:  # the cogs are gone by now: each stop
 
     bot.remove_dynamic_items(GiveawayEnterButton)
     bot.event_handlers.unregister("giveaway.winner")
+    bot.dashboard.remove("giveaways")

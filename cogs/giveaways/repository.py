@@ -116,6 +116,14 @@ class GiveawayRepository:
         )
         return [Giveaway.from_record(r) for r in records]
 
+    async def list_for_server(self, server_id: int, limit: int = 25) -> list[Giveaway]:
+        records = await self._db.fetch(
+            f"SELECT {_COLUMNS} FROM giveaways WHERE server_id = $1 ORDER BY status = 'running' DESC, id DESC LIMIT $2",
+            server_id,
+            limit,
+        )
+        return [Giveaway.from_record(r) for r in records]
+
     async def due(self, now: dt.datetime) -> list[Giveaway]:
         records = await self._db.fetch(
             f"SELECT {_COLUMNS} FROM giveaways WHERE status = 'running' AND ends_at <= $1 ORDER BY ends_at", now

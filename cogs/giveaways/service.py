@@ -195,6 +195,10 @@ class GiveawayService:
     async def list_for_guild(self, guild_id: int, limit: int = 15) -> list[Giveaway]:
         return await self._repo.list_for_guild(guild_id, limit)
 
+    async def list_for_server(self, server: Server, limit: int = 25) -> list[tuple[Giveaway, int]]:
+        """The server's running and recent giveaways with how many entered each (the dashboard's list)."""
+        return [(g, await self._repo.entry_count(g.id)) for g in await self._repo.list_for_server(server.id, limit)]
+
     async def end_now(self, guild_id: int, giveaway_id: int) -> DrawResult:
         found = await self.get_in_guild(guild_id, giveaway_id)
         if found.status != "running":

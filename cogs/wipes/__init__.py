@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 async def setup(bot: VoteBot) -> None:
     from cogs.wipes.cog import WipesCog
+    from cogs.wipes.dashboard import add_section
     from cogs.wipes.service import WipeCalendar, WipeService
 
     service = WipeService(
@@ -17,6 +18,7 @@ async def setup(bot: VoteBot) -> None:
     )
     await bot.add_cog(WipesCog(bot, service))
     bot.provide_calendar(WipeCalendar(bot.pool, bot.servers))
+    add_section(bot, service)
     bot.event_handlers.register("wipe.scheduled", service.schedule_pushed)
     bot.event_handlers.register("wipe.cancelled", service.cancel_pushed)
     if bot.runs_services:
@@ -26,3 +28,4 @@ async def setup(bot: VoteBot) -> None:
 async def teardown(bot: VoteBot) -> None:  # the cogs are gone by now: each stops its own work in cog_unload
     bot.event_handlers.unregister("wipe.scheduled")
     bot.event_handlers.unregister("wipe.cancelled")
+    bot.dashboard.remove("wipes")

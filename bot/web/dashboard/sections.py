@@ -68,11 +68,14 @@ class DashboardPages:
         self.sections.append(section)
 
     def remove(self, name: str) -> None:
-        """Withdraw a section (its package's ``teardown``: a reloaded package adds it again)."""
+        """Take a section away (its package's ``teardown()``), so loading the package again adds it again."""
         self.sections[:] = [section for section in self.sections if section.name != name]
 
     def add_instance_facts(self, heading: str, facts: InstanceFacts) -> None:
         self.instance_facts.append((heading, facts))
+
+    def remove_instance_facts(self, heading: str) -> None:
+        self.instance_facts[:] = [(known, facts) for known, facts in self.instance_facts if known != heading]
 
     def get(self, name: str) -> Section | None:
         return next((section for section in self.sections if section.name == name), None)

@@ -7,7 +7,18 @@ import asyncpg
 
 from bot.core.errors import UserError
 from tests.e2e.dashboard.client import DashboardClient
-from tests.e2e.harness import ADMIN, BASIC, GENERAL, GUILD_ID, LOCKED, MANAGE_GUILD, MEMBER, ROLE_HIGH, ROLE_VOTER, BotRunner
+from tests.e2e.harness import (
+    ADMIN,
+    BASIC,
+    GENERAL,
+    GUILD_ID,
+    LOCKED,
+    MANAGE_GUILD,
+    MEMBER,
+    ROLE_HIGH,
+    ROLE_VOTER,
+    BotRunner,
+)
 
 MODERATOR = 1_100_000_000_000_000_102
 
