@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, Protocol
 
+import asyncpg
 import discord
 from aiohttp import web
 
@@ -22,6 +23,7 @@ from bot.core.servers import ServerService
 from bot.core.time import Clock
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
+from bot.votes.credentials import Endpoints
 
 Summary = Callable[[Server], Awaitable[Mapping[str, Any]]]
 """A JSON object about one server that a feature package provides (the status package: the last known status)."""
@@ -48,6 +50,8 @@ class Summaries:
 
 
 class BotBackend(Protocol):
+    pool: asyncpg.Pool  # for the repositories a page reads through (the audit log, provider secrets)
+    endpoints: Endpoints  # where listing sites reach the bot: the URLs an owner pastes
     servers: ServerService
     switches: FeatureSwitches
     features: FeatureRegistry

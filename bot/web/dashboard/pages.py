@@ -19,6 +19,7 @@ from bot.core.features import FeatureSpec, translated
 from bot.core.guild_checks import invite_url, needed_permissions, usable_channel, usable_role
 from bot.core.i18n import _
 from bot.web.backend import backend_of
+from bot.web.dashboard import audit_page, setup_pages
 from bot.web.dashboard.access import (
     Page,
     Refusal,
@@ -45,6 +46,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/servers/{server_id}/s/{section}/{tail:.*}", section_get)
     app.router.add_post("/servers/{server_id}/s/{section}", section_post)
     app.router.add_post("/servers/{server_id}/s/{section}/{tail:.*}", section_post)
+    setup_pages.add_routes(app)
+    audit_page.add_routes(app)
 
 
 async def home(request: web.Request) -> web.StreamResponse:
