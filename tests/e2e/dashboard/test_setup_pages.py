@@ -4,12 +4,14 @@ the changes page — each change in the database and in the audit log as the das
 
 from __future__ import annotations
 
+import logging
 import re
 
 import asyncpg
+import pytest
 
 from bot.core.audit_texts import describe
-from bot.core.servers import hash_api_key
+from bot.core.servers import MAX_SERVERS_PER_GUILD, hash_api_key
 from bot.db.audit import AuditRepository
 from bot.db.credentials import CredentialRepository, fingerprint
 from tests.e2e.dashboard.client import DashboardClient
@@ -70,11 +72,21 @@ async def test_linking_a_server_shows_its_api_key_once(
     # the slash command's refusals: a bad vote URL, a name taken
     bad = await browser_less.post(f"{GUILD}/servers", {"name": "Creative", "vote_url": "ftp://nope"}, csrf=guild.csrf)
     assert bad.status == 422 and 'value="Creative"' in bad.text  # typed again
+    assert "The vote URL must start with http:// or https://." in bad.plain
     taken = await browser_less.post(
         f"{GUILD}/servers", {"name": "survival", "vote_url": "https://e.com/v"}, csrf=guild.csrf
     )
     assert taken.status == 422 and "already has a game server called “Survival”" in taken.plain
     assert await pool.fetchval("SELECT count(*) FROM servers") == 1
+
+    # the limit of the slash command
+    for number in range(2, MAX_SERVERS_PER_GUILD + 1):
+        await _server(runner, f"Server {chr(64 + number)}")
+    full = await browser_less.post(
+        f"{GUILD}/servers", {"name": "One more", "vote_url": "https://e.com/v"}, csrf=guild.csrf
+    )
+    assert full.status == 422 and f"at most {MAX_SERVERS_PER_GUILD} game servers" in full.plain
+    assert await pool.fetchval("SELECT count(*) FROM servers") == MAX_SERVERS_PER_GUILD
 
 
 async def test_options_change_only_what_changed(
@@ -108,7 +120,7 @@ async def test_options_change_only_what_changed(
     assert refused.status == 422 and "is not a time zone" in refused.plain
     assert 'value="Mars/Olympus"' in refused.text
     bad_url = await browser_less.post(path, fields | {"vote_url": "javascript:alert(1)"})
-    assert bad_url.status == 422
+    assert bad_url.status == 422 and "The vote URL must start with http:// or https://." in bad_url.plain
     cooldown = await browser_less.post(path, fields | {"vote_cooldown_hours": "soon"})
     assert cooldown.status == 422 and "1 to 168 hours" in cooldown.plain
     assert await pool.fetchval("SELECT timezone FROM servers WHERE id = $1", server_id) == "Europe/Berlin"
@@ -140,8 +152,9 @@ async def test_master_switch_and_default_server(
 
 
 async def test_secrets_are_stored_never_shown_and_logged(
-    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     server_id = await _server(runner)
     path = f"/dashboard/servers/{server_id}/secrets"
     await browser_less.log_in(ADMIN)
@@ -183,6 +196,8 @@ async def test_secrets_are_stored_never_shown_and_logged(
     for later in (path, f"/dashboard/servers/{server_id}", f"/dashboard/servers/{server_id}/audit", GUILD):
         text = (await browser_less.get(later)).text
         assert secret not in text and events.secret not in text and rotated not in text
+    assert caplog.records  # the bot logs here (the web server too)
+    assert secret not in caplog.text and rotated not in caplog.text and events.secret not in caplog.text
 
 
 async def test_removing_a_server_asks_first(
