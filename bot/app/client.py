@@ -39,6 +39,7 @@ from bot.core.servers import ServerService
 from bot.core.shards import ShardOwnership
 from bot.core.time import Clock, utcnow
 from bot.db.votes import VoteRepository
+from bot.votes.credentials import Endpoints
 from bot.votes.dispatcher import VoteDispatcher
 from bot.votes.events import VoteConsumer
 from bot.web.app import WebhookManager
@@ -124,6 +125,7 @@ class VoteBot(commands.AutoShardedBot):
         self.webhooks = webhooks
         self.servers = ServerService(pool, self.features, guild_locale=self._preferred_locale)
         self.votes = VoteRepository(pool)
+        self.endpoints = Endpoints(config.webhooks.public_url, config.votifier.port, config.votifier.enabled)
         self.summaries = Summaries()  # what feature packages add to the management API (status)
         self.messenger = Messenger(self)
         self.switches = FeatureSwitches(self.servers, self.messenger)

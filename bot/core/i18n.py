@@ -263,6 +263,17 @@ def short_date(day: dt.date) -> str:
     return babel.dates.format_skeleton("MMMd", day, locale=current().locale)
 
 
+def moment_utc(moment: dt.datetime) -> str:
+    """``Dec 1, 2026, 6:05 PM UTC`` / ``1 déc. 2026, 18:05 UTC``: a point in time in UTC (a log read from any
+    zone), the language's medium date and short time joined as the language joins them."""
+    locale = current().locale
+    moment = moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment
+    day = babel.dates.format_date(moment.date(), format="medium", locale=locale)
+    time = babel.dates.format_time(moment.time(), format="short", locale=locale)
+    joined = str(locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", time)
+    return f"{joined} UTC"
+
+
 def hour_label(moment: dt.datetime) -> str:
     """``3 PM`` / ``15:00`` (a chart's hour labels, in ``moment``'s zone: the language's clock)."""
     locale = current().locale

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.core import i18n
 from bot.core.audit import record_change
 from bot.core.errors import UserError
 from bot.core.i18n import _, n_, names
 from bot.core.messaging import Messenger, Unreachable
+from bot.core.text import escape
 from bot.db.executor import Executor
 from bot.db.records import Server
 from bot.db.servers import BoardMessage, RemovalCounts, ServerRepository
@@ -123,3 +125,27 @@ class ServerRemoval:
         except discord.HTTPException as exc:
             return _("Discord answered {status}", status=str(exc.status))
         return None
+
+
+def removed_text(outcome: RemovalOutcome) -> str:
+    """What the admin is told after the removal (Discord and the dashboard alike), in the language in force."""
+    server = outcome.summary.server
+    lines = [
+        _(
+            "Removed **{server}** (id `{id}`) and everything listed above.",
+            server=escape(server.name),
+            id=str(server.id),
+        )
+    ]
+    if outcome.boards_deleted:
+        lines.append(_("Board messages deleted: {count}.", count=i18n.number(outcome.boards_deleted)))
+    for left in outcome.boards_left:
+        link = f"https://discord.com/channels/{server.guild_id}/{left.board.channel_id}/{left.board.message_id}"
+        lines.append(
+            _(
+                "I could not delete its board message {link} ({reason}); please delete it by hand.",
+                link=link,
+                reason=left.reason,
+            )
+        )
+    return "\n".join(lines)

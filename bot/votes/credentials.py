@@ -1,18 +1,24 @@
 """A server's provider secrets: setting and rotating them, and what an owner pastes into each listing site.
 
-Shared by ``/setup provider`` and ``votebot server secret`` / ``votebot server show``.
+Shared by ``/setup provider``, the dashboard's listing sites page and ``votebot server secret`` / ``votebot server
+show``: :func:`save_secret` stores a secret and records it in the audit log, the one way owners set secrets.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.core.audit import record_change
 from bot.core.errors import UserError
 from bot.core.i18n import N_, _, n_
 from bot.db.credentials import CredentialRepository, ProviderCredential, fingerprint
+from bot.db.executor import Executor
+from bot.db.records import Server
+from bot.db.transaction import transaction
 from bot.votes.model import PROVIDERS
 from bot.votes.votifier.keys import set_votifier_token
 
@@ -72,6 +78,36 @@ GENERATED_TEXT = N_("Generated secret, shown only once. Paste it into {site} now
 GENERATED_KINDS: tuple[str, ...] = ("votifier", "events")
 MAX_SETTING = 200
 MAX_GM_SERVER_ID = 20
+# How a provider setting is named to people (the key itself for one without a label).
+SETTING_LABELS = {"gm_server_id": N_("GAMEMONITORING server id")}
+# The secret field of each provider's form: its label, and a hint where to find the value (at most 100 characters).
+# Labels hold at most 45 characters (a Discord form's), placeholders 100.
+SECRET_INPUTS: dict[str, tuple[str, str]] = {
+    "topserver": (N_("Push secret (from Top-Server)"), N_("Shown in your server's settings on Top-Server")),
+    "topgg": (N_("Webhook secret (from Top.gg)"), N_("Starts with whs_ (or your legacy Authorization value)")),
+    "gamemonitoring": (N_("API token (from GAMEMONITORING)"), N_("Your token from your GAMEMONITORING account")),
+    "votifier": (N_("Votifier token"), N_("The v2 token you give your server list, 16+ characters")),
+    "events": (N_("Event API secret"), N_("The secret your site signs events with, 16+ characters")),
+}
+# Translators: the secret field of the form in which an admin types a listing site's secret (at most 45 characters).
+DEFAULT_SECRET_INPUT = (N_("Secret"), N_("At least 16 characters"))
+# What :func:`describe` tells an owner to paste, with its label, in the order shown.
+INFO_LABELS: tuple[tuple[str, str], ...] = (
+    ("webhook_url", N_("Webhook URL to paste into the site")),
+    ("integration_url", N_("Top.gg integration URL")),
+    ("host", N_("Votifier host")),
+    ("port", N_("Votifier port")),
+    ("public_key", N_("Votifier public key")),
+)
+NO_PUBLIC_ADDRESS = N_(
+    "The bot's public address is not configured yet, so I can't show the full address to paste. Ask whoever runs "
+    "the bot for it (they set `webhooks.public_url` in its configuration)."
+)
+
+
+def setting_label(key: str) -> str:
+    """A provider setting's name in the language in force (``GAMEMONITORING server id``)."""
+    return _(SETTING_LABELS[key]) if key in SETTING_LABELS else key
 
 
 def provider_name(kind: str) -> str:
@@ -196,6 +232,19 @@ async def store_secret(
             extra["integration_token"] = secrets.token_urlsafe(24)
     await repo.set_secret(server_id, kind, value, extra or None)
     return fingerprint(value)
+
+
+async def save_secret(
+    db: Executor, server: Server, kind: str, value: str, settings: Mapping[str, str] | None = None
+) -> str:
+    """Store (or rotate) ``server``'s secret for ``kind`` with the provider settings typed beside it (an empty one
+    keeps what is stored) and record it in the audit log as the actor in force, in one transaction; returns the
+    fingerprint. A bad setting or secret changes nothing. What ``/setup provider`` and the dashboard both call."""
+    cleaned = {key: check_setting(kind, key, text) for key, text in (settings or {}).items() if text.strip()}
+    async with transaction(db) as connection:
+        shown = await store_secret(CredentialRepository(connection), server.id, kind, value, cleaned)
+        await record_change(connection, server, "provider.secret", secret_change(kind, value))
+    return shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from bot.core.servers import ServerService
 from bot.core.time import Clock
 from bot.db.records import Server
 from bot.db.votes import VoteRepository
+from bot.votes.credentials import Endpoints
 
 Summary = Callable[[Server], Awaitable[Mapping[str, Any]]]
 """A JSON object about one server that a feature package provides (the status package: the last known status)."""
@@ -50,6 +51,8 @@ class Summaries:
 
 
 class BotBackend(Protocol):
+    pool: asyncpg.Pool  # for the repositories pages read through (the audit log, secrets, health, the outbox)
+    endpoints: Endpoints  # where listing sites reach the bot: the URLs an owner pastes
     servers: ServerService
     switches: FeatureSwitches
     features: FeatureRegistry
@@ -58,7 +61,6 @@ class BotBackend(Protocol):
     summaries: Summaries
     charts: ChartRenderer
     people: People  # who a voter is, as the bot knows them (the dashboard's top voters)
-    pool: asyncpg.Pool  # the owners' instance page: health and the vote outbox
     clock: Clock
     owner_ids: Collection[int] | None
 

@@ -9,14 +9,11 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: VoteBot) -> None:
-    from bot.votes.credentials import Endpoints
     from cogs.setup.audit import ChannelAudit
     from cogs.setup.cog import FeaturesCog, OwnerCog, SetupCog
     from cogs.setup.service import SetupService
 
-    config = bot.config
-    where = Endpoints(config.webhooks.public_url, config.votifier.port, config.votifier.enabled)
-    service = SetupService(bot.pool, bot.servers, bot.switches, bot.messenger, where)
+    service = SetupService(bot.pool, bot.servers, bot.switches, bot.messenger, bot.endpoints)
     await bot.add_cog(OwnerCog(bot))
     await bot.add_cog(SetupCog(bot, service))
     await bot.add_cog(FeaturesCog(bot, service))

@@ -26,6 +26,7 @@ from bot.votes.credentials import (
     generated_secret_text,
     new_secret,
     provider_name,
+    setting_label,
 )
 from cogs.setup.service import (
     REMOVAL_CANCELLED,
@@ -38,7 +39,6 @@ from cogs.setup.views import (
     CONFIRM_SECONDS,
     MISSING_SETTING_TIPS,
     SETTING_INPUTS,
-    SETTING_LABELS,
     ConfirmRemoval,
     SecretModal,
     features_embed,
@@ -192,9 +192,8 @@ class SetupCog(
         for key in SETTING_KEYS[provider]:
             if key in saved:
                 shown = str(saved[key]).replace("`", "'")  # in a code span: shown as typed, never formatted
-                label = _(SETTING_LABELS[key]) if key in SETTING_LABELS else key
                 # Translators: a provider setting and its stored value, e.g. "GAMEMONITORING server id: `123`".
-                lines.append(_("{setting}: `{value}`", setting=label, value=shown))
+                lines.append(_("{setting}: `{value}`", setting=setting_label(key), value=shown))
             elif key in MISSING_SETTING_TIPS:
                 lines.append(_(MISSING_SETTING_TIPS[key]))
         await safe_reply(interaction, "\n".join(lines))

@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.core import i18n
-from bot.core.audit import record_change
 from bot.core.feature_switches import FeatureSwitches
-from bot.core.i18n import N_, _, n_
+from bot.core.i18n import N_, n_
 from bot.core.messaging import Messenger
-from bot.core.server_removal import RemovalOutcome, RemovalSummary, ServerRemoval, describe_removal
+from bot.core.server_removal import RemovalSummary, ServerRemoval, describe_removal, removed_text
 from bot.core.servers import CreatedServer, ServerService
 from bot.core.text import escape
 from bot.db.credentials import CredentialRepository
 from bot.db.executor import Executor
 from bot.db.records import Server
-from bot.votes.credentials import SETTING_KEYS, Endpoints, check_setting, describe, secret_change, store_secret
+from bot.votes.credentials import SETTING_KEYS, Endpoints, describe, save_secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +67,7 @@ class SetupService:
     ) -> StoredSecret:
         """Store the secret with the provider settings typed beside it (an empty one keeps what is stored);
         a bad setting or secret changes nothing."""
-        cleaned = {key: check_setting(provider, key, text) for key, text in (settings or {}).items() if text.strip()}
-        shown = await store_secret(self._credentials, server.id, provider, value, cleaned)
-        await record_change(self._db, server, "provider.secret", secret_change(provider, value))
+        shown = await save_secret(self._db, server, provider, value, settings)
         credential = await self._credentials.get(server.id, provider)
         info = describe(self._endpoints, server.id, credential, provider)
         return StoredSecret(shown, info, await self.provider_settings(server, provider))
@@ -105,29 +101,6 @@ def confirm_removal_text(summary: RemovalSummary, seconds: int) -> str:
             seconds,
         )
     )
-
-
-def removed_text(outcome: RemovalOutcome) -> str:
-    server = outcome.summary.server
-    lines = [
-        _(
-            "Removed **{server}** (id `{id}`) and everything listed above.",
-            server=escape(server.name),
-            id=str(server.id),
-        )
-    ]
-    if outcome.boards_deleted:
-        lines.append(_("Board messages deleted: {count}.", count=i18n.number(outcome.boards_deleted)))
-    for left in outcome.boards_left:
-        link = f"https://discord.com/channels/{server.guild_id}/{left.board.channel_id}/{left.board.message_id}"
-        lines.append(
-            _(
-                "I could not delete its board message {link} ({reason}); please delete it by hand.",
-                link=link,
-                reason=left.reason,
-            )
-        )
-    return "\n".join(lines)
 
 
 # Marked here, translated where they are shown (cogs/setup/views.py ConfirmRemoval), in the reader's language.

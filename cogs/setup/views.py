@@ -16,7 +16,7 @@ from bot.core.i18n import N_, _, p_
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
-from bot.votes.credentials import provider_name
+from bot.votes.credentials import DEFAULT_SECRET_INPUT, INFO_LABELS, NO_PUBLIC_ADDRESS, SECRET_INPUTS, provider_name
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ SETTING_INPUTS: dict[str, tuple[str, str]] = {
         N_("The number in your server's page address; votes for other servers are refused"),
     ),
 }
-SETTING_LABELS = {"gm_server_id": N_("GAMEMONITORING server id")}
 MISSING_SETTING_TIPS = {
     "gm_server_id": N_(
         "Tip: add your GAMEMONITORING server id (run this command again) so that votes for another server signed "
@@ -91,19 +90,6 @@ def features_embed(server: Server, settings: Sequence[FeatureSetting], registry:
 
 
 OnSecret = Callable[[discord.Interaction, str, dict[str, str]], Awaitable[None]]
-
-
-# The secret field of each provider's form: its label, and a hint where to find the value (at most 100 characters).
-# Labels hold at most 45 characters, placeholders 100.
-SECRET_INPUTS: dict[str, tuple[str, str]] = {
-    "topserver": (N_("Push secret (from Top-Server)"), N_("Shown in your server's settings on Top-Server")),
-    "topgg": (N_("Webhook secret (from Top.gg)"), N_("Starts with whs_ (or your legacy Authorization value)")),
-    "gamemonitoring": (N_("API token (from GAMEMONITORING)"), N_("Your token from your GAMEMONITORING account")),
-    "votifier": (N_("Votifier token"), N_("The v2 token you give your server list, 16+ characters")),
-    "events": (N_("Event API secret"), N_("The secret your site signs events with, 16+ characters")),
-}
-# Translators: the secret field of the form in which an admin types a listing site's secret (at most 45 characters).
-DEFAULT_SECRET_INPUT = (N_("Secret"), N_("At least 16 characters"))
 
 
 class SecretModal(discord.ui.Modal):
@@ -219,26 +205,13 @@ class ConfirmRemoval(discord.ui.View):
         await on_tree_error(interaction, error)
 
 
-_SHOWN_INFO = (
-    ("webhook_url", N_("Webhook URL to paste into the site")),
-    ("integration_url", N_("Top.gg integration URL")),
-    ("host", N_("Votifier host")),
-    ("port", N_("Votifier port")),
-    ("public_key", N_("Votifier public key")),
-)
-NO_PUBLIC_ADDRESS = N_(
-    "The bot's public address is not configured yet, so I can't show the full address to paste. Ask whoever runs "
-    "the bot for it (they set `webhooks.public_url` in its configuration)."
-)
-
-
 def secret_saved_lines(server: Server, provider: str, info: Mapping[str, object]) -> list[str]:
     """The reply to a saved secret: what was saved and what to paste into the listing site."""
     lines = [
         _("{provider} secret for **{server}** saved.", provider=provider_name(provider), server=escape(server.name))
     ]
     unknown_address = False
-    for key, label in _SHOWN_INFO:
+    for key, label in INFO_LABELS:
         value = info.get(key)
         if value is None:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import discord
 import pytest
@@ -92,3 +93,12 @@ def test_numbers_percentages_and_lists_follow_the_language() -> None:
     assert (percent(1.0, fixed=True), percent(0.5, digits=0)) == ("100.0%", "50%")
     with speaking(lang("fr")):
         assert percent(0.99, fixed=True) == "99,0\u00a0%"
+
+
+def test_a_moment_in_utc_reads_as_the_language_writes_dates_and_times() -> None:
+    moment = dt.datetime(2026, 12, 1, 19, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))  # 18:05 UTC
+    assert i18n.moment_utc(moment) == "Dec 1, 2026, 6:05\u202fPM UTC"  # CLDR: a narrow no-break space
+    with speaking(for_locale("fr")):
+        assert i18n.moment_utc(moment) == "1 déc. 2026, 18:05 UTC"
+    with speaking(for_locale("de")):
+        assert i18n.moment_utc(moment) == "01.12.2026, 18:05 UTC"

@@ -19,7 +19,7 @@ from bot.core.features import FeatureSpec, translated
 from bot.core.guild_checks import invite_url, needed_permissions, usable_channel, usable_role
 from bot.core.i18n import _
 from bot.web.backend import backend_of
-from bot.web.dashboard import charts_page, instance_page
+from bot.web.dashboard import audit_page, charts_page, instance_page, setup_pages
 from bot.web.dashboard.access import (
     Page,
     Refusal,
@@ -48,6 +48,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/servers/{server_id}/s/{section}/{tail:.*}", section_post)
     charts_page.add_routes(app)
     instance_page.add_routes(app)
+    setup_pages.add_routes(app)
+    audit_page.add_routes(app)
 
 
 async def home(request: web.Request) -> web.StreamResponse:
