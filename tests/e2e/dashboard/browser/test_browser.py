@@ -24,9 +24,6 @@ pytestmark = pytest.mark.skipif(chromium_path() is None, reason=NO_BROWSER)  # b
 
 MAX_PAGES = 150  # a crawl that finds more is following links that never end (say, pages of pages)
 NOT_CRAWLED = ("/dashboard/login", "/dashboard/logout", "/dashboard/callback", "/dashboard/static/")
-# The menu's pages that other branches of issue 16 are building: a 404 there makes the crawl an expected failure
-# (xfail) instead of a failure until they land. Empty this once they are all merged.
-UNDER_CONSTRUCTION = ("/options", "/secrets", "/charts", "/audit", "/dashboard/instance")
 
 
 async def _server(runner: BotRunner, name: str = "Survival") -> int:
@@ -180,10 +177,7 @@ async def test_every_page_answers_has_a_heading_and_labelled_inputs(
     assert f"/dashboard/servers/{server_id}/features/reminders" in answered  # the crawl got to the forms
     problems.extend(await _too_wide_on_a_phone(browser, page, answered, screenshots))
     assert not problems, "\n".join(problems)
-    pending = [line for line in missing if any(part in line.split(":")[0] for part in UNDER_CONSTRUCTION)]
-    assert missing == pending, "links to pages that do not exist:\n" + "\n".join(p for p in missing if p not in pending)
-    if pending:
-        pytest.xfail("the menu links to pages not built yet:\n" + "\n".join(pending))
+    assert not missing, "links to pages that do not exist:\n" + "\n".join(missing)
 
 
 def _step(path: str) -> str:
