@@ -63,10 +63,9 @@ class ForwardingPage:
         """``pause/survival`` → ("pause", "survival"); ("add-webhook", ""); ("", "") for the first page."""
         if not page.tail or page.tail in ADDING:
             return page.tail, ""
-        action, _slash, name = page.tail.partition("/")
-        if action not in ACTIONS or not name:
-            raise Refusal(404, _("This page does not exist."))
-        return action, name
+        found = page.action(ACTIONS)
+        assert found is not None  # noqa: S101 - page.tail is not empty
+        return found
 
     async def _destination(self, page: Page, name: str) -> Destination:
         try:

@@ -47,16 +47,6 @@ class GiveawaysPage:
         self.service = service
         self.sections = sections
 
-    def _action(self, page: Page) -> tuple[str, int] | None:
-        """``end/12`` → ("end", 12); None for the section's first page; a refusal for anything else."""
-        if not page.tail:
-            return None
-        action, _slash, number = page.tail.partition("/")
-        giveaway_id = snowflake_in(number)
-        if action not in ACTIONS or giveaway_id is None:
-            raise Refusal(404, _("This page does not exist."))
-        return action, giveaway_id
-
     async def _giveaway(self, page: Page, giveaway_id: int) -> Giveaway:
         """The giveaway of this game server (the slash commands find it in the guild; the page is the server's)."""
         try:
@@ -69,7 +59,7 @@ class GiveawaysPage:
 
     async def get(self, page: Page) -> web.StreamResponse:
         status = 422 if page.error else 200
-        action = self._action(page)
+        action = page.action_on_id(ACTIONS)
         tz_name = page.server.timezone
         if action is not None and action[0] != "reroll":  # a refused reroll shows the list with the refusal
             giveaway = await self._giveaway(page, action[1])
@@ -101,7 +91,7 @@ class GiveawaysPage:
         )
 
     async def post(self, page: Page, form: Form) -> web.StreamResponse:
-        action = self._action(page)
+        action = page.action_on_id(ACTIONS)
         if action is None:
             return await page.done(await self._start(page, form))
         name, giveaway_id = action

@@ -12,7 +12,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_, _
 from bot.core.text import escape
 from bot.core.time import format_duration, zone
-from bot.web.dashboard.access import Page, Refusal, snowflake_in
+from bot.web.dashboard.access import Page, Refusal
 from bot.web.dashboard.forms import Choice
 from bot.web.dashboard.sections import Form, Section
 from cogs.wipes.calendar import REPEATS
@@ -32,20 +32,10 @@ class WipesPage:
         self.service = service
         self.sections = sections
 
-    def _action(self, page: Page) -> tuple[str, int] | None:
-        """``remove/7`` → ("remove", 7), ``move/7``; None for the section's first page; a refusal for the rest."""
-        if not page.tail:
-            return None
-        action, _slash, number = page.tail.partition("/")
-        wipe_id = snowflake_in(number)
-        if action not in ("remove", "move") or wipe_id is None:
-            raise Refusal(404, _("This page does not exist."))
-        return action, wipe_id
-
     async def get(self, page: Page) -> web.StreamResponse:
         status = 422 if page.error else 200
         tz_name = page.server.timezone
-        action = self._action(page)
+        action = page.action_on_id(("remove", "move"))
         if action is not None:
             try:
                 wipe = await self.service.get_for_server(page.server, action[1])
@@ -77,7 +67,7 @@ class WipesPage:
         )
 
     async def post(self, page: Page, form: Form) -> web.StreamResponse:
-        action = self._action(page)
+        action = page.action_on_id(("remove", "move"))
         if action is not None and action[0] == "move":
             moved = await self.service.move(page.server, action[1], str(form.get("when") or ""))
             return await page.done(await self._moved_text(page, moved), to=page.url("s", NAME))

@@ -8,6 +8,7 @@ request. Bot owners (``discord.owner_ids``) also get the instance page.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +123,26 @@ class Page:
     def url(self, *parts: str) -> str:
         """``/dashboard/servers/{id}/…``"""
         return "/".join([f"/dashboard/servers/{self.server.id}", *parts]).rstrip("/")
+
+    def action(self, actions: Collection[str]) -> tuple[str, str] | None:
+        """A section's action on one item, from the path below it (``end/12`` → ``("end", "12")``); None for the
+        section's own page; the "does not exist" page for anything else."""
+        if not self.tail:
+            return None
+        action, _slash, item = self.tail.partition("/")
+        if action not in actions or not item or "/" in item:
+            raise Refusal(404, _("This page does not exist."))
+        return action, item
+
+    def action_on_id(self, actions: Collection[str]) -> tuple[str, int] | None:
+        """:meth:`action` for items known by their id (``remove/7`` → ``("remove", 7)``)."""
+        found = self.action(actions)
+        if found is None:
+            return None
+        item = snowflake_in(found[1])
+        if item is None:
+            raise Refusal(404, _("This page does not exist."))
+        return found[0], item
 
     def typed(self, name: str, default: str = "") -> str:
         """What was typed into ``name`` when a form was refused (to show it again), else ``default``."""
