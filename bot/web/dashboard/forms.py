@@ -98,5 +98,10 @@ def role_choices(guild: discord.Guild, selected: int | None) -> tuple[Choice, ..
     return tuple(Choice(str(role.id), f"@{role.name}", role.id == selected) for role in roles)
 
 
+def wants_channel(spec: FeatureSpec) -> bool:
+    """The feature posts in a channel: one it needs, or one it may have (the vote feature's thank-yous)."""
+    return spec.needs_channel or bool(spec.posts)
+
+
 def wants_role(spec: FeatureSpec) -> bool:
     return spec.needs_role or spec.uses_role or spec.grants_role

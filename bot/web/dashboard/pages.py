@@ -30,7 +30,14 @@ from bot.web.dashboard.access import (
     snowflake_in,
     viewer_of,
 )
-from bot.web.dashboard.forms import channel_choices, role_choices, setting_fields, settings_sent, wants_role
+from bot.web.dashboard.forms import (
+    channel_choices,
+    role_choices,
+    setting_fields,
+    settings_sent,
+    wants_channel,
+    wants_role,
+)
 from bot.web.dashboard.sections import Form, Section
 
 
@@ -124,7 +131,8 @@ async def feature_page(request: web.Request, page: Page | None = None, status: i
         label=_(spec.label),
         channel_use=translated(spec.channel_use),
         enabled=enabled,
-        channels=channel_choices(page.guild, channel) if spec.needs_channel else (),
+        channels=channel_choices(page.guild, channel) if wants_channel(spec) else (),
+        channel_needed=spec.needs_channel,
         roles=role_choices(page.guild, role) if wants_role(spec) else (),
         fields=setting_fields(spec, current, page.form),
         sections=_sections(request),
@@ -148,7 +156,7 @@ async def _save_feature(page: Page, spec: FeatureSpec, form: Form) -> str:
     values = settings_sent(spec, form)
     spec.parse_settings(values)  # out of bounds: refused before anything is checked or posted
     setting = await page.backend.servers.setting(page.server.id, spec.name)
-    channel_id = snowflake_in(str(form.get("channel_id") or "")) if spec.needs_channel else None
+    channel_id = snowflake_in(str(form.get("channel_id") or "")) if wants_channel(spec) else None
     role_id = snowflake_in(str(form.get("role_id") or "")) if wants_role(spec) else None
     if channel_id is not None:
         usable_channel(page.guild, channel_id)

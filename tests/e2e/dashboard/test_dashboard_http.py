@@ -212,3 +212,20 @@ async def test_the_role_rules_of_the_slash_commands_apply(
     )
     assert done.status == 200 and "with the role @Voter" in done.plain, done.plain
     assert await pool.fetchval("SELECT role_id FROM server_features WHERE feature = 'top_voter_role'") == ROLE_VOTER
+
+
+async def test_the_vote_features_thank_you_channel_is_chosen_like_any_other(
+    runner: BotRunner, browser_less: DashboardClient, pool: asyncpg.Pool
+) -> None:
+    server_id = await _server(runner)
+    await browser_less.log_in(ADMIN)
+    form = await browser_less.get(f"/dashboard/servers/{server_id}/features/vote")
+    assert "(no channel)" in form.plain and "#general" in form.plain  # optional: /vote works without one
+    done = await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/vote",
+        {"enabled": "on", "channel_id": str(GENERAL), "setting.thank_you": "on", "setting.role_hours": "12"},
+    )
+    assert done.status == 200, done.plain
+    assert any("thank-yous for votes" in m["content"] for m in runner.fake.messages(GENERAL))
+    row = await pool.fetchrow("SELECT channel_id, settings FROM server_features WHERE feature = 'vote'")
+    assert row["channel_id"] == GENERAL and row["settings"]["role_hours"] == 12
