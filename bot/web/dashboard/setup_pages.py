@@ -191,14 +191,23 @@ async def default_post(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------------------------------------- removal
 
 
-async def remove_page(request: web.Request) -> web.StreamResponse:
-    page = await server_page(request)
+async def remove_page(request: web.Request, page: Page | None = None, error: str = "") -> web.StreamResponse:
+    page = page or await server_page(request)
     summary = await ServerRemoval(page.backend.pool, page.backend.messenger).preview(page.server)
-    return await page.render("remove.html", what=describe_removal(summary), sections=_sections(request))
+    return await page.render(
+        "remove.html",
+        status=422 if error else 200,
+        what=describe_removal(summary),
+        sections=_sections(request),
+        error=error,
+    )
 
 
 async def remove_post(request: web.Request) -> web.StreamResponse:
     page = await server_page(request)
+    form = await request.post()
+    if form.get("confirm") != "on":  # the box the browser asks for, checked here too (a replayed form, no JS)
+        return await remove_page(request, page, error=_("Tick the box to confirm; nothing was changed."))
     try:
         with acting_as(page.actor):
             outcome = await ServerRemoval(page.backend.pool, page.backend.messenger).remove(page.server)

@@ -183,7 +183,7 @@ def _typed(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...], wh
 def _snowflake(body: Mapping[str, Any], name: str) -> int:
     value = body[name]
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**64:
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:  # a bigint
         raise Refused(400, f"{name} must be a Discord id (a string of digits)")
     return int(text)
 

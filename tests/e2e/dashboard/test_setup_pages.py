@@ -208,7 +208,10 @@ async def test_removing_a_server_asks_first(
     confirm = await browser_less.get(f"/dashboard/servers/{server_id}/remove")
     assert confirm.status == 200 and "This cannot be undone." in confirm.plain, confirm.plain
     assert await pool.fetchval("SELECT count(*) FROM servers") == 1  # nothing deleted by looking
-    done = await browser_less.post(f"/dashboard/servers/{server_id}/remove", {})
+    unticked = await browser_less.post(f"/dashboard/servers/{server_id}/remove", {})
+    assert unticked.status == 422 and "Tick the box to confirm" in unticked.plain  # a replayed form removes nothing
+    assert await pool.fetchval("SELECT count(*) FROM servers") == 1
+    done = await browser_less.post(f"/dashboard/servers/{server_id}/remove", {"confirm": "on"})
     assert done.status == 200 and done.url.endswith(GUILD) and "Removed Survival" in done.plain, done.plain
     assert await pool.fetchval("SELECT count(*) FROM servers") == 0
     await _assert_logged(pool, "server.remove")
