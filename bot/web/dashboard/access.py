@@ -20,11 +20,12 @@ from aiohttp_session import get_session
 from bot.core.audit import Actor
 from bot.core.i18n import _
 from bot.core.ratelimit import SourceBudget
+from bot.db.dashboard import SignOutRepository
 from bot.db.records import Server
 from bot.web.backend import BotBackend, backend_of
 from bot.web.dashboard.oauth import DiscordOAuth
 from bot.web.dashboard.sections import DashboardPages, Form
-from bot.web.dashboard.session import Viewer, viewer_in
+from bot.web.dashboard.session import Viewer, log_out, viewer_in
 from bot.web.dashboard.settings import DashboardSettings
 from bot.web.guard import Network
 
@@ -55,9 +56,34 @@ def dashboard_of(request: web.Request) -> Dashboard:
     return request.config_dict[DASHBOARD_KEY]
 
 
+VIEWER_KEY = web.RequestKey("dashboard_viewer", object)  # the person, found once per request
+
+
 async def viewer_of(request: web.Request) -> Viewer | None:
-    dashboard = dashboard_of(request)
-    return viewer_in(await get_session(request), backend_of(request).clock, dashboard.settings.session_seconds)
+    """Who is logged in: a session that is neither older than its lifetime nor from before their last logout."""
+    if VIEWER_KEY in request:
+        found = request[VIEWER_KEY]
+        return found if isinstance(found, Viewer) else None
+    dashboard, backend = dashboard_of(request), backend_of(request)
+    session = await get_session(request)
+    viewer = viewer_in(session, backend.clock, dashboard.settings.session_seconds)
+    if viewer is not None:
+        signed_out = await SignOutRepository(backend.pool).signed_out_at(viewer.user_id)
+        if signed_out is not None and float(session.get("at", 0)) < signed_out.timestamp():
+            log_out(session)  # a cookie from before a logout (copied, or kept by another browser)
+            viewer = None
+    request[VIEWER_KEY] = viewer
+    return viewer
+
+
+async def sign_out(request: web.Request) -> None:
+    """Log the person out here and everywhere: sessions made before now are refused from now on."""
+    viewer = await viewer_of(request)
+    backend = backend_of(request)
+    if viewer is not None:
+        await SignOutRepository(backend.pool).sign_out(viewer.user_id, backend.clock())
+    log_out(await get_session(request))
+    request[VIEWER_KEY] = None
 
 
 async def require_viewer(request: web.Request) -> Viewer:

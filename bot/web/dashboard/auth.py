@@ -10,9 +10,9 @@ from aiohttp_session import get_session
 
 from bot.core.i18n import _
 from bot.web.backend import backend_of
-from bot.web.dashboard.access import Refusal, dashboard_of
+from bot.web.dashboard.access import VIEWER_KEY, Refusal, dashboard_of, sign_out
 from bot.web.dashboard.oauth import Attempt, LoggedIn, LoginFailed
-from bot.web.dashboard.session import Viewer, log_in, log_out
+from bot.web.dashboard.session import Viewer, log_in
 from bot.web.guard import client_address
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
         raise Refusal(502, _("Discord did not confirm the login. Log in again.")) from None
     backend = backend_of(request)
     log_in(session, viewer_for(person, backend.get_guild), backend.clock().timestamp())
+    request.pop(VIEWER_KEY, None)
     log.info("dashboard login by user %s", person.user_id)
     raise web.HTTPSeeOther("/dashboard/")
 
@@ -70,5 +71,5 @@ def viewer_for(person: LoggedIn, bot_guild: object) -> Viewer:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    log_out(await get_session(request))
+    await sign_out(request)
     raise web.HTTPSeeOther("/dashboard/")

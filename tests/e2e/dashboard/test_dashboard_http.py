@@ -4,6 +4,7 @@ generated from the feature declarations, and every refusal (CSRF, tampered cooki
 from __future__ import annotations
 
 import asyncpg
+import yarl
 
 from bot.core.errors import UserError
 from tests.e2e.dashboard.client import DashboardClient
@@ -150,7 +151,7 @@ async def test_a_tampered_cookie_logs_out(runner: BotRunner, browser_less: Dashb
     cookie = next(iter(jar))
     value = cookie.value
     tampered = value[:-6] + ("AAAAAA" if not value.endswith("AAAAAA") else "BBBBBB")
-    jar.update_cookies({cookie.key: tampered}, response_url=__import__("yarl").URL(f"{browser_less.base}/dashboard/"))
+    jar.update_cookies({cookie.key: tampered}, response_url=yarl.URL(f"{browser_less.base}/dashboard/"))
     page = await browser_less.get("/dashboard/")
     assert "Log in with Discord" in page.plain and "Test Guild" not in page.plain
 
@@ -229,3 +230,23 @@ async def test_the_vote_features_thank_you_channel_is_chosen_like_any_other(
     assert any("thank-yous for votes" in m["content"] for m in runner.fake.messages(GENERAL))
     row = await pool.fetchrow("SELECT channel_id, settings FROM server_features WHERE feature = 'vote'")
     assert row["channel_id"] == GENERAL and row["settings"]["role_hours"] == 12
+
+
+async def test_logging_out_ends_the_session_even_where_the_cookie_was_copied(
+    runner: BotRunner, browser_less: DashboardClient
+) -> None:
+    home = await browser_less.log_in(ADMIN)
+    copied = {cookie.key: cookie.value for cookie in browser_less.http.cookie_jar}
+    runner.clock.advance(minutes=5)
+    out = await browser_less.post("/dashboard/logout", {}, csrf=home.csrf)
+    assert "Log in with Discord" in out.plain
+    other = DashboardClient(runner.web_url)  # another browser, holding the cookie from before the logout
+    try:
+        other.http.cookie_jar.update_cookies(copied, response_url=yarl.URL(f"{runner.web_url}/dashboard/"))
+        replayed = await other.get("/dashboard/")
+        assert "Log in with Discord" in replayed.plain and "Test Guild" not in replayed.plain
+    finally:
+        await other.close()
+    runner.clock.advance(minutes=1)
+    again = await browser_less.log_in(ADMIN)  # a new login works again
+    assert "Test Guild" in again.plain
