@@ -99,6 +99,37 @@ INFO_LABELS: tuple[tuple[str, str], ...] = (
     ("port", N_("Votifier port")),
     ("public_key", N_("Votifier public key")),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Paste:
+    """One thing an owner pastes into a listing site: its label (translated), and the value, or only the path
+    after the bot's public address when nobody configured that address (``value`` is then empty)."""
+
+    label: str
+    value: str
+    path_after_public_address: str = ""
+
+
+def pastes(info: Mapping[str, object]) -> tuple[list[Paste], bool]:
+    """What :func:`describe` tells to paste, in order, and whether the public address was missing for some."""
+    found: list[Paste] = []
+    missing = False
+    for key, label in INFO_LABELS:
+        value = info.get(key)
+        if value is None:
+            continue
+        text = str(value)
+        if text.startswith("<"):  # a placeholder for the public address nobody configured
+            missing = True
+            path = text.partition(">")[2]
+            if path:
+                found.append(Paste(_(label), "", path))
+            continue
+        found.append(Paste(_(label), text))
+    return found, missing
+
+
 NO_PUBLIC_ADDRESS = N_(
     "The bot's public address is not configured yet, so I can't show the full address to paste. Ask whoever runs "
     "the bot for it (they set `webhooks.public_url` in its configuration)."

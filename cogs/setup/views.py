@@ -16,7 +16,7 @@ from bot.core.i18n import N_, _, p_
 from bot.core.interactions import NO_MENTIONS, on_tree_error
 from bot.core.text import escape
 from bot.db.records import FeatureSetting, Server
-from bot.votes.credentials import DEFAULT_SECRET_INPUT, INFO_LABELS, NO_PUBLIC_ADDRESS, SECRET_INPUTS, provider_name
+from bot.votes.credentials import DEFAULT_SECRET_INPUT, NO_PUBLIC_ADDRESS, SECRET_INPUTS, pastes, provider_name
 
 log = logging.getLogger(__name__)
 
@@ -210,20 +210,14 @@ def secret_saved_lines(server: Server, provider: str, info: Mapping[str, object]
     lines = [
         _("{provider} secret for **{server}** saved.", provider=provider_name(provider), server=escape(server.name))
     ]
-    unknown_address = False
-    for key, label in INFO_LABELS:
-        value = info.get(key)
-        if value is None:
-            continue
-        text = str(value)
-        if text.startswith("<"):  # a placeholder for the public address nobody configured
-            unknown_address = True
-            path = text.partition(">")[2]
-            if path:
-                lines.append(_("{what}: the bot's public address followed by `{path}`", what=_(label), path=path))
-            continue
-        # Translators: what an admin pastes into a listing site, e.g. "Votifier port: `8192`".
-        lines.append(_("{what}: `{value}`", what=_(label), value=text))
+    found, unknown_address = pastes(info)
+    for paste in found:
+        if paste.path_after_public_address:
+            path = paste.path_after_public_address
+            lines.append(_("{what}: the bot's public address followed by `{path}`", what=paste.label, path=path))
+        else:
+            # Translators: what an admin pastes into a listing site, e.g. "Votifier port: `8192`".
+            lines.append(_("{what}: `{value}`", what=paste.label, value=paste.value))
     if unknown_address:
         lines.append(_(NO_PUBLIC_ADDRESS))
     return lines

@@ -32,7 +32,6 @@ from bot.votes.credentials import (
     CREDENTIAL_KINDS,
     DEFAULT_SECRET_INPUT,
     GENERATED_KINDS,
-    INFO_LABELS,
     NO_PUBLIC_ADDRESS,
     SECRET_INPUTS,
     SETTING_KEYS,
@@ -41,6 +40,7 @@ from bot.votes.credentials import (
     describe,
     generated_secret_text,
     new_secret,
+    pastes,
     provider_name,
     save_secret,
     setting_label,
@@ -238,19 +238,14 @@ class ProviderView:
 
 
 def _paste_lines(info: dict[str, object]) -> tuple[list[tuple[str, str]], bool]:
-    lines, missing = [], False
-    for key, label in INFO_LABELS:
-        value = info.get(key)
-        if value is None:
-            continue
-        text = str(value)
-        if text.startswith("<"):  # a placeholder for the public address nobody configured
-            missing = True
-            path = text.partition(">")[2]
-            if path:
-                lines.append((_(label), _("the bot's public address followed by {path}", path=path)))
-            continue
-        lines.append((_(label), text))
+    found, missing = pastes(info)
+    lines = [
+        (
+            paste.label,
+            paste.value or _("the bot's public address followed by {path}", path=paste.path_after_public_address),
+        )
+        for paste in found
+    ]
     return lines, missing
 
 
