@@ -78,7 +78,7 @@ class ForwardingPage:
         action, name = self._action(page)
         if action == "remove":
             destination = await self._destination(page, name)
-            health = await self.service.repository.health(destination.id)
+            health = await self.service.health(destination)
             return await page.render(
                 "forwarding/confirm.html",
                 status=status,
@@ -171,7 +171,7 @@ class ForwardingPage:
 
 def backlog_facts(service: ForwardingService) -> InstanceFacts:
     async def facts() -> list[Fact]:
-        backlog = await service.repository.backlog()
+        backlog = await service.backlog()
         return [
             # Translators: a line of the bot owners' page: votes waiting to be handed on to game servers.
             Fact(_("Votes queued"), number(backlog.queued)),

@@ -46,7 +46,7 @@ from cogs.forwarding.checks import (
     clean_webhook_url,
 )
 from cogs.forwarding.model import TEST_PROVIDER, DeliveryFailed, Destination, ForwardedVote, Kind, Sender
-from cogs.forwarding.repository import Claimed, DestinationNameTaken, ForwardingRepository, Health
+from cogs.forwarding.repository import Backlog, Claimed, DestinationNameTaken, ForwardingRepository, Health
 from cogs.forwarding.webhook import new_webhook_secret
 
 log = logging.getLogger(__name__)
@@ -321,6 +321,14 @@ class ForwardingService:
         return [
             DestinationHealth(d, await self.repository.health(d.id)) for d in await self.repository.of_server(server.id)
         ]
+
+    async def health(self, destination: Destination) -> Health:
+        """The destination's deliveries so far and what waits for it."""
+        return await self.repository.health(destination.id)
+
+    async def backlog(self) -> Backlog:
+        """Every destination's queue at once (the owners' instance page)."""
+        return await self.repository.backlog()
 
     async def pause(self, destination: Destination) -> None:
         await self.repository.set_paused(destination.id, "owner")
