@@ -29,6 +29,9 @@ from bot.web.dashboard.session import Viewer, log_out, viewer_in
 from bot.web.dashboard.settings import DashboardSettings
 from bot.web.guard import Network
 
+MEMBER_SECONDS = 30.0  # a page view may reuse what Discord said about the person this recently; a write never does
+MEMBERS_KEPT = 1000
+
 
 @dataclass
 class Dashboard:
@@ -37,6 +40,9 @@ class Dashboard:
     oauth: DiscordOAuth
     logins: SourceBudget  # logins started per address
     trusted_proxies: tuple[Network, ...] = ()
+    # (guild id, user id) -> (when Discord was asked, the member it gave): page views within MEMBER_SECONDS of a
+    # check cost Discord nothing; every state-changing request asks again.
+    members: dict[tuple[int, int], tuple[float, discord.Member | None]] = field(default_factory=dict)
 
 
 DASHBOARD_KEY = web.AppKey("dashboard", Dashboard)
@@ -109,7 +115,7 @@ async def managed_guild(request: web.Request, guild_id: int) -> tuple[Viewer, di
     guild = backend.get_guild(guild_id) if guild_id in viewer.guild_ids else None
     if guild is None:
         raise Refusal(404, _("There is no Discord server here that you manage with the bot in it."))
-    member = await backend.member_of(guild, viewer.user_id)
+    member = await _member_now(request, backend, guild, viewer.user_id)
     if member is None or not manages(member):
         raise Refusal(
             403,
@@ -119,6 +125,23 @@ async def managed_guild(request: web.Request, guild_id: int) -> tuple[Viewer, di
             ),
         )
     return viewer, guild, member
+
+
+async def _member_now(
+    request: web.Request, backend: BotBackend, guild: discord.Guild, user_id: int
+) -> discord.Member | None:
+    """The member as Discord says: asked afresh for every write, at most every MEMBER_SECONDS for page views."""
+    members = dashboard_of(request).members
+    key, now = (guild.id, user_id), backend.clock().timestamp()
+    known = members.get(key)
+    if request.method in {"GET", "HEAD"} and known is not None and now - known[0] < MEMBER_SECONDS:
+        return known[1]
+    member = await backend.member_of(guild, user_id)
+    members.pop(key, None)
+    members[key] = (now, member)
+    while len(members) > MEMBERS_KEPT:  # the oldest check goes first
+        members.pop(next(iter(members)))
+    return member
 
 
 def snowflake_in(text: str) -> int | None:

@@ -250,3 +250,28 @@ async def test_logging_out_ends_the_session_even_where_the_cookie_was_copied(
     runner.clock.advance(minutes=1)
     again = await browser_less.log_in(ADMIN)  # a new login works again
     assert "Test Guild" in again.plain
+
+
+async def test_page_views_reuse_a_recent_check_and_every_write_asks_discord_again(
+    runner: BotRunner, browser_less: DashboardClient
+) -> None:
+    server_id = await _server(runner)
+    await browser_less.log_in(ADMIN)
+
+    def lookups() -> int:
+        path = f"/guilds/{GUILD_ID}/members/{ADMIN}"
+        return sum(1 for r in runner.fake.requests if r["method"] == "GET" and str(r["path"]).endswith(path))
+
+    before = lookups()
+    for page in ("", "/options", "/charts", "/features/reminders"):
+        assert (await browser_less.get(f"/dashboard/servers/{server_id}{page}")).status == 200
+    assert lookups() == before + 1  # four pages, one question to Discord
+    token = (await browser_less.get(f"/dashboard/servers/{server_id}")).csrf
+    for _ in range(2):
+        await browser_less.post(
+            f"/dashboard/servers/{server_id}/features/reminders", {"channel_id": str(GENERAL)}, csrf=token
+        )
+    assert lookups() == before + 3  # each write asked again
+    runner.clock.advance(seconds=31)
+    await browser_less.get(f"/dashboard/servers/{server_id}")
+    assert lookups() == before + 4  # and a page view after 30 seconds does too
