@@ -164,6 +164,7 @@ class Page:
     error: str = ""
     form: Form | None = None
     servers: list[Server] = field(default_factory=list)  # the guild's, for the menu
+    feature_off: str = ""  # a section's feature that is switched off: the menu says so, with a link to switch it on
 
     @property
     def actor(self) -> Actor:
@@ -204,6 +205,8 @@ class Page:
         context.setdefault("server", self.server)
         context.setdefault("guild", self.guild)
         context.setdefault("error", self.error)
+        if self.feature_off:
+            context.setdefault("feature_off", _(self.backend.features.get(self.feature_off).label))
         return aiohttp_jinja2.render_template(template, self.request, context, status=status)
 
     async def done(self, text: str, to: str | None = None) -> web.Response:

@@ -209,4 +209,8 @@ async def _section(request: web.Request) -> tuple[Section, Page]:
         await require_viewer(request)
         raise Refusal(404, _("This page does not exist."))
     page = await server_page(request, tail=request.match_info.get("tail", ""))
+    if section.feature in page.backend.features:
+        setting = await page.backend.servers.setting(page.server.id, section.feature)
+        if setting is None or not setting.enabled:
+            page.feature_off = section.feature
     return section, page

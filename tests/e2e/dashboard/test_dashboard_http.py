@@ -275,3 +275,18 @@ async def test_page_views_reuse_a_recent_check_and_every_write_asks_discord_agai
     runner.clock.advance(seconds=31)
     await browser_less.get(f"/dashboard/servers/{server_id}")
     assert lookups() == before + 4  # and a page view after 30 seconds does too
+
+
+async def test_a_section_whose_feature_is_off_says_so_and_links_to_its_switch(
+    runner: BotRunner, browser_less: DashboardClient
+) -> None:
+    server_id = await _server(runner)
+    await browser_less.log_in(ADMIN)
+    off = await browser_less.get(f"/dashboard/servers/{server_id}/s/giveaways")
+    assert "Giveaways is off for Survival, so nothing here runs until it is on." in off.plain
+    assert f'href="/dashboard/servers/{server_id}/features/giveaways"' in off.text
+    await browser_less.post(
+        f"/dashboard/servers/{server_id}/features/giveaways", {"enabled": "on", "channel_id": str(GENERAL)}
+    )
+    on = await browser_less.get(f"/dashboard/servers/{server_id}/s/giveaways")
+    assert on.status == 200 and "is off for" not in on.plain
